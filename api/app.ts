@@ -1,0 +1,36 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { HealthReport } from '../platform/health.js';
+import { logger } from '../platform/logger.js';
+import { healthRoutes } from './health.js';
+import { problem } from './problem.js';
+
+export interface ApiDependencies {
+  checkHealth: () => Promise<HealthReport>;
+}
+
+/** The HTTP API as a Hono app; tests call `app.request()` on it without a listening server. */
+export function createApp(deps: ApiDependencies) {
+  const app = new OpenAPIHono();
+  app.route('/', healthRoutes(deps.checkHealth));
+
+  app.notFound((c) =>
+    problem(c, {
+      title: 'Not Found',
+      status: 404,
+      detail: `No route ${c.req.method} ${c.req.path}; see /openapi.json`,
+    }),
+  );
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      return problem(c, { title: 'Request refused', status: error.status, detail: error.message });
+    }
+    logger('api').error({ err: error, path: c.req.path }, 'unhandled error');
+    return problem(c, {
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'The server failed; try again later.',
+    });
+  });
+  return app;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { HealthReport } from '../platform/health.js';
+import { createApp } from './app.js';
+
+const up = { status: 'up', latencyMs: 1 } as const;
+const report = (postgres: HealthReport['dependencies']['postgres']): HealthReport => ({
+  status: postgres.status,
+  dependencies: { kafka: up, postgres, temporal: up },
+});
+
+describe('GET /health', () => {
+  it('answers 200 with each dependency when all are up', async () => {
+    const app = createApp({ checkHealth: () => Promise.resolve(report(up)) });
+    const response = await app.request('/health');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(report(up));
+  });
+
+  it('answers 503 naming the dependency that is down', async () => {
+    const down = { status: 'down', latencyMs: 3, error: 'connect ECONNREFUSED' } as const;
+    const app = createApp({ checkHealth: () => Promise.resolve(report(down)) });
+    const response = await app.request('/health');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ status: 'down', dependencies: { postgres: down } });
+  });
+});
+
+describe('unknown routes', () => {
+  it('answer a problem+json 404 that points at the API document', async () => {
+    const app = createApp({ checkHealth: () => Promise.resolve(report(up)) });
+    const response = await app.request('/v1/nowhere');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({
+      status: 404,
+      detail: expect.stringContaining('/openapi.json'),
+    });
+  });
+});

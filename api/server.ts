@@ -1,0 +1,18 @@
+import { serve } from '@hono/node-server';
+import { logger } from '../platform/logger.js';
+import { createApp, type ApiDependencies } from './app.js';
+
+/** Listens on `port`; the returned function stops accepting requests and waits for open ones. */
+export async function startApi(deps: ApiDependencies, port: number): Promise<() => Promise<void>> {
+  const app = createApp(deps);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const listening = serve({ fetch: app.fetch, port, hostname: '0.0.0.0' }, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  logger('api').info({ port }, 'HTTP API listening');
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+    });
+}

@@ -1,0 +1,72 @@
+/**
+ * The engine's entry point. `tsx main.ts` (npm start) brings up the local stack for every service whose
+ * address is not configured, then runs all three roles in this process; `tsx main.ts processor|worker|api`
+ * runs one role alone, as a deployment does, against the configured addresses.
+ */
+import { Connection } from '@temporalio/client';
+import { startProcessor } from './actors/processor.js';
+import { startApi } from './api/server.js';
+import { config } from './platform/config.js';
+import { checkHealth, dependencyProbes } from './platform/health.js';
+import { createKafka } from './platform/kafka.js';
+import { logger } from './platform/logger.js';
+import { createPool, migrate } from './platform/postgres.js';
+import { exitOnSignals, onShutdown, shutdown } from './platform/shutdown.js';
+import { temporalConfig } from './temporal.config.js';
+import { startWorker } from './workflows/worker.js';
+
+const ROLES = ['processor', 'worker', 'api'] as const;
+type Role = (typeof ROLES)[number];
+
+const log = logger('main');
+
+const starters: Record<Role, () => Promise<void>> = {
+  processor: async () => {
+    const stop = await startProcessor({
+      kafka: createKafka('achievements-processor'),
+      onEvents: (events) => Promise.resolve(log.debug({ count: events.length }, 'events accepted')),
+    });
+    onShutdown('processor', stop);
+  },
+  worker: async () => onShutdown('worker', await startWorker()),
+  api: async () => {
+    const { DATABASE_URL, PORT } = config();
+    const pool = createPool(DATABASE_URL);
+    const temporal = Connection.lazy({ address: temporalConfig().address });
+    const probes = dependencyProbes({ kafka: createKafka('achievements-api'), pool, temporal });
+    const stopApi = await startApi({ checkHealth: () => checkHealth(probes) }, PORT);
+    onShutdown('api connections', async () => {
+      await pool.end();
+      await temporal.close();
+    });
+    onShutdown('api', stopApi);
+  },
+};
+
+function chosenRoles(argument: string | undefined): readonly Role[] {
+  if (argument === undefined) return ROLES;
+  if (!(ROLES as readonly string[]).includes(argument)) {
+    throw new Error(`unknown role "${argument}"; expected one of ${ROLES.join(', ')}`);
+  }
+  return [argument as Role];
+}
+
+async function main() {
+  const roles = chosenRoles(process.argv[2]);
+  config();
+  exitOnSignals();
+  if (process.argv[2] === undefined) {
+    const { localServices, upStack } = await import('./scripts/stack/stack.js');
+    await upStack(localServices());
+  }
+  const applied = await migrate(config().DATABASE_URL);
+  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  await Promise.all(roles.map((role) => starters[role]()));
+  log.info({ roles }, 'engine running');
+}
+
+main().catch(async (error: unknown) => {
+  log.fatal({ err: error }, 'start-up failed');
+  await shutdown();
+  process.exit(1);
+});

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/** The HS256 key used when JWT_SECRET is unset: for local development only, refused in production. */
+export const DEV_JWT_SECRET = 'dev-only-achievements-secret-do-not-use-in-production';
+
+/** Where the local stack's PostgreSQL listens; used when DATABASE_URL is unset. */
+export const LOCAL_DATABASE_URL = 'postgres://achievements@127.0.0.1:55432/achievements';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`Invalid environment variable ${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration like 30s, 15m, 24h or 7d, got "${text}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const timeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as Europe/Kyiv' },
+);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((list) => list.split(',').map((broker) => broker.trim()))
+    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port[,host:port…]')).min(1)),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default(LOCAL_DATABASE_URL),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'expected host:port')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  BANK_TIME_ZONE: timeZone.default('Europe/Kyiv'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters for HS256').default(DEV_JWT_SECRET),
+  JWT_JWKS_URL: z.url().optional(),
+  JWT_MAX_LIFETIME_S: z.coerce.number().int().positive().default(300),
+  PARTNER_CALLBACK_TIMEOUT: duration.default(24 * 3_600_000),
+});
+
+export interface PartnerEndpoint {
+  readonly id: string;
+  readonly url: string;
+  readonly secret: string;
+}
+
+export type Config = Readonly<z.output<typeof envSchema>> & {
+  readonly partners: ReadonlyMap<string, PartnerEndpoint>;
+};
+
+/** `coffee-house` → `COFFEE_HOUSE`, as CONTRACT §1 names the partner variables. */
+export function partnerEnvName(partnerId: string): string {
+  return partnerId.toUpperCase().replaceAll('-', '_');
+}
+
+function readPartners(env: NodeJS.ProcessEnv): Map<string, PartnerEndpoint> {
+  const partners = new Map<string, PartnerEndpoint>();
+  for (const [name, url] of Object.entries(env)) {
+    const match = /^PARTNER_([A-Z0-9_]+)_URL$/.exec(name);
+    if (!match?.[1] || url === undefined) continue;
+    const id = match[1].toLowerCase().replaceAll('_', '-');
+    const secretName = `PARTNER_${match[1]}_SECRET`;
+    const secret = env[secretName];
+    if (!z.url({ protocol: /^https?$/ }).safeParse(url).success) {
+      throw new ConfigError(name, `expected an http(s) URL, got "${url}"`);
+    }
+    if (!secret) throw new ConfigError(secretName, `required because ${name} is set`);
+    partners.set(id, { id, url: url.replace(/\/+$/, ''), secret });
+  }
+  return partners;
+}
+
+/** Reads and validates the environment; throws a ConfigError naming the first bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0]), issue.message);
+  }
+  const values = parsed.data;
+  if (values.NODE_ENV === 'production' && !values.JWT_JWKS_URL && values.JWT_SECRET === DEV_JWT_SECRET) {
+    throw new ConfigError(
+      'JWT_SECRET',
+      'the dev-only secret is refused in production; set JWT_JWKS_URL or a secret',
+    );
+  }
+  return Object.freeze({ ...values, partners: readPartners(env) });
+}
+
+let loaded: Config | undefined;
+
+/** The process's configuration, read once at start-up. */
+export function config(): Config {
+  loaded ??= parseConfig(process.env);
+  return loaded;
+}

@@ -1,0 +1,68 @@
+import type { Connection } from '@temporalio/client';
+import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
+
+export type Dependency = 'kafka' | 'postgres' | 'temporal';
+
+export interface DependencyStatus {
+  status: 'up' | 'down';
+  latencyMs: number;
+  error?: string;
+}
+
+export interface HealthReport {
+  status: 'up' | 'down';
+  dependencies: Record<Dependency, DependencyStatus>;
+}
+
+export type HealthProbe = () => Promise<unknown>;
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+async function check(probe: HealthProbe): Promise<DependencyStatus> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([probe(), timeout]);
+    return { status: 'up', latencyMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { status: 'down', latencyMs: Math.round(performance.now() - started), error: message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Asks every dependency at once; the report is up only when all of them answer. */
+export async function checkHealth(probes: Record<Dependency, HealthProbe>): Promise<HealthReport> {
+  const names = Object.keys(probes) as Dependency[];
+  const results = await Promise.all(names.map((name) => check(probes[name])));
+  const dependencies = Object.fromEntries(
+    names.map((name, i) => [name, results[i]]),
+  ) as HealthReport['dependencies'];
+  const status = results.every((result) => result.status === 'up') ? 'up' : 'down';
+  return { status, dependencies };
+}
+
+/** Probes of the real dependencies: a metadata request, a query and a Temporal system-info call. */
+export function dependencyProbes(deps: { kafka: Kafka; pool: pg.Pool; temporal: Connection }) {
+  return {
+    kafka: async () => {
+      const admin = deps.kafka.admin({ retry: { retries: 0 } });
+      try {
+        await admin.connect();
+        await admin.describeCluster();
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    postgres: () => deps.pool.query('SELECT 1'),
+    temporal: () =>
+      deps.temporal.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () =>
+        deps.temporal.workflowService.getSystemInfo({}),
+      ),
+  } satisfies Record<Dependency, HealthProbe>;
+}

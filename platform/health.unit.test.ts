@@ -1,0 +1,36 @@
+import { describe, expect, it, vi } from 'vitest';
+import { checkHealth } from './health.js';
+
+const answers = () => Promise.resolve();
+const refuses = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:55432'));
+
+describe('checkHealth', () => {
+  it('is up when every dependency answers', async () => {
+    const report = await checkHealth({ kafka: answers, postgres: answers, temporal: answers });
+    expect(report.status).toBe('up');
+    expect(Object.values(report.dependencies).map((d) => d.status)).toEqual(['up', 'up', 'up']);
+  });
+
+  it('is down and names the dependency that does not answer, with its error', async () => {
+    const report = await checkHealth({ kafka: answers, postgres: refuses, temporal: answers });
+    expect(report.status).toBe('down');
+    expect(report.dependencies.postgres).toMatchObject({
+      status: 'down',
+      error: expect.stringContaining('ECONNREFUSED'),
+    });
+    expect(report.dependencies.kafka.status).toBe('up');
+  });
+
+  it('counts a dependency that hangs as down after the probe timeout', async () => {
+    vi.useFakeTimers();
+    const hangs = () => new Promise<void>(() => undefined);
+    const pending = checkHealth({ kafka: hangs, postgres: answers, temporal: answers });
+    await vi.advanceTimersByTimeAsync(2_000);
+    const report = await pending;
+    vi.useRealTimers();
+    expect(report.dependencies.kafka).toMatchObject({
+      status: 'down',
+      error: expect.stringMatching(/no answer/),
+    });
+  });
+});

@@ -1,0 +1,27 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { config } from './config.js';
+import { logger } from './logger.js';
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** Routes kafkajs's own logging into the structured logger instead of its console output. */
+function kafkajsLogCreator() {
+  const log = logger('kafkajs');
+  return ({ level, log: { message, ...extra } }: LogEntry) => log[levels[level] ?? 'info'](extra, message);
+}
+
+/** A kafkajs client for the configured brokers; `clientId` names the role in broker logs. */
+export function createKafka(clientId: string, brokers: string[] = config().KAFKA_BROKERS): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    logLevel: logLevel.WARN,
+    logCreator: kafkajsLogCreator,
+    retry: { initialRetryTime: 200, retries: 8 },
+  });
+}

@@ -1,0 +1,39 @@
+import { logger } from './logger.js';
+
+type Stop = () => Promise<void>;
+const stops: { name: string; stop: Stop }[] = [];
+let stopping: Promise<void> | undefined;
+
+/** Registers a part to stop on SIGINT/SIGTERM; parts stop in reverse order of registration. */
+export function onShutdown(name: string, stop: Stop) {
+  stops.push({ name, stop });
+}
+
+/** Stops every registered part, each bounded by `graceMs`, once however often it is called. */
+export function shutdown(graceMs = 30_000): Promise<void> {
+  stopping ??= (async () => {
+    const log = logger('shutdown');
+    for (const { name, stop } of stops.toReversed()) {
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`did not stop within ${graceMs} ms`)), graceMs).unref(),
+      );
+      try {
+        await Promise.race([stop(), timeout]);
+        log.info({ part: name }, 'stopped');
+      } catch (error) {
+        log.error({ part: name, err: error }, 'failed to stop cleanly');
+      }
+    }
+  })();
+  return stopping;
+}
+
+/** Exits the process after a clean shutdown when it receives SIGINT or SIGTERM. */
+export function exitOnSignals() {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger('shutdown').info({ signal }, 'shutting down');
+      void shutdown().then(() => process.exit(0));
+    });
+  }
+}

@@ -1,0 +1,157 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { LOCAL_DATABASE_URL } from '../../platform/config.js';
+import { DATA_DIR } from './paths.js';
+import { StackError, runVisible, waitUntilReady } from './processes.js';
+
+const PORT = 55432;
+const ADMIN_URL = `postgres://postgres@127.0.0.1:${PORT}/postgres`;
+const asRoot = process.getuid?.() === 0;
+
+/** The bin folder of the newest PostgreSQL server installed from Debian's packages, if any. */
+function installedBinaries(): string | undefined {
+  if (!existsSync('/usr/lib/postgresql')) return undefined;
+  const version = readdirSync('/usr/lib/postgresql')
+    .filter((candidate) => existsSync(`/usr/lib/postgresql/${candidate}/bin/initdb`))
+    .sort((a, b) => Number(b) - Number(a))[0];
+  return version && `/usr/lib/postgresql/${version}/bin`;
+}
+
+/** The server's bin folder, installing PostgreSQL from Debian's packages when it is missing. */
+async function serverBinaries(): Promise<string> {
+  if (!installedBinaries()) {
+    if (!asRoot) throw new StackError('postgres', 'not installed; run: sudo apt-get install -y postgresql');
+    console.log("postgres: installing PostgreSQL from Debian's packages");
+    await runVisible('postgres', 'apt-get', ['update', '-q']);
+    await runVisible('postgres', 'apt-get', ['install', '-y', '-q', 'postgresql'], {
+      ...process.env,
+      DEBIAN_FRONTEND: 'noninteractive',
+    });
+  }
+  const bin = installedBinaries();
+  if (!bin) throw new StackError('postgres', 'apt-get finished but no initdb was found');
+  return bin;
+}
+
+/** PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system user. */
+function asOwner(command: string, args: string[]): [string, string[]] {
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+}
+
+function run(command: string, args: string[]): string {
+  const [file, argv] = asOwner(command, args);
+  return execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+}
+
+function ownerCanUse(dir: string): boolean {
+  try {
+    run('test', ['-w', dir]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The cluster's folder: inside the git-ignored data folder, unless that lies where the `postgres` user cannot
+ * reach (a clone under /root); then a folder of its own under /var/lib, keyed by the data folder's path.
+ */
+function clusterHome(): string {
+  const preferred = join(DATA_DIR, 'postgres');
+  mkdirSync(preferred, { recursive: true });
+  if (!asRoot) return preferred;
+  const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres']).toString()));
+  const owner = { uid: uid!, gid: gid! };
+  chownSync(preferred, owner.uid, owner.gid);
+  if (ownerCanUse(preferred)) return preferred;
+  const key = createHash('sha256').update(DATA_DIR).digest('hex').slice(0, 12);
+  const fallback = `/var/lib/achievements-stack/${key}/postgres`;
+  mkdirSync(fallback, { recursive: true });
+  chownSync(fallback, owner.uid, owner.gid);
+  return fallback;
+}
+
+function isRunning(bin: string, dataDir: string): boolean {
+  try {
+    run(join(bin, 'pg_ctl'), ['status', '-D', dataDir]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the server at `url` runs a query. */
+export async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Creates the engine's login role and database on first start. */
+async function ensureDatabase() {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    const role = await admin.query(`SELECT 1 FROM pg_roles WHERE rolname = 'achievements'`);
+    if (role.rowCount === 0) await admin.query('CREATE ROLE achievements LOGIN');
+    const db = await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'achievements'`);
+    if (db.rowCount === 0) await admin.query('CREATE DATABASE achievements OWNER achievements');
+  } finally {
+    await admin.end();
+  }
+}
+
+function locate() {
+  const home = clusterHome();
+  return { home, dataDir: join(home, 'data'), logFile: join(home, 'postgres.log') };
+}
+
+/** Starts (creating on first use) the local cluster on 127.0.0.1:55432 and waits until it answers. */
+export async function startPostgres() {
+  const bin = await serverBinaries();
+  const { dataDir, logFile } = locate();
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    // Trust on loopback only: this cluster is a developer's local one, never a deployment's.
+    run(join(bin, 'initdb'), [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '--encoding=UTF8',
+      '--locale=C.UTF-8',
+    ]);
+  }
+  if (!isRunning(bin, dataDir)) {
+    const options = `-p ${PORT} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`;
+    try {
+      run(join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '60']);
+    } catch {
+      throw new StackError('postgres', 'pg_ctl could not start the cluster', logFile);
+    }
+  }
+  await waitUntilReady({ service: 'postgres', probe: () => postgresAnswers(ADMIN_URL), logFile });
+  await ensureDatabase();
+  await waitUntilReady({ service: 'postgres', probe: () => postgresAnswers(LOCAL_DATABASE_URL), logFile });
+}
+
+export function stopPostgres(): boolean {
+  const bin = installedBinaries();
+  const { dataDir } = locate();
+  if (!bin || !isRunning(bin, dataDir)) return false;
+  run(join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w']);
+  return true;
+}
+
+export function postgresRunning(): boolean {
+  const bin = installedBinaries();
+  return bin !== undefined && isRunning(bin, locate().dataDir);
+}

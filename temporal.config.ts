@@ -1,0 +1,12 @@
+import { config } from './platform/config.js';
+
+/** Task queues of the engine's Temporal worker; clients and the worker must agree on these names. */
+export const TASK_QUEUES = Object.freeze({
+  rewards: 'achievements-rewards',
+});
+
+/** Where the Temporal frontend is and which namespace the engine uses (CONTRACT §1). */
+export function temporalConfig() {
+  const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } = config();
+  return Object.freeze({ address: TEMPORAL_ADDRESS, namespace: TEMPORAL_NAMESPACE, taskQueues: TASK_QUEUES });
+}
