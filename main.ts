@@ -20,26 +20,25 @@ type Role = (typeof ROLES)[number];
 
 const log = logger('main');
 
-const starters: Record<Role, () => Promise<void>> = {
-  processor: async () => {
-    const stop = await startProcessor({
+type Stop = () => Promise<void>;
+
+const starters: Record<Role, () => Promise<Stop>> = {
+  processor: () =>
+    startProcessor({
       kafka: createKafka('achievements-processor'),
       onEvents: (events) => Promise.resolve(log.debug({ count: events.length }, 'events accepted')),
-    });
-    onShutdown('processor', stop);
-  },
-  worker: async () => onShutdown('worker', await startWorker()),
+    }),
+  worker: () => startWorker(),
   api: async () => {
     const { DATABASE_URL, PORT } = config();
     const pool = createPool(DATABASE_URL);
     const temporal = Connection.lazy({ address: temporalConfig().address });
     const probes = dependencyProbes({ kafka: createKafka('achievements-api'), pool, temporal });
-    const stopApi = await startApi({ checkHealth: () => checkHealth(probes) }, PORT);
-    onShutdown('api connections', async () => {
-      await pool.end();
-      await temporal.close();
-    });
-    onShutdown('api', stopApi);
+    const stopServer = await startApi({ checkHealth: () => checkHealth(probes) }, PORT);
+    return async () => {
+      await stopServer();
+      await Promise.all([pool.end(), temporal.close()]);
+    };
   },
 };
 
@@ -61,7 +60,15 @@ async function main() {
   }
   const applied = await migrate(config().DATABASE_URL);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
-  await Promise.all(roles.map((role) => starters[role]()));
+  const started = await Promise.allSettled(roles.map((role) => starters[role]()));
+  // Registered in ROLES order so shutdown runs in reverse: the API stops taking requests first, then the
+  // processor commits and leaves its group, then the worker drains. Roles that did start are registered
+  // even when another failed, so the failure path still stops them.
+  started.forEach((result, i) => {
+    if (result.status === 'fulfilled') onShutdown(roles[i]!, result.value);
+  });
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
   log.info({ roles }, 'engine running');
 }
 

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
 import { HTTPException } from 'hono/http-exception';
 import type { HealthReport } from '../platform/health.js';
 import { logger } from '../platform/logger.js';
@@ -13,6 +14,17 @@ export interface ApiDependencies {
 export function createApp(deps: ApiDependencies) {
   const app = new OpenAPIHono();
   app.route('/', healthRoutes(deps.checkHealth));
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Achievements and loyalty API',
+      version: '1',
+      description:
+        'For the mobile app, partners and operations (CONTRACT §4 and §5). Errors are problem+json.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Achievements and loyalty API' }));
 
   app.notFound((c) =>
     problem(c, {

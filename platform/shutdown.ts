@@ -28,10 +28,14 @@ export function shutdown(graceMs = 30_000): Promise<void> {
   return stopping;
 }
 
-/** Exits the process after a clean shutdown when it receives SIGINT or SIGTERM. */
+/**
+ * Exits the process after a clean shutdown when it receives SIGINT or SIGTERM. Repeated signals are absorbed:
+ * a terminal's Ctrl-C reaches npm, tsx and this process at once and tsx relays its own copy, so a second
+ * signal must not cut the shutdown short; each part's grace period bounds it instead.
+ */
 export function exitOnSignals() {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       logger('shutdown').info({ signal }, 'shutting down');
       void shutdown().then(() => process.exit(0));
     });
