@@ -21,7 +21,6 @@ async function ensureInstalled() {
   rmSync(staging, { recursive: true, force: true });
   await runVisible('kafka', 'mvn', [
     '-B',
-    '--no-transfer-progress',
     '-f',
     join(REPO_ROOT, 'scripts/stack/kafka/pom.xml'),
     'dependency:copy-dependencies',

@@ -1,0 +1,67 @@
+import type { InputEvent } from '../../actors/decode.js';
+import type { ClientEvent, Transaction } from '../../actors/messages.js';
+import { decide, type AchievementUnlocked } from '../../actors/rules/decide.js';
+import { loadCatalog } from '../../actors/rules/catalog.js';
+import { initialProgress, type ClientProgress } from '../../actors/rules/progress.js';
+
+export const KYIV = 'Europe/Kyiv';
+export const catalog = loadCatalog();
+
+let sequence = 0;
+
+/** A CONTRACT transaction of client c-1 with sensible defaults; `time` is required since rules depend on it. */
+export function purchase(fields: Partial<Transaction> & { time: string }): InputEvent {
+  const transaction: Transaction = {
+    id: `tx-${++sequence}`,
+    clientId: 'c-1',
+    kind: 'purchase',
+    amount: 10_000,
+    currency: 'UAH',
+    categoryId: 5411,
+    merchantId: 'm-1',
+    geo: { lat: 50.45, lon: 30.52, country: 'UA' },
+    originalId: null,
+    ...fields,
+  };
+  return { type: 'TransactionReceived', clientId: transaction.clientId, transaction };
+}
+
+export function refund(of: InputEvent, time: string): InputEvent {
+  if (of.type !== 'TransactionReceived') throw new Error('only a transaction can be refunded');
+  return purchase({ kind: 'refund', originalId: of.transaction.id, amount: of.transaction.amount, time });
+}
+
+export function clientEvent(
+  type: string,
+  time: string,
+  attributes: ClientEvent['attributes'] = {},
+): InputEvent {
+  const event: ClientEvent = { id: `ev-${++sequence}`, clientId: 'c-1', type, time, attributes };
+  return { type: 'ClientEventReceived', clientId: event.clientId, event };
+}
+
+/** Given these events (in arrival order), the progress they leave and every achievement they unlocked. */
+export function given(events: InputEvent[], from: ClientProgress = initialProgress()) {
+  let progress = from;
+  const unlocked: AchievementUnlocked[] = [];
+  for (const event of events) {
+    const decision = decide(progress, event, catalog, KYIV);
+    progress = decision.progress;
+    unlocked.push(...decision.unlocked);
+  }
+  return {
+    progress,
+    unlocked,
+    /** When this event arrives, the achievement ids it unlocks. */
+    when: (event: InputEvent) => decide(progress, event, catalog, KYIV).unlocked.map((u) => u.achievementId),
+  };
+}
+
+/** `count` days starting at local date `firstDay` (YYYY-MM-DD), at `hour` local (+02:00 winter) time. */
+export function days(firstDay: string, count: number, hour = '12:00'): string[] {
+  const start = Date.parse(`${firstDay}T00:00:00Z`);
+  return Array.from({ length: count }, (_, i) => {
+    const date = new Date(start + i * 86_400_000).toISOString().slice(0, 10);
+    return `${date}T${hour}:00+02:00`;
+  });
+}
