@@ -5,6 +5,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { startProcessor } from './actors/processor.js';
+import { loadCatalog } from './actors/rules/catalog.js';
 import { startApi } from './api/server.js';
 import { config } from './platform/config.js';
 import { checkHealth, dependencyProbes } from './platform/health.js';
@@ -23,11 +24,21 @@ const log = logger('main');
 type Stop = () => Promise<void>;
 
 const starters: Record<Role, () => Promise<Stop>> = {
-  processor: () =>
-    startProcessor({
+  processor: async () => {
+    const { DATABASE_URL, BANK_TIME_ZONE, ACTOR_IDLE_TIMEOUT } = config();
+    const db = createPool(DATABASE_URL);
+    const processor = await startProcessor({
       kafka: createKafka('achievements-processor'),
-      onEvents: (events) => Promise.resolve(log.debug({ count: events.length }, 'events accepted')),
-    }),
+      db,
+      catalog: loadCatalog(),
+      zone: BANK_TIME_ZONE,
+      actorIdleMs: ACTOR_IDLE_TIMEOUT,
+    });
+    return async () => {
+      await processor.stop();
+      await db.end();
+    };
+  },
   worker: () => startWorker(),
   api: async () => {
     const { DATABASE_URL, PORT } = config();

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { TOPICS } from '../platform/topics.js';
 import { clientEventSchema, transactionSchema, type ClientEvent, type Transaction } from './messages.js';
 
 /** An input record that passed its schema, as a past-tense fact. */
@@ -30,29 +29,32 @@ function keyMismatch(key: Buffer | null, clientId: string): string | undefined {
     : `the record key "${actual ?? ''}" is not its clientId "${clientId}"`;
 }
 
+/** Which input schema a record follows: `bank.transactions.v1` or `bank.client-events.v1`. */
+export type RecordKind = 'transaction' | 'client-event';
+
+function validate<T extends { clientId: string }>(schema: z.ZodType<T>, json: unknown, key: Buffer | null) {
+  const result = schema.safeParse(json);
+  if (!result.success) return { ok: false as const, error: `schema: ${describe(result.error)}` };
+  const mismatch = keyMismatch(key, result.data.clientId);
+  return mismatch ? { ok: false as const, error: mismatch } : { ok: true as const, data: result.data };
+}
+
 /** Parses and validates one input record; the error says what is wrong so the DLQ entry explains itself. */
-export function decodeRecord(topic: string, key: Buffer | null, value: Buffer | null): Decoded {
+export function decodeRecord(kind: RecordKind, key: Buffer | null, value: Buffer | null): Decoded {
   const parsed = parseJson(value);
   if (!parsed.ok) return parsed;
-  if (topic === TOPICS.transactions) {
-    const result = transactionSchema.safeParse(parsed.json);
-    if (!result.success) return { ok: false, error: `schema: ${describe(result.error)}` };
-    const mismatch = keyMismatch(key, result.data.clientId);
-    if (mismatch) return { ok: false, error: mismatch };
+  if (kind === 'transaction') {
+    const tx = validate(transactionSchema, parsed.json, key);
+    if (!tx.ok) return tx;
     return {
       ok: true,
-      event: { type: 'TransactionReceived', clientId: result.data.clientId, transaction: result.data },
+      event: { type: 'TransactionReceived', clientId: tx.data.clientId, transaction: tx.data },
     };
   }
-  if (topic === TOPICS.clientEvents) {
-    const result = clientEventSchema.safeParse(parsed.json);
-    if (!result.success) return { ok: false, error: `schema: ${describe(result.error)}` };
-    const mismatch = keyMismatch(key, result.data.clientId);
-    if (mismatch) return { ok: false, error: mismatch };
-    return {
-      ok: true,
-      event: { type: 'ClientEventReceived', clientId: result.data.clientId, event: result.data },
-    };
-  }
-  return { ok: false, error: `the engine does not read topic ${topic}` };
+  const event = validate(clientEventSchema, parsed.json, key);
+  if (!event.ok) return event;
+  return {
+    ok: true,
+    event: { type: 'ClientEventReceived', clientId: event.data.clientId, event: event.data },
+  };
 }

@@ -1,68 +1,102 @@
-import {
-  Partitioners,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type Message,
-  type Producer,
-} from 'kafkajs';
+import { Partitioners, type Consumer, type Kafka } from 'kafkajs';
+import type pg from 'pg';
 import { logger } from '../platform/logger.js';
 import { TOPICS } from '../platform/topics.js';
-import { deadLetter } from './dead-letters.js';
-import { decodeRecord, type InputEvent } from './decode.js';
+import { partitionKey, processBatch, type BatchContext } from './batch.js';
+import { ClientActors } from './client-actors.js';
+import { KeyedLock } from './keyed-lock.js';
+import { startOutboxPublisher } from './outbox.js';
+import type { Catalog } from './rules/catalog.js';
 
 export const CONSUMER_GROUP = 'achievements-engine';
 
 export interface ProcessorOptions {
   kafka: Kafka;
-  /** Receives one partition's valid events of a batch, in offset order. */
-  onEvents: (events: InputEvent[]) => Promise<void>;
+  db: pg.Pool;
+  catalog: Catalog;
+  zone: string;
+  /** How long a client actor may sit idle before it is passivated. */
+  actorIdleMs: number;
   groupId?: string;
+  /** The input topics; tests give their own, deployments keep CONTRACT §2's. */
+  topics?: { transactions: string; clientEvents: string };
+  partitionsConsumedConcurrently?: number;
+}
+
+export interface RunningProcessor {
+  actors: ClientActors;
+  stop: () => Promise<void>;
 }
 
 /**
- * Decodes a batch, sends the records that fail their schema to the dead-letter topic and hands the rest on.
- * A bad record never stops the partition: it is moved aside with its reason and the batch goes on.
+ * Joins the consumer group on the input topics and feeds the client actors. Offsets live in PostgreSQL with
+ * the progress they produced; Kafka's committed offsets only tell the consumer where to fetch from, and may
+ * lag behind (records below the stored offset are skipped).
  */
-async function processBatch(payload: EachBatchPayload, producer: Producer, options: ProcessorOptions) {
-  const { batch } = payload;
-  const events: InputEvent[] = [];
-  const deadLetters: Message[] = [];
-  for (const message of batch.messages) {
-    const decoded = decodeRecord(batch.topic, message.key, message.value);
-    if (decoded.ok) events.push(decoded.event);
-    else
-      deadLetters.push(
-        deadLetter({ topic: batch.topic, partition: batch.partition, message }, decoded.error),
-      );
-  }
-  if (deadLetters.length > 0) {
-    await producer.send({ topic: TOPICS.deadLetters, messages: deadLetters });
-    logger('processor').warn(
-      { topic: batch.topic, partition: batch.partition, count: deadLetters.length },
-      'records sent to the DLQ',
-    );
-  }
-  if (events.length > 0) await options.onEvents(events);
-  payload.resolveOffset(batch.lastOffset());
-  await payload.heartbeat();
-}
-
-/** Joins the consumer group on the input topics; the returned function commits, leaves the group and disconnects. */
-export async function startProcessor(options: ProcessorOptions): Promise<() => Promise<void>> {
+export async function startProcessor(options: ProcessorOptions): Promise<RunningProcessor> {
+  const log = logger('processor');
+  const groupId = options.groupId ?? CONSUMER_GROUP;
+  const topics = options.topics ?? { transactions: TOPICS.transactions, clientEvents: TOPICS.clientEvents };
   const producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId ?? CONSUMER_GROUP });
+  const consumer: Consumer = options.kafka.consumer({ groupId });
+  const actors = new ClientActors({ catalog: options.catalog, zone: options.zone }, options.actorIdleMs);
+  const outbox = startOutboxPublisher(options.db, producer);
+  const ctx: BatchContext = {
+    db: options.db,
+    groupId,
+    catalog: options.catalog,
+    actors,
+    producer,
+    recordKinds: new Map([
+      [topics.transactions, 'transaction'],
+      [topics.clientEvents, 'client-event'],
+    ]),
+    storedOffsets: new Map(),
+  };
+  // Both input topics are keyed by client id with equal partition counts, so partition N of each carries the
+  // same clients. Their batches take turns: a client's progress is never committed by one topic's batch
+  // while the other topic's batch, holding some of its effects, has not committed yet.
+  const partitionTurns = new KeyedLock<number>();
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const assigned = new Set(
+      Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+        partitions.map((p) => partitionKey(topic, p)),
+      ),
+    );
+    // Another instance may now own a revoked partition: drop its clients' actors and every cached offset, so
+    // nothing here acts on progress that instance has since moved on.
+    const released = actors.releasePartitions((key) => assigned.has(key));
+    ctx.storedOffsets.clear();
+    log.info({ assigned: [...assigned], released }, 'partitions assigned');
+  });
+
+  const passivation = setInterval(() => actors.passivateIdle(), Math.max(1_000, options.actorIdleMs / 2));
   await producer.connect();
   await consumer.connect();
-  await consumer.subscribe({ topics: [TOPICS.transactions, TOPICS.clientEvents], fromBeginning: true });
+  await consumer.subscribe({ topics: [topics.transactions, topics.clientEvents], fromBeginning: true });
   await consumer.run({
-    partitionsConsumedConcurrently: 3,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 6,
     eachBatchAutoResolve: false,
-    eachBatch: (payload) => processBatch(payload, producer, options),
+    eachBatch: async (payload) => {
+      const { batch } = payload;
+      const outcome = await partitionTurns.run(batch.partition, () => processBatch(batch, ctx));
+      payload.resolveOffset(batch.lastOffset());
+      await payload.heartbeat();
+      if (outcome.unlocked.length > 0) outbox.kick();
+    },
   });
-  logger('processor').info({ groupId: options.groupId ?? CONSUMER_GROUP }, 'consuming input topics');
-  return async () => {
-    await consumer.disconnect();
-    await producer.disconnect();
+  log.info({ groupId, topics }, 'consuming input topics');
+  outbox.kick();
+
+  return {
+    actors,
+    stop: async () => {
+      clearInterval(passivation);
+      await consumer.disconnect();
+      await outbox.stop();
+      await producer.disconnect();
+      actors.stopAll();
+    },
   };
 }

@@ -58,6 +58,8 @@ const envSchema = z.object({
   JWT_JWKS_URL: z.url().optional(),
   JWT_MAX_LIFETIME_S: z.coerce.number().int().positive().default(300),
   PARTNER_CALLBACK_TIMEOUT: duration.default(24 * 3_600_000),
+  /** How long a client actor may sit idle before it is passivated (its progress is always stored by then). */
+  ACTOR_IDLE_TIMEOUT: duration.default(10 * 60_000),
 });
 
 export interface PartnerEndpoint {

@@ -35,8 +35,9 @@ export function clientEvent(
   type: string,
   time: string,
   attributes: ClientEvent['attributes'] = {},
+  clientId = 'c-1',
 ): InputEvent {
-  const event: ClientEvent = { id: `ev-${++sequence}`, clientId: 'c-1', type, time, attributes };
+  const event: ClientEvent = { id: `ev-${++sequence}`, clientId, type, time, attributes };
   return { type: 'ClientEventReceived', clientId: event.clientId, event };
 }
 

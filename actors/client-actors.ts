@@ -1,0 +1,120 @@
+import { dispatch, spawn, start, stop, type ActorSystemRef, type Ref } from 'nact';
+import { clientBehaviour, type Applied, type ApplyEvent, type RuleContext } from './client-actor.js';
+import type { InputEvent } from './decode.js';
+import type { StoredProgress } from './progress-store.js';
+import { initialProgress } from './rules/progress.js';
+
+interface LiveActor {
+  ref: Ref<ApplyEvent>;
+  /** The topic-partition the client's events come from; its actors are released when the partition is revoked. */
+  partitionKey: string;
+  lastUsedMs: number;
+  inFlight: number;
+}
+
+/** nact accepts only URI-safe names; other client ids are hex-encoded so every client gets a named actor. */
+function actorName(clientId: string): string {
+  return /^[a-z0-9-_.]+$/i.test(clientId)
+    ? `client-${clientId}`
+    : `client.${Buffer.from(clientId).toString('hex')}`;
+}
+
+/**
+ * The cache of client actors, one per active client, under one nact system. Actors are spawned with progress
+ * loaded from PostgreSQL, passivated after `idleMs` without events (their progress is already stored: every
+ * batch commits before the next), and released when their partition moves to another instance.
+ */
+export class ClientActors {
+  private readonly system: ActorSystemRef = start();
+  private readonly live = new Map<string, LiveActor>();
+  private readonly behaviour: ReturnType<typeof clientBehaviour>;
+
+  constructor(
+    rules: RuleContext,
+    private readonly idleMs: number,
+  ) {
+    this.behaviour = clientBehaviour(rules);
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** The clients among `clientIds` that have no live actor and must have their progress loaded. */
+  missing(clientIds: Iterable<string>): string[] {
+    return [...new Set(clientIds)].filter((clientId) => !this.live.has(clientId));
+  }
+
+  /** Spawns a client's actor with its stored progress (a new client starts from nothing). */
+  spawn(clientId: string, partitionKey: string, stored: StoredProgress | undefined) {
+    if (this.live.has(clientId)) return;
+    const ref = spawn(this.system, this.behaviour, actorName(clientId), {
+      initialState: stored ?? { version: 0, progress: initialProgress() },
+      // A throw escaping the behaviour must still answer the waiting batch, and must not stop other clients.
+      onCrash: (message, error, ctx) => {
+        message?.reply({
+          ok: false,
+          clientId,
+          error: `client actor crashed: ${error?.message ?? 'unknown'}`,
+        });
+        return ctx.resume;
+      },
+    });
+    this.live.set(clientId, { ref, partitionKey, lastUsedMs: Date.now(), inFlight: 0 });
+  }
+
+  /** Hands an event to its client's actor; resolves once the actor has applied it. */
+  apply(event: InputEvent): Promise<Applied> {
+    const actor = this.live.get(event.clientId);
+    if (!actor) return Promise.reject(new Error(`no live actor for client ${event.clientId}`));
+    actor.inFlight++;
+    actor.lastUsedMs = Date.now();
+    return new Promise((resolve) => {
+      dispatch(actor.ref, {
+        type: 'ApplyEvent',
+        event,
+        reply: (applied) => {
+          actor.inFlight--;
+          resolve(applied);
+        },
+      });
+    });
+  }
+
+  /** Stops the actors of clients whose partitions this instance no longer owns. */
+  releasePartitions(keep: (partitionKey: string) => boolean): number {
+    return this.stopWhere((actor) => !keep(actor.partitionKey));
+  }
+
+  /** Stops actors idle for longer than `idleMs`, keeping memory bounded by the active clients. */
+  passivateIdle(nowMs = Date.now()): number {
+    return this.stopWhere((actor) => actor.inFlight === 0 && nowMs - actor.lastUsedMs > this.idleMs);
+  }
+
+  /** Drops the actors of these clients (their in-memory progress may be ahead of what was stored). */
+  discard(clientIds: Iterable<string>) {
+    const dropped = new Set(clientIds);
+    for (const clientId of dropped) {
+      const actor = this.live.get(clientId);
+      if (!actor) continue;
+      stop(actor.ref);
+      this.live.delete(clientId);
+    }
+  }
+
+  private stopWhere(condition: (actor: LiveActor) => boolean): number {
+    let stopped = 0;
+    for (const [clientId, actor] of this.live) {
+      if (actor.inFlight > 0 || !condition(actor)) continue;
+      stop(actor.ref);
+      this.live.delete(clientId);
+      stopped++;
+    }
+    return stopped;
+  }
+
+  stopAll() {
+    stop(this.system);
+    this.live.clear();
+  }
+}

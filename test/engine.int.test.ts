@@ -1,0 +1,175 @@
+import { Partitioners } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningProcessor } from '../actors/processor.js';
+import { TOPICS } from '../platform/topics.js';
+import {
+  eventually,
+  ownInputTopics,
+  produceEvents,
+  readTopic,
+  startTestProcessor,
+  topicEnds,
+} from './support/engine.js';
+import { clientEvent, days, purchase } from './support/events.js';
+import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+
+describe('the engine on real Kafka and PostgreSQL', () => {
+  const kafka = testKafka();
+  let db: Awaited<ReturnType<typeof migratedSchema>>;
+  let topics: Awaited<ReturnType<typeof ownInputTopics>>;
+  let processor: RunningProcessor;
+
+  beforeAll(async () => {
+    db = await migratedSchema();
+    topics = await ownInputTopics(kafka);
+    processor = await startTestProcessor(db.pool, topics);
+  });
+
+  afterAll(async () => {
+    await processor?.stop();
+    await db?.drop();
+  });
+
+  const unlocksOf = async (clientId: string) =>
+    (
+      await db.pool.query<{ achievement_id: string }>(
+        'SELECT achievement_id FROM achievement_unlocks WHERE client_id = $1 ORDER BY achievement_id',
+        [clientId],
+      )
+    ).rows.map((row) => row.achievement_id);
+
+  it('turns events into unlocks in the database and on the unlocked and push topics', async () => {
+    const clientId = uniqueName('c');
+    const unlockedFrom = await topicEnds(kafka, TOPICS.unlocked);
+    const pushFrom = await topicEnds(kafka, TOPICS.notifications);
+    // Two coffees a day for five days: ten in November, and no seven-day streak.
+    const coffeeTimes = [...days('2026-11-01', 5, '08:00'), ...days('2026-11-01', 5, '15:00')];
+    const coffees = coffeeTimes.map((time) => purchase({ clientId, categoryId: 5814, time }));
+    const redelivered = coffees[3]!;
+    const synced = clientEvent('contacts.synced', '2026-11-02T10:00:00Z', {}, clientId);
+    await produceEvents(kafka, topics, [...coffees.slice(0, 9), redelivered, synced]);
+
+    const afterNine = await eventually(
+      () => unlocksOf(clientId),
+      (ids) => ids.length === 2,
+    );
+    expect(afterNine).toEqual(['contacts-synced', 'first-purchase']);
+
+    await produceEvents(kafka, topics, [coffees[9]!]);
+    expect(
+      await eventually(
+        () => unlocksOf(clientId),
+        (ids) => ids.length === 3,
+      ),
+    ).toEqual(['coffee-lover', 'contacts-synced', 'first-purchase']);
+
+    const ofClient = (m: { key: Buffer | null }) => m.key?.toString() === clientId;
+    const unlocked = await readTopic(
+      kafka,
+      TOPICS.unlocked,
+      unlockedFrom,
+      ofClient,
+      (seen) => seen.length >= 3,
+    );
+    const values = unlocked.map((m) => JSON.parse(m.value!.toString()) as Record<string, unknown>);
+    expect(values.map((v) => v.achievementId).sort()).toEqual([
+      'coffee-lover',
+      'contacts-synced',
+      'first-purchase',
+    ]);
+    expect(values.find((v) => v.achievementId === 'coffee-lover')).toMatchObject({
+      clientId,
+      points: 100,
+      sourceEventId: coffees[9]!.type === 'TransactionReceived' ? coffees[9]!.transaction.id : '',
+      unlockId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+
+    const pushes = await readTopic(
+      kafka,
+      TOPICS.notifications,
+      pushFrom,
+      ofClient,
+      (seen) => seen.length >= 3,
+    );
+    const coffeePush = pushes
+      .map((m) => JSON.parse(m.value!.toString()) as Record<string, unknown>)
+      .find((p) => p.achievementId === 'coffee-lover');
+    expect(coffeePush).toMatchObject({
+      kind: 'achievement.unlocked',
+      locale: 'uk',
+      deepLink: 'app://achievements/coffee-lover',
+    });
+    expect(JSON.stringify(coffeePush)).not.toMatch(/https?:/);
+    expect(
+      await eventually(
+        async () => (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox')).rows[0]!.n,
+        (n) => n === 0,
+      ),
+    ).toBe(0);
+  });
+
+  it('sends malformed records to the DLQ with the reason and keeps processing the partition', async () => {
+    const clientId = uniqueName('c');
+    const dlqFrom = await topicEnds(kafka, TOPICS.deadLetters);
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({
+      topic: topics.transactions,
+      messages: [
+        { key: clientId, value: '{"id": "broken' },
+        { key: clientId, value: JSON.stringify({ id: 'tx-neg', clientId, kind: 'purchase', amount: -5 }) },
+      ],
+    });
+    await producer.disconnect();
+    await produceEvents(kafka, topics, [purchase({ clientId, time: '2026-11-24T08:15:00+02:00' })]);
+
+    expect(
+      await eventually(
+        () => unlocksOf(clientId),
+        (ids) => ids.length === 1,
+      ),
+    ).toEqual(['first-purchase']);
+    const letters = await readTopic(
+      kafka,
+      TOPICS.deadLetters,
+      dlqFrom,
+      (m) => m.key?.toString() === clientId,
+      (seen) => seen.length >= 2,
+    );
+    const bodies = letters.map((m) => JSON.parse(m.value!.toString()) as Record<string, unknown>);
+    expect(bodies[0]).toMatchObject({
+      topic: topics.transactions,
+      key: clientId,
+      value: '{"id": "broken',
+      error: expect.stringMatching(/not valid JSON/),
+    });
+    expect(bodies[1]).toMatchObject({ topic: topics.transactions, error: expect.stringMatching(/amount/) });
+    expect(typeof bodies[0]!.partition).toBe('number');
+    expect(BigInt(bodies[1]!.offset as string)).toBe(BigInt(bodies[0]!.offset as string) + 1n);
+  });
+
+  it('stores progress and the consumed offsets together', async () => {
+    const clientId = uniqueName('c');
+    await produceEvents(
+      kafka,
+      topics,
+      days('2026-11-01', 3).map((time) => purchase({ clientId, categoryId: 5814, time })),
+    );
+    const row = await eventually(
+      async () =>
+        (
+          await db.pool.query('SELECT version, progress FROM client_progress WHERE client_id = $1', [
+            clientId,
+          ])
+        ).rows[0] as
+          { version: string; progress: { rules: Record<string, { entries: number[] }> } } | undefined,
+      (r) => r !== undefined && Number(r.version) === 3,
+    );
+    expect(row!.progress.rules['coffee-lover']!.entries).toHaveLength(9);
+    const offsets = await db.pool.query<{ n: string }>(
+      'SELECT sum(next_offset) AS n FROM consumer_offsets WHERE topic = $1',
+      [topics.transactions],
+    );
+    expect(Number(offsets.rows[0]!.n)).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,130 @@
+import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
+import type pg from 'pg';
+import { inject } from 'vitest';
+import type { InputEvent } from '../../actors/decode.js';
+import { startProcessor } from '../../actors/processor.js';
+import { loadCatalog } from '../../actors/rules/catalog.js';
+import { testKafka, uniqueName } from './stack.js';
+
+export const catalog = loadCatalog();
+
+/** Input topics of a test's own, so its processor reads only its events. */
+export async function ownInputTopics(kafka: Kafka, partitions = 3) {
+  const topics = { transactions: uniqueName('tx'), clientEvents: uniqueName('events') };
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: partitions })),
+  });
+  await admin.disconnect();
+  return topics;
+}
+
+export function valueOf(event: InputEvent): unknown {
+  return event.type === 'TransactionReceived' ? event.transaction : event.event;
+}
+
+/** Produces events to the test's topics, keyed by client id as the core bank does. */
+export async function produceEvents(
+  kafka: Kafka,
+  topics: { transactions: string; clientEvents: string },
+  events: InputEvent[],
+) {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const transactions = events.filter((e) => e.type === 'TransactionReceived');
+  const clientEvents = events.filter((e) => e.type === 'ClientEventReceived');
+  const toMessages = (list: InputEvent[]) =>
+    list.map((e) => ({ key: e.clientId, value: JSON.stringify(valueOf(e)) }));
+  await producer.sendBatch({
+    topicMessages: [
+      { topic: topics.transactions, messages: toMessages(transactions) },
+      { topic: topics.clientEvents, messages: toMessages(clientEvents) },
+    ].filter((t) => t.messages.length > 0),
+  });
+  await producer.disconnect();
+}
+
+/** Starts an in-process processor on the test's topics, schema and consumer group. */
+export function startTestProcessor(
+  db: pg.Pool,
+  topics: { transactions: string; clientEvents: string },
+  groupId = uniqueName('group'),
+) {
+  return startProcessor({
+    kafka: testKafka(),
+    db,
+    catalog,
+    zone: 'Europe/Kyiv',
+    actorIdleMs: 60_000,
+    groupId,
+    topics,
+    partitionsConsumedConcurrently: 3,
+  });
+}
+
+/** Polls `probe` until it returns a value that passes `done`; fails with the last value after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let last = await probe();
+  while (!done(last)) {
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    last = await probe();
+  }
+  return last;
+}
+
+/** The end offsets of a topic now, to read only what a test adds after this point. */
+export async function topicEnds(kafka: Kafka, topic: string) {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  return offsets.map(({ partition, offset }) => ({ partition, offset }));
+}
+
+/** Reads `topic` from `from` (see topicEnds) until `enough` holds for the records matching `keep`. */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  from: { partition: number; offset: string }[],
+  keep: (message: KafkaMessage) => boolean,
+  enough: (messages: KafkaMessage[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<KafkaMessage[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+  const seen: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`read ${seen.length} records of ${topic} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      void consumer.run({
+        eachMessage: ({ message }) => {
+          if (keep(message)) seen.push(message);
+          if (enough(seen)) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+      for (const { partition, offset } of from) consumer.seek({ topic, partition, offset });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
+export const brokers = () => inject('kafkaBrokers');
