@@ -21,6 +21,8 @@ export interface ProcessorOptions {
   /** The input topics; tests give their own, deployments keep CONTRACT §2's. */
   topics?: { transactions: string; clientEvents: string };
   partitionsConsumedConcurrently?: number;
+  /** How long the group waits for a silent member before handing its partitions to others (kafkajs: 30 s). */
+  sessionTimeoutMs?: number;
 }
 
 export interface RunningProcessor {
@@ -38,7 +40,12 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   const groupId = options.groupId ?? CONSUMER_GROUP;
   const topics = options.topics ?? { transactions: TOPICS.transactions, clientEvents: TOPICS.clientEvents };
   const producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  const consumer: Consumer = options.kafka.consumer({ groupId });
+  const consumer: Consumer = options.kafka.consumer({
+    groupId,
+    ...(options.sessionTimeoutMs
+      ? { sessionTimeout: options.sessionTimeoutMs, heartbeatInterval: options.sessionTimeoutMs / 5 }
+      : {}),
+  });
   const actors = new ClientActors({ catalog: options.catalog, zone: options.zone }, options.actorIdleMs);
   const outbox = startOutboxPublisher(options.db, producer);
   const ctx: BatchContext = {
@@ -76,6 +83,9 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   await consumer.connect();
   await consumer.subscribe({ topics: [topics.transactions, topics.clientEvents], fromBeginning: true });
   await consumer.run({
+    // Offsets committed to Kafka only tell a restarted consumer where to fetch from; PostgreSQL holds the
+    // ones that count, so committing them every few seconds is enough.
+    autoCommitInterval: 5_000,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 6,
     eachBatchAutoResolve: false,
     eachBatch: async (payload) => {

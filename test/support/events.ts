@@ -28,7 +28,8 @@ export function purchase(fields: Partial<Transaction> & { time: string }): Input
 
 export function refund(of: InputEvent, time: string): InputEvent {
   if (of.type !== 'TransactionReceived') throw new Error('only a transaction can be refunded');
-  return purchase({ kind: 'refund', originalId: of.transaction.id, amount: of.transaction.amount, time });
+  const { clientId, amount, id } = of.transaction;
+  return purchase({ clientId, kind: 'refund', originalId: id, amount, time });
 }
 
 export function clientEvent(

@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { InputEvent } from '../actors/decode.js';
+import { decide } from '../actors/rules/decide.js';
+import { initialProgress, type ClientProgress } from '../actors/rules/progress.js';
+import { unlockIdOf } from '../actors/unlock-messages.js';
+import { TOPICS } from '../platform/topics.js';
+import {
+  catalog,
+  eventually,
+  ownInputTopics,
+  produceEvents,
+  readTopic,
+  topicEnds,
+} from './support/engine.js';
+import { clientEvent, days, purchase, refund } from './support/events.js';
+import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+
+const CHILD = fileURLToPath(new URL('./support/processor-child.ts', import.meta.url));
+
+/** A varied history per client: coffees (with a duplicate and a refund), countries, a streak, an app action. */
+function historyOf(clientId: string, n: number): InputEvent[] {
+  const coffees = [...days('2026-11-01', 6, '08:00'), ...days('2026-11-01', 6, '15:00')].map((time) =>
+    purchase({ clientId, categoryId: 5814, time, amount: 9_000 + n }),
+  );
+  const trips = ['PL', 'DE', 'FR']
+    .slice(0, 1 + (n % 3))
+    .map((country, i) =>
+      purchase({ clientId, time: `2026-0${i + 4}-10T12:00:00+03:00`, geo: { lat: 0, lon: 0, country } }),
+    );
+  const events = [
+    ...coffees.slice(0, 6),
+    coffees[2]!,
+    ...trips,
+    refund(coffees[n % 6]!, '2026-11-06T20:00:00+02:00'),
+  ];
+  events.push(...coffees.slice(6), clientEvent('contacts.synced', '2026-11-03T10:00:00Z', {}, clientId));
+  return events;
+}
+
+function expectedOutcome(events: InputEvent[]) {
+  let progress: ClientProgress = initialProgress();
+  let version = 0;
+  for (const event of events) {
+    const decision = decide(progress, event, catalog, 'Europe/Kyiv');
+    if (decision.progress !== progress) version++;
+    progress = decision.progress;
+  }
+  return { progress, version };
+}
+
+function startChild(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(child));
+    child.once('exit', (code) => reject(new Error(`processor child exited with ${code}`)));
+  });
+}
+
+/** SIGKILL to the child's whole process group, as `kill -9` would hit a deployed instance. */
+function killGroup(child: ChildProcess) {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+describe('crash and restart (kill -9)', () => {
+  const kafka = testKafka();
+
+  /**
+   * The worst case of a crash between the PostgreSQL commit and the Kafka commit: Kafka remembers nothing, so
+   * the restarted instance is handed every record again and must skip what it already applied. Resetting the
+   * group's offsets makes that case certain rather than a matter of timing.
+   */
+  async function forgetKafkaOffsets(groupId: string, topicNames: string[]) {
+    const admin = kafka.admin();
+    await admin.connect();
+    const groupEmpty = async () => (await admin.describeGroups([groupId])).groups[0]!.state;
+    await eventually(groupEmpty, (state) => state === 'Empty', 30_000);
+    for (const topic of topicNames) await admin.resetOffsets({ groupId, topic, earliest: true });
+    await admin.disconnect();
+  }
+  let db: Awaited<ReturnType<typeof migratedSchema>>;
+  const children: ChildProcess[] = [];
+
+  afterAll(async () => {
+    for (const child of children) killGroup(child);
+    await db?.drop();
+  });
+
+  it('resumes from the stored offsets and progress: nothing lost, nothing counted or unlocked twice', async () => {
+    db = await migratedSchema();
+    const topics = await ownInputTopics(kafka);
+    const env = {
+      CHILD_BROKERS: inject('kafkaBrokers').join(','),
+      CHILD_DATABASE_URL: inject('databaseUrl'),
+      CHILD_SCHEMA: db.schema,
+      CHILD_GROUP: uniqueName('group'),
+      CHILD_TX_TOPIC: topics.transactions,
+      CHILD_EVENTS_TOPIC: topics.clientEvents,
+    };
+    const clients = Array.from({ length: 80 }, (_, n) => ({ clientId: uniqueName(`c${n}`), n }));
+    const histories = new Map(clients.map(({ clientId, n }) => [clientId, historyOf(clientId, n)]));
+    const waves = Array.from({ length: 10 }, (_, wave) =>
+      clients.flatMap(({ clientId }) => histories.get(clientId)!.filter((_, i) => i % 10 === wave)),
+    );
+    const unlockedFrom = await topicEnds(kafka, TOPICS.unlocked);
+    const storedOffsets = async () =>
+      Number(
+        (await db.pool.query<{ n: string | null }>('SELECT sum(next_offset) AS n FROM consumer_offsets'))
+          .rows[0]!.n ?? 0,
+      );
+
+    const first = await startChild(env);
+    children.push(first);
+    for (const wave of waves.slice(0, 5)) await produceEvents(kafka, topics, wave);
+    await eventually(storedOffsets, (n) => n > 0);
+    killGroup(first);
+    const killedAt = await storedOffsets();
+    await forgetKafkaOffsets(env.CHILD_GROUP, [topics.transactions, topics.clientEvents]);
+    for (const wave of waves.slice(5)) await produceEvents(kafka, topics, wave);
+
+    const total = [...histories.values()].reduce((sum, events) => sum + events.length, 0);
+    expect(killedAt).toBeLessThan(total);
+    children.push(await startChild(env));
+    await eventually(storedOffsets, (n) => n === total, 60_000);
+
+    // Each client's waves arrive in the order its history was cut into them, per topic.
+    const arrival = (clientId: string) =>
+      waves.flatMap((wave) => wave.filter((e) => e.clientId === clientId));
+    const { rows } = await db.pool.query<{ client_id: string; version: string; progress: ClientProgress }>(
+      'SELECT client_id, version, progress FROM client_progress',
+    );
+    expect(rows).toHaveLength(clients.length);
+    for (const row of rows) {
+      const expected = expectedOutcome(arrival(row.client_id));
+      expect(row.progress).toEqual(expected.progress);
+      expect(Number(row.version)).toBe(expected.version);
+    }
+
+    const unlocks = await db.pool.query<{ unlock_id: string; client_id: string; achievement_id: string }>(
+      'SELECT unlock_id, client_id, achievement_id FROM achievement_unlocks',
+    );
+    const expectedUnlocks = clients.flatMap(({ clientId }) =>
+      Object.keys(expectedOutcome(arrival(clientId)).progress.unlocked).map((id) => `${clientId}/${id}`),
+    );
+    expect(unlocks.rows.map((u) => `${u.client_id}/${u.achievement_id}`).sort()).toEqual(
+      expectedUnlocks.sort(),
+    );
+
+    const ours = new Set(clients.map((c) => c.clientId));
+    const expectedIds = new Set(unlocks.rows.map((u) => unlockIdOf(u.client_id, u.achievement_id)));
+    const published = await readTopic(
+      kafka,
+      TOPICS.unlocked,
+      unlockedFrom,
+      (m) => ours.has(m.key!.toString()),
+      (seen) => [...expectedIds].every((id) => seen.some((m) => m.value!.toString().includes(id))),
+      60_000,
+    );
+    const publishedIds = new Set(
+      published.map((m) => (JSON.parse(m.value!.toString()) as { unlockId: string }).unlockId),
+    );
+    expect(publishedIds).toEqual(expectedIds);
+  });
+});

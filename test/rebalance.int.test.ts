@@ -1,0 +1,81 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { InputEvent } from '../actors/decode.js';
+import type { RunningProcessor } from '../actors/processor.js';
+import { decide } from '../actors/rules/decide.js';
+import { initialProgress, type ClientProgress } from '../actors/rules/progress.js';
+import { catalog, eventually, ownInputTopics, produceEvents, startTestProcessor } from './support/engine.js';
+import { days, purchase } from './support/events.js';
+import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+
+const CLIENTS = 60;
+
+describe('two processor instances in one consumer group', () => {
+  const kafka = testKafka();
+  let db: Awaited<ReturnType<typeof migratedSchema>>;
+  const running: RunningProcessor[] = [];
+
+  afterAll(async () => {
+    await Promise.all(running.map((p) => p.stop().catch(() => undefined)));
+    await db?.drop();
+  });
+
+  it('share the partitions, release revoked clients, and hand state over without loss', async () => {
+    db = await migratedSchema();
+    const topics = await ownInputTopics(kafka, 6);
+    const groupId = uniqueName('group');
+    const clientIds = Array.from({ length: CLIENTS }, (_, n) => uniqueName(`c${n}`));
+    const sent: InputEvent[] = [];
+    // Each wave is a day of coffee for every client: three waves lead towards coffee-lover and week-streak.
+    const wave = async (day: string) => {
+      const events = clientIds.flatMap((clientId) =>
+        days(day, 1, '08:00').map((time) => purchase({ clientId, categoryId: 5814, time })),
+      );
+      sent.push(...events);
+      await produceEvents(kafka, topics, events);
+      await eventually(
+        async () =>
+          Number(
+            (
+              await db.pool.query<{ n: string }>(
+                'SELECT coalesce(sum(next_offset), 0) AS n FROM consumer_offsets',
+              )
+            ).rows[0]!.n,
+          ),
+        (n) => n === sent.length,
+      );
+    };
+
+    const first = await startTestProcessor(db.pool, topics, groupId);
+    running.push(first);
+    await wave('2026-11-01');
+    expect(first.actors.size).toBe(CLIENTS);
+
+    const second = await startTestProcessor(db.pool, topics, groupId);
+    running.push(second);
+    await eventually(
+      () => Promise.resolve(first.actors.size),
+      (size) => size < CLIENTS,
+    );
+    await wave('2026-11-02');
+    expect(second.actors.size).toBeGreaterThan(0);
+    expect(first.actors.size + second.actors.size).toBe(CLIENTS);
+
+    await second.stop();
+    running.pop();
+    await wave('2026-11-03');
+    expect(first.actors.size).toBe(CLIENTS);
+
+    const { rows } = await db.pool.query<{ client_id: string; progress: ClientProgress }>(
+      'SELECT client_id, progress FROM client_progress',
+    );
+    expect(rows).toHaveLength(CLIENTS);
+    for (const row of rows) {
+      let expected = initialProgress();
+      for (const event of sent.filter((e) => e.clientId === row.client_id)) {
+        expected = decide(expected, event, catalog, 'Europe/Kyiv').progress;
+      }
+      expect(row.progress).toEqual(expected);
+      expect(row.progress.rules['coffee-lover']!.entries).toHaveLength(9);
+    }
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * A stream processor in a process of its own, for the crash test: it can be killed with SIGKILL like a
+ * deployment's instance. Its topics, schema and group come from the environment the test sets.
+ */
+import { startProcessor } from '../../actors/processor.js';
+import { loadCatalog } from '../../actors/rules/catalog.js';
+import { createKafka } from '../../platform/kafka.js';
+import { createPool } from '../../platform/postgres.js';
+
+const env = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+
+const processor = await startProcessor({
+  kafka: createKafka('crash-test-child', env('CHILD_BROKERS').split(',')),
+  db: createPool(env('CHILD_DATABASE_URL'), env('CHILD_SCHEMA')),
+  catalog: loadCatalog(),
+  zone: 'Europe/Kyiv',
+  actorIdleMs: 60_000,
+  groupId: env('CHILD_GROUP'),
+  topics: { transactions: env('CHILD_TX_TOPIC'), clientEvents: env('CHILD_EVENTS_TOPIC') },
+  // The broker's minimum: the restarted instance takes over as soon as the killed one is declared gone.
+  sessionTimeoutMs: 6_000,
+});
+process.stdout.write('ready\n');
+process.on('SIGTERM', () => void processor.stop().then(() => process.exit(0)));
