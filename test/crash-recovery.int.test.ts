@@ -17,7 +17,7 @@ import {
 import { clientEvent, days, purchase, refund } from './support/events.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 
-const CHILD = fileURLToPath(new URL('./support/processor-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../scripts/processor-child.ts', import.meta.url));
 
 /** A varied history per client: coffees (with a duplicate and a refund), countries, a streak, an app action. */
 function historyOf(clientId: string, n: number): InputEvent[] {

@@ -1,11 +1,11 @@
 /**
- * A stream processor in a process of its own, for the crash test: it can be killed with SIGKILL like a
- * deployment's instance. Its topics, schema and group come from the environment the test sets.
+ * A stream processor in a process of its own, for the crash test and the benchmark: it can be killed with
+ * SIGKILL like a deployment's instance. Its topics, schema and group come from the environment they set.
  */
-import { startProcessor } from '../../actors/processor.js';
-import { loadCatalog } from '../../actors/rules/catalog.js';
-import { createKafka } from '../../platform/kafka.js';
-import { createPool } from '../../platform/postgres.js';
+import { startProcessor } from '../actors/processor.js';
+import { loadCatalog } from '../actors/rules/catalog.js';
+import { createKafka } from '../platform/kafka.js';
+import { createPool } from '../platform/postgres.js';
 
 const env = (name: string) => {
   const value = process.env[name];

@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { catalog, purchase } from '../test/support/events.js';
+import { ClientActors } from './client-actors.js';
+import type { Catalog } from './rules/catalog.js';
+
+const at = '2026-11-24T08:15:00+02:00';
+let actors: ClientActors;
+
+afterEach(() => actors.stopAll());
+
+describe('ClientActors', () => {
+  it('applies a client’s events in order and reports the new progress and unlocks', async () => {
+    actors = new ClientActors({ catalog, zone: 'Europe/Kyiv' }, 60_000);
+    actors.spawn('c-1', 'tx:0', undefined);
+    const [first, second] = await Promise.all([
+      actors.apply(purchase({ time: at })),
+      actors.apply(purchase({ time: at })),
+    ]);
+    expect(first).toMatchObject({ ok: true, changed: true, stored: { version: 1 } });
+    expect(first.ok && first.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
+    expect(second).toMatchObject({ ok: true, stored: { version: 2 }, unlocked: [] });
+  });
+
+  it('starts from the stored progress it is given', async () => {
+    actors = new ClientActors({ catalog, zone: 'Europe/Kyiv' }, 60_000);
+    const stored = {
+      version: 7,
+      progress: { rules: {}, unlocked: { 'first-purchase': { at, sourceEventId: 'tx-0' } }, refunded: [] },
+    };
+    actors.spawn('c-1', 'tx:0', stored);
+    const applied = await actors.apply(purchase({ time: at }));
+    expect(applied).toMatchObject({ ok: true, stored: { version: 8 }, unlocked: [] });
+  });
+
+  it('passivates only actors idle for longer than the idle time', async () => {
+    actors = new ClientActors({ catalog, zone: 'Europe/Kyiv' }, 1_000);
+    actors.spawn('c-1', 'tx:0', undefined);
+    actors.spawn('c-2', 'tx:0', undefined);
+    await actors.apply(purchase({ clientId: 'c-2', time: at }));
+    expect(actors.passivateIdle(Date.now() + 500)).toBe(0);
+    expect(actors.passivateIdle(Date.now() + 1_500)).toBe(2);
+    expect(actors.missing(['c-1', 'c-2'])).toEqual(['c-1', 'c-2']);
+  });
+
+  it('releases the clients of revoked partitions and keeps the others', () => {
+    actors = new ClientActors({ catalog, zone: 'Europe/Kyiv' }, 60_000);
+    actors.spawn('c-1', 'tx:0', undefined);
+    actors.spawn('c-2', 'tx:1', undefined);
+    expect(actors.releasePartitions((key) => key === 'tx:1')).toBe(1);
+    expect(actors.missing(['c-1', 'c-2'])).toEqual(['c-1']);
+  });
+
+  it('answers a failing client with an error and keeps serving the others', async () => {
+    const broken: Catalog = {
+      ...catalog,
+      rules: catalog.rules.map((rule) => ({
+        ...rule,
+        get measure(): never {
+          throw new Error('corrupt rule');
+        },
+      })),
+    };
+    actors = new ClientActors({ catalog: broken, zone: 'Europe/Kyiv' }, 60_000);
+    actors.spawn('c-1', 'tx:0', undefined);
+    const failed = await actors.apply(purchase({ time: at }));
+    expect(failed).toEqual({ ok: false, clientId: 'c-1', error: 'rule evaluation failed: corrupt rule' });
+    expect(actors.missing(['c-1'])).toEqual([]);
+  });
+});
