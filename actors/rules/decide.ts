@@ -85,25 +85,26 @@ function applyToRules(
   valueFor: (rule: Rule) => number | undefined,
   zone: string,
 ): Decision {
-  let next = progress;
+  // Copied once, on the first rule the event counts for; an event no rule counts leaves `progress` as it was.
+  let next: ClientProgress | undefined;
   const unlocked: AchievementUnlocked[] = [];
   for (const rule of rules) {
-    if (isSettled(rule, next)) continue;
+    const current = next ?? progress;
+    if (isSettled(rule, current)) continue;
     const value = valueFor(rule);
     if (value === undefined) continue;
-    const outcome = countTowards(rule, next, fact, value, zone);
-    const rulesProgress = { ...next.rules };
-    const unlockedNow = { ...next.unlocked };
+    const outcome = countTowards(rule, current, fact, value, zone);
+    const unchanged = outcome.ruleProgress === current.rules[rule.id] && outcome.unlocked.length === 0;
+    if (unchanged) continue; // a duplicate, or an event too late to count
+    next ??= { ...progress, rules: { ...progress.rules }, unlocked: { ...progress.unlocked } };
     for (const unlock of outcome.unlocked) {
-      unlockedNow[unlock.achievementId] = { at: unlock.unlockedAt, sourceEventId: unlock.sourceEventId };
+      next.unlocked[unlock.achievementId] = { at: unlock.unlockedAt, sourceEventId: unlock.sourceEventId };
     }
-    const settled = rule.levels.every((level) => level.achievementId in unlockedNow);
-    if (outcome.ruleProgress && !settled) rulesProgress[rule.id] = outcome.ruleProgress;
-    else delete rulesProgress[rule.id];
-    next = { ...next, rules: rulesProgress, unlocked: unlockedNow };
+    if (outcome.ruleProgress && !isSettled(rule, next)) next.rules[rule.id] = outcome.ruleProgress;
+    else delete next.rules[rule.id];
     unlocked.push(...outcome.unlocked);
   }
-  return { progress: next, unlocked };
+  return { progress: next ?? progress, unlocked };
 }
 
 /** A refund takes its purchase's contribution back from every rule that has not unlocked yet. */

@@ -23,7 +23,9 @@ export function entriesOf(progress: RuleProgress): Entry[] {
 }
 
 export function packEntries(entries: Entry[]): number[] {
-  return entries.flatMap((entry) => [entry.key, entry.timeMs, entry.value]);
+  const packed: number[] = [];
+  for (const entry of entries) packed.push(entry.key, entry.timeMs, entry.value);
+  return packed;
 }
 
 /** What a transaction adds to the rule's measure; undefined when it lacks the measured field. */

@@ -1,0 +1,49 @@
+/**
+ * (e) Heap bytes per cached client actor, run as `node --expose-gc --import tsx actor-memory.ts <records> <clients>`:
+ * builds each client's progress from the benchmark workload (as the engine would have stored it), then
+ * measures the heap that spawning one actor per client with that progress adds. Prints JSON.
+ */
+import { ClientActors } from '../../actors/client-actors.js';
+import type { InputEvent } from '../../actors/decode.js';
+import { loadCatalog } from '../../actors/rules/catalog.js';
+import { decide } from '../../actors/rules/decide.js';
+import { initialProgress, type ClientProgress } from '../../actors/rules/progress.js';
+import { generateWorkload } from './workload.js';
+
+const [records, clients] = process.argv.slice(2).map(Number);
+const catalog = loadCatalog();
+const zone = 'Europe/Kyiv';
+const stored = new Map<string, { version: number; progress: ClientProgress }>();
+for (const record of generateWorkload(records!, clients!, 'memory').records) {
+  const event: InputEvent =
+    record.topic === 'transactions'
+      ? { type: 'TransactionReceived', clientId: record.value.clientId, transaction: record.value }
+      : { type: 'ClientEventReceived', clientId: record.value.clientId, event: record.value };
+  const current = stored.get(event.clientId) ?? { version: 0, progress: initialProgress() };
+  stored.set(event.clientId, {
+    version: current.version + 1,
+    progress: decide(current.progress, event, catalog, zone).progress,
+  });
+}
+// As loaded from PostgreSQL: JSON text, parsed only when the actor is spawned, so the parsed state counts.
+const rows = [...stored].map(([clientId, state]) => [clientId, JSON.stringify(state)] as const);
+stored.clear();
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc');
+gc();
+const before = process.memoryUsage().heapUsed;
+const actors = new ClientActors({ catalog, zone }, 3_600_000);
+for (const [clientId, json] of rows)
+  actors.spawn(clientId, 'bench:0', JSON.parse(json) as { version: number; progress: ClientProgress });
+gc();
+const after = process.memoryUsage().heapUsed;
+const stateBytes = rows.reduce((sum, [, json]) => sum + json.length, 0) / rows.length;
+process.stdout.write(
+  JSON.stringify({
+    actors: actors.size,
+    bytesPerActor: (after - before) / actors.size,
+    storedJsonBytes: stateBytes,
+  }) + '\n',
+);
+actors.stopAll();

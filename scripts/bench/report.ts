@@ -1,0 +1,42 @@
+import { cpus, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../stack/paths.js';
+
+export interface Row {
+  measure: string;
+  value: string;
+  target: string;
+  verdict: 'met' | 'missed' | '—';
+}
+
+export function machine(): string {
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}`;
+}
+
+export function table(rows: Row[]): string {
+  const lines = ['| measure | result | target | |', '|---|---|---|---|'];
+  for (const row of rows) lines.push(`| ${row.measure} | ${row.value} | ${row.target} | ${row.verdict} |`);
+  return lines.join('\n');
+}
+
+/** Writes BENCHMARKS.md from one run: the workload, the machine and the table. */
+export function writeBenchmarks(workload: string, rows: Row[], notes: string[]) {
+  const text = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (a benchmark, not a test) from one run on one machine; run it again to refresh.',
+    '',
+    `- When: ${new Date().toISOString()}`,
+    `- Machine: ${machine()}`,
+    `- Workload: ${workload}`,
+    '',
+    '## Achievement engine',
+    '',
+    table(rows),
+    '',
+    ...notes.map((note) => `- ${note}`),
+    '',
+  ].join('\n');
+  writeFileSync(join(REPO_ROOT, 'BENCHMARKS.md'), text);
+}
