@@ -42,6 +42,9 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   const producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer: Consumer = options.kafka.consumer({
     groupId,
+    // Smaller fetches than kafkajs's 1 MB keep each batch (and so each commit) short, which bounds the
+    // event → unlock latency; measured: p99 459 → 290 ms for 17 % less peak throughput (BENCHMARKS.md).
+    maxBytesPerPartition: 262_144,
     ...(options.sessionTimeoutMs
       ? { sessionTimeout: options.sessionTimeoutMs, heartbeatInterval: options.sessionTimeoutMs / 5 }
       : {}),
