@@ -22,14 +22,14 @@ export default tseslint.config(
   {
     // Workflow code is replayed deterministically in Temporal's sandbox: it may import only the workflow SDK
     // and types (activities are reached through proxyActivities), never Node built-ins or I/O libraries.
-    files: ['workflows/index.ts', 'workflows/**/*.workflow.ts'],
+    files: ['workflows/index.ts', 'workflows/**/*.workflow.ts', 'workflows/reward-contract.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              regex: '^(?!@temporalio/workflow$|\\.{1,2}/)',
+              regex: '^(?!@temporalio/(workflow|common)$|\\.{1,2}/)',
               allowTypeImports: true,
               message:
                 'Workflow modules may import only @temporalio/workflow, other workflow modules and types.',

@@ -3,9 +3,10 @@
  * address is not configured, then runs all three roles in this process; `tsx main.ts processor|worker|api`
  * runs one role alone, as a deployment does, against the configured addresses.
  */
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { startProcessor } from './actors/processor.js';
 import { loadCatalog } from './actors/rules/catalog.js';
+import { rewardDelivery } from './api/reward-delivery.js';
 import { startApi } from './api/server.js';
 import { config } from './platform/config.js';
 import { checkHealth, dependencyProbes } from './platform/health.js';
@@ -14,7 +15,7 @@ import { logger } from './platform/logger.js';
 import { createPool, migrate } from './platform/postgres.js';
 import { exitOnSignals, onShutdown, shutdown } from './platform/shutdown.js';
 import { temporalConfig } from './temporal.config.js';
-import { startWorker } from './workflows/worker.js';
+import { startWorkerRole } from './workflows/worker-role.js';
 
 const ROLES = ['processor', 'worker', 'api'] as const;
 type Role = (typeof ROLES)[number];
@@ -39,13 +40,22 @@ const starters: Record<Role, () => Promise<Stop>> = {
       await db.end();
     };
   },
-  worker: () => startWorker(),
+  worker: () => {
+    const { address, namespace, taskQueues } = temporalConfig();
+    return startWorkerRole(config(), { address, namespace, taskQueue: taskQueues.rewards });
+  },
   api: async () => {
     const { DATABASE_URL, PORT } = config();
     const pool = createPool(DATABASE_URL);
-    const temporal = Connection.lazy({ address: temporalConfig().address });
+    const { address, namespace } = temporalConfig();
+    const temporal = Connection.lazy({ address });
     const probes = dependencyProbes({ kafka: createKafka('achievements-api'), pool, temporal });
-    const stopServer = await startApi({ checkHealth: () => checkHealth(probes) }, PORT);
+    const partnerCallbacks = rewardDelivery(
+      pool,
+      new Client({ connection: temporal, namespace }),
+      config().partners,
+    );
+    const stopServer = await startApi({ checkHealth: () => checkHealth(probes), partnerCallbacks }, PORT);
     return async () => {
       await stopServer();
       await Promise.all([pool.end(), temporal.close()]);

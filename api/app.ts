@@ -4,16 +4,19 @@ import { HTTPException } from 'hono/http-exception';
 import type { HealthReport } from '../platform/health.js';
 import { logger } from '../platform/logger.js';
 import { healthRoutes } from './health.js';
+import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
 import { problem } from './problem.js';
 
 export interface ApiDependencies {
   checkHealth: () => Promise<HealthReport>;
+  partnerCallbacks: PartnerCallbackDependencies;
 }
 
 /** The HTTP API as a Hono app; tests call `app.request()` on it without a listening server. */
 export function createApp(deps: ApiDependencies) {
   const app = new OpenAPIHono();
   app.route('/', healthRoutes(deps.checkHealth));
+  app.route('/', partnerCallbackRoutes(deps.partnerCallbacks));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { apiDependencies } from '../test/support/api.js';
 import { createApp } from './app.js';
 
-const app = createApp({ checkHealth: () => Promise.reject(new Error('not called')) });
+const app = createApp(apiDependencies());
 
 describe('API documentation', () => {
   it('serves an OpenAPI 3.1 document generated from the route schemas', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HealthReport } from '../platform/health.js';
+import { apiDependencies } from '../test/support/api.js';
 import { createApp } from './app.js';
 
 const up = { status: 'up', latencyMs: 1 } as const;
@@ -10,7 +11,7 @@ const report = (postgres: HealthReport['dependencies']['postgres']): HealthRepor
 
 describe('GET /health', () => {
   it('answers 200 with each dependency when all are up', async () => {
-    const app = createApp({ checkHealth: () => Promise.resolve(report(up)) });
+    const app = createApp(apiDependencies({ checkHealth: () => Promise.resolve(report(up)) }));
     const response = await app.request('/health');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(report(up));
@@ -18,7 +19,7 @@ describe('GET /health', () => {
 
   it('answers 503 naming the dependency that is down', async () => {
     const down = { status: 'down', latencyMs: 3, error: 'connect ECONNREFUSED' } as const;
-    const app = createApp({ checkHealth: () => Promise.resolve(report(down)) });
+    const app = createApp(apiDependencies({ checkHealth: () => Promise.resolve(report(down)) }));
     const response = await app.request('/health');
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: 'down', dependencies: { postgres: down } });
@@ -27,7 +28,7 @@ describe('GET /health', () => {
 
 describe('unknown routes', () => {
   it('answer a problem+json 404 that points at the API document', async () => {
-    const app = createApp({ checkHealth: () => Promise.resolve(report(up)) });
+    const app = createApp(apiDependencies({ checkHealth: () => Promise.resolve(report(up)) }));
     const response = await app.request('/v1/nowhere');
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/problem+json');

@@ -4,6 +4,9 @@ import { parseDuration } from './duration.js';
 /** The HS256 key used when JWT_SECRET is unset: for local development only, refused in production. */
 export const DEV_JWT_SECRET = 'dev-only-achievements-secret-do-not-use-in-production';
 
+/** The key that derives each partner's pseudonym of a client when PARTNER_PSEUDONYM_KEY is unset (dev only). */
+export const DEV_PSEUDONYM_KEY = 'dev-only-pseudonym-key-do-not-use-in-production';
+
 /** Where the local stack's PostgreSQL listens; used when DATABASE_URL is unset. */
 export const LOCAL_DATABASE_URL = 'postgres://achievements@127.0.0.1:55432/achievements';
 
@@ -60,6 +63,27 @@ const envSchema = z.object({
   PARTNER_CALLBACK_TIMEOUT: duration.default(24 * 3_600_000),
   /** How long a client actor may sit idle before it is passivated (its progress is always stored by then). */
   ACTOR_IDLE_TIMEOUT: duration.default(10 * 60_000),
+  /** How long granted loyalty points stay valid. */
+  POINTS_EXPIRY: duration.default(365 * 86_400_000),
+  /** Points earned in the last 12 months a client needs for each tier above bronze. */
+  LOYALTY_TIERS: z
+    .string()
+    .default('silver=1000,gold=3000')
+    .transform((text, ctx) => {
+      const match = /^silver=(\d+),gold=(\d+)$/.exec(text.replaceAll(' ', ''));
+      if (!match || Number(match[1]) >= Number(match[2])) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected "silver=<points>,gold=<more points>", got "${text}"`,
+        });
+        return z.NEVER;
+      }
+      return { silver: Number(match[1]), gold: Number(match[2]) };
+    }),
+  /** Key of the HMAC that gives each partner its own stable pseudonym of a client (never the client id). */
+  PARTNER_PSEUDONYM_KEY: z.string().min(32, 'must be at least 32 characters').default(DEV_PSEUDONYM_KEY),
+  /** The API's address as partners reach it, for the callback URL sent with each request. */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export interface PartnerEndpoint {
@@ -68,7 +92,8 @@ export interface PartnerEndpoint {
   readonly secret: string;
 }
 
-export type Config = Readonly<z.output<typeof envSchema>> & {
+export type Config = Readonly<Omit<z.output<typeof envSchema>, 'PUBLIC_BASE_URL'>> & {
+  readonly PUBLIC_BASE_URL: string;
   readonly partners: ReadonlyMap<string, PartnerEndpoint>;
 };
 
@@ -108,7 +133,15 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       'the dev-only secret is refused in production; set JWT_JWKS_URL or a secret',
     );
   }
-  return Object.freeze({ ...values, partners: readPartners(env) });
+  if (values.NODE_ENV === 'production' && values.PARTNER_PSEUDONYM_KEY === DEV_PSEUDONYM_KEY) {
+    throw new ConfigError('PARTNER_PSEUDONYM_KEY', 'the dev-only key is refused in production');
+  }
+  const publicBaseUrl = values.PUBLIC_BASE_URL ?? `http://127.0.0.1:${values.PORT}`;
+  return Object.freeze({
+    ...values,
+    PUBLIC_BASE_URL: publicBaseUrl.replace(/\/+$/, ''),
+    partners: readPartners(env),
+  });
 }
 
 let loaded: Config | undefined;

@@ -56,10 +56,22 @@ describe('configuration from the environment', () => {
     );
   });
 
-  it('refuses the dev-only JWT secret in production', () => {
-    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
-    expect(parseConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.bank/jwks' }).NODE_ENV).toBe(
-      'production',
-    );
+  it('refuses the dev-only JWT secret and pseudonym key in production', () => {
+    const pseudonyms = { PARTNER_PSEUDONYM_KEY: 'a-production-key-of-at-least-32-characters' };
+    expect(() => parseConfig({ NODE_ENV: 'production', ...pseudonyms })).toThrow(/JWT_SECRET/);
+    const jwks = { JWT_JWKS_URL: 'https://idp.bank/jwks' };
+    expect(() => parseConfig({ NODE_ENV: 'production', ...jwks })).toThrow(/PARTNER_PSEUDONYM_KEY/);
+    expect(parseConfig({ NODE_ENV: 'production', ...jwks, ...pseudonyms }).NODE_ENV).toBe('production');
+  });
+
+  it('reads loyalty tiers and the public base URL', () => {
+    const config = parseConfig({
+      LOYALTY_TIERS: 'silver=200, gold=900',
+      PUBLIC_BASE_URL: 'https://api.bank/',
+    });
+    expect(config.LOYALTY_TIERS).toEqual({ silver: 200, gold: 900 });
+    expect(config.PUBLIC_BASE_URL).toBe('https://api.bank');
+    expect(parseConfig({ PORT: '9000' }).PUBLIC_BASE_URL).toBe('http://127.0.0.1:9000');
+    expect(() => parseConfig({ LOYALTY_TIERS: 'gold=1' })).toThrow(/LOYALTY_TIERS/);
   });
 });

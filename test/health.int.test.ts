@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../api/app.js';
+import { apiDependencies } from './support/api.js';
 import { checkHealth, dependencyProbes } from '../platform/health.js';
 import { createPool } from '../platform/postgres.js';
 import { testKafka } from './support/stack.js';
@@ -18,7 +19,9 @@ describe('GET /health against the real dependencies', () => {
 
   it('is 200 when Kafka, PostgreSQL and Temporal all answer', async () => {
     const probes = dependencyProbes({ kafka, pool, temporal });
-    const response = await createApp({ checkHealth: () => checkHealth(probes) }).request('/health');
+    const response = await createApp(apiDependencies({ checkHealth: () => checkHealth(probes) })).request(
+      '/health',
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       status: 'up',
@@ -28,7 +31,9 @@ describe('GET /health against the real dependencies', () => {
 
   it('is 503 naming PostgreSQL when it does not answer', async () => {
     const probes = dependencyProbes({ kafka, pool: stoppedPool, temporal });
-    const response = await createApp({ checkHealth: () => checkHealth(probes) }).request('/health');
+    const response = await createApp(apiDependencies({ checkHealth: () => checkHealth(probes) })).request(
+      '/health',
+    );
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({
       status: 'down',

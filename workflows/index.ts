@@ -1,2 +1,3 @@
-// The reward workflows (CONTRACT §5) are exported from here; the worker bundles this module.
-export {};
+// Every workflow the worker runs; the worker bundles this module (and nothing it does not import).
+export { expirePointsWorkflow } from './expiry.workflow.js';
+export { rewardWorkflow } from './reward.workflow.js';

@@ -1,27 +1,34 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { temporalConfig } from '../temporal.config.js';
 import { logger } from '../platform/logger.js';
+import type { RewardActivities } from './activities.js';
 import { installTemporalRuntime } from './runtime.js';
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('./index.ts', import.meta.url));
 
+export interface WorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  activities: RewardActivities;
+}
+
 /** Runs the reward worker; the returned function drains in-flight tasks and closes the connection. */
-export async function startWorker(): Promise<() => Promise<void>> {
+export async function startWorker(options: WorkerOptions): Promise<() => Promise<void>> {
   installTemporalRuntime();
-  const { address, namespace, taskQueues } = temporalConfig();
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect({ address: options.address });
   const worker = await Worker.create({
     connection,
-    namespace,
-    taskQueue: taskQueues.rewards,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
+    activities: options.activities,
   });
   const log = logger('worker');
   const running = worker
     .run()
     .catch((error: unknown) => log.error({ err: error }, 'worker stopped on error'));
-  log.info({ taskQueue: taskQueues.rewards, namespace }, 'Temporal worker polling');
+  log.info({ taskQueue: options.taskQueue, namespace: options.namespace }, 'Temporal worker polling');
   return async () => {
     worker.shutdown();
     await running;

@@ -19,7 +19,7 @@ export function startEngineChild(env: Record<string, string>): Promise<EngineChi
     detached: true,
   });
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready'))
         resolve({ process: child, startupMs: performance.now() - started });
     });

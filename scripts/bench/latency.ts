@@ -83,7 +83,9 @@ export async function measureLatency(
         transactions.push({ key: clientId, value: JSON.stringify(tx), timestamp: String(now) });
         continue;
       }
-      const record = background.next().value!;
+      const next = background.next();
+      if (next.done) break;
+      const record = next.value;
       const message = {
         key: record.value.clientId,
         value: JSON.stringify(record.value),

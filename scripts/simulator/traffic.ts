@@ -49,7 +49,7 @@ export function* traffic({
   startMs,
   endMs,
   total,
-}: TrafficOptions): Generator<SimulatedRecord> {
+}: TrafficOptions): Generator<SimulatedRecord, void> {
   const next = random(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const recent: Transaction[] = [];

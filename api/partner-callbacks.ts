@@ -1,0 +1,103 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { PartnerEndpoint } from '../platform/config.js';
+import { signatureMatches } from '../platform/signature.js';
+import type { PartnerCallback } from '../workflows/reward-contract.js';
+import { problem } from './problem.js';
+
+/** How far a callback's X-Timestamp may be from now (CONTRACT §5). */
+const TIMESTAMP_WINDOW_S = 300;
+
+const callbackBody = z
+  .object({
+    rewardId: z.string().min(1),
+    status: z.enum(['fulfilled', 'rejected']),
+    voucherCode: z.string().min(1).max(200).optional(),
+    reason: z.string().max(1000).optional(),
+  })
+  .refine((body) => body.status !== 'fulfilled' || body.voucherCode, {
+    message: 'a fulfilled reward needs its voucherCode',
+    path: ['voucherCode'],
+  });
+
+export interface PartnerCallbackDependencies {
+  partners: ReadonlyMap<string, PartnerEndpoint>;
+  /** The partner a reward was asked of, or undefined when there is no such reward. */
+  rewardPartner: (rewardId: string) => Promise<string | null | undefined>;
+  /** Hands the result to the reward's workflow; resolves once Temporal has recorded it. */
+  deliver: (rewardId: string, callback: PartnerCallback) => Promise<void>;
+  nowMs?: () => number;
+}
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/partners/{partnerId}/callbacks',
+  tags: ['partners'],
+  summary: "A partner's answer to a reward request, signed like the request (CONTRACT §5)",
+  description:
+    'Body `{ rewardId, status: "fulfilled" | "rejected", voucherCode?, reason? }`, with headers `X-Timestamp` (unix ' +
+    'seconds, within 5 minutes) and `X-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + rawBody)>`.',
+  request: { params: z.object({ partnerId: z.string().min(1) }) },
+  responses: {
+    202: { description: 'The reward workflow has the result (a repeated callback changes nothing)' },
+    400: { description: 'The body does not follow the callback schema' },
+    401: { description: 'Missing, stale or wrong timestamp or signature' },
+    404: { description: 'Unknown partner, or no such reward of this partner' },
+  },
+});
+
+/** `POST /v1/partners/{partnerId}/callbacks`: verify who sent it and about what, then deliver it. */
+export function partnerCallbackRoutes(deps: PartnerCallbackDependencies) {
+  const now = deps.nowMs ?? Date.now;
+  return new OpenAPIHono().openapi(route, async (c) => {
+    const { partnerId } = c.req.valid('param');
+    const partner = deps.partners.get(partnerId);
+    if (!partner)
+      return problem(c, {
+        title: 'Unknown partner',
+        status: 404,
+        detail: `No partner ${partnerId} is configured.`,
+      });
+    const timestamp = c.req.header('X-Timestamp') ?? '';
+    const signature = c.req.header('X-Signature') ?? '';
+    const rawBody = await c.req.text();
+    if (!/^\d+$/.test(timestamp) || Math.abs(now() / 1000 - Number(timestamp)) > TIMESTAMP_WINDOW_S) {
+      return problem(c, {
+        title: 'Stale or missing timestamp',
+        status: 401,
+        detail: 'Send X-Timestamp as unix seconds within 5 minutes of now.',
+      });
+    }
+    if (!signatureMatches(partner.secret, timestamp, rawBody, signature)) {
+      return problem(c, {
+        title: 'Bad signature',
+        status: 401,
+        detail: 'X-Signature must be sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>.',
+      });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody);
+    } catch {
+      return problem(c, { title: 'Invalid body', status: 400, detail: 'The body must be JSON.' });
+    }
+    const parsed = callbackBody.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return problem(c, {
+        title: 'Invalid body',
+        status: 400,
+        detail: `${issue.path.join('.') || 'body'}: ${issue.message}`,
+      });
+    }
+    const { rewardId, ...result } = parsed.data;
+    if ((await deps.rewardPartner(rewardId)) !== partnerId) {
+      return problem(c, {
+        title: 'Unknown reward',
+        status: 404,
+        detail: `Partner ${partnerId} has no reward ${rewardId}.`,
+      });
+    }
+    await deps.deliver(rewardId, result);
+    return c.body(null, 202);
+  });
+}

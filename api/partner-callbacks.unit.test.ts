@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { sign } from '../platform/signature.js';
+import { apiDependencies } from '../test/support/api.js';
+import type { PartnerCallback } from '../workflows/reward-contract.js';
+import { createApp } from './app.js';
+
+const NOW_MS = Date.parse('2026-11-24T10:00:00Z');
+const SECRET = 'coffee-house-secret';
+const partners = new Map([
+  ['coffee-house', { id: 'coffee-house', url: 'http://127.0.0.1:1', secret: SECRET }],
+]);
+const rewards: Record<string, string> = {
+  'reward-c-1-coffee-lover': 'coffee-house',
+  'reward-c-1-other': 'tea-house',
+};
+
+function setup() {
+  const delivered: [string, PartnerCallback][] = [];
+  const app = createApp(
+    apiDependencies({
+      partnerCallbacks: {
+        partners,
+        rewardPartner: (rewardId) => Promise.resolve(rewards[rewardId]),
+        deliver: (rewardId, callback) => Promise.resolve(void delivered.push([rewardId, callback])),
+        nowMs: () => NOW_MS,
+      },
+    }),
+  );
+  return { app, delivered };
+}
+
+const fulfilled = { rewardId: 'reward-c-1-coffee-lover', status: 'fulfilled', voucherCode: 'CAFE-42' };
+
+function post(body: unknown, { partner = 'coffee-house', secret = SECRET, timestampS = NOW_MS / 1000 } = {}) {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const timestamp = String(timestampS);
+  return {
+    path: `/v1/partners/${partner}/callbacks`,
+    init: {
+      method: 'POST',
+      body: raw,
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Timestamp': timestamp,
+        'X-Signature': sign(secret, timestamp, raw),
+      },
+    },
+  };
+}
+
+describe('POST /v1/partners/{partnerId}/callbacks', () => {
+  it('delivers a signed, fresh callback about its own reward and answers 202', async () => {
+    const { app, delivered } = setup();
+    const { path, init } = post(fulfilled);
+    const response = await app.request(path, init);
+    expect(response.status).toBe(202);
+    expect(delivered).toEqual([['reward-c-1-coffee-lover', { status: 'fulfilled', voucherCode: 'CAFE-42' }]]);
+  });
+
+  it.each([
+    ['an unknown partner', post(fulfilled, { partner: 'tea-house' }), 404],
+    ['a wrong signature', post(fulfilled, { secret: 'guess' }), 401],
+    ['a timestamp 6 minutes old', post(fulfilled, { timestampS: NOW_MS / 1000 - 360 }), 401],
+    ['a reward that does not exist', post({ ...fulfilled, rewardId: 'reward-c-9-x' }), 404],
+    ["another partner's reward", post({ ...fulfilled, rewardId: 'reward-c-1-other' }), 404],
+    ['a body that is not JSON', post('{"rewardId"'), 400],
+    [
+      'a fulfilled status without a voucher',
+      post({ rewardId: fulfilled.rewardId, status: 'fulfilled' }),
+      400,
+    ],
+    ['an unknown status', post({ ...fulfilled, status: 'done' }), 400],
+  ])('refuses %s with a problem and changes nothing', async (_case, { path, init }, status) => {
+    const { app, delivered } = setup();
+    const response = await app.request(path, init);
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await response.json()) as { detail: string }).detail.length).toBeGreaterThan(10);
+    expect(delivered).toEqual([]);
+  });
+
+  it('refuses a callback whose body was changed after signing', async () => {
+    const { app, delivered } = setup();
+    const { path, init } = post(fulfilled);
+    const response = await app.request(path, {
+      ...init,
+      body: JSON.stringify({ ...fulfilled, voucherCode: 'FAKE' }),
+    });
+    expect(response.status).toBe(401);
+    expect(delivered).toEqual([]);
+  });
+});

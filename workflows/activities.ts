@@ -1,0 +1,113 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Producer } from 'kafkajs';
+import type pg from 'pg';
+import type { Catalog } from '../actors/rules/catalog.js';
+import { NOTIFICATION_LOCALE } from '../actors/unlock-messages.js';
+import type { PartnerEndpoint } from '../platform/config.js';
+import { clientRef } from '../platform/signature.js';
+import { TOPICS } from '../platform/topics.js';
+import { appendEntry, expireDueGrants, recomputeTier } from './ledger.js';
+import { sendPartnerRequest } from './partner-request.js';
+import type { RewardInput, RewardState } from './reward-contract.js';
+import type { TierThresholds } from './tiers.js';
+
+export interface ActivityDependencies {
+  db: pg.Pool;
+  producer: Producer;
+  catalog: Catalog;
+  partners: ReadonlyMap<string, PartnerEndpoint>;
+  pseudonymKey: string;
+  publicBaseUrl: string;
+  pointsExpiryMs: number;
+  tiers: TierThresholds;
+}
+
+const FULFILLED_BODY: Record<string, string> = {
+  uk: 'Ваша винагорода від партнера готова в застосунку.',
+  en: 'Your partner reward is ready in the app.',
+  he: 'הפרס מהשותף מחכה לכם באפליקציה.',
+};
+
+/** The reward activities, built from their dependencies so tests and the worker wire their own. */
+export function createActivities(deps: ActivityDependencies) {
+  return {
+    /** Grants the unlock's points once, whatever the retries (the idempotency key is the reward id). */
+    async grantPoints(input: RewardInput): Promise<void> {
+      await appendEntry(deps.db, {
+        clientId: input.clientId,
+        kind: 'grant',
+        points: input.points,
+        idempotencyKey: `grant:${input.rewardId}`,
+        reference: input.achievementId,
+        expiresAt: new Date(Date.now() + deps.pointsExpiryMs),
+      });
+      await recomputeTier(deps.db, input.clientId, deps.tiers);
+    },
+
+    /** Stores the reward's current status where the app and the callback checks read it. */
+    async recordReward(reward: RewardInput & RewardState): Promise<void> {
+      await deps.db.query(
+        `INSERT INTO rewards (reward_id, client_id, achievement_id, points, partner_id, status, voucher_code, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (reward_id) DO UPDATE
+           SET status = $6, voucher_code = $7, reason = $8, updated_at = now()`,
+        [
+          reward.rewardId,
+          reward.clientId,
+          reward.achievementId,
+          reward.points,
+          reward.partnerId,
+          reward.status,
+          reward.voucherCode,
+          reward.reason,
+        ],
+      );
+    },
+
+    /** Asks the partner for its reward (signed, CONTRACT §5), naming the client only by its pseudonym. */
+    async requestPartnerReward(input: RewardInput & { partnerId: string }): Promise<void> {
+      const partner = deps.partners.get(input.partnerId);
+      if (!partner) {
+        throw ApplicationFailure.nonRetryable(
+          `partner ${input.partnerId} has no PARTNER_<ID>_URL configured`,
+          'UnknownPartner',
+        );
+      }
+      await sendPartnerRequest(partner, {
+        rewardId: input.rewardId,
+        partnerId: input.partnerId,
+        clientRef: clientRef(deps.pseudonymKey, input.partnerId, input.clientId),
+        achievementId: input.achievementId,
+        callbackUrl: `${deps.publicBaseUrl}/v1/partners/${input.partnerId}/callbacks`,
+      });
+    },
+
+    /** Tells the client the partner's reward is ready: no URL, no voucher code, no card data in the push. */
+    async notifyRewardFulfilled(input: RewardInput): Promise<void> {
+      const title = deps.catalog.achievements.get(input.achievementId)?.level.title;
+      const notification = {
+        notificationId: `${input.unlockId}:reward-fulfilled`,
+        clientId: input.clientId,
+        kind: 'reward.fulfilled',
+        achievementId: input.achievementId,
+        title: title?.[NOTIFICATION_LOCALE] ?? input.achievementId,
+        body: FULFILLED_BODY[NOTIFICATION_LOCALE]!,
+        locale: NOTIFICATION_LOCALE,
+        deepLink: `app://achievements/${input.achievementId}`,
+      };
+      await deps.producer.send({
+        topic: TOPICS.notifications,
+        messages: [{ key: input.clientId, value: JSON.stringify(notification) }],
+      });
+    },
+
+    /** Writes expiry entries for grants past their date and recomputes the affected clients' tiers. */
+    async expireDuePoints(): Promise<number> {
+      const clients = await expireDueGrants(deps.db);
+      for (const clientId of clients) await recomputeTier(deps.db, clientId, deps.tiers);
+      return clients.length;
+    },
+  };
+}
+
+export type RewardActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,85 @@
+import type pg from 'pg';
+import { tierFor, type TierThresholds } from './tiers.js';
+
+export interface LedgerEntry {
+  clientId: string;
+  kind: 'grant' | 'expiry' | 'adjustment' | 'reversal';
+  points: number;
+  idempotencyKey: string;
+  reference: string;
+  expiresAt?: Date;
+}
+
+/** Appends an entry unless one with its idempotency key exists; answers whether it was written now. */
+export async function appendEntry(db: pg.Pool | pg.PoolClient, entry: LedgerEntry): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO loyalty_ledger (client_id, kind, points, idempotency_key, reference, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
+    [
+      entry.clientId,
+      entry.kind,
+      entry.points,
+      entry.idempotencyKey,
+      entry.reference,
+      entry.expiresAt ?? null,
+    ],
+  );
+  return rowCount === 1;
+}
+
+/** The balance: the sum of every entry of the client. */
+export async function balanceOf(db: pg.Pool, clientId: string): Promise<number> {
+  const { rows } = await db.query<{ points: string }>(
+    'SELECT coalesce(sum(points), 0) AS points FROM loyalty_ledger WHERE client_id = $1',
+    [clientId],
+  );
+  return Number(rows[0]!.points);
+}
+
+/** Recomputes the client's tier from grants of the last 12 months and records a change when there is one. */
+export async function recomputeTier(db: pg.Pool, clientId: string, thresholds: TierThresholds) {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    // Serializes concurrent recomputations of one client, so each change is recorded once.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [clientId]);
+    const { rows } = await client.query<{ earned: string; tier: string | null }>(
+      `SELECT (SELECT coalesce(sum(points), 0) FROM loyalty_ledger WHERE client_id = $1 AND kind = 'grant'
+                 AND occurred_at > now() - interval '12 months') AS earned,
+              (SELECT tier FROM loyalty_tiers WHERE client_id = $1) AS tier`,
+      [clientId],
+    );
+    const earned = Number(rows[0]!.earned);
+    const tier = tierFor(earned, thresholds);
+    await client.query(
+      `INSERT INTO loyalty_tiers (client_id, tier, earned_12m) VALUES ($1, $2, $3)
+       ON CONFLICT (client_id) DO UPDATE SET tier = $2, earned_12m = $3, updated_at = now()`,
+      [clientId, tier, earned],
+    );
+    if (rows[0]!.tier !== tier) {
+      await client.query(
+        'INSERT INTO loyalty_tier_changes (client_id, from_tier, to_tier, earned_12m) VALUES ($1, $2, $3, $4)',
+        [clientId, rows[0]!.tier, tier, earned],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Writes an expiry entry for every grant past its expiry date; answers the clients whose points expired. */
+export async function expireDueGrants(db: pg.Pool): Promise<string[]> {
+  const { rows } = await db.query<{ client_id: string }>(
+    `INSERT INTO loyalty_ledger (client_id, kind, points, idempotency_key, reference)
+     SELECT g.client_id, 'expiry', -g.points, 'expiry:' || g.id, g.idempotency_key FROM loyalty_ledger g
+      WHERE g.kind = 'grant' AND g.expires_at <= now()
+        AND NOT EXISTS (SELECT 1 FROM loyalty_ledger e WHERE e.idempotency_key = 'expiry:' || g.id)
+     ON CONFLICT (idempotency_key) DO NOTHING
+     RETURNING client_id`,
+  );
+  return [...new Set(rows.map((row) => row.client_id))];
+}

@@ -1,0 +1,48 @@
+/**
+ * What the reward workflow shares with its callers (the starter, the API, operations): its input, its
+ * status, and the names of its signals, query and search attributes as they appear in the Temporal UI.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+export interface RewardInput {
+  rewardId: string;
+  unlockId: string;
+  clientId: string;
+  achievementId: string;
+  points: number;
+  partnerId: string | null;
+  /** How long to wait for the partner's callback (PARTNER_CALLBACK_TIMEOUT), fixed when the reward started. */
+  callbackTimeoutMs: number;
+}
+
+export type RewardStatus =
+  'granting' | 'granted' | 'requested' | 'fulfilled' | 'rejected' | 'timed_out' | 'cancelled';
+
+export interface RewardState {
+  status: RewardStatus;
+  voucherCode: string | null;
+  reason: string | null;
+}
+
+export interface PartnerCallback {
+  status: 'fulfilled' | 'rejected';
+  voucherCode?: string;
+  reason?: string;
+}
+
+/** `reward-<clientId>-<achievementId>` (CONTRACT §5): a business key, so starting twice is impossible. */
+export const rewardWorkflowId = (clientId: string, achievementId: string) =>
+  `reward-${clientId}-${achievementId}`;
+
+export const partnerCallbackSignal = defineSignal<[PartnerCallback]>('partnerCallback');
+export const resendPartnerRequestSignal = defineSignal('resendPartnerRequest');
+export const cancelRewardSignal = defineSignal<[string]>('cancelReward');
+export const rewardStatusQuery = defineQuery<RewardState>('rewardStatus');
+
+export const SEARCH_ATTRIBUTES = {
+  clientId: defineSearchAttributeKey('clientId', SearchAttributeType.KEYWORD),
+  achievementId: defineSearchAttributeKey('achievementId', SearchAttributeType.KEYWORD),
+  partnerId: defineSearchAttributeKey('partnerId', SearchAttributeType.KEYWORD),
+  rewardStatus: defineSearchAttributeKey('rewardStatus', SearchAttributeType.KEYWORD),
+};

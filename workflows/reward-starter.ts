@@ -1,0 +1,86 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Kafka } from 'kafkajs';
+import { z } from 'zod';
+import type { Catalog } from '../actors/rules/catalog.js';
+import { logger } from '../platform/logger.js';
+import { TOPICS } from '../platform/topics.js';
+import { rewardWorkflowId, SEARCH_ATTRIBUTES, type RewardInput } from './reward-contract.js';
+import { rewardWorkflow } from './reward.workflow.js';
+
+export const STARTER_GROUP = 'achievements-rewards';
+
+const unlockedSchema = z.object({
+  unlockId: z.string(),
+  clientId: z.string(),
+  achievementId: z.string(),
+  points: z.number().int(),
+});
+
+function parseJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? 'null');
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StarterOptions {
+  kafka: Kafka;
+  temporal: Client;
+  taskQueue: string;
+  catalog: Catalog;
+  callbackTimeoutMs: number;
+  groupId?: string;
+}
+
+/**
+ * Starts `reward-<clientId>-<achievementId>` once per unlock. Unlock records arrive at least once; the
+ * workflow id is the business key and duplicates are rejected, so "already started" means "already done".
+ */
+export async function startReward(options: StarterOptions, unlock: z.output<typeof unlockedSchema>) {
+  const partnerId = options.catalog.achievements.get(unlock.achievementId)?.level.partner ?? null;
+  const rewardId = rewardWorkflowId(unlock.clientId, unlock.achievementId);
+  const input: RewardInput = { rewardId, ...unlock, partnerId, callbackTimeoutMs: options.callbackTimeoutMs };
+  try {
+    await options.temporal.workflow.start(rewardWorkflow, {
+      workflowId: rewardId,
+      taskQueue: options.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.clientId, value: unlock.clientId },
+        { key: SEARCH_ATTRIBUTES.achievementId, value: unlock.achievementId },
+        { key: SEARCH_ATTRIBUTES.partnerId, value: partnerId ?? 'none' },
+        { key: SEARCH_ATTRIBUTES.rewardStatus, value: 'granting' },
+      ],
+      memo: { unlockId: unlock.unlockId, points: unlock.points },
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw error;
+  }
+}
+
+/** Consumes `achievements.unlocked.v1` and starts each unlock's reward workflow; returns a stop function. */
+export async function startRewardStarter(options: StarterOptions): Promise<() => Promise<void>> {
+  const log = logger('reward-starter');
+  const consumer = options.kafka.consumer({ groupId: options.groupId ?? STARTER_GROUP });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.unlocked, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message, partition }) => {
+      const parsed = unlockedSchema.safeParse(parseJson(message.value?.toString()));
+      if (!parsed.success) {
+        log.error(
+          { partition, offset: message.offset },
+          'unlock record does not match achievements.unlocked.v1; skipped',
+        );
+        return;
+      }
+      if (!(await startReward(options, parsed.data)))
+        log.debug({ unlockId: parsed.data.unlockId }, 'reward already started');
+    },
+  });
+  return () => consumer.disconnect();
+}

@@ -1,0 +1,111 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RewardActivities } from './activities.js';
+import {
+  cancelRewardSignal,
+  partnerCallbackSignal,
+  resendPartnerRequestSignal,
+  rewardStatusQuery,
+  SEARCH_ATTRIBUTES,
+  type PartnerCallback,
+  type RewardInput,
+  type RewardState,
+  type RewardStatus,
+} from './reward-contract.js';
+
+const ledger = proxyActivities<RewardActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** A partner that times out or answers 5xx is asked again with backoff; a 4xx fails at once (non-retryable). */
+const partner = proxyActivities<RewardActivities>({
+  startToCloseTimeout: '20 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 20,
+  },
+});
+
+function refusal(error: unknown): string | undefined {
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return undefined;
+  return error.cause.nonRetryable ? error.cause.message : undefined;
+}
+
+/**
+ * One unlock's reward (CONTRACT §5): grant the points, and where the achievement names a partner, ask the
+ * partner for its reward and wait durably for its callback (or PARTNER_CALLBACK_TIMEOUT), then notify the
+ * client of a fulfilled reward. Operations read `rewardStatus` and may resend the request or cancel.
+ */
+export async function rewardWorkflow(input: RewardInput): Promise<RewardState> {
+  const state: RewardState = { status: 'granting', voucherCode: null, reason: null };
+  let callback: PartnerCallback | undefined;
+  let cancelReason: string | undefined;
+  let resendAsked = false;
+  setHandler(rewardStatusQuery, () => state);
+  // The first callback decides; a repeated one changes nothing (CONTRACT §5).
+  setHandler(partnerCallbackSignal, (received) => void (callback ??= received));
+  setHandler(cancelRewardSignal, (reason) => void (cancelReason ??= reason));
+  setHandler(resendPartnerRequestSignal, () => void (resendAsked = true));
+
+  const settle = async (status: RewardStatus, details: Partial<RewardState> = {}) => {
+    Object.assign(state, { status, ...details });
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.rewardStatus, value: status }]);
+    await ledger.recordReward({ ...input, ...state });
+  };
+
+  await ledger.grantPoints(input);
+  if (!input.partnerId) {
+    await settle('granted');
+    return state;
+  }
+  await settle('requested');
+  const request = { ...input, partnerId: input.partnerId };
+  const deadline = Date.parse(workflowInfo().startTime.toISOString()) + input.callbackTimeoutMs;
+  try {
+    await partner.requestPartnerReward(request);
+    while (callback === undefined && cancelReason === undefined) {
+      const remaining = deadline - Date.now();
+      if (
+        remaining <= 0 ||
+        !(await condition(
+          () => callback !== undefined || cancelReason !== undefined || resendAsked,
+          remaining,
+        ))
+      ) {
+        await settle('timed_out', { reason: 'no callback from the partner in time' });
+        return state;
+      }
+      if (resendAsked && callback === undefined && cancelReason === undefined) {
+        resendAsked = false;
+        await partner.requestPartnerReward(request);
+      }
+    }
+  } catch (error) {
+    const reason = refusal(error);
+    if (reason === undefined) throw error;
+    await settle('rejected', { reason: `the partner refused the request: ${reason}` });
+    return state;
+  }
+  if (cancelReason !== undefined) {
+    await settle('cancelled', { reason: cancelReason });
+    return state;
+  }
+  const answer = callback!;
+  if (answer.status === 'rejected') {
+    await settle('rejected', { reason: answer.reason ?? 'rejected by the partner' });
+    return state;
+  }
+  await settle('fulfilled', { voucherCode: answer.voucherCode ?? null });
+  await ledger.notifyRewardFulfilled(input);
+  return state;
+}
