@@ -21,10 +21,10 @@ const callbackBody = z
 
 export interface PartnerCallbackDependencies {
   partners: ReadonlyMap<string, PartnerEndpoint>;
-  /** The partner a reward was asked of, or undefined when there is no such reward. */
-  rewardPartner: (rewardId: string) => Promise<string | null | undefined>;
+  /** The reward's partner and workflow, or undefined when there is no such reward. */
+  findReward: (rewardId: string) => Promise<{ partnerId: string | null; workflowId: string } | undefined>;
   /** Hands the result to the reward's workflow; resolves once Temporal has recorded it. */
-  deliver: (rewardId: string, callback: PartnerCallback) => Promise<void>;
+  deliver: (workflowId: string, callback: PartnerCallback) => Promise<void>;
   nowMs?: () => number;
 }
 
@@ -90,14 +90,15 @@ export function partnerCallbackRoutes(deps: PartnerCallbackDependencies) {
       });
     }
     const { rewardId, ...result } = parsed.data;
-    if ((await deps.rewardPartner(rewardId)) !== partnerId) {
+    const reward = await deps.findReward(rewardId);
+    if (!reward || reward.partnerId !== partnerId) {
       return problem(c, {
         title: 'Unknown reward',
         status: 404,
         detail: `Partner ${partnerId} has no reward ${rewardId}.`,
       });
     }
-    await deps.deliver(rewardId, result);
+    await deps.deliver(reward.workflowId, result);
     return c.body(null, 202);
   });
 }

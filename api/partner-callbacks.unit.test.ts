@@ -9,9 +9,9 @@ const SECRET = 'coffee-house-secret';
 const partners = new Map([
   ['coffee-house', { id: 'coffee-house', url: 'http://127.0.0.1:1', secret: SECRET }],
 ]);
-const rewards: Record<string, string> = {
-  'reward-c-1-coffee-lover': 'coffee-house',
-  'reward-c-1-other': 'tea-house',
+const rewards: Record<string, { partnerId: string; workflowId: string }> = {
+  'r-coffee': { partnerId: 'coffee-house', workflowId: 'reward-c-1-coffee-lover' },
+  'r-tea': { partnerId: 'tea-house', workflowId: 'reward-c-1-tea-lover' },
 };
 
 function setup() {
@@ -20,8 +20,8 @@ function setup() {
     apiDependencies({
       partnerCallbacks: {
         partners,
-        rewardPartner: (rewardId) => Promise.resolve(rewards[rewardId]),
-        deliver: (rewardId, callback) => Promise.resolve(void delivered.push([rewardId, callback])),
+        findReward: (rewardId) => Promise.resolve(rewards[rewardId]),
+        deliver: (workflowId, callback) => Promise.resolve(void delivered.push([workflowId, callback])),
         nowMs: () => NOW_MS,
       },
     }),
@@ -29,7 +29,7 @@ function setup() {
   return { app, delivered };
 }
 
-const fulfilled = { rewardId: 'reward-c-1-coffee-lover', status: 'fulfilled', voucherCode: 'CAFE-42' };
+const fulfilled = { rewardId: 'r-coffee', status: 'fulfilled', voucherCode: 'CAFE-42' };
 
 function post(body: unknown, { partner = 'coffee-house', secret = SECRET, timestampS = NOW_MS / 1000 } = {}) {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
@@ -62,7 +62,7 @@ describe('POST /v1/partners/{partnerId}/callbacks', () => {
     ['a wrong signature', post(fulfilled, { secret: 'guess' }), 401],
     ['a timestamp 6 minutes old', post(fulfilled, { timestampS: NOW_MS / 1000 - 360 }), 401],
     ['a reward that does not exist', post({ ...fulfilled, rewardId: 'reward-c-9-x' }), 404],
-    ["another partner's reward", post({ ...fulfilled, rewardId: 'reward-c-1-other' }), 404],
+    ["another partner's reward", post({ ...fulfilled, rewardId: 'r-tea' }), 404],
     ['a body that is not JSON', post('{"rewardId"'), 400],
     [
       'a fulfilled status without a voucher',

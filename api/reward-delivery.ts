@@ -12,16 +12,16 @@ export function rewardDelivery(
 ): PartnerCallbackDependencies {
   return {
     partners,
-    rewardPartner: async (rewardId) => {
-      const { rows } = await db.query<{ partner_id: string | null }>(
-        'SELECT partner_id FROM rewards WHERE reward_id = $1',
+    findReward: async (rewardId) => {
+      const { rows } = await db.query<{ partner_id: string | null; workflow_id: string }>(
+        'SELECT partner_id, workflow_id FROM rewards WHERE reward_id = $1',
         [rewardId],
       );
-      return rows[0]?.partner_id;
+      return rows[0] && { partnerId: rows[0].partner_id, workflowId: rows[0].workflow_id };
     },
-    deliver: async (rewardId, callback) => {
+    deliver: async (workflowId, callback) => {
       try {
-        await temporal.workflow.getHandle(rewardId).signal(partnerCallbackSignal, callback);
+        await temporal.workflow.getHandle(workflowId).signal(partnerCallbackSignal, callback);
       } catch (error) {
         // The workflow has finished: it already has its result (or timed out), so a repeat changes nothing.
         if (!(error instanceof WorkflowNotFoundError)) throw error;

@@ -43,9 +43,11 @@ CREATE TABLE loyalty_tier_changes (
   changed_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- One row per reward workflow (reward_id is its workflow id), for the app and the partner callback checks.
+-- One row per reward, for the app and the partner callback checks. reward_id is the unlock's opaque id (what
+-- partners see); workflow_id is reward-<clientId>-<achievementId>, which names the client and stays in-house.
 CREATE TABLE rewards (
   reward_id       text        PRIMARY KEY,
+  workflow_id     text        NOT NULL UNIQUE,
   client_id       text        NOT NULL,
   achievement_id  text        NOT NULL,
   points          integer     NOT NULL,

@@ -47,12 +47,14 @@ export function createActivities(deps: ActivityDependencies) {
     /** Stores the reward's current status where the app and the callback checks read it. */
     async recordReward(reward: RewardInput & RewardState): Promise<void> {
       await deps.db.query(
-        `INSERT INTO rewards (reward_id, client_id, achievement_id, points, partner_id, status, voucher_code, reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        `INSERT INTO rewards
+           (reward_id, workflow_id, client_id, achievement_id, points, partner_id, status, voucher_code, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (reward_id) DO UPDATE
-           SET status = $6, voucher_code = $7, reason = $8, updated_at = now()`,
+           SET status = $7, voucher_code = $8, reason = $9, updated_at = now()`,
         [
           reward.rewardId,
+          reward.workflowId,
           reward.clientId,
           reward.achievementId,
           reward.points,
@@ -86,7 +88,7 @@ export function createActivities(deps: ActivityDependencies) {
     async notifyRewardFulfilled(input: RewardInput): Promise<void> {
       const title = deps.catalog.achievements.get(input.achievementId)?.level.title;
       const notification = {
-        notificationId: `${input.unlockId}:reward-fulfilled`,
+        notificationId: `${input.rewardId}:reward-fulfilled`,
         clientId: input.clientId,
         kind: 'reward.fulfilled',
         achievementId: input.achievementId,

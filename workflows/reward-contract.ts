@@ -6,8 +6,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export interface RewardInput {
+  /** The unlock's opaque id: what partners see, unlike the workflow id, which names the client. */
   rewardId: string;
-  unlockId: string;
+  workflowId: string;
   clientId: string;
   achievementId: string;
   points: number;

@@ -39,11 +39,20 @@ export interface StarterOptions {
  */
 export async function startReward(options: StarterOptions, unlock: z.output<typeof unlockedSchema>) {
   const partnerId = options.catalog.achievements.get(unlock.achievementId)?.level.partner ?? null;
-  const rewardId = rewardWorkflowId(unlock.clientId, unlock.achievementId);
-  const input: RewardInput = { rewardId, ...unlock, partnerId, callbackTimeoutMs: options.callbackTimeoutMs };
+  const workflowId = rewardWorkflowId(unlock.clientId, unlock.achievementId);
+  const { unlockId, clientId, achievementId, points } = unlock;
+  const input: RewardInput = {
+    rewardId: unlockId,
+    workflowId,
+    clientId,
+    achievementId,
+    points,
+    partnerId,
+    callbackTimeoutMs: options.callbackTimeoutMs,
+  };
   try {
     await options.temporal.workflow.start(rewardWorkflow, {
-      workflowId: rewardId,
+      workflowId,
       taskQueue: options.taskQueue,
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -53,7 +62,7 @@ export async function startReward(options: StarterOptions, unlock: z.output<type
         { key: SEARCH_ATTRIBUTES.partnerId, value: partnerId ?? 'none' },
         { key: SEARCH_ATTRIBUTES.rewardStatus, value: 'granting' },
       ],
-      memo: { unlockId: unlock.unlockId, points: unlock.points },
+      memo: { rewardId: unlockId, points },
     });
     return true;
   } catch (error) {

@@ -8,7 +8,7 @@ export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDe
     checkHealth: unused('checkHealth'),
     partnerCallbacks: {
       partners: new Map(),
-      rewardPartner: unused('rewardPartner'),
+      findReward: unused('findReward'),
       deliver: unused('deliver'),
     },
     ...overrides,

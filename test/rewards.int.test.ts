@@ -1,0 +1,210 @@
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Partitioners, type Producer } from 'kafkajs';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApp } from '../api/app.js';
+import { rewardDelivery } from '../api/reward-delivery.js';
+import { unlockIdOf } from '../actors/unlock-messages.js';
+import { createActivities } from '../workflows/activities.js';
+import { balanceOf } from '../workflows/ledger.js';
+import { rewardStatusQuery, rewardWorkflowId, type RewardState } from '../workflows/reward-contract.js';
+import { startReward, type StarterOptions } from '../workflows/reward-starter.js';
+import { installTemporalRuntime } from '../workflows/runtime.js';
+import { apiDependencies } from './support/api.js';
+import { catalog } from './support/engine.js';
+import { startFakePartner } from './support/partner.js';
+import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+
+const SECRET = 'coffee-house-test-secret';
+const WORKFLOWS = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+describe('reward workflows on the real Temporal dev server', () => {
+  let db: Awaited<ReturnType<typeof migratedSchema>>;
+  let partner: Awaited<ReturnType<typeof startFakePartner>>;
+  let producer: Producer;
+  let client: Client;
+  let worker: Worker;
+  let running: Promise<void>;
+  let api: ReturnType<typeof serve>;
+  const taskQueue = uniqueName('rewards');
+  const finished: string[] = [];
+
+  const starter = (callbackTimeoutMs = 60_000): StarterOptions => ({
+    kafka: testKafka(),
+    temporal: client,
+    taskQueue,
+    catalog,
+    callbackTimeoutMs,
+  });
+
+  /** Unlocks `achievementId` for a new client, starts its reward and waits for the workflow's result. */
+  async function reward(
+    achievementId: string,
+    prepare: (rewardId: string) => void,
+    callbackTimeoutMs?: number,
+  ) {
+    const clientId = uniqueName('c');
+    const rewardId = unlockIdOf(clientId, achievementId);
+    prepare(rewardId);
+    const points = catalog.achievements.get(achievementId)!.level.points;
+    await startReward(starter(callbackTimeoutMs), { unlockId: rewardId, clientId, achievementId, points });
+    const workflowId = rewardWorkflowId(clientId, achievementId);
+    const state = (await client.workflow.getHandle(workflowId).result()) as RewardState;
+    finished.push(workflowId);
+    return { clientId, rewardId, workflowId, state };
+  }
+
+  beforeAll(async () => {
+    installTemporalRuntime();
+    db = await migratedSchema();
+    partner = await startFakePartner(SECRET);
+    const partners = new Map([['coffee-house', { id: 'coffee-house', url: partner.url, secret: SECRET }]]);
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    client = new Client({ connection });
+    const app = createApp(apiDependencies({ partnerCallbacks: rewardDelivery(db.pool, client, partners) }));
+    api = await new Promise((resolve) => {
+      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(server));
+    });
+    producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const activities = createActivities({
+      db: db.pool,
+      producer,
+      catalog,
+      partners,
+      pseudonymKey: 'test-pseudonym-key-of-at-least-32-chars',
+      publicBaseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+      pointsExpiryMs: 365 * 86_400_000,
+      tiers: { silver: 100, gold: 300 },
+    });
+    worker = await Worker.create({
+      connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
+      taskQueue,
+      workflowsPath: WORKFLOWS,
+      activities,
+    });
+    running = worker.run();
+  });
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await producer?.disconnect();
+    await partner?.close();
+    api?.close();
+    await db?.drop();
+  });
+
+  it('grants the points of an achievement without a partner', async () => {
+    const { clientId, state } = await reward('first-purchase', () => undefined);
+    expect(state).toEqual({ status: 'granted', voucherCode: null, reason: null });
+    expect(await balanceOf(db.pool, clientId)).toBe(50);
+  });
+
+  it('asks the partner (signed, pseudonymous), takes its callback and stores the voucher', async () => {
+    const { clientId, rewardId, state } = await reward('coffee-lover', (id) =>
+      partner.behave(id, { kind: 'fulfil', voucherCode: 'CAFE-0042' }),
+    );
+    expect(state).toEqual({ status: 'fulfilled', voucherCode: 'CAFE-0042', reason: null });
+    const [request] = partner.requestsFor(rewardId);
+    expect(request!.signatureValid).toBe(true);
+    expect(request!.body).toMatchObject({
+      rewardId,
+      partnerId: 'coffee-house',
+      achievementId: 'coffee-lover',
+    });
+    expect(request!.body.clientRef).not.toContain(clientId);
+    expect(JSON.stringify(request!.body)).not.toContain(clientId);
+    const { rows } = await db.pool.query('SELECT status, voucher_code FROM rewards WHERE reward_id = $1', [
+      rewardId,
+    ]);
+    expect(rows).toEqual([{ status: 'fulfilled', voucher_code: 'CAFE-0042' }]);
+    expect(await balanceOf(db.pool, clientId)).toBe(100);
+    expect(partner.callbackStatuses.at(-1)).toBe(202);
+  });
+
+  it('answers a repeated callback 202 and changes nothing', async () => {
+    const { rewardId } = await reward('coffee-lover', (id) =>
+      partner.behave(id, { kind: 'fulfil', voucherCode: 'FIRST' }),
+    );
+    const [request] = partner.requestsFor(rewardId);
+    await partner.callBack(request!.body, { status: 'fulfilled', voucherCode: 'SECOND' });
+    expect(partner.callbackStatuses.at(-1)).toBe(202);
+    const { rows } = await db.pool.query('SELECT voucher_code FROM rewards WHERE reward_id = $1', [rewardId]);
+    expect(rows).toEqual([{ voucher_code: 'FIRST' }]);
+  });
+
+  it('stores the reason when the partner rejects in its callback', async () => {
+    const { state } = await reward('coffee-lover', (id) =>
+      partner.behave(id, { kind: 'reject-callback', reason: 'out of stock' }),
+    );
+    expect(state).toEqual({ status: 'rejected', voucherCode: null, reason: 'out of stock' });
+  });
+
+  it('does not retry a partner answering 4xx, and records the refusal', async () => {
+    const { rewardId, clientId, state } = await reward('coffee-lover', (id) =>
+      partner.behave(id, { kind: 'refuse', status: 422 }),
+    );
+    expect(state.status).toBe('rejected');
+    expect(state.reason).toMatch(/422/);
+    expect(partner.requestsFor(rewardId)).toHaveLength(1);
+    expect(await balanceOf(db.pool, clientId)).toBe(100);
+  });
+
+  it('retries with backoff while the partner is down, then succeeds when it is back', async () => {
+    const { rewardId, state } = await reward('coffee-lover', (id) =>
+      partner.behave(id, { kind: 'fail-first', failures: 2, voucherCode: 'LATE-1' }),
+    );
+    expect(state).toMatchObject({ status: 'fulfilled', voucherCode: 'LATE-1' });
+    expect(partner.requestsFor(rewardId)).toHaveLength(3);
+  });
+
+  it('times out when no callback comes within PARTNER_CALLBACK_TIMEOUT', async () => {
+    const { rewardId, workflowId, state } = await reward(
+      'coffee-lover',
+      (id) => partner.behave(id, { kind: 'silent' }),
+      1_500,
+    );
+    expect(state.status).toBe('timed_out');
+    const { rows } = await db.pool.query('SELECT status FROM rewards WHERE reward_id = $1', [rewardId]);
+    expect(rows).toEqual([{ status: 'timed_out' }]);
+    expect(await client.workflow.getHandle(workflowId).query(rewardStatusQuery)).toMatchObject({
+      status: 'timed_out',
+    });
+  });
+
+  it('starts one workflow however often the unlock is delivered, and grants once', async () => {
+    const clientId = uniqueName('c');
+    const unlock = {
+      unlockId: unlockIdOf(clientId, 'first-purchase'),
+      clientId,
+      achievementId: 'first-purchase',
+      points: 50,
+    };
+    expect(await startReward(starter(), unlock)).toBe(true);
+    expect(await startReward(starter(), unlock)).toBe(false);
+    await client.workflow.getHandle(rewardWorkflowId(clientId, 'first-purchase')).result();
+    expect(await startReward(starter(), unlock)).toBe(false);
+    expect(await balanceOf(db.pool, clientId)).toBe(50);
+  });
+
+  it('replays every recorded history deterministically', async () => {
+    const histories = finished.map((workflowId) => ({
+      workflowId,
+      history: client.workflow.getHandle(workflowId).fetchHistory(),
+    }));
+    const resolved = await Promise.all(
+      histories.map(async (h) => ({ workflowId: h.workflowId, history: await h.history })),
+    );
+    const results = Worker.runReplayHistories({ workflowsPath: WORKFLOWS }, resolved);
+    let replayed = 0;
+    for await (const result of results) {
+      expect(result.error).toBeUndefined();
+      replayed++;
+    }
+    expect(replayed).toBe(finished.length);
+  });
+});

@@ -1,0 +1,83 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sign, signatureMatches } from '../../platform/signature.js';
+import type { PartnerRewardRequest } from '../../workflows/partner-request.js';
+
+/** How the fake partner treats one reward: accept and call back, refuse, fail first, or never call back. */
+export type PartnerBehaviour =
+  | { kind: 'fulfil'; voucherCode: string }
+  | { kind: 'reject-callback'; reason: string }
+  | { kind: 'refuse'; status: number }
+  | { kind: 'fail-first'; failures: number; voucherCode: string }
+  | { kind: 'silent' };
+
+export interface ReceivedRequest {
+  body: PartnerRewardRequest;
+  signatureValid: boolean;
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A partner system on a local port: it checks each request's signature, answers as the test told it to for
+ * that reward, and calls back to the request's callbackUrl, signed with the shared secret.
+ */
+export async function startFakePartner(secret: string) {
+  const behaviours = new Map<string, PartnerBehaviour>();
+  const received: ReceivedRequest[] = [];
+  const callbackStatuses: number[] = [];
+
+  const callBack = async (request: PartnerRewardRequest, result: object) => {
+    const body = JSON.stringify({ rewardId: request.rewardId, ...result });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const response = await fetch(request.callbackUrl, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Timestamp': timestamp,
+        'X-Signature': sign(secret, timestamp, body),
+      },
+      body,
+    });
+    callbackStatuses.push(response.status);
+  };
+
+  const server = createServer((request, response) => {
+    void readBody(request).then((raw) => {
+      const timestamp = String(request.headers['x-timestamp'] ?? '');
+      const signature = String(request.headers['x-signature'] ?? '');
+      const body = JSON.parse(raw) as PartnerRewardRequest;
+      const signatureValid = signatureMatches(secret, timestamp, raw, signature);
+      received.push({ body, signatureValid });
+      const behaviour = behaviours.get(body.rewardId) ?? { kind: 'silent' };
+      const attempts = received.filter((r) => r.body.rewardId === body.rewardId).length;
+      if (!signatureValid) return response.writeHead(401).end('bad signature');
+      if (behaviour.kind === 'refuse') return response.writeHead(behaviour.status).end('no such offer');
+      if (behaviour.kind === 'fail-first' && attempts <= behaviour.failures)
+        return response.writeHead(503).end('down');
+      response.writeHead(202).end();
+      if (behaviour.kind === 'fulfil' || behaviour.kind === 'fail-first') {
+        setTimeout(
+          () => void callBack(body, { status: 'fulfilled', voucherCode: behaviour.voucherCode }),
+          50,
+        );
+      }
+      if (behaviour.kind === 'reject-callback') {
+        setTimeout(() => void callBack(body, { status: 'rejected', reason: behaviour.reason }), 50);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    behave: (rewardId: string, behaviour: PartnerBehaviour) => behaviours.set(rewardId, behaviour),
+    requestsFor: (rewardId: string) => received.filter((r) => r.body.rewardId === rewardId),
+    callBack,
+    callbackStatuses,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
