@@ -10,11 +10,19 @@ import { rewardDelivery } from '../api/reward-delivery.js';
 import { unlockIdOf } from '../actors/unlock-messages.js';
 import { createActivities } from '../workflows/activities.js';
 import { balanceOf } from '../workflows/ledger.js';
-import { rewardStatusQuery, rewardWorkflowId, type RewardState } from '../workflows/reward-contract.js';
+import { ensureExpirySchedule } from '../workflows/expiry-schedule.js';
+import {
+  cancelRewardSignal,
+  resendPartnerRequestSignal,
+  rewardStatusQuery,
+  rewardWorkflowId,
+  type RewardState,
+} from '../workflows/reward-contract.js';
+import { TOPICS } from '../platform/topics.js';
 import { startReward, type StarterOptions } from '../workflows/reward-starter.js';
 import { installTemporalRuntime } from '../workflows/runtime.js';
 import { apiDependencies } from './support/api.js';
-import { catalog } from './support/engine.js';
+import { catalog, eventually, readTopic, topicEnds } from './support/engine.js';
 import { startFakePartner } from './support/partner.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 
@@ -189,6 +197,102 @@ describe('reward workflows on the real Temporal dev server', () => {
     await client.workflow.getHandle(rewardWorkflowId(clientId, 'first-purchase')).result();
     expect(await startReward(starter(), unlock)).toBe(false);
     expect(await balanceOf(db.pool, clientId)).toBe(50);
+  });
+
+  it('records the tier from points earned in 12 months, and its changes', async () => {
+    const { clientId } = await reward('coffee-lover', (id) =>
+      partner.behave(id, { kind: 'fulfil', voucherCode: 'T-1' }),
+    );
+    const tier = await db.pool.query('SELECT tier, earned_12m FROM loyalty_tiers WHERE client_id = $1', [
+      clientId,
+    ]);
+    expect(tier.rows).toEqual([{ tier: 'silver', earned_12m: 100 }]);
+    const changes = await db.pool.query(
+      'SELECT from_tier, to_tier FROM loyalty_tier_changes WHERE client_id = $1',
+      [clientId],
+    );
+    expect(changes.rows).toEqual([{ from_tier: null, to_tier: 'silver' }]);
+  });
+
+  it('publishes a push for a fulfilled reward, with a deep link and no URL or voucher', async () => {
+    const from = await topicEnds(testKafka(), TOPICS.notifications);
+    const { clientId } = await reward('coffee-lover', (id) =>
+      partner.behave(id, { kind: 'fulfil', voucherCode: 'SECRET-9' }),
+    );
+    const [push] = await readTopic(
+      testKafka(),
+      TOPICS.notifications,
+      from,
+      (m) => m.key?.toString() === clientId,
+      (seen) => seen.length > 0,
+    );
+    const body = JSON.parse(push!.value!.toString()) as Record<string, string>;
+    expect(body).toMatchObject({
+      clientId,
+      kind: 'reward.fulfilled',
+      achievementId: 'coffee-lover',
+      deepLink: 'app://achievements/coffee-lover',
+    });
+    expect(JSON.stringify(body)).not.toMatch(/https?:|SECRET-9/);
+  });
+
+  it('lets operations cancel a reward that waits for its partner', async () => {
+    const clientId = uniqueName('c');
+    const rewardId = unlockIdOf(clientId, 'coffee-lover');
+    partner.behave(rewardId, { kind: 'silent' });
+    await startReward(starter(), {
+      unlockId: rewardId,
+      clientId,
+      achievementId: 'coffee-lover',
+      points: 100,
+    });
+    const handle = client.workflow.getHandle(rewardWorkflowId(clientId, 'coffee-lover'));
+    await eventually(
+      () => handle.query(rewardStatusQuery),
+      (s) => s.status === 'requested',
+    );
+    await eventually(
+      () => Promise.resolve(partner.requestsFor(rewardId).length),
+      (n) => n === 1,
+    );
+    await handle.signal(resendPartnerRequestSignal);
+    await eventually(
+      () => Promise.resolve(partner.requestsFor(rewardId).length),
+      (n) => n === 2,
+    );
+    await handle.signal(cancelRewardSignal, 'client closed the account');
+    expect(await handle.result()).toEqual({
+      status: 'cancelled',
+      voucherCode: null,
+      reason: 'client closed the account',
+    });
+    finished.push(handle.workflowId);
+  });
+
+  it('expires points past their date through the schedule, as ledger entries', async () => {
+    const clientId = uniqueName('c');
+    await db.pool.query(
+      `INSERT INTO loyalty_ledger (client_id, kind, points, idempotency_key, reference, occurred_at, expires_at)
+       VALUES ($1, 'grant', 70, $2, 'first-purchase', now() - interval '13 months', now() - interval '1 month')`,
+      [clientId, `grant:${clientId}`],
+    );
+    const scheduleId = uniqueName('expiry');
+    await ensureExpirySchedule(client, taskQueue, scheduleId);
+    await ensureExpirySchedule(client, taskQueue, scheduleId);
+    await client.schedule.getHandle(scheduleId).trigger();
+    await eventually(
+      () => balanceOf(db.pool, clientId),
+      (balance) => balance === 0,
+    );
+    const { rows } = await db.pool.query(
+      'SELECT kind, points FROM loyalty_ledger WHERE client_id = $1 ORDER BY id',
+      [clientId],
+    );
+    expect(rows).toEqual([
+      { kind: 'grant', points: 70 },
+      { kind: 'expiry', points: -70 },
+    ]);
+    await client.schedule.getHandle(scheduleId).delete();
   });
 
   it('replays every recorded history deterministically', async () => {

@@ -4,16 +4,20 @@ import { expirePointsWorkflow } from './expiry.workflow.js';
 export const EXPIRY_SCHEDULE_ID = 'loyalty-points-expiry';
 
 /** Creates the hourly schedule that expires due points, once; visible and pausable in the Temporal UI. */
-export async function ensureExpirySchedule(client: Client, taskQueue: string) {
+export async function ensureExpirySchedule(
+  client: Client,
+  taskQueue: string,
+  scheduleId = EXPIRY_SCHEDULE_ID,
+) {
   try {
     await client.schedule.create({
-      scheduleId: EXPIRY_SCHEDULE_ID,
+      scheduleId,
       spec: { intervals: [{ every: '1 hour' }] },
       action: {
         type: 'startWorkflow',
         workflowType: expirePointsWorkflow,
         taskQueue,
-        workflowId: 'loyalty-points-expiry-run',
+        workflowId: `${scheduleId}-run`,
       },
       policies: { overlap: 'SKIP' },
       memo: { purpose: 'Writes expiry ledger entries for loyalty points past their expiry date' },
