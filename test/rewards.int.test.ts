@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
@@ -28,6 +29,7 @@ import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 
 const SECRET = 'coffee-house-test-secret';
 const WORKFLOWS = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+const WORKER_CHILD = fileURLToPath(new URL('../scripts/worker-child.ts', import.meta.url));
 
 describe('reward workflows on the real Temporal dev server', () => {
   let db: Awaited<ReturnType<typeof migratedSchema>>;
@@ -39,6 +41,20 @@ describe('reward workflows on the real Temporal dev server', () => {
   let api: ReturnType<typeof serve>;
   const taskQueue = uniqueName('rewards');
   const finished: string[] = [];
+  let apiUrl: string;
+  let partners: Map<string, { id: string; url: string; secret: string }>;
+
+  const activities = () =>
+    createActivities({
+      db: db.pool,
+      producer,
+      catalog,
+      partners,
+      pseudonymKey: 'test-pseudonym-key-of-at-least-32-chars',
+      publicBaseUrl: apiUrl,
+      pointsExpiryMs: 365 * 86_400_000,
+      tiers: { silver: 100, gold: 300 },
+    });
 
   const starter = (callbackTimeoutMs = 60_000): StarterOptions => ({
     kafka: testKafka(),
@@ -69,7 +85,7 @@ describe('reward workflows on the real Temporal dev server', () => {
     installTemporalRuntime();
     db = await migratedSchema();
     partner = await startFakePartner(SECRET);
-    const partners = new Map([['coffee-house', { id: 'coffee-house', url: partner.url, secret: SECRET }]]);
+    partners = new Map([['coffee-house', { id: 'coffee-house', url: partner.url, secret: SECRET }]]);
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     client = new Client({ connection });
     const app = createApp(apiDependencies({ partnerCallbacks: rewardDelivery(db.pool, client, partners) }));
@@ -78,21 +94,12 @@ describe('reward workflows on the real Temporal dev server', () => {
     });
     producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    const activities = createActivities({
-      db: db.pool,
-      producer,
-      catalog,
-      partners,
-      pseudonymKey: 'test-pseudonym-key-of-at-least-32-chars',
-      publicBaseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
-      pointsExpiryMs: 365 * 86_400_000,
-      tiers: { silver: 100, gold: 300 },
-    });
+    apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
     worker = await Worker.create({
       connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
       taskQueue,
       workflowsPath: WORKFLOWS,
-      activities,
+      activities: activities(),
     });
     running = worker.run();
   });
@@ -293,6 +300,57 @@ describe('reward workflows on the real Temporal dev server', () => {
       { kind: 'expiry', points: -70 },
     ]);
     await client.schedule.getHandle(scheduleId).delete();
+  });
+
+  it('survives its worker being killed mid-workflow: a new worker finishes it', async () => {
+    const queue = uniqueName('kill');
+    const childEnv = {
+      CHILD_TEMPORAL: inject('temporalAddress'),
+      CHILD_TASK_QUEUE: queue,
+      CHILD_DATABASE_URL: inject('databaseUrl'),
+      CHILD_SCHEMA: db.schema,
+      CHILD_BROKERS: inject('kafkaBrokers').join(','),
+      CHILD_PARTNER_URL: partner.url,
+      CHILD_PARTNER_SECRET: SECRET,
+      CHILD_PUBLIC_BASE_URL: apiUrl,
+    };
+    const doomed = spawn(process.execPath, ['--import', 'tsx', WORKER_CHILD], {
+      env: { ...process.env, ...childEnv, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    await new Promise<void>((resolve) =>
+      doomed.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve()),
+    );
+
+    const clientId = uniqueName('c');
+    const rewardId = unlockIdOf(clientId, 'coffee-lover');
+    partner.behave(rewardId, { kind: 'silent' });
+    await startReward(
+      { ...starter(), taskQueue: queue },
+      { unlockId: rewardId, clientId, achievementId: 'coffee-lover', points: 100 },
+    );
+    await eventually(
+      () => Promise.resolve(partner.requestsFor(rewardId).length),
+      (n) => n === 1,
+    );
+    process.kill(-doomed.pid!, 'SIGKILL');
+
+    const successor = await Worker.create({
+      connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
+      taskQueue: queue,
+      workflowsPath: WORKFLOWS,
+      activities: activities(),
+    });
+    const [request] = partner.requestsFor(rewardId);
+    const handle = client.workflow.getHandle(rewardWorkflowId(clientId, 'coffee-lover'));
+    const state = await successor.runUntil(async () => {
+      await partner.callBack(request!.body, { status: 'fulfilled', voucherCode: 'AFTER-KILL' });
+      return handle.result();
+    });
+    expect(state).toEqual({ status: 'fulfilled', voucherCode: 'AFTER-KILL', reason: null });
+    expect(await balanceOf(db.pool, clientId)).toBe(100);
+    finished.push(handle.workflowId);
   });
 
   it('replays every recorded history deterministically', async () => {
