@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
@@ -10,6 +12,7 @@ import { createApp } from '../api/app.js';
 import { rewardDelivery } from '../api/reward-delivery.js';
 import { unlockIdOf } from '../actors/unlock-messages.js';
 import { createActivities } from '../workflows/activities.js';
+import { buildWorkflowBundle } from '../workflows/bundle.js';
 import { balanceOf } from '../workflows/ledger.js';
 import { ensureExpirySchedule } from '../workflows/expiry-schedule.js';
 import {
@@ -21,6 +24,7 @@ import {
 } from '../workflows/reward-contract.js';
 import { TOPICS } from '../platform/topics.js';
 import { startReward, type StarterOptions } from '../workflows/reward-starter.js';
+import type { rewardWorkflow } from '../workflows/reward.workflow.js';
 import { installTemporalRuntime } from '../workflows/runtime.js';
 import { apiDependencies } from './support/api.js';
 import { catalog, eventually, readTopic, topicEnds } from './support/engine.js';
@@ -95,10 +99,12 @@ describe('reward workflows on the real Temporal dev server', () => {
     producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    // The main worker loads a bundle built as `npm run build:workflows` builds it for production.
+    const bundle = await buildWorkflowBundle(join(tmpdir(), `${uniqueName('bundle')}.js`));
     worker = await Worker.create({
       connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
       taskQueue,
-      workflowsPath: WORKFLOWS,
+      workflowBundle: { codePath: bundle },
       activities: activities(),
     });
     running = worker.run();
@@ -320,7 +326,7 @@ describe('reward workflows on the real Temporal dev server', () => {
       detached: true,
     });
     await new Promise<void>((resolve) =>
-      doomed.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve()),
+      doomed.stdout.on('data', (c: Buffer) => c.toString().includes('ready') && resolve()),
     );
 
     const clientId = uniqueName('c');
@@ -343,7 +349,9 @@ describe('reward workflows on the real Temporal dev server', () => {
       activities: activities(),
     });
     const [request] = partner.requestsFor(rewardId);
-    const handle = client.workflow.getHandle(rewardWorkflowId(clientId, 'coffee-lover'));
+    const handle = client.workflow.getHandle<typeof rewardWorkflow>(
+      rewardWorkflowId(clientId, 'coffee-lover'),
+    );
     const state = await successor.runUntil(async () => {
       await partner.callBack(request!.body, { status: 'fulfilled', voucherCode: 'AFTER-KILL' });
       return handle.result();

@@ -38,7 +38,11 @@ export async function startWorkerRole(
     pointsExpiryMs: config.POINTS_EXPIRY,
     tiers: config.LOYALTY_TIERS,
   });
-  const stopWorker = await startWorker({ ...temporal, activities });
+  const stopWorker = await startWorker({
+    ...temporal,
+    activities,
+    prebuilt: config.NODE_ENV === 'production',
+  });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   await ensureExpirySchedule(client, temporal.taskQueue);

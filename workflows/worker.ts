@@ -1,16 +1,16 @@
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { logger } from '../platform/logger.js';
 import type { RewardActivities } from './activities.js';
+import { workflowSource } from './bundle.js';
 import { installTemporalRuntime } from './runtime.js';
-
-const WORKFLOWS_PATH = fileURLToPath(new URL('./index.ts', import.meta.url));
 
 export interface WorkerOptions {
   address: string;
   namespace: string;
   taskQueue: string;
   activities: RewardActivities;
+  /** Load the prebuilt bundle (production) instead of bundling the source at start. */
+  prebuilt: boolean;
 }
 
 /** Runs the reward worker; the returned function drains in-flight tasks and closes the connection. */
@@ -21,7 +21,7 @@ export async function startWorker(options: WorkerOptions): Promise<() => Promise
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
+    ...workflowSource(options.prebuilt),
     activities: options.activities,
   });
   const log = logger('worker');
