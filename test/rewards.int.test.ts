@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { rewardDelivery } from '../api/reward-delivery.js';
-import { unlockIdOf } from '../actors/unlock-messages.js';
+import { unlockIdOf, unlockedMessage } from '../actors/unlock-messages.js';
 import { createActivities } from '../workflows/activities.js';
 import { buildWorkflowBundle } from '../workflows/bundle.js';
 import { balanceOf } from '../workflows/ledger.js';
@@ -23,11 +23,11 @@ import {
   type RewardState,
 } from '../workflows/reward-contract.js';
 import { TOPICS } from '../platform/topics.js';
-import { startReward, type StarterOptions } from '../workflows/reward-starter.js';
+import { startReward, startRewardStarter, type StarterOptions } from '../workflows/reward-starter.js';
 import type { rewardWorkflow } from '../workflows/reward.workflow.js';
 import { installTemporalRuntime } from '../workflows/runtime.js';
 import { apiDependencies } from './support/api.js';
-import { catalog, eventually, readTopic, topicEnds } from './support/engine.js';
+import { catalog, eventually, ownInputTopics, readTopic, topicEnds } from './support/engine.js';
 import { startFakePartner } from './support/partner.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 
@@ -209,6 +209,40 @@ describe('reward workflows on the real Temporal dev server', () => {
     expect(await startReward(starter(), unlock)).toBe(false);
     await client.workflow.getHandle(rewardWorkflowId(clientId, 'first-purchase')).result();
     expect(await startReward(starter(), unlock)).toBe(false);
+    expect(await balanceOf(db.pool, clientId)).toBe(50);
+  });
+
+  it('starts rewards from achievements.unlocked.v1 records, once even when a record is repeated', async () => {
+    const kafka = testKafka();
+    const { transactions: topic } = await ownInputTopics(kafka, 1);
+    const clientId = uniqueName('c');
+    const unlock = {
+      type: 'AchievementUnlocked' as const,
+      clientId,
+      achievementId: 'first-purchase',
+      ruleId: 'first-purchase',
+      points: 50,
+      partnerId: undefined,
+      unlockedAt: '2026-11-24T06:15:00.000Z',
+      sourceEventId: 'tx-1',
+    };
+    const record = { key: clientId, value: JSON.stringify(unlockedMessage(unlock)) };
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({ topic, messages: [record, { key: clientId, value: 'not json' }, record] });
+    await producer.disconnect();
+    const stop = await startRewardStarter({ ...starter(), topic, groupId: uniqueName('starter') });
+    try {
+      await eventually(
+        () => balanceOf(db.pool, clientId),
+        (balance) => balance === 50,
+      );
+      const handle = client.workflow.getHandle(rewardWorkflowId(clientId, 'first-purchase'));
+      expect(await handle.result()).toMatchObject({ status: 'granted' });
+      finished.push(handle.workflowId);
+    } finally {
+      await stop();
+    }
     expect(await balanceOf(db.pool, clientId)).toBe(50);
   });
 

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Kafka } from 'kafkajs';
+import { Partitioners, type Kafka } from 'kafkajs';
 import { z } from 'zod';
+import { deadLetter } from '../actors/dead-letters.js';
 import type { Catalog } from '../actors/rules/catalog.js';
 import { logger } from '../platform/logger.js';
 import { TOPICS } from '../platform/topics.js';
@@ -31,6 +32,8 @@ export interface StarterOptions {
   catalog: Catalog;
   callbackTimeoutMs: number;
   groupId?: string;
+  /** The unlock topic; tests and the benchmark give their own, deployments keep CONTRACT §2's. */
+  topic?: string;
 }
 
 /**
@@ -74,22 +77,31 @@ export async function startReward(options: StarterOptions, unlock: z.output<type
 /** Consumes `achievements.unlocked.v1` and starts each unlock's reward workflow; returns a stop function. */
 export async function startRewardStarter(options: StarterOptions): Promise<() => Promise<void>> {
   const log = logger('reward-starter');
+  const producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = options.kafka.consumer({ groupId: options.groupId ?? STARTER_GROUP });
+  await producer.connect();
   await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.unlocked, fromBeginning: true });
+  await consumer.subscribe({ topic: options.topic ?? TOPICS.unlocked, fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ message, partition }) => {
+    eachMessage: async ({ topic, partition, message }) => {
       const parsed = unlockedSchema.safeParse(parseJson(message.value?.toString()));
       if (!parsed.success) {
-        log.error(
-          { partition, offset: message.offset },
-          'unlock record does not match achievements.unlocked.v1; skipped',
-        );
+        // Never dropped, never blocking: set aside with its reason, like the processor's bad input.
+        const error = `not an achievements.unlocked.v1 record: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
+        await producer.send({
+          topic: TOPICS.deadLetters,
+          messages: [deadLetter({ topic, partition, message }, error)],
+        });
+        log.error({ partition, offset: message.offset }, error);
         return;
       }
-      if (!(await startReward(options, parsed.data)))
+      if (!(await startReward(options, parsed.data))) {
         log.debug({ unlockId: parsed.data.unlockId }, 'reward already started');
+      }
     },
   });
-  return () => consumer.disconnect();
+  return async () => {
+    await consumer.disconnect();
+    await producer.disconnect();
+  };
 }
