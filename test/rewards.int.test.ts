@@ -227,6 +227,7 @@ describe('reward workflows on the real Temporal dev server', () => {
       sourceEventId: 'tx-1',
     };
     const record = { key: clientId, value: JSON.stringify(unlockedMessage(unlock)) };
+    const dlqFrom = await topicEnds(kafka, TOPICS.deadLetters);
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     await producer.send({ topic, messages: [record, { key: clientId, value: 'not json' }, record] });
@@ -244,6 +245,18 @@ describe('reward workflows on the real Temporal dev server', () => {
       await stop();
     }
     expect(await balanceOf(db.pool, clientId)).toBe(50);
+    const [letter] = await readTopic(
+      kafka,
+      TOPICS.deadLetters,
+      dlqFrom,
+      (m) => m.key?.toString() === clientId,
+      (seen) => seen.length > 0,
+    );
+    expect(JSON.parse(letter!.value!.toString())).toMatchObject({
+      topic,
+      value: 'not json',
+      error: expect.stringMatching(/not an achievements.unlocked.v1 record/),
+    });
   });
 
   it('records the tier from points earned in 12 months, and its changes', async () => {
