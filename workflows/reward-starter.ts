@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { Partitioners, type Kafka } from 'kafkajs';
+import { Partitioners, type Kafka, type Message } from 'kafkajs';
 import { z } from 'zod';
 import { deadLetter } from '../actors/dead-letters.js';
 import type { Catalog } from '../actors/rules/catalog.js';
@@ -83,21 +83,33 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
   await consumer.connect();
   await consumer.subscribe({ topic: options.topic ?? TOPICS.unlocked, fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ topic, partition, message }) => {
-      const parsed = unlockedSchema.safeParse(parseJson(message.value?.toString()));
-      if (!parsed.success) {
-        // Never dropped, never blocking: set aside with its reason, like the processor's bad input.
-        const error = `not an achievements.unlocked.v1 record: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
-        await producer.send({
-          topic: TOPICS.deadLetters,
-          messages: [deadLetter({ topic, partition, message }, error)],
-        });
-        log.error({ partition, offset: message.offset }, error);
-        return;
+    partitionsConsumedConcurrently: 6,
+    // Unlocks are independent of each other, so a batch's workflows are started side by side; a start that
+    // fails fails the batch, which is fetched again, and the starts that had succeeded answer "already started".
+    eachBatch: async (payload) => {
+      const { batch } = payload;
+      const letters: Message[] = [];
+      const starts: Promise<boolean>[] = [];
+      for (const message of batch.messages) {
+        const parsed = unlockedSchema.safeParse(parseJson(message.value?.toString()));
+        if (parsed.success) starts.push(startReward(options, parsed.data));
+        else
+          letters.push(
+            deadLetter(
+              { topic: batch.topic, partition: batch.partition, message },
+              `not an achievements.unlocked.v1 record: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+            ),
+          );
       }
-      if (!(await startReward(options, parsed.data))) {
-        log.debug({ unlockId: parsed.data.unlockId }, 'reward already started');
+      // Never dropped, never blocking: bad records are set aside with their reason, like the processor's.
+      if (letters.length > 0) {
+        await producer.send({ topic: TOPICS.deadLetters, messages: letters });
+        log.error({ partition: batch.partition, count: letters.length }, 'unlock records sent to the DLQ');
       }
+      const started = (await Promise.all(starts)).filter(Boolean).length;
+      log.debug({ started, repeated: starts.length - started }, 'reward workflows started');
+      payload.resolveOffset(batch.lastOffset());
+      await payload.heartbeat();
     },
   });
   return async () => {

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -20,7 +21,8 @@ import {
   type RewardStatus,
 } from './reward-contract.js';
 
-const ledger = proxyActivities<RewardActivities>({
+/** Short PostgreSQL writes run as local activities: no round trip through the server's task queues. */
+const ledger = proxyLocalActivities<RewardActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

@@ -11,17 +11,19 @@ import { createKafka } from '../../platform/kafka.js';
 import { createPool, migrate } from '../../platform/postgres.js';
 import { LOCAL_BROKER } from '../stack/kafka.js';
 import { localServices, upStack } from '../stack/stack.js';
+import { LOCAL_TEMPORAL } from '../stack/temporal.js';
 import { measureDrain } from './drain.js';
 import { committedRecords, killEngineChild, startEngineChild, waitForCommitted } from './engine-child.js';
 import { measureLatency } from './latency.js';
 import { table, writeBenchmarks, type Row } from './report.js';
+import { measureRewards } from './rewards.js';
 import { measureSqlBaseline } from './sql-baseline.js';
 import { generateWorkload, produceWorkload } from './workload.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const size = values.quick
-  ? { records: 100_000, clients: 10_000, sqlSample: 10_000, latencySeconds: 10 }
-  : { records: 1_000_000, clients: 100_000, sqlSample: 30_000, latencySeconds: 20 };
+  ? { records: 100_000, clients: 10_000, sqlSample: 10_000, latencySeconds: 10, rewards: 300 }
+  : { records: 1_000_000, clients: 100_000, sqlSample: 30_000, latencySeconds: 20, rewards: 1_000 };
 const runId = Date.now().toString(36);
 const step = (text: string) => console.log(`bench: ${text}`);
 const rate = (perSecond: number) => `${Math.round(perSecond).toLocaleString('en')} events/s`;
@@ -155,11 +157,46 @@ const rows: Row[] = [
     verdict: recoveryS <= 10 ? 'met' : 'missed',
   },
 ];
-console.log(`\n${table(rows)}\n`);
+step(`(g, h) ${size.rewards} reward workflows on the Temporal dev server`);
+const rewardsSchema = `bench_rw_${runId}`;
+await migrate(databaseUrl, rewardsSchema);
+const rewardsDb = createPool(databaseUrl, rewardsSchema);
+const temporalAddress = process.env.TEMPORAL_ADDRESS ?? LOCAL_TEMPORAL;
+const rewards = await measureRewards(kafka, rewardsDb, temporalAddress, size.rewards, runId);
+await rewardsDb.query(`DROP SCHEMA ${rewardsSchema} CASCADE`);
+await rewardsDb.end();
+const rewardRows: Row[] = [
+  {
+    measure: '(g) reward workflows per second (unlock record → starter → workflow → ledger)',
+    value: `${rewards.perSecond.toFixed(0)} workflows/s; ${rewards.granted}/${rewards.started} granted`,
+    target: '≥ 50 workflows/s, none lost',
+    verdict: rewards.perSecond >= 50 && rewards.granted === rewards.started ? 'met' : 'missed',
+  },
+  {
+    measure: '(h) unlock → points visible in the ledger, at 20 unlocks/s',
+    value: `p50 ${rewards.p50} ms, p99 ${rewards.p99} ms`,
+    target: '—',
+    verdict: '—',
+  },
+];
+console.log(`\n${table(rows)}\n\n${table(rewardRows)}\n`);
 const workloadText = `${size.records.toLocaleString('en')} simulator records (purchases with an MCC mix, transfers, 1% refunds, 1% duplicates, 0.5% client events, 6% abroad) over ${size.clients.toLocaleString('en')} clients and 60 days, on 6 partitions per topic; (c) on the first ${size.sqlSample.toLocaleString('en')} of them; producer ${rate(produceRate)}`;
-writeBenchmarks(workloadText, rows, [
-  'The engine runs in its own process (scripts/processor-child.ts), as a deployment would; Kafka, Temporal and PostgreSQL are the local stack on the same machine.',
-  '(f) includes the new process start and the consumer group handing over the killed member’s partitions after its session timeout (6 s in this run); progress is loaded lazily per client, so it does not grow with the stored state.',
+writeBenchmarks(workloadText, [
+  {
+    title: 'Achievement engine',
+    rows,
+    notes: [
+      'The engine runs in its own process (scripts/processor-child.ts), as a deployment would; Kafka, Temporal and PostgreSQL are the local stack on the same machine.',
+      '(f) includes the new process start and the consumer group handing over the killed member’s partitions after its session timeout (6 s in this run); progress is loaded lazily per client, so it does not grow with the stored state.',
+    ],
+  },
+  {
+    title: 'Rewards (Temporal)',
+    rows: rewardRows,
+    notes: [
+      `${size.rewards} first-purchase unlocks (points only, no partner) in one burst for (g); then 100 more at 20 per second for (h). One worker in the benchmark process with the prebuilt workflow bundle; the dev server stores its history in SQLite.`,
+    ],
+  },
 ]);
 await db.query(`DROP SCHEMA ${sqlSchema} CASCADE`);
 await db.query(`DROP SCHEMA ${schema} CASCADE`);

@@ -20,8 +20,14 @@ export function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
-/** Writes BENCHMARKS.md from one run: the workload, the machine and the table. */
-export function writeBenchmarks(workload: string, rows: Row[], notes: string[]) {
+export interface Section {
+  title: string;
+  rows: Row[];
+  notes: string[];
+}
+
+/** Writes BENCHMARKS.md from one run: the workload, the machine and a table per part of the system. */
+export function writeBenchmarks(workload: string, sections: Section[]) {
   const text = [
     '# Benchmarks',
     '',
@@ -30,12 +36,14 @@ export function writeBenchmarks(workload: string, rows: Row[], notes: string[]) 
     `- When: ${new Date().toISOString()}`,
     `- Machine: ${machine()}`,
     `- Workload: ${workload}`,
-    '',
-    '## Achievement engine',
-    '',
-    table(rows),
-    '',
-    ...notes.map((note) => `- ${note}`),
+    ...sections.flatMap((section) => [
+      '',
+      `## ${section.title}`,
+      '',
+      table(section.rows),
+      '',
+      ...section.notes.map((n) => `- ${n}`),
+    ]),
     '',
   ].join('\n');
   writeFileSync(join(REPO_ROOT, 'BENCHMARKS.md'), text);
