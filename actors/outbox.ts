@@ -1,6 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import { logger } from '../platform/logger.js';
+import { inTransaction } from '../platform/postgres.js';
 
 const BATCH = 500;
 
@@ -12,17 +13,12 @@ const BATCH = 500;
 export async function publishOutbox(db: pg.Pool, producer: Producer): Promise<number> {
   let published = 0;
   for (;;) {
-    const client = await db.connect();
-    try {
-      await client.query('BEGIN');
+    const sent = await inTransaction(db, async (client) => {
       const { rows } = await client.query<{ id: string; topic: string; key: string; value: unknown }>(
         'SELECT id, topic, key, value FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
         [BATCH],
       );
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return published;
-      }
+      if (rows.length === 0) return 0;
       const byTopic = new Map<string, { key: string; value: string }[]>();
       for (const row of rows) {
         const messages = byTopic.get(row.topic) ?? [];
@@ -33,14 +29,10 @@ export async function publishOutbox(db: pg.Pool, producer: Producer): Promise<nu
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
       await client.query('DELETE FROM outbox WHERE id = ANY($1)', [rows.map((row) => row.id)]);
-      await client.query('COMMIT');
-      published += rows.length;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return rows.length;
+    });
+    if (sent === 0) return published;
+    published += sent;
   }
 }
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '../platform/postgres.js';
 import { TOPICS } from '../platform/topics.js';
 import type { Catalog } from './rules/catalog.js';
 import type { AchievementUnlocked } from './rules/decide.js';
@@ -96,9 +97,7 @@ async function writeUnlocks(client: pg.PoolClient, unlocked: AchievementUnlocked
  * offset onto the stored progress and nothing is counted twice or lost.
  */
 export async function commitBatch(db: pg.Pool, groupId: string, effects: BatchEffects, catalog: Catalog) {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(db, async (client) => {
     await writeProgress(client, effects.progress);
     await writeUnlocks(client, effects.unlocked, catalog);
     const { topic, partition, nextOffset } = effects.position;
@@ -108,11 +107,5 @@ export async function commitBatch(db: pg.Pool, groupId: string, effects: BatchEf
          SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()`,
       [groupId, topic, partition, nextOffset],
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -18,6 +18,22 @@ export function createPool(databaseUrl: string, schema?: string): pg.Pool {
   return pool;
 }
 
+/** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+export async function inTransaction<T>(db: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 /** Applies pending forward-only migrations from `migrations/`; concurrent starters wait on an advisory lock. */
 export async function migrate(databaseUrl: string, schema = 'public'): Promise<string[]> {
   const log = logger('migrations');

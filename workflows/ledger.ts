@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '../platform/postgres.js';
 import { tierFor, type TierThresholds } from './tiers.js';
 
 export interface LedgerEntry {
@@ -38,9 +39,7 @@ export async function balanceOf(db: pg.Pool, clientId: string): Promise<number> 
 
 /** Recomputes the client's tier from grants of the last 12 months and records a change when there is one. */
 export async function recomputeTier(db: pg.Pool, clientId: string, thresholds: TierThresholds) {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(db, async (client) => {
     // Serializes concurrent recomputations of one client, so each change is recorded once.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [clientId]);
     const { rows } = await client.query<{ earned: string; tier: string | null }>(
@@ -62,13 +61,7 @@ export async function recomputeTier(db: pg.Pool, clientId: string, thresholds: T
         [clientId, rows[0]!.tier, tier, earned],
       );
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Writes an expiry entry for every grant past its expiry date; answers the clients whose points expired. */
