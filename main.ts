@@ -6,6 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { startProcessor } from './actors/processor.js';
 import { loadCatalog } from './actors/rules/catalog.js';
+import { postgresReads } from './api/client-reads.js';
 import { rewardDelivery } from './api/reward-delivery.js';
 import { startApi } from './api/server.js';
 import { config } from './platform/config.js';
@@ -55,7 +56,18 @@ const starters: Record<Role, () => Promise<Stop>> = {
       new Client({ connection: temporal, namespace }),
       config().partners,
     );
-    const stopServer = await startApi({ checkHealth: () => checkHealth(probes), partnerCallbacks }, PORT);
+    const { JWT_SECRET, JWT_JWKS_URL, JWT_MAX_LIFETIME_S, BANK_TIME_ZONE } = config();
+    const stopServer = await startApi(
+      {
+        checkHealth: () => checkHealth(probes),
+        partnerCallbacks,
+        auth: JWT_JWKS_URL
+          ? { jwksUrl: JWT_JWKS_URL, maxLifetimeS: JWT_MAX_LIFETIME_S }
+          : { secret: JWT_SECRET, maxLifetimeS: JWT_MAX_LIFETIME_S },
+        me: { catalog: loadCatalog(), zone: BANK_TIME_ZONE, reads: postgresReads(pool) },
+      },
+      PORT,
+    );
     return async () => {
       await stopServer();
       await Promise.all([pool.end(), temporal.close()]);

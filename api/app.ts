@@ -3,13 +3,18 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { HTTPException } from 'hono/http-exception';
 import type { HealthReport } from '../platform/health.js';
 import { logger } from '../platform/logger.js';
+import { authenticate, type AuthOptions } from './auth.js';
+import { catalogRoutes } from './catalog.js';
 import { healthRoutes } from './health.js';
+import { meRoutes, type MeDependencies } from './me.js';
 import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
 import { problem } from './problem.js';
 
 export interface ApiDependencies {
   checkHealth: () => Promise<HealthReport>;
   partnerCallbacks: PartnerCallbackDependencies;
+  auth: AuthOptions;
+  me: MeDependencies;
 }
 
 /** The HTTP API as a Hono app; tests call `app.request()` on it without a listening server. */
@@ -17,6 +22,14 @@ export function createApp(deps: ApiDependencies) {
   const app = new OpenAPIHono();
   app.route('/', healthRoutes(deps.checkHealth));
   app.route('/', partnerCallbackRoutes(deps.partnerCallbacks));
+  app.route('/', catalogRoutes(deps.me.catalog));
+  app.use('/v1/me/*', authenticate(deps.auth));
+  app.route('/', meRoutes(deps.me));
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

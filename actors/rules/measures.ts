@@ -119,8 +119,11 @@ function aggregate(rule: Rule, entries: Entry[]): number {
 }
 
 function streakThrough(entries: Entry[], timeMs: number, zone: string): number {
+  return streakOn(entries, localDay(timeMs, zone), zone);
+}
+
+function streakOn(entries: Entry[], day: number, zone: string): number {
   const days = new Set(entries.map((entry) => localDay(entry.timeMs, zone)));
-  const day = localDay(timeMs, zone);
   if (!days.has(day)) return 0;
   let first = day;
   let last = day;
@@ -154,5 +157,33 @@ export function measureAround(rule: Rule, entries: Entry[], timeMs: number, zone
       }
       return best;
     }
+  }
+}
+
+/**
+ * The measure as a client sees it at `nowMs`: this calendar period, the rolling window ending now, all time,
+ * or the streak still alive (through today, or through yesterday when today has no purchase yet).
+ */
+export function measureNow(rule: Rule, entries: Entry[], nowMs: number, zone: string): number {
+  const { window } = rule;
+  if (rule.measure.type === 'streak') {
+    const today = localDay(nowMs, zone);
+    return Math.max(streakOn(entries, today, zone), streakOn(entries, today - 1, zone));
+  }
+  switch (window.type) {
+    case 'lifetime':
+      return aggregate(rule, entries);
+    case 'calendar': {
+      const period = calendarPeriod(nowMs, window.unit, zone);
+      return aggregate(
+        rule,
+        entries.filter((entry) => calendarPeriod(entry.timeMs, window.unit, zone) === period),
+      );
+    }
+    case 'rolling':
+      return aggregate(
+        rule,
+        entries.filter((e) => e.timeMs > nowMs - window.duration && e.timeMs <= nowMs),
+      );
   }
 }

@@ -1,15 +1,21 @@
 import type { ApiDependencies } from '../../api/app.js';
+import { loadCatalog } from '../../actors/rules/catalog.js';
 
 const unused = (what: string) => () => Promise.reject(new Error(`${what} is not used by this test`));
+
+/** The HS256 key of API tests' tokens. */
+export const TEST_JWT_SECRET = 'test-only-jwt-secret-of-at-least-32-characters';
 
 /** API dependencies whose every part fails loudly unless the test gives its own. */
 export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDependencies {
   return {
     checkHealth: unused('checkHealth'),
-    partnerCallbacks: {
-      partners: new Map(),
-      findReward: unused('findReward'),
-      deliver: unused('deliver'),
+    partnerCallbacks: { partners: new Map(), findReward: unused('findReward'), deliver: unused('deliver') },
+    auth: { secret: TEST_JWT_SECRET, maxLifetimeS: 300 },
+    me: {
+      catalog: loadCatalog(),
+      zone: 'Europe/Kyiv',
+      reads: { progressOf: unused('progressOf'), loyaltyOf: unused('loyaltyOf') },
     },
     ...overrides,
   };

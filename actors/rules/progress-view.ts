@@ -1,0 +1,40 @@
+import type { Achievement } from './catalog.js';
+import { entriesOf, measureNow } from './measures.js';
+import type { ClientProgress } from './progress.js';
+
+export interface AchievementView {
+  id: string;
+  unlocked: boolean;
+  unlockedAt: string | null;
+  progress: { current: number; target: number };
+}
+
+/** How far a client is towards one achievement now; an unlocked one shows its target reached. */
+export function viewOf(
+  achievement: Achievement,
+  progress: ClientProgress,
+  nowMs: number,
+  zone: string,
+): AchievementView {
+  const { rule, level } = achievement;
+  const unlock = progress.unlocked[level.achievementId];
+  if (unlock) {
+    return {
+      id: level.achievementId,
+      unlocked: true,
+      unlockedAt: unlock.at,
+      progress: { current: level.target, target: level.target },
+    };
+  }
+  const ruleProgress = progress.rules[rule.id];
+  const measured =
+    ruleProgress && rule.measure.type !== 'first'
+      ? measureNow(rule, entriesOf(ruleProgress), nowMs, zone)
+      : 0;
+  return {
+    id: level.achievementId,
+    unlocked: false,
+    unlockedAt: null,
+    progress: { current: Math.min(measured, level.target), target: level.target },
+  };
+}

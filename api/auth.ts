@@ -1,0 +1,98 @@
+import type { MiddlewareHandler } from 'hono';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { z } from 'zod';
+import { problem } from './problem.js';
+
+export const ROLES = ['client', 'support', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who called: `sub` is the client id for role client, the employee id otherwise (CONTRACT §4). */
+export interface Principal {
+  sub: string;
+  role: Role;
+}
+
+export type AuthEnv = { Variables: { principal: Principal } };
+
+export interface AuthOptions {
+  /** HS256 key for local use; production verifies against `jwksUrl` instead. */
+  secret?: string;
+  jwksUrl?: string;
+  maxLifetimeS: number;
+}
+
+const claims = z.object({
+  sub: z.string().min(1),
+  role: z.enum(ROLES),
+  iat: z.number().int(),
+  exp: z.number().int(),
+});
+
+class TokenRefused extends Error {}
+
+function verifier(options: AuthOptions) {
+  if (options.jwksUrl) {
+    const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
+    return (token: string) =>
+      jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256'], requiredClaims: ['exp', 'iat'] });
+  }
+  const key = new TextEncoder().encode(options.secret);
+  return (token: string) => jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp', 'iat'] });
+}
+
+function principalOf(payload: JWTPayload, maxLifetimeS: number): Principal {
+  const parsed = claims.safeParse(payload);
+  if (!parsed.success)
+    throw new TokenRefused(`the token's claims are incomplete: ${parsed.error.issues[0]!.path.join('.')}`);
+  if (parsed.data.exp - parsed.data.iat > maxLifetimeS) {
+    throw new TokenRefused(`the token lives longer than ${maxLifetimeS} s; ask for a shorter one`);
+  }
+  return { sub: parsed.data.sub, role: parsed.data.role };
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof TokenRefused) return error.message;
+  if (error instanceof errors.JWTExpired) return 'the token has expired; sign in again';
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return 'the token is signed with an algorithm this API does not accept';
+  return 'the token is malformed or its signature does not verify';
+}
+
+/**
+ * Verifies `Authorization: Bearer <JWT>` with jose: the algorithm is pinned (so `alg: none` and key
+ * confusion fail), `exp` and `iat` are required and the lifetime is capped. Any failure is a 401.
+ */
+export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
+  const verify = verifier(options);
+  return async function authenticateBearer(c, next) {
+    const header = c.req.header('Authorization') ?? '';
+    const token = /^Bearer (\S+)$/.exec(header)?.[1];
+    const unauthorized = (detail: string) => {
+      c.header('WWW-Authenticate', 'Bearer');
+      return problem(c, { title: 'Unauthorized', status: 401, detail });
+    };
+    if (!token) return unauthorized('Send Authorization: Bearer <JWT>.');
+    try {
+      const { payload } = await verify(token);
+      c.set('principal', principalOf(payload, options.maxLifetimeS));
+    } catch (error) {
+      return unauthorized(reasonOf(error));
+    }
+    await next();
+  };
+}
+
+/** Lets only the given roles through; a valid token of another role gets 403. */
+export function requireRole(...roles: Role[]): MiddlewareHandler<AuthEnv> {
+  return async function requireRoles(c, next) {
+    const { role } = c.get('principal');
+    if (!roles.includes(role)) {
+      return problem(c, {
+        title: 'Forbidden',
+        status: 403,
+        detail: `This needs the role ${roles.join(' or ')}; the token has ${role}.`,
+      });
+    }
+    await next();
+  };
+}

@@ -1,0 +1,45 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Catalog } from '../actors/rules/catalog.js';
+import { localized, pickLocale } from './locale.js';
+
+const catalogBody = z
+  .object({
+    achievements: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        description: z.string(),
+        target: z.number(),
+        points: z.number().int(),
+        partnerId: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi('Catalog');
+
+const route = createRoute({
+  method: 'get',
+  path: '/v1/catalog',
+  tags: ['mobile'],
+  summary: 'The achievements with localized texts, targets and points (no sign-in needed)',
+  responses: {
+    200: { description: 'The catalog', content: { 'application/json': { schema: catalogBody } } },
+  },
+});
+
+export function catalogRoutes(catalog: Catalog) {
+  return new OpenAPIHono().openapi(route, (c) => {
+    const locale = pickLocale(c.req.header('Accept-Language'));
+    c.header('Content-Language', locale);
+    c.header('Vary', 'Accept-Language');
+    const achievements = [...catalog.achievements.values()].map(({ level }) => ({
+      id: level.achievementId,
+      title: localized(level.title, locale),
+      description: localized(level.description, locale),
+      target: level.target,
+      points: level.points,
+      partnerId: level.partner ?? null,
+    }));
+    return c.json({ achievements }, 200);
+  });
+}

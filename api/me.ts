@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Catalog } from '../actors/rules/catalog.js';
+import { viewOf } from '../actors/rules/progress-view.js';
+import { requireRole, type AuthEnv } from './auth.js';
+import type { ClientReads } from './client-reads.js';
+import { localized, pickLocale } from './locale.js';
+
+const achievementsBody = z
+  .object({
+    achievements: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        description: z.string(),
+        unlocked: z.boolean(),
+        unlockedAt: z.string().nullable(),
+        progress: z.object({ current: z.number(), target: z.number() }),
+      }),
+    ),
+  })
+  .openapi('MyAchievements');
+
+const loyaltyBody = z
+  .object({
+    points: z.number().int(),
+    tier: z.string(),
+    rewards: z.array(
+      z.object({
+        rewardId: z.string(),
+        achievementId: z.string(),
+        points: z.number().int(),
+        status: z.string(),
+        partnerId: z.string().nullable(),
+        voucherCode: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi('MyLoyalty');
+
+const security = [{ bearer: [] }];
+
+const achievementsRoute = createRoute({
+  method: 'get',
+  path: '/v1/me/achievements',
+  tags: ['mobile'],
+  security,
+  summary: 'Every achievement with the caller’s progress, localized by Accept-Language (uk, en, he)',
+  responses: {
+    200: {
+      description: 'The achievements; ETag set',
+      content: { 'application/json': { schema: achievementsBody } },
+    },
+    304: { description: 'Unchanged since the If-None-Match ETag' },
+    401: { description: 'Missing, malformed, expired or over-long token' },
+    403: { description: 'Not a client token' },
+  },
+});
+
+const loyaltyRoute = createRoute({
+  method: 'get',
+  path: '/v1/me/loyalty',
+  tags: ['mobile'],
+  security,
+  summary: 'The caller’s points, tier and rewards',
+  responses: {
+    200: { description: 'The loyalty account', content: { 'application/json': { schema: loyaltyBody } } },
+    401: { description: 'Missing, malformed, expired or over-long token' },
+    403: { description: 'Not a client token' },
+  },
+});
+
+export interface MeDependencies {
+  catalog: Catalog;
+  zone: string;
+  reads: ClientReads;
+  nowMs?: () => number;
+}
+
+/** The mobile app's routes: a client reaches only their own data, named by the token, never by the path. */
+export function meRoutes(deps: MeDependencies) {
+  const now = deps.nowMs ?? Date.now;
+  const app = new OpenAPIHono<AuthEnv>();
+  app.use('/v1/me/*', requireRole('client'));
+  app.openapi(achievementsRoute, async (c) => {
+    const locale = pickLocale(c.req.header('Accept-Language'));
+    const progress = await deps.reads.progressOf(c.get('principal').sub);
+    const achievements = [...deps.catalog.achievements.values()].map((achievement) => ({
+      title: localized(achievement.level.title, locale),
+      description: localized(achievement.level.description, locale),
+      ...viewOf(achievement, progress, now(), deps.zone),
+    }));
+    const body = JSON.stringify({ achievements });
+    const etag = `"${createHash('sha256').update(`${locale}\u0000${body}`).digest('base64url').slice(0, 27)}"`;
+    c.header('ETag', etag);
+    c.header('Content-Language', locale);
+    c.header('Vary', 'Accept-Language, Authorization');
+    c.header('Cache-Control', 'private, no-cache');
+    if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
+    return c.json({ achievements }, 200);
+  });
+  app.openapi(loyaltyRoute, async (c) => c.json(await deps.reads.loyaltyOf(c.get('principal').sub), 200));
+  return app;
+}
