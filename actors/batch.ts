@@ -5,7 +5,13 @@ import type { Applied } from './client-actor.js';
 import type { ClientActors } from './client-actors.js';
 import { deadLetter } from './dead-letters.js';
 import { decodeRecord, type InputEvent, type RecordKind } from './decode.js';
-import { commitBatch, loadProgress, storedOffset, type StoredProgress } from './progress-store.js';
+import {
+  commitBatch,
+  loadProgress,
+  storedOffset,
+  type OutputTopics,
+  type StoredProgress,
+} from './progress-store.js';
 import type { Catalog } from './rules/catalog.js';
 import type { AchievementUnlocked } from './rules/decide.js';
 
@@ -15,6 +21,7 @@ export interface BatchContext {
   catalog: Catalog;
   actors: ClientActors;
   producer: Producer;
+  outputs: OutputTopics;
   /** Which schema each input topic follows. */
   recordKinds: ReadonlyMap<string, RecordKind>;
   /** Next offsets stored in PostgreSQL per `topic:partition`, read once per assignment. */
@@ -104,6 +111,7 @@ export async function processBatch(batch: Batch, ctx: BatchContext): Promise<Bat
       ctx.groupId,
       { progress, unlocked, position: { topic, partition, nextOffset } },
       ctx.catalog,
+      ctx.outputs,
     );
     ctx.storedOffsets.set(key, nextOffset);
     return { events: accepted.length, deadLetters: deadLetters.length, unlocked };

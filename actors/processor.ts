@@ -6,6 +6,7 @@ import { partitionKey, processBatch, type BatchContext } from './batch.js';
 import { ClientActors } from './client-actors.js';
 import { KeyedLock } from './keyed-lock.js';
 import { startOutboxPublisher } from './outbox.js';
+import { CONTRACT_OUTPUTS, type OutputTopics } from './progress-store.js';
 import type { Catalog } from './rules/catalog.js';
 
 export const CONSUMER_GROUP = 'achievements-engine';
@@ -20,6 +21,8 @@ export interface ProcessorOptions {
   groupId?: string;
   /** The input topics; tests give their own, deployments keep CONTRACT §2's. */
   topics?: { transactions: string; clientEvents: string };
+  /** The unlock and push topics; tests give their own, deployments keep CONTRACT §2's. */
+  outputs?: OutputTopics;
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before handing its partitions to others (kafkajs: 30 s). */
   sessionTimeoutMs?: number;
@@ -57,6 +60,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     catalog: options.catalog,
     actors,
     producer,
+    outputs: options.outputs ?? CONTRACT_OUTPUTS,
     recordKinds: new Map([
       [topics.transactions, 'transaction'],
       [topics.clientEvents, 'client-event'],

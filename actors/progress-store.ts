@@ -59,7 +59,23 @@ async function writeProgress(client: pg.PoolClient, progress: Map<string, Stored
 }
 
 /** Stores each unlock once; only those stored now (not seen before) get outbox records to publish. */
-async function writeUnlocks(client: pg.PoolClient, unlocked: AchievementUnlocked[], catalog: Catalog) {
+/** Where unlock records go: CONTRACT §2's topics, or a test's own. */
+export interface OutputTopics {
+  unlocked: string;
+  notifications: string;
+}
+
+export const CONTRACT_OUTPUTS: OutputTopics = {
+  unlocked: TOPICS.unlocked,
+  notifications: TOPICS.notifications,
+};
+
+async function writeUnlocks(
+  client: pg.PoolClient,
+  unlocked: AchievementUnlocked[],
+  catalog: Catalog,
+  outputs: OutputTopics,
+) {
   if (unlocked.length === 0) return;
   const { rows } = await client.query<{ unlock_id: string }>(
     `INSERT INTO achievement_unlocks
@@ -81,8 +97,8 @@ async function writeUnlocks(client: pg.PoolClient, unlocked: AchievementUnlocked
   const stored = new Set(rows.map((row) => row.unlock_id));
   const fresh = unlocked.filter((u) => stored.has(unlockIdOf(u.clientId, u.achievementId)));
   const records = fresh.flatMap((u) => [
-    { topic: TOPICS.unlocked, key: u.clientId, value: unlockedMessage(u) },
-    { topic: TOPICS.notifications, key: u.clientId, value: unlockNotification(u, catalog) },
+    { topic: outputs.unlocked, key: u.clientId, value: unlockedMessage(u) },
+    { topic: outputs.notifications, key: u.clientId, value: unlockNotification(u, catalog) },
   ]);
   if (records.length === 0) return;
   await client.query(
@@ -96,10 +112,16 @@ async function writeUnlocks(client: pg.PoolClient, unlocked: AchievementUnlocked
  * transaction. Either all of it is stored or none, so after a crash the batch is replayed from the stored
  * offset onto the stored progress and nothing is counted twice or lost.
  */
-export async function commitBatch(db: pg.Pool, groupId: string, effects: BatchEffects, catalog: Catalog) {
+export async function commitBatch(
+  db: pg.Pool,
+  groupId: string,
+  effects: BatchEffects,
+  catalog: Catalog,
+  outputs: OutputTopics,
+) {
   await inTransaction(db, async (client) => {
     await writeProgress(client, effects.progress);
-    await writeUnlocks(client, effects.unlocked, catalog);
+    await writeUnlocks(client, effects.unlocked, catalog, outputs);
     const { topic, partition, nextOffset } = effects.position;
     await client.query(
       `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)

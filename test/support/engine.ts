@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { inject } from 'vitest';
 import type { InputEvent } from '../../actors/decode.js';
 import { startProcessor } from '../../actors/processor.js';
+import type { OutputTopics } from '../../actors/progress-store.js';
 import { loadCatalog } from '../../actors/rules/catalog.js';
 import { testKafka, uniqueName } from './stack.js';
 
@@ -51,8 +52,10 @@ export function startTestProcessor(
   db: pg.Pool,
   topics: { transactions: string; clientEvents: string },
   groupId = uniqueName('group'),
+  outputs?: OutputTopics,
 ) {
   return startProcessor({
+    ...(outputs ? { outputs } : {}),
     kafka: testKafka(),
     db,
     catalog,

@@ -1,0 +1,144 @@
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Partitioners } from 'kafkajs';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { unlockIdOf } from '../actors/unlock-messages.js';
+import { createApp } from '../api/app.js';
+import { postgresReads } from '../api/client-reads.js';
+import { rewardDelivery } from '../api/reward-delivery.js';
+import { createActivities } from '../workflows/activities.js';
+import { startRewardStarter } from '../workflows/reward-starter.js';
+import { installTemporalRuntime } from '../workflows/runtime.js';
+import { apiDependencies } from './support/api.js';
+import { catalog, eventually, ownInputTopics, produceEvents, startTestProcessor } from './support/engine.js';
+import { days, purchase } from './support/events.js';
+import { startFakePartner } from './support/partner.js';
+import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { token } from './support/tokens.js';
+
+const SECRET = 'coffee-house-e2e-secret';
+const stops: (() => unknown)[] = [];
+
+afterAll(async () => {
+  for (const stop of stops.reverse()) await stop();
+});
+
+describe('the whole system', () => {
+  it('turns card transactions into an achievement the client reads, and a partner voucher in their loyalty', async () => {
+    installTemporalRuntime();
+    const kafka = testKafka();
+    const db = await migratedSchema();
+    stops.push(() => db.drop());
+    const inputs = await ownInputTopics(kafka);
+    const outputs = {
+      unlocked: `${inputs.transactions}-unlocked`,
+      notifications: `${inputs.transactions}-push`,
+    };
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: Object.values(outputs).map((topic) => ({ topic, numPartitions: 3 })),
+    });
+    await admin.disconnect();
+
+    const partner = await startFakePartner(SECRET);
+    stops.push(() => partner.close());
+    const partners = new Map([['coffee-house', { id: 'coffee-house', url: partner.url, secret: SECRET }]]);
+    const temporal = new Client({
+      connection: await Connection.connect({ address: inject('temporalAddress') }),
+    });
+    const base = apiDependencies();
+    const app = createApp({
+      ...base,
+      partnerCallbacks: rewardDelivery(db.pool, temporal, partners),
+      me: { ...base.me, reads: postgresReads(db.pool) },
+    });
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const listening = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(listening));
+    });
+    stops.push(() => server.close());
+    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    stops.push(() => producer.disconnect());
+    const taskQueue = uniqueName('e2e');
+    const worker = await Worker.create({
+      connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
+      taskQueue,
+      workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+      activities: createActivities({
+        db: db.pool,
+        producer,
+        catalog,
+        partners,
+        pseudonymKey: 'e2e-pseudonym-key-of-at-least-32-chars',
+        publicBaseUrl: apiUrl,
+        pointsExpiryMs: 365 * 86_400_000,
+        tiers: { silver: 1000, gold: 3000 },
+      }),
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+    const stopStarter = await startRewardStarter({
+      kafka,
+      temporal,
+      taskQueue,
+      catalog,
+      callbackTimeoutMs: 60_000,
+      groupId: uniqueName('starter'),
+      topic: outputs.unlocked,
+    });
+    stops.push(stopStarter);
+    const processor = await startTestProcessor(db.pool, inputs, uniqueName('group'), outputs);
+    stops.push(() => processor.stop());
+
+    const clientId = uniqueName('c');
+    partner.behave(unlockIdOf(clientId, 'coffee-lover'), { kind: 'fulfil', voucherCode: 'E2E-CAFE-7' });
+    const coffeeTimes = [...days('2026-11-01', 5, '08:00'), ...days('2026-11-01', 5, '16:00')];
+    await produceEvents(
+      kafka,
+      inputs,
+      coffeeTimes.map((time) => purchase({ clientId, categoryId: 5814, time })),
+    );
+
+    const bearer = await token({ sub: clientId, iat: Math.floor(Date.now() / 1000) });
+    const read = async (path: string) =>
+      (
+        await app.request(path, { headers: { Authorization: `Bearer ${bearer}`, 'Accept-Language': 'en' } })
+      ).json();
+    const achievements = (
+      await eventually(
+        () => read('/v1/me/achievements') as Promise<{ achievements: { id: string; unlocked: boolean }[] }>,
+        (body) => body.achievements.some((a) => a.id === 'coffee-lover' && a.unlocked),
+      )
+    ).achievements;
+    expect(
+      achievements
+        .filter((a) => a.unlocked)
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['coffee-lover', 'first-purchase']);
+
+    type LoyaltyBody = {
+      points: number;
+      rewards: { achievementId: string; status: string; voucherCode: string | null }[];
+    };
+    const loyalty = await eventually(
+      () => read('/v1/me/loyalty') as Promise<LoyaltyBody>,
+      (body) => body.rewards.some((r) => r.achievementId === 'coffee-lover' && r.status === 'fulfilled'),
+    );
+    expect(loyalty.points).toBe(150);
+    expect(loyalty.rewards.find((r) => r.achievementId === 'coffee-lover')).toMatchObject({
+      status: 'fulfilled',
+      voucherCode: 'E2E-CAFE-7',
+    });
+  });
+});
