@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startProcessor } from './actors/processor.js';
 import { loadCatalog } from './actors/rules/catalog.js';
 import { postgresReads } from './api/client-reads.js';
+import { DEFAULT_EDGE } from './api/edge.js';
 import { rewardDelivery } from './api/reward-delivery.js';
 import { startApi } from './api/server.js';
 import { config } from './platform/config.js';
@@ -65,6 +66,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
           ? { jwksUrl: JWT_JWKS_URL, maxLifetimeS: JWT_MAX_LIFETIME_S }
           : { secret: JWT_SECRET, maxLifetimeS: JWT_MAX_LIFETIME_S },
         me: { catalog: loadCatalog(), zone: BANK_TIME_ZONE, reads: postgresReads(pool) },
+        edge: { ...DEFAULT_EDGE, corsOrigins: config().CORS_ORIGINS },
       },
       PORT,
     );

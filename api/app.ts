@@ -5,6 +5,8 @@ import type { HealthReport } from '../platform/health.js';
 import { logger } from '../platform/logger.js';
 import { authenticate, type AuthOptions } from './auth.js';
 import { catalogRoutes } from './catalog.js';
+import { DEFAULT_EDGE, edgeMiddleware, type EdgeOptions } from './edge.js';
+import { rateLimitPerCaller, type RateLimitOptions } from './rate-limit.js';
 import { healthRoutes } from './health.js';
 import { meRoutes, type MeDependencies } from './me.js';
 import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
@@ -15,15 +17,19 @@ export interface ApiDependencies {
   partnerCallbacks: PartnerCallbackDependencies;
   auth: AuthOptions;
   me: MeDependencies;
+  edge?: EdgeOptions;
+  rateLimit?: RateLimitOptions;
 }
 
 /** The HTTP API as a Hono app; tests call `app.request()` on it without a listening server. */
 export function createApp(deps: ApiDependencies) {
   const app = new OpenAPIHono();
+  for (const middleware of edgeMiddleware(deps.edge ?? DEFAULT_EDGE)) app.use('*', middleware);
   app.route('/', healthRoutes(deps.checkHealth));
   app.route('/', partnerCallbackRoutes(deps.partnerCallbacks));
   app.route('/', catalogRoutes(deps.me.catalog));
   app.use('/v1/me/*', authenticate(deps.auth));
+  app.use('/v1/me/*', rateLimitPerCaller(deps.rateLimit ?? { limit: 120, windowMs: 60_000 }));
   app.route('/', meRoutes(deps.me));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

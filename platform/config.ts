@@ -82,6 +82,17 @@ const envSchema = z.object({
     }),
   /** Key of the HMAC that gives each partner its own stable pseudonym of a client (never the client id). */
   PARTNER_PSEUDONYM_KEY: z.string().min(32, 'must be at least 32 characters').default(DEV_PSEUDONYM_KEY),
+  /** Origins allowed to call the API from a browser; none by default (CORS closed). */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
   /** The API's address as partners reach it, for the callback URL sent with each request. */
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
 });

@@ -73,5 +73,8 @@ describe('configuration from the environment', () => {
     expect(config.PUBLIC_BASE_URL).toBe('https://api.bank');
     expect(parseConfig({ PORT: '9000' }).PUBLIC_BASE_URL).toBe('http://127.0.0.1:9000');
     expect(() => parseConfig({ LOYALTY_TIERS: 'gold=1' })).toThrow(/LOYALTY_TIERS/);
+    expect(parseConfig({}).CORS_ORIGINS).toEqual([]);
+    expect(parseConfig({ CORS_ORIGINS: 'https://app.bank, https://ops.bank' }).CORS_ORIGINS).toHaveLength(2);
+    expect(() => parseConfig({ CORS_ORIGINS: 'app.bank' })).toThrow(/CORS_ORIGINS/);
   });
 });
