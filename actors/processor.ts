@@ -1,8 +1,9 @@
-import { Partitioners, type Consumer, type Kafka } from 'kafkajs';
+import { Partitioners, type Batch, type Consumer, type Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { logger } from '../platform/logger.js';
 import { TOPICS } from '../platform/topics.js';
-import { partitionKey, processBatch, type BatchContext } from './batch.js';
+import { metrics } from '../platform/metrics.js';
+import { partitionKey, processBatch, type BatchContext, type BatchOutcome } from './batch.js';
 import { ClientActors } from './client-actors.js';
 import { KeyedLock } from './keyed-lock.js';
 import { startOutboxPublisher } from './outbox.js';
@@ -26,6 +27,15 @@ export interface ProcessorOptions {
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before handing its partitions to others (kafkajs: 30 s). */
   sessionTimeoutMs?: number;
+}
+
+function recordBatch(batch: Batch, outcome: BatchOutcome, cachedActors: number) {
+  metrics.eventsProcessed.inc({ topic: batch.topic }, outcome.events);
+  if (outcome.deadLetters > 0) metrics.deadLetters.inc({ source_topic: batch.topic }, outcome.deadLetters);
+  for (const unlock of outcome.unlocked) metrics.unlocks.inc({ achievement: unlock.achievementId });
+  const lag = Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n);
+  metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
+  metrics.cachedActors.set(cachedActors);
 }
 
 export interface RunningProcessor {
@@ -85,7 +95,13 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     log.info({ assigned: [...assigned], released }, 'partitions assigned');
   });
 
-  const passivation = setInterval(() => actors.passivateIdle(), Math.max(1_000, options.actorIdleMs / 2));
+  const passivation = setInterval(
+    () => {
+      actors.passivateIdle();
+      metrics.cachedActors.set(actors.size);
+    },
+    Math.max(1_000, options.actorIdleMs / 2),
+  );
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topics: [topics.transactions, topics.clientEvents], fromBeginning: true });
@@ -98,6 +114,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     eachBatch: async (payload) => {
       const { batch } = payload;
       const outcome = await partitionTurns.run(batch.partition, () => processBatch(batch, ctx));
+      recordBatch(batch, outcome, actors.size);
       payload.resolveOffset(batch.lastOffset());
       await payload.heartbeat();
       if (outcome.unlocked.length > 0) outbox.kick();

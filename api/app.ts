@@ -8,6 +8,7 @@ import { catalogRoutes } from './catalog.js';
 import { DEFAULT_EDGE, edgeMiddleware, type EdgeOptions } from './edge.js';
 import { rateLimitPerCaller, type RateLimitOptions } from './rate-limit.js';
 import { healthRoutes } from './health.js';
+import { metricsRoutes, timeRequests } from './metrics.js';
 import { meRoutes, type MeDependencies } from './me.js';
 import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
 import { problem } from './problem.js';
@@ -24,7 +25,9 @@ export interface ApiDependencies {
 /** The HTTP API as a Hono app; tests call `app.request()` on it without a listening server. */
 export function createApp(deps: ApiDependencies) {
   const app = new OpenAPIHono();
+  app.use('*', timeRequests());
   for (const middleware of edgeMiddleware(deps.edge ?? DEFAULT_EDGE)) app.use('*', middleware);
+  app.route('/', metricsRoutes());
   app.route('/', healthRoutes(deps.checkHealth));
   app.route('/', partnerCallbackRoutes(deps.partnerCallbacks));
   app.route('/', catalogRoutes(deps.me.catalog));

@@ -1,6 +1,7 @@
 import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcessor } from '../actors/processor.js';
+import { registry } from '../platform/metrics.js';
 import { TOPICS } from '../platform/topics.js';
 import {
   eventually,
@@ -145,6 +146,8 @@ describe('the engine on real Kafka and PostgreSQL', () => {
     });
     expect(bodies[1]).toMatchObject({ topic: topics.transactions, error: expect.stringMatching(/amount/) });
     expect(typeof bodies[0]!.partition).toBe('number');
+    const dlqMetric = await registry.getSingleMetricAsString('achievements_dlq_records_total');
+    expect(dlqMetric).toMatch(new RegExp(`source_topic="${topics.transactions}"\\} [2-9]`));
     expect(BigInt(bodies[1]!.offset as string)).toBe(BigInt(bodies[0]!.offset as string) + 1n);
   });
 

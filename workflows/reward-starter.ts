@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { deadLetter } from '../actors/dead-letters.js';
 import type { Catalog } from '../actors/rules/catalog.js';
 import { logger } from '../platform/logger.js';
+import { metrics } from '../platform/metrics.js';
 import { TOPICS } from '../platform/topics.js';
 import { rewardWorkflowId, SEARCH_ATTRIBUTES, type RewardInput } from './reward-contract.js';
 import { rewardWorkflow } from './reward.workflow.js';
@@ -107,6 +108,7 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
         log.error({ partition: batch.partition, count: letters.length }, 'unlock records sent to the DLQ');
       }
       const started = (await Promise.all(starts)).filter(Boolean).length;
+      metrics.workflowsStarted.inc(started);
       log.debug({ started, repeated: starts.length - started }, 'reward workflows started');
       payload.resolveOffset(batch.lastOffset());
       await payload.heartbeat();

@@ -1,0 +1,20 @@
+import type { MiddlewareHandler } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { metrics, registry } from '../platform/metrics.js';
+
+/** Times every request by its route pattern (not its path, so client ids never become labels). */
+export function timeRequests(): MiddlewareHandler {
+  return async function timeRequest(c, next) {
+    const stop = metrics.httpDuration.startTimer();
+    await next();
+    stop({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
+  };
+}
+
+/** `GET /metrics`: Prometheus text format. */
+export function metricsRoutes() {
+  return new OpenAPIHono().get('/metrics', async (c) => {
+    c.header('Content-Type', registry.contentType);
+    return c.body(await registry.metrics());
+  });
+}

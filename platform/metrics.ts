@@ -1,0 +1,49 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The process's Prometheus registry: every role running here reports into it, and `/metrics` serves it. */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export const metrics = {
+  httpDuration: new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  }),
+  eventsProcessed: new Counter({
+    name: 'achievements_events_processed_total',
+    help: 'Input records applied by the client actors',
+    labelNames: ['topic'] as const,
+    registers: [registry],
+  }),
+  unlocks: new Counter({
+    name: 'achievements_unlocks_total',
+    help: 'Achievements unlocked',
+    labelNames: ['achievement'] as const,
+    registers: [registry],
+  }),
+  deadLetters: new Counter({
+    name: 'achievements_dlq_records_total',
+    help: 'Records sent to achievements.dlq.v1',
+    labelNames: ['source_topic'] as const,
+    registers: [registry],
+  }),
+  cachedActors: new Gauge({
+    name: 'achievements_cached_actors',
+    help: 'Client actors held in memory',
+    registers: [registry],
+  }),
+  consumerLag: new Gauge({
+    name: 'achievements_consumer_lag',
+    help: 'Records behind the partition end after the last processed batch',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [registry],
+  }),
+  workflowsStarted: new Counter({
+    name: 'achievements_reward_workflows_started_total',
+    help: 'Reward workflows started (repeats of an unlock excluded)',
+    registers: [registry],
+  }),
+};
