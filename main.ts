@@ -6,6 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { startProcessor } from './actors/processor.js';
 import { loadCatalog } from './actors/rules/catalog.js';
+import { postgresAdminReads } from './api/admin-reads.js';
 import { postgresReads } from './api/client-reads.js';
 import { DEFAULT_EDGE } from './api/edge.js';
 import { rewardDelivery } from './api/reward-delivery.js';
@@ -67,6 +68,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
           : { secret: JWT_SECRET, maxLifetimeS: JWT_MAX_LIFETIME_S },
         me: { catalog: loadCatalog(), zone: BANK_TIME_ZONE, reads: postgresReads(pool) },
         edge: { ...DEFAULT_EDGE, corsOrigins: config().CORS_ORIGINS },
+        admin: postgresAdminReads(pool, loadCatalog(), BANK_TIME_ZONE),
       },
       PORT,
     );

@@ -1,8 +1,9 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { HTTPException } from 'hono/http-exception';
 import type { HealthReport } from '../platform/health.js';
 import { logger } from '../platform/logger.js';
+import { adminRoutes } from './admin.js';
+import type { AdminReads } from './admin-reads.js';
 import { authenticate, type AuthOptions } from './auth.js';
 import { catalogRoutes } from './catalog.js';
 import { DEFAULT_EDGE, edgeMiddleware, type EdgeOptions } from './edge.js';
@@ -12,19 +13,21 @@ import { metricsRoutes, timeRequests } from './metrics.js';
 import { meRoutes, type MeDependencies } from './me.js';
 import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
 import { problem } from './problem.js';
+import { createRouter } from './router.js';
 
 export interface ApiDependencies {
   checkHealth: () => Promise<HealthReport>;
   partnerCallbacks: PartnerCallbackDependencies;
   auth: AuthOptions;
   me: MeDependencies;
+  admin: AdminReads;
   edge?: EdgeOptions;
   rateLimit?: RateLimitOptions;
 }
 
 /** The HTTP API as a Hono app; tests call `app.request()` on it without a listening server. */
 export function createApp(deps: ApiDependencies) {
-  const app = new OpenAPIHono();
+  const app = createRouter();
   app.use('*', timeRequests());
   for (const middleware of edgeMiddleware(deps.edge ?? DEFAULT_EDGE)) app.use('*', middleware);
   app.route('/', metricsRoutes());
@@ -34,6 +37,8 @@ export function createApp(deps: ApiDependencies) {
   app.use('/v1/me/*', authenticate(deps.auth));
   app.use('/v1/me/*', rateLimitPerCaller(deps.rateLimit ?? { limit: 120, windowMs: 60_000 }));
   app.route('/', meRoutes(deps.me));
+  app.use('/v1/admin/*', authenticate(deps.auth));
+  app.route('/', adminRoutes(deps.me.catalog, deps.admin));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

@@ -1,6 +1,7 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Catalog } from '../actors/rules/catalog.js';
 import { localized, pickLocale } from './locale.js';
+import { createRouter } from './router.js';
 
 const catalogBody = z
   .object({
@@ -28,7 +29,7 @@ const route = createRoute({
 });
 
 export function catalogRoutes(catalog: Catalog) {
-  return new OpenAPIHono().openapi(route, (c) => {
+  return createRouter().openapi(route, (c) => {
     const locale = pickLocale(c.req.header('Accept-Language'));
     c.header('Content-Language', locale);
     c.header('Vary', 'Accept-Language');

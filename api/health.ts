@@ -1,5 +1,6 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { HealthReport } from '../platform/health.js';
+import { createRouter } from './router.js';
 
 const dependencyStatus = z.object({
   status: z.enum(['up', 'down']),
@@ -37,7 +38,7 @@ const route = createRoute({
 
 /** `GET /health`: 200 when all dependencies answer, 503 naming those that do not. */
 export function healthRoutes(checkHealth: () => Promise<HealthReport>) {
-  return new OpenAPIHono().openapi(route, async (c) => {
+  return createRouter().openapi(route, async (c) => {
     const report = await checkHealth();
     return c.json(report, report.status === 'up' ? 200 : 503);
   });

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Catalog } from '../actors/rules/catalog.js';
 import { viewOf } from '../actors/rules/progress-view.js';
 import { requireRole, type AuthEnv } from './auth.js';
 import type { ClientReads } from './client-reads.js';
 import { localized, pickLocale } from './locale.js';
+import { createRouter } from './router.js';
 
 const achievementsBody = z
   .object({
@@ -80,7 +81,7 @@ export interface MeDependencies {
 /** The mobile app's routes: a client reaches only their own data, named by the token, never by the path. */
 export function meRoutes(deps: MeDependencies) {
   const now = deps.nowMs ?? Date.now;
-  const app = new OpenAPIHono<AuthEnv>();
+  const app = createRouter<AuthEnv>();
   app.use('/v1/me/*', requireRole('client'));
   app.openapi(achievementsRoute, async (c) => {
     const locale = pickLocale(c.req.header('Accept-Language'));

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
-import { OpenAPIHono } from '@hono/zod-openapi';
+
 import { metrics, registry } from '../platform/metrics.js';
+import { createRouter } from './router.js';
 
 /** Times every request by its route pattern (not its path, so client ids never become labels). */
 export function timeRequests(): MiddlewareHandler {
@@ -13,7 +14,7 @@ export function timeRequests(): MiddlewareHandler {
 
 /** `GET /metrics`: Prometheus text format. */
 export function metricsRoutes() {
-  return new OpenAPIHono().get('/metrics', async (c) => {
+  return createRouter().get('/metrics', async (c) => {
     c.header('Content-Type', registry.contentType);
     return c.body(await registry.metrics());
   });

@@ -1,8 +1,9 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { PartnerEndpoint } from '../platform/config.js';
 import { signatureMatches } from '../platform/signature.js';
 import type { PartnerCallback } from '../workflows/reward-contract.js';
 import { problem } from './problem.js';
+import { createRouter } from './router.js';
 
 /** How far a callback's X-Timestamp may be from now (CONTRACT §5). */
 const TIMESTAMP_WINDOW_S = 300;
@@ -48,7 +49,7 @@ const route = createRoute({
 /** `POST /v1/partners/{partnerId}/callbacks`: verify who sent it and about what, then deliver it. */
 export function partnerCallbackRoutes(deps: PartnerCallbackDependencies) {
   const now = deps.nowMs ?? Date.now;
-  return new OpenAPIHono().openapi(route, async (c) => {
+  return createRouter().openapi(route, async (c) => {
     const { partnerId } = c.req.valid('param');
     const partner = deps.partners.get(partnerId);
     if (!partner)

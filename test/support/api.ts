@@ -17,6 +17,7 @@ export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDe
       zone: 'Europe/Kyiv',
       reads: { progressOf: unused('progressOf'), loyaltyOf: unused('loyaltyOf') },
     },
+    admin: { statsOf: unused('statsOf'), audit: unused('audit'), auditLog: unused('auditLog') },
     ...overrides,
   };
 }

@@ -1,0 +1,109 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Catalog } from '../actors/rules/catalog.js';
+import type { AdminReads } from './admin-reads.js';
+import { requireRole, type AuthEnv } from './auth.js';
+import { problem } from './problem.js';
+import { createRouter } from './router.js';
+
+const security = [{ bearer: [] }];
+const refusals = {
+  401: { description: 'Missing, malformed, expired or over-long token' },
+  403: { description: 'The token’s role may not read this' },
+};
+
+const statsRoute = createRoute({
+  method: 'get',
+  path: '/v1/admin/achievements/{id}/stats',
+  tags: ['operations'],
+  security,
+  summary: 'How many clients hold an achievement, and how far the others are (audited)',
+  request: {
+    params: z.object({ id: z.string() }),
+    query: z.object({ reason: z.string().max(500).optional() }),
+  },
+  responses: {
+    200: {
+      description: 'The achievement’s statistics',
+      content: {
+        'application/json': {
+          schema: z.object({
+            achievementId: z.string(),
+            unlocked: z.number().int(),
+            progress: z.array(z.object({ from: z.number(), to: z.number(), clients: z.number().int() })),
+          }),
+        },
+      },
+    },
+    404: { description: 'No such achievement' },
+    ...refusals,
+  },
+});
+
+const auditRoute = createRoute({
+  method: 'get',
+  path: '/v1/admin/audit',
+  tags: ['operations'],
+  security,
+  summary: 'The newest audit entries: who read what, when and why (admins only; itself audited)',
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
+  responses: {
+    200: {
+      description: 'Audit entries, newest first',
+      content: {
+        'application/json': {
+          schema: z.object({
+            entries: z.array(
+              z.object({
+                at: z.string(),
+                actorId: z.string(),
+                actorRole: z.string(),
+                action: z.string(),
+                target: z.string(),
+                reason: z.string().nullable(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    ...refusals,
+  },
+});
+
+/** Operations' reads. Every one is written to the append-only audit log before it is answered. */
+export function adminRoutes(catalog: Catalog, reads: AdminReads) {
+  const app = createRouter<AuthEnv>();
+  app.use('/v1/admin/achievements/*', requireRole('support', 'admin'));
+  app.use('/v1/admin/audit', requireRole('admin'));
+  app.openapi(statsRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    if (!catalog.achievements.has(id))
+      return problem(c, {
+        title: 'Not Found',
+        status: 404,
+        detail: `No achievement ${id}; see /v1/catalog.`,
+      });
+    const { sub, role } = c.get('principal');
+    await reads.audit({
+      actorId: sub,
+      actorRole: role,
+      action: 'achievement.stats',
+      target: id,
+      reason: c.req.valid('query').reason ?? null,
+    });
+    return c.json(await reads.statsOf(id), 200);
+  });
+  app.openapi(auditRoute, async (c) => {
+    const { limit } = c.req.valid('query');
+    const { sub, role } = c.get('principal');
+    await reads.audit({
+      actorId: sub,
+      actorRole: role,
+      action: 'audit.read',
+      target: `latest ${limit}`,
+      reason: null,
+    });
+    return c.json({ entries: await reads.auditLog(limit) }, 200);
+  });
+  return app;
+}

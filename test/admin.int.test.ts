@@ -1,0 +1,65 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { postgresAdminReads } from '../api/admin-reads.js';
+import { catalog } from './support/engine.js';
+import { days, given, purchase } from './support/events.js';
+import { migratedSchema } from './support/stack.js';
+
+const NOW = Date.parse('2026-11-20T12:00:00+02:00');
+
+describe('operations reads on PostgreSQL', () => {
+  let db: Awaited<ReturnType<typeof migratedSchema>>;
+  afterAll(() => db?.drop());
+
+  it('counts the holders of an achievement and spreads the others by progress', async () => {
+    db = await migratedSchema();
+    const coffees = (clientId: string, count: number) =>
+      given(days('2026-11-01', count).map((time) => purchase({ clientId, categoryId: 5814, time }))).progress;
+    const rows = [
+      ['c-3', coffees('c-3', 3)],
+      ['c-7', coffees('c-7', 7)],
+      ['c-10', coffees('c-10', 10)],
+    ] as const;
+    for (const [clientId, progress] of rows) {
+      await db.pool.query('INSERT INTO client_progress (client_id, version, progress) VALUES ($1, 1, $2)', [
+        clientId,
+        JSON.stringify(progress),
+      ]);
+    }
+    await db.pool.query(
+      `INSERT INTO achievement_unlocks (unlock_id, client_id, achievement_id, rule_id, points, unlocked_at, source_event_id)
+       VALUES (gen_random_uuid(), 'c-10', 'coffee-lover', 'coffee-lover', 100, now(), 'tx')`,
+    );
+    const stats = await postgresAdminReads(db.pool, catalog, 'Europe/Kyiv', () => NOW).statsOf(
+      'coffee-lover',
+    );
+    expect(stats.unlocked).toBe(1);
+    expect(stats.progress.filter((bucket) => bucket.clients > 0)).toEqual([
+      { from: 0.3, to: 0.4, clients: 1 },
+      { from: 0.7, to: 0.8, clients: 1 },
+    ]);
+  });
+
+  it('writes audit entries and reads them back newest first', async () => {
+    const reads = postgresAdminReads(db.pool, catalog, 'Europe/Kyiv');
+    await reads.audit({
+      actorId: 'e-1',
+      actorRole: 'support',
+      action: 'achievement.stats',
+      target: 'coffee-lover',
+      reason: 'dispute',
+    });
+    await reads.audit({
+      actorId: 'a-1',
+      actorRole: 'admin',
+      action: 'audit.read',
+      target: 'latest 5',
+      reason: null,
+    });
+    const entries = await reads.auditLog(5);
+    expect(entries.map((e) => [e.actorId, e.action, e.reason])).toEqual([
+      ['a-1', 'audit.read', null],
+      ['e-1', 'achievement.stats', 'dispute'],
+    ]);
+    expect(entries[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});
