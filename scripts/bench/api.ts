@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
+import { DEV_JWT_SECRET } from '../../platform/config.js';
+import { REPO_ROOT } from '../stack/paths.js';
+
+export interface ApiResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+const PORT = 18_080;
+
+async function tokensFor(clientIds: string[]): Promise<string[]> {
+  const key = new TextEncoder().encode(DEV_JWT_SECRET);
+  const iat = Math.floor(Date.now() / 1000);
+  return Promise.all(
+    clientIds.map((sub) =>
+      new SignJWT({ role: 'client' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(sub)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 280)
+        .sign(key),
+    ),
+  );
+}
+
+/**
+ * (i) `GET /v1/me/achievements` under load: the API role in its own process (as deployed) reading the engine
+ * benchmark's stored progress, and autocannon here sending each request as one of `clientIds`, chosen at random.
+ */
+export async function measureApi(
+  databaseUrl: string,
+  schema: string,
+  clientIds: string[],
+  seconds: number,
+): Promise<ApiResult> {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  const api = spawn(process.execPath, ['--import', 'tsx', 'main.ts', 'api'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: String(PORT), DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
+  });
+  try {
+    for (let ready = false; !ready;) {
+      ready = await fetch(`http://127.0.0.1:${PORT}/v1/catalog`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const headers = (await tokensFor(clientIds)).map((token) => ({
+      Authorization: `Bearer ${token}`,
+      'Accept-Language': 'uk',
+    }));
+    const result = await autocannon({
+      url: `http://127.0.0.1:${PORT}`,
+      connections: 50,
+      duration: seconds,
+      requests: [
+        {
+          method: 'GET',
+          path: '/v1/me/achievements',
+          setupRequest: (request) => ({
+            ...request,
+            headers: headers[Math.floor(Math.random() * headers.length)]!,
+          }),
+        },
+      ],
+    });
+    return {
+      requestsPerSecond: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      non2xx: result.non2xx,
+    };
+  } finally {
+    process.kill(-api.pid!, 'SIGTERM');
+  }
+}
