@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startProcessor } from './actors/processor.js';
 import { loadCatalog } from './actors/rules/catalog.js';
 import { postgresAdminReads } from './api/admin-reads.js';
+import { kafkaHistory } from './api/client-history.js';
 import { postgresReads } from './api/client-reads.js';
 import { DEFAULT_EDGE } from './api/edge.js';
 import { rewardDelivery } from './api/reward-delivery.js';
@@ -15,6 +16,7 @@ import { config } from './platform/config.js';
 import { checkHealth, dependencyProbes } from './platform/health.js';
 import { createKafka } from './platform/kafka.js';
 import { logger } from './platform/logger.js';
+import { TOPICS } from './platform/topics.js';
 import { createPool, migrate } from './platform/postgres.js';
 import { exitOnSignals, onShutdown, shutdown } from './platform/shutdown.js';
 import { temporalConfig } from './temporal.config.js';
@@ -69,6 +71,14 @@ const starters: Record<Role, () => Promise<Stop>> = {
         me: { catalog: loadCatalog(), zone: BANK_TIME_ZONE, reads: postgresReads(pool) },
         edge: { ...DEFAULT_EDGE, corsOrigins: config().CORS_ORIGINS },
         admin: postgresAdminReads(pool, loadCatalog(), BANK_TIME_ZONE),
+        explain: {
+          progressOf: postgresReads(pool).progressOf,
+          historyOf: kafkaHistory(createKafka('achievements-explain'), {
+            transaction: TOPICS.transactions,
+            'client-event': TOPICS.clientEvents,
+          }),
+          zone: BANK_TIME_ZONE,
+        },
       },
       PORT,
     );

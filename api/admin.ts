@@ -1,5 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { InputEvent } from '../actors/decode.js';
 import type { Catalog } from '../actors/rules/catalog.js';
+import { explain } from '../actors/rules/explain.js';
+import { viewOf } from '../actors/rules/progress-view.js';
+import type { ClientProgress } from '../actors/rules/progress.js';
 import type { AdminReads } from './admin-reads.js';
 import { requireRole, type AuthEnv } from './auth.js';
 import { problem } from './problem.js';
@@ -70,10 +74,63 @@ const auditRoute = createRoute({
   },
 });
 
+const explainRoute = createRoute({
+  method: 'get',
+  path: '/v1/admin/clients/{clientId}/achievements/{id}/explain',
+  tags: ['operations'],
+  security,
+  summary:
+    "A client's state for one achievement, its window, and why each of their events did or did not count (audited)",
+  request: {
+    params: z.object({ clientId: z.string().min(1), id: z.string() }),
+    query: z.object({
+      reason: z.string().min(3, 'say why you read this client’s data (it is audited)').max(500),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The explanation',
+      content: {
+        'application/json': {
+          schema: z.object({
+            clientId: z.string(),
+            achievementId: z.string(),
+            state: z.object({
+              unlocked: z.boolean(),
+              unlockedAt: z.string().nullable(),
+              progress: z.object({ current: z.number(), target: z.number() }),
+            }),
+            rule: z.object({
+              measure: z.record(z.string(), z.unknown()),
+              window: z.record(z.string(), z.unknown()),
+              timeZone: z.string(),
+            }),
+            events: z.array(
+              z.object({ id: z.string(), time: z.string(), counted: z.boolean(), why: z.string() }),
+            ),
+          }),
+        },
+      },
+    },
+    400: { description: 'No reason given' },
+    404: { description: 'No such achievement' },
+    ...refusals,
+  },
+});
+
+/** Where an explanation's facts come from: the stored progress and the client's events in Kafka. */
+export interface ExplainSources {
+  progressOf: (clientId: string) => Promise<ClientProgress>;
+  historyOf: (clientId: string) => Promise<InputEvent[]>;
+  zone: string;
+  nowMs?: () => number;
+}
+
 /** Operations' reads. Every one is written to the append-only audit log before it is answered. */
-export function adminRoutes(catalog: Catalog, reads: AdminReads) {
+export function adminRoutes(catalog: Catalog, reads: AdminReads, sources: ExplainSources) {
   const app = createRouter<AuthEnv>();
   app.use('/v1/admin/achievements/*', requireRole('support', 'admin'));
+  app.use('/v1/admin/clients/*', requireRole('support', 'admin'));
   app.use('/v1/admin/audit', requireRole('admin'));
   app.openapi(statsRoute, async (c) => {
     const { id } = c.req.valid('param');
@@ -92,6 +149,47 @@ export function adminRoutes(catalog: Catalog, reads: AdminReads) {
       reason: c.req.valid('query').reason ?? null,
     });
     return c.json(await reads.statsOf(id), 200);
+  });
+  app.openapi(explainRoute, async (c) => {
+    const { clientId, id } = c.req.valid('param');
+    const achievement = catalog.achievements.get(id);
+    if (!achievement)
+      return problem(c, {
+        title: 'Not Found',
+        status: 404,
+        detail: `No achievement ${id}; see /v1/catalog.`,
+      });
+    const { sub, role } = c.get('principal');
+    await reads.audit({
+      actorId: sub,
+      actorRole: role,
+      action: 'achievement.explain',
+      target: `${clientId}/${id}`,
+      reason: c.req.valid('query').reason,
+    });
+    const [progress, history] = await Promise.all([
+      sources.progressOf(clientId),
+      sources.historyOf(clientId),
+    ]);
+    const {
+      unlocked,
+      unlockedAt,
+      progress: reached,
+    } = viewOf(achievement, progress, (sources.nowMs ?? Date.now)(), sources.zone);
+    return c.json(
+      {
+        clientId,
+        achievementId: id,
+        state: { unlocked, unlockedAt, progress: reached },
+        rule: {
+          measure: { ...achievement.rule.measure },
+          window: { ...achievement.rule.window },
+          timeZone: sources.zone,
+        },
+        events: explain(id, catalog, history, sources.zone),
+      },
+      200,
+    );
   });
   app.openapi(auditRoute, async (c) => {
     const { limit } = c.req.valid('query');

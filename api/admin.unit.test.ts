@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { apiDependencies } from '../test/support/api.js';
+import { given, purchase } from '../test/support/events.js';
 import { badTokens, token } from '../test/support/tokens.js';
 import type { AuditEntry } from './admin-reads.js';
 import { createApp } from './app.js';
+
+const history = [
+  purchase({ clientId: 'c-9', time: '2026-11-02T12:00:00+02:00', categoryId: 5814 }),
+  purchase({ clientId: 'c-9', time: '2026-11-02T13:00:00+02:00', categoryId: 5411 }),
+];
 
 function setup() {
   const audited: AuditEntry[] = [];
@@ -13,6 +19,12 @@ function setup() {
         audit: (entry) => Promise.resolve(void audited.push(entry)),
         auditLog: () => Promise.resolve([]),
       },
+      explain: {
+        progressOf: () => Promise.resolve(given(history).progress),
+        historyOf: () => Promise.resolve(history),
+        zone: 'Europe/Kyiv',
+        nowMs: () => Date.parse('2026-11-20T12:00:00+02:00'),
+      },
     }),
   );
   return { app, audited };
@@ -20,6 +32,7 @@ function setup() {
 
 const STATS = '/v1/admin/achievements/coffee-lover/stats?reason=monthly%20report';
 const AUDIT = '/v1/admin/audit?limit=5';
+const EXPLAIN = '/v1/admin/clients/c-9/achievements/coffee-lover/explain?reason=client%20dispute';
 const call = async (app: ReturnType<typeof setup>['app'], path: string, bearer?: string) =>
   app.request(path, bearer ? { headers: { Authorization: `Bearer ${bearer}` } } : {});
 
@@ -28,6 +41,9 @@ describe('operations routes and their auth matrix', () => {
     [STATS, 'client', 403],
     [STATS, 'support', 200],
     [STATS, 'admin', 200],
+    [EXPLAIN, 'client', 403],
+    [EXPLAIN, 'support', 200],
+    [EXPLAIN, 'admin', 200],
     [AUDIT, 'client', 403],
     [AUDIT, 'support', 403],
     [AUDIT, 'admin', 200],
@@ -38,12 +54,16 @@ describe('operations routes and their auth matrix', () => {
     expect(audited).toHaveLength(status === 200 ? 1 : 0);
   });
 
-  it.each([STATS, AUDIT])('%s refuses missing and bad tokens with 401 and audits nothing', async (path) => {
-    const { app, audited } = setup();
-    expect((await call(app, path)).status).toBe(401);
-    for (const [kind, bad] of await badTokens()) expect((await call(app, path, bad)).status, kind).toBe(401);
-    expect(audited).toEqual([]);
-  });
+  it.each([STATS, AUDIT, EXPLAIN])(
+    '%s refuses missing and bad tokens with 401 and audits nothing',
+    async (path) => {
+      const { app, audited } = setup();
+      expect((await call(app, path)).status).toBe(401);
+      for (const [kind, bad] of await badTokens())
+        expect((await call(app, path, bad)).status, kind).toBe(401);
+      expect(audited).toEqual([]);
+    },
+  );
 
   it('writes who, role, what and why for a stats read', async () => {
     const { app, audited } = setup();
@@ -58,6 +78,52 @@ describe('operations routes and their auth matrix', () => {
         reason: 'monthly report',
       },
     ]);
+  });
+
+  it('explains the state, the window and each event, and audits the reason', async () => {
+    const { app, audited } = setup();
+    const response = await call(app, EXPLAIN, await token({ sub: 'e-5', role: 'support' }));
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      clientId: 'c-9',
+      achievementId: 'coffee-lover',
+      state: { unlocked: false, unlockedAt: null, progress: { current: 1, target: 10 } },
+      rule: {
+        measure: { type: 'count' },
+        window: { type: 'calendar', unit: 'month' },
+        timeZone: 'Europe/Kyiv',
+      },
+    });
+    expect(body.events).toEqual([
+      { id: expect.any(String), time: '2026-11-02T12:00:00+02:00', counted: true, why: 'counted' },
+      {
+        id: expect.any(String),
+        time: '2026-11-02T13:00:00+02:00',
+        counted: false,
+        why: 'its merchant category is not one the rule counts',
+      },
+    ]);
+    expect(audited).toEqual([
+      {
+        actorId: 'e-5',
+        actorRole: 'support',
+        action: 'achievement.explain',
+        target: 'c-9/coffee-lover',
+        reason: 'client dispute',
+      },
+    ]);
+  });
+
+  it('refuses an explain without a reason with 400 problem+json saying so', async () => {
+    const { app, audited } = setup();
+    const response = await call(
+      app,
+      '/v1/admin/clients/c-9/achievements/coffee-lover/explain',
+      await token({ role: 'admin' }),
+    );
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/^reason: /);
+    expect(audited).toEqual([]);
   });
 
   it('answers 404 problem+json for an achievement not in the catalog', async () => {

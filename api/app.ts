@@ -2,7 +2,7 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { HTTPException } from 'hono/http-exception';
 import type { HealthReport } from '../platform/health.js';
 import { logger } from '../platform/logger.js';
-import { adminRoutes } from './admin.js';
+import { adminRoutes, type ExplainSources } from './admin.js';
 import type { AdminReads } from './admin-reads.js';
 import { authenticate, type AuthOptions } from './auth.js';
 import { catalogRoutes } from './catalog.js';
@@ -21,6 +21,7 @@ export interface ApiDependencies {
   auth: AuthOptions;
   me: MeDependencies;
   admin: AdminReads;
+  explain: ExplainSources;
   edge?: EdgeOptions;
   rateLimit?: RateLimitOptions;
 }
@@ -38,7 +39,7 @@ export function createApp(deps: ApiDependencies) {
   app.use('/v1/me/*', rateLimitPerCaller(deps.rateLimit ?? { limit: 120, windowMs: 60_000 }));
   app.route('/', meRoutes(deps.me));
   app.use('/v1/admin/*', authenticate(deps.auth));
-  app.route('/', adminRoutes(deps.me.catalog, deps.admin));
+  app.route('/', adminRoutes(deps.me.catalog, deps.admin, deps.explain));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresAdminReads } from '../api/admin-reads.js';
-import { catalog } from './support/engine.js';
-import { days, given, purchase } from './support/events.js';
-import { migratedSchema } from './support/stack.js';
+import { kafkaHistory } from '../api/client-history.js';
+import { catalog, ownInputTopics, produceEvents } from './support/engine.js';
+import { clientEvent, days, given, purchase } from './support/events.js';
+import { migratedSchema, testKafka } from './support/stack.js';
 
 const NOW = Date.parse('2026-11-20T12:00:00+02:00');
 
@@ -61,5 +62,28 @@ describe('operations reads on PostgreSQL', () => {
       ['e-1', 'achievement.stats', 'dispute'],
     ]);
     expect(entries[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});
+
+describe("a client's history from Kafka, for explain", () => {
+  it('reads only that client’s records from both input topics, in order', async () => {
+    const kafka = testKafka();
+    const topics = await ownInputTopics(kafka, 3);
+    const mine = days('2026-11-01', 4).map((time) =>
+      purchase({ clientId: 'c-mine', categoryId: 5814, time }),
+    );
+    const others = days('2026-11-01', 4).map((time) => purchase({ clientId: 'c-other', time }));
+    const synced = clientEvent('contacts.synced', '2026-11-02T10:00:00Z', {}, 'c-mine');
+    await produceEvents(kafka, topics, [...mine.slice(0, 2), ...others, synced, ...mine.slice(2)]);
+    const history = await kafkaHistory(kafka, {
+      transaction: topics.transactions,
+      'client-event': topics.clientEvents,
+    })('c-mine');
+    expect(history).toEqual([...mine, synced]);
+    expect(
+      await kafkaHistory(kafka, { transaction: topics.transactions, 'client-event': topics.clientEvents })(
+        'c-nobody',
+      ),
+    ).toEqual([]);
   });
 });

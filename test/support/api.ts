@@ -18,6 +18,7 @@ export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDe
       reads: { progressOf: unused('progressOf'), loyaltyOf: unused('loyaltyOf') },
     },
     admin: { statsOf: unused('statsOf'), audit: unused('audit'), auditLog: unused('auditLog') },
+    explain: { progressOf: unused('progressOf'), historyOf: unused('historyOf'), zone: 'Europe/Kyiv' },
     ...overrides,
   };
 }

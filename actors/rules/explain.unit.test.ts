@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { catalog, clientEvent, days, KYIV, purchase, refund } from '../../test/support/events.js';
+import { explain } from './explain.js';
+
+describe('explain: why each event did or did not count', () => {
+  it('names counted, unmatched, repeated, refunded, late and unlocking events for coffee-lover', () => {
+    const coffees = days('2026-12-01', 11).map((time) => purchase({ categoryId: 5814, time }));
+    const events = [
+      ...coffees.slice(0, 9),
+      purchase({ categoryId: 5411, time: '2026-12-10T12:00:00+02:00' }),
+      coffees[0]!,
+      refund(coffees[1]!, '2026-12-10T13:00:00+02:00'),
+      purchase({ categoryId: 5814, time: '2026-10-05T12:00:00+03:00' }),
+      clientEvent('contacts.synced', '2026-12-10T14:00:00Z'),
+      coffees[9]!,
+      coffees[10]!,
+      purchase({ categoryId: 5814, time: '2026-12-20T12:00:00+02:00' }),
+    ];
+    const why = explain('coffee-lover', catalog, events, KYIV).map((e) => e.why);
+    expect(why.slice(0, 9)).toEqual(Array(9).fill('counted'));
+    expect(why.slice(9)).toEqual([
+      'its merchant category is not one the rule counts',
+      'a repeat of an event already counted',
+      `a refund: took back purchase ${coffees[1]!.type === 'TransactionReceived' ? coffees[1]!.transaction.id : ''}`,
+      'too late for its window: the window it belongs to had closed',
+      'not the kind of event this achievement counts',
+      'counted',
+      'counted, and unlocked the achievement',
+      'the achievement was already unlocked',
+    ]);
+  });
+
+  it('explains a first-purchase and a profile event that did not complete the profile', () => {
+    const events = [
+      clientEvent('profile.updated', '2026-12-01T10:00:00Z', { complete: false }),
+      purchase({ time: '2026-12-01T12:00:00+02:00' }),
+    ];
+    expect(explain('profile-complete', catalog, events, KYIV)[0]).toMatchObject({
+      counted: false,
+      why: "its attributes do not match the rule's",
+    });
+    expect(explain('first-purchase', catalog, events, KYIV)[1]).toMatchObject({
+      counted: true,
+      why: 'counted, and unlocked the achievement',
+    });
+  });
+});
