@@ -1,0 +1,49 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Hono } from 'hono';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { token } from '../test/support/tokens.js';
+import { authenticate, type AuthEnv } from './auth.js';
+
+describe('authenticate against a JWKS (production)', () => {
+  let jwksUrl: string;
+  let close: () => void;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'bank-1', alg: 'RS256', use: 'sig' };
+    const server = createServer((_, response) =>
+      response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+    close = () => server.close();
+  });
+
+  afterAll(() => close());
+
+  const app = () =>
+    new Hono<AuthEnv>()
+      .use('*', authenticate({ jwksUrl, maxLifetimeS: 300 }))
+      .get('/who', (c) => c.json(c.get('principal')));
+
+  it('accepts a token signed by the identity provider’s key', async () => {
+    const iat = Math.floor(Date.now() / 1000);
+    const jwt = await new SignJWT({ role: 'support' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'bank-1' })
+      .setSubject('e-3')
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 60)
+      .sign(privateKey);
+    const response = await app().request('/who', { headers: { Authorization: `Bearer ${jwt}` } });
+    expect(await response.json()).toEqual({ sub: 'e-3', role: 'support' });
+  });
+
+  it('refuses an HS256 token, even one signed with the dev secret', async () => {
+    const response = await app().request('/who', { headers: { Authorization: `Bearer ${await token()}` } });
+    expect(response.status).toBe(401);
+  });
+});
