@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { InputEvent } from '../actors/decode.js';
 import type { Catalog } from '../actors/rules/catalog.js';
 import { explain } from '../actors/rules/explain.js';
@@ -128,45 +129,27 @@ export interface ExplainSources {
 
 /** Operations' reads. Every one is written to the append-only audit log before it is answered. */
 export function adminRoutes(catalog: Catalog, reads: AdminReads, sources: ExplainSources) {
+  const unknownAchievement = (c: Context, id: string) =>
+    problem(c, { title: 'Not Found', status: 404, detail: `No achievement ${id}; see /v1/catalog.` });
+  const audited = (c: Context<AuthEnv>, action: string, target: string, reason: string | null) => {
+    const { sub, role } = c.get('principal');
+    return reads.audit({ actorId: sub, actorRole: role, action, target, reason });
+  };
   const app = createRouter<AuthEnv>();
   app.use('/v1/admin/achievements/*', requireRole('support', 'admin'));
   app.use('/v1/admin/clients/*', requireRole('support', 'admin'));
   app.use('/v1/admin/audit', requireRole('admin'));
   app.openapi(statsRoute, async (c) => {
     const { id } = c.req.valid('param');
-    if (!catalog.achievements.has(id))
-      return problem(c, {
-        title: 'Not Found',
-        status: 404,
-        detail: `No achievement ${id}; see /v1/catalog.`,
-      });
-    const { sub, role } = c.get('principal');
-    await reads.audit({
-      actorId: sub,
-      actorRole: role,
-      action: 'achievement.stats',
-      target: id,
-      reason: c.req.valid('query').reason ?? null,
-    });
+    if (!catalog.achievements.has(id)) return unknownAchievement(c, id);
+    await audited(c, 'achievement.stats', id, c.req.valid('query').reason ?? null);
     return c.json(await reads.statsOf(id), 200);
   });
   app.openapi(explainRoute, async (c) => {
     const { clientId, id } = c.req.valid('param');
     const achievement = catalog.achievements.get(id);
-    if (!achievement)
-      return problem(c, {
-        title: 'Not Found',
-        status: 404,
-        detail: `No achievement ${id}; see /v1/catalog.`,
-      });
-    const { sub, role } = c.get('principal');
-    await reads.audit({
-      actorId: sub,
-      actorRole: role,
-      action: 'achievement.explain',
-      target: `${clientId}/${id}`,
-      reason: c.req.valid('query').reason,
-    });
+    if (!achievement) return unknownAchievement(c, id);
+    await audited(c, 'achievement.explain', `${clientId}/${id}`, c.req.valid('query').reason);
     const [progress, history] = await Promise.all([
       sources.progressOf(clientId),
       sources.historyOf(clientId),
@@ -193,14 +176,7 @@ export function adminRoutes(catalog: Catalog, reads: AdminReads, sources: Explai
   });
   app.openapi(auditRoute, async (c) => {
     const { limit } = c.req.valid('query');
-    const { sub, role } = c.get('principal');
-    await reads.audit({
-      actorId: sub,
-      actorRole: role,
-      action: 'audit.read',
-      target: `latest ${limit}`,
-      reason: null,
-    });
+    await audited(c, 'audit.read', `latest ${limit}`, null);
     return c.json({ entries: await reads.auditLog(limit) }, 200);
   });
   return app;
