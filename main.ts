@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { startProcessor } from './actors/processor.js';
-import { loadCatalog } from './actors/rules/catalog.js';
+import { loadCatalog, type Catalog } from './actors/rules/catalog.js';
 import { postgresAdminReads } from './api/admin-reads.js';
 import { kafkaHistory } from './api/client-history.js';
 import { postgresReads } from './api/client-reads.js';
@@ -27,6 +27,10 @@ type Role = (typeof ROLES)[number];
 
 const log = logger('main');
 
+let loadedCatalog: Catalog | undefined;
+/** The achievement catalog, read and validated once for every role of this process. */
+const catalog = () => (loadedCatalog ??= loadCatalog());
+
 type Stop = () => Promise<void>;
 
 const starters: Record<Role, () => Promise<Stop>> = {
@@ -36,7 +40,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
     const processor = await startProcessor({
       kafka: createKafka('achievements-processor'),
       db,
-      catalog: loadCatalog(),
+      catalog: catalog(),
       zone: BANK_TIME_ZONE,
       actorIdleMs: ACTOR_IDLE_TIMEOUT,
     });
@@ -47,7 +51,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
   },
   worker: () => {
     const { address, namespace, taskQueues } = temporalConfig();
-    return startWorkerRole(config(), { address, namespace, taskQueue: taskQueues.rewards });
+    return startWorkerRole(config(), catalog(), { address, namespace, taskQueue: taskQueues.rewards });
   },
   api: async () => {
     const { DATABASE_URL, PORT } = config();
@@ -68,9 +72,9 @@ const starters: Record<Role, () => Promise<Stop>> = {
         auth: JWT_JWKS_URL
           ? { jwksUrl: JWT_JWKS_URL, maxLifetimeS: JWT_MAX_LIFETIME_S }
           : { secret: JWT_SECRET, maxLifetimeS: JWT_MAX_LIFETIME_S },
-        me: { catalog: loadCatalog(), zone: BANK_TIME_ZONE, reads: postgresReads(pool) },
+        me: { catalog: catalog(), zone: BANK_TIME_ZONE, reads: postgresReads(pool) },
         edge: { ...DEFAULT_EDGE, corsOrigins: config().CORS_ORIGINS },
-        admin: postgresAdminReads(pool, loadCatalog(), BANK_TIME_ZONE),
+        admin: postgresAdminReads(pool, catalog(), BANK_TIME_ZONE),
         explain: {
           progressOf: postgresReads(pool).progressOf,
           historyOf: kafkaHistory(createKafka('achievements-explain'), {

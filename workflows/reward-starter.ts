@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { Partitioners, type Kafka, type Message } from 'kafkajs';
+import { Partitioners, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
 import { z } from 'zod';
 import { deadLetter } from '../actors/dead-letters.js';
 import type { Catalog } from '../actors/rules/catalog.js';
@@ -10,6 +10,9 @@ import { rewardWorkflowId, SEARCH_ATTRIBUTES, type RewardInput } from './reward-
 import { rewardWorkflow } from './reward.workflow.js';
 
 export const STARTER_GROUP = 'achievements-rewards';
+
+/** How many workflow starts run side by side. */
+const START_SLICE = 100;
 
 const unlockedSchema = z.object({
   unlockId: z.string(),
@@ -78,6 +81,26 @@ export async function startReward(options: StarterOptions, unlock: z.output<type
 /** Consumes `achievements.unlocked.v1` and starts each unlock's reward workflow; returns a stop function. */
 export async function startRewardStarter(options: StarterOptions): Promise<() => Promise<void>> {
   const log = logger('reward-starter');
+  const startSlice = async (messages: KafkaMessage[], topic: string, partition: number) => {
+    const letters: Message[] = [];
+    const starts: Promise<boolean>[] = [];
+    for (const message of messages) {
+      const parsed = unlockedSchema.safeParse(parseJson(message.value?.toString()));
+      if (parsed.success) starts.push(startReward(options, parsed.data));
+      else {
+        const error = `not an achievements.unlocked.v1 record: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
+        letters.push(deadLetter({ topic, partition, message }, error));
+      }
+    }
+    // Never dropped, never blocking: bad records are set aside with their reason, like the processor's.
+    if (letters.length > 0) {
+      await producer.send({ topic: TOPICS.deadLetters, messages: letters });
+      log.error({ partition, count: letters.length }, 'unlock records sent to the DLQ');
+    }
+    const started = (await Promise.all(starts)).filter(Boolean).length;
+    metrics.workflowsStarted.inc(started);
+    log.debug({ started, repeated: starts.length - started }, 'reward workflows started');
+  };
   const producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = options.kafka.consumer({ groupId: options.groupId ?? STARTER_GROUP });
   await producer.connect();
@@ -85,33 +108,21 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
   await consumer.subscribe({ topic: options.topic ?? TOPICS.unlocked, fromBeginning: true });
   await consumer.run({
     partitionsConsumedConcurrently: 6,
-    // Unlocks are independent of each other, so a batch's workflows are started side by side; a start that
-    // fails fails the batch, which is fetched again, and the starts that had succeeded answer "already started".
+    // Offsets are resolved slice by slice below; a batch left early must not count as done.
+    eachBatchAutoResolve: false,
     eachBatch: async (payload) => {
       const { batch } = payload;
-      const letters: Message[] = [];
-      const starts: Promise<boolean>[] = [];
-      for (const message of batch.messages) {
-        const parsed = unlockedSchema.safeParse(parseJson(message.value?.toString()));
-        if (parsed.success) starts.push(startReward(options, parsed.data));
-        else
-          letters.push(
-            deadLetter(
-              { topic: batch.topic, partition: batch.partition, message },
-              `not an achievements.unlocked.v1 record: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-            ),
-          );
+      // Unlocks are independent, so a slice of a batch is started side by side. Slices keep a large backlog
+      // from holding up a shutdown or a rebalance: between slices the offset is resolved and the loop stops
+      // when the consumer is stopping. A failed start fails the batch, which is fetched again from the last
+      // resolved offset; the starts that had succeeded then answer "already started".
+      for (let from = 0; from < batch.messages.length; from += START_SLICE) {
+        if (!payload.isRunning() || payload.isStale()) return;
+        const slice = batch.messages.slice(from, from + START_SLICE);
+        await startSlice(slice, batch.topic, batch.partition);
+        payload.resolveOffset(slice.at(-1)!.offset);
+        await payload.heartbeat();
       }
-      // Never dropped, never blocking: bad records are set aside with their reason, like the processor's.
-      if (letters.length > 0) {
-        await producer.send({ topic: TOPICS.deadLetters, messages: letters });
-        log.error({ partition: batch.partition, count: letters.length }, 'unlock records sent to the DLQ');
-      }
-      const started = (await Promise.all(starts)).filter(Boolean).length;
-      metrics.workflowsStarted.inc(started);
-      log.debug({ started, repeated: starts.length - started }, 'reward workflows started');
-      payload.resolveOffset(batch.lastOffset());
-      await payload.heartbeat();
     },
   });
   return async () => {

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { Partitioners } from 'kafkajs';
-import { loadCatalog } from '../actors/rules/catalog.js';
+import type { Catalog } from '../actors/rules/catalog.js';
 import type { Config } from '../platform/config.js';
 import { createKafka } from '../platform/kafka.js';
 import { createPool } from '../platform/postgres.js';
@@ -21,13 +21,13 @@ export interface TemporalTarget {
  */
 export async function startWorkerRole(
   config: Config,
+  catalog: Catalog,
   temporal: TemporalTarget,
 ): Promise<() => Promise<void>> {
   const db = createPool(config.DATABASE_URL);
   const kafka = createKafka('achievements-worker');
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const catalog = loadCatalog();
   const activities = createActivities({
     db,
     producer,
