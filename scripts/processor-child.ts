@@ -21,6 +21,10 @@ const processor = await startProcessor({
   actorIdleMs: 60_000,
   groupId: env('CHILD_GROUP'),
   topics: { transactions: env('CHILD_TX_TOPIC'), clientEvents: env('CHILD_EVENTS_TOPIC') },
+  // The benchmark keeps its unlocks off the shared local topics; the crash test reads the contract's.
+  ...(process.env.CHILD_UNLOCKED_TOPIC
+    ? { outputs: { unlocked: env('CHILD_UNLOCKED_TOPIC'), notifications: env('CHILD_PUSH_TOPIC') } }
+    : {}),
   // The broker's minimum: the restarted instance takes over as soon as the killed one is declared gone.
   sessionTimeoutMs: 6_000,
 });

@@ -49,7 +49,8 @@ const produceRate = await produceWorkload(kafka, workload);
 step(`produced at ${rate(produceRate)}`);
 
 step('(a) kafkajs drain');
-const drain = await measureDrain(kafka, Object.values(workload.topics), size.records, `bench-drain-${runId}`);
+const inputTopics = [workload.topics.transactions, workload.topics.clientEvents];
+const drain = await measureDrain(kafka, inputTopics, size.records, `bench-drain-${runId}`);
 
 step('(b) engine end to end');
 const schema = `bench_${runId}`;
@@ -62,6 +63,8 @@ const childEnv = {
   CHILD_GROUP: `bench-engine-${runId}`,
   CHILD_TX_TOPIC: workload.topics.transactions,
   CHILD_EVENTS_TOPIC: workload.topics.clientEvents,
+  CHILD_UNLOCKED_TOPIC: workload.topics.unlocked,
+  CHILD_PUSH_TOPIC: workload.topics.notifications,
 };
 let engine = await startEngineChild(childEnv);
 const engineStarted = performance.now();

@@ -1,5 +1,4 @@
 import { Partitioners, type Kafka } from 'kafkajs';
-import { TOPICS } from '../../platform/topics.js';
 import { traffic } from '../simulator/traffic.js';
 
 /** One record in this many is a probe: the first purchase of a new client, which unlocks first-purchase. */
@@ -20,28 +19,29 @@ function percentile(sorted: number[], p: number): number {
  * (d) Event → unlock latency under a steady load of `rate` records per second of simulator traffic (the
  * benchmark's clients, so their progress is loaded or cached as in production). Every PROBE_EVERY-th record
  * is the first purchase of a new client, which unlocks `first-purchase`; its latency runs from the input
- * record's send to the unlock record on `achievements.unlocked.v1` (outbox included), both stamped by this
+ * record's send to the unlock record on the benchmark's unlock topic (outbox included), both stamped by this
  * machine's clock.
  */
 export async function measureLatency(
   kafka: Kafka,
-  topics: { transactions: string; clientEvents: string },
+  topics: { transactions: string; clientEvents: string; unlocked: string },
   clients: number,
   rate: number,
   seconds: number,
   runId: string,
 ): Promise<LatencyResult> {
   const prefix = `lat-${runId}-`;
+  const unlockedTopic = topics.unlocked;
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(TOPICS.unlocked);
+  const ends = await admin.fetchTopicOffsets(unlockedTopic);
   await admin.disconnect();
 
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const reader = kafka.consumer({ groupId: `bench-latency-${runId}`, maxWaitTimeInMs: 20 });
   await reader.connect();
-  await reader.subscribe({ topic: TOPICS.unlocked });
+  await reader.subscribe({ topic: unlockedTopic });
   await reader.run({
     eachMessage: ({ message }) => {
       const clientId = message.key?.toString() ?? '';
@@ -50,7 +50,7 @@ export async function measureLatency(
       return Promise.resolve();
     },
   });
-  for (const { partition, offset } of ends) reader.seek({ topic: TOPICS.unlocked, partition, offset });
+  for (const { partition, offset } of ends) reader.seek({ topic: unlockedTopic, partition, offset });
 
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();

@@ -4,7 +4,7 @@ import { traffic, type SimulatedRecord } from '../simulator/traffic.js';
 export interface Workload {
   records: SimulatedRecord[];
   clients: number;
-  topics: { transactions: string; clientEvents: string };
+  topics: { transactions: string; clientEvents: string; unlocked: string; notifications: string };
 }
 
 /** The benchmark's events: simulator traffic over the last 60 days, generated again exactly from its seed. */
@@ -14,7 +14,12 @@ export function generateWorkload(total: number, clients: number, runId: string):
   return {
     records,
     clients,
-    topics: { transactions: `bench.${runId}.transactions`, clientEvents: `bench.${runId}.client-events` },
+    topics: {
+      transactions: `bench.${runId}.transactions`,
+      clientEvents: `bench.${runId}.client-events`,
+      unlocked: `bench.${runId}.engine-unlocked`,
+      notifications: `bench.${runId}.engine-push`,
+    },
   };
 }
 
