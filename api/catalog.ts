@@ -2,14 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Catalog } from '../actors/rules/catalog.js';
 import { localized, pickLocale } from './locale.js';
 import { createRouter } from './router.js';
+import { achievementTexts } from './schemas.js';
 
 const catalogBody = z
   .object({
     achievements: z.array(
-      z.object({
-        id: z.string(),
-        title: z.string(),
-        description: z.string(),
+      achievementTexts.extend({
         target: z.number(),
         points: z.number().int(),
         partnerId: z.string().nullable(),

@@ -6,14 +6,12 @@ import { requireRole, type AuthEnv } from './auth.js';
 import type { ClientReads } from './client-reads.js';
 import { localized, pickLocale } from './locale.js';
 import { createRouter } from './router.js';
+import { achievementTexts } from './schemas.js';
 
 const achievementsBody = z
   .object({
     achievements: z.array(
-      z.object({
-        id: z.string(),
-        title: z.string(),
-        description: z.string(),
+      achievementTexts.extend({
         unlocked: z.boolean(),
         unlockedAt: z.string().nullable(),
         progress: z.object({ current: z.number(), target: z.number() }),

@@ -1,5 +1,5 @@
 import type { Transaction } from '../messages.js';
-import { calendarPeriod, localDay } from './calendar.js';
+import { calendarPeriod, localDay, type CalendarUnit } from './calendar.js';
 import { keyOf, type RuleProgress } from './progress.js';
 import type { Rule } from './rule-schema.js';
 
@@ -118,6 +118,19 @@ function aggregate(rule: Rule, entries: Entry[]): number {
   }
 }
 
+function aggregateInPeriod(
+  rule: Rule,
+  entries: Entry[],
+  period: number,
+  unit: CalendarUnit,
+  zone: string,
+): number {
+  return aggregate(
+    rule,
+    entries.filter((entry) => calendarPeriod(entry.timeMs, unit, zone) === period),
+  );
+}
+
 function streakThrough(entries: Entry[], timeMs: number, zone: string): number {
   return streakOn(entries, localDay(timeMs, zone), zone);
 }
@@ -139,13 +152,8 @@ export function measureAround(rule: Rule, entries: Entry[], timeMs: number, zone
   switch (window.type) {
     case 'lifetime':
       return aggregate(rule, entries);
-    case 'calendar': {
-      const period = calendarPeriod(timeMs, window.unit, zone);
-      return aggregate(
-        rule,
-        entries.filter((entry) => calendarPeriod(entry.timeMs, window.unit, zone) === period),
-      );
-    }
+    case 'calendar':
+      return aggregateInPeriod(rule, entries, calendarPeriod(timeMs, window.unit, zone), window.unit, zone);
     case 'rolling': {
       let best = 0;
       for (const start of entries) {
@@ -173,13 +181,8 @@ export function measureNow(rule: Rule, entries: Entry[], nowMs: number, zone: st
   switch (window.type) {
     case 'lifetime':
       return aggregate(rule, entries);
-    case 'calendar': {
-      const period = calendarPeriod(nowMs, window.unit, zone);
-      return aggregate(
-        rule,
-        entries.filter((entry) => calendarPeriod(entry.timeMs, window.unit, zone) === period),
-      );
-    }
+    case 'calendar':
+      return aggregateInPeriod(rule, entries, calendarPeriod(nowMs, window.unit, zone), window.unit, zone);
     case 'rolling':
       return aggregate(
         rule,
