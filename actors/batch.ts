@@ -1,9 +1,11 @@
-import type { Batch, Message, Producer } from 'kafkajs';
+import type { Batch, KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
-import { TOPICS } from '../platform/topics.js';
+import { sendDeadLetters, type DeadLetterSink } from '../platform/dead-letter-sink.js';
+import { deadLetter, type DeadLetter } from '../platform/dead-letters.js';
+import { describeFailure, isRecordFault } from '../platform/failures.js';
+import { logger } from '../platform/logger.js';
 import type { Applied } from './client-actor.js';
 import type { ClientActors } from './client-actors.js';
-import { deadLetter } from './dead-letters.js';
 import { decodeRecord, type InputEvent, type RecordKind } from './decode.js';
 import {
   commitBatch,
@@ -20,7 +22,7 @@ export interface BatchContext {
   groupId: string;
   catalog: Catalog;
   actors: ClientActors;
-  producer: Producer;
+  deadLetters: DeadLetterSink;
   outputs: OutputTopics;
   /** Which schema each input topic follows. */
   recordKinds: ReadonlyMap<string, RecordKind>;
@@ -32,6 +34,14 @@ export interface BatchOutcome {
   events: number;
   deadLetters: number;
   unlocked: AchievementUnlocked[];
+}
+
+/** A run of one partition's records, and the offset to store once they are all applied. */
+interface Run {
+  topic: string;
+  partition: number;
+  records: KafkaMessage[];
+  nextOffset: string;
 }
 
 export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
@@ -70,53 +80,101 @@ function collectEffects(applied: Applied[]) {
   return { progress, unlocked };
 }
 
-/**
- * One partition's batch, exactly once in effect: records below the offset stored in PostgreSQL were already
- * applied and are skipped; bad records go to the DLQ with their reason; the rest go to their client actors;
- * then progress, unlocks and the new offset are committed together. If anything fails before that commit, the
- * batch's actors are dropped, so the retried batch starts again from the stored progress.
- */
-export async function processBatch(batch: Batch, ctx: BatchContext): Promise<BatchOutcome> {
-  const { topic, partition } = batch;
-  const key = partitionKey(topic, partition);
-  const stored = await nextStoredOffset(ctx, topic, partition);
-  const fresh = batch.messages.filter(
-    (message) => stored === undefined || BigInt(message.offset) >= BigInt(stored),
+async function commit(ctx: BatchContext, run: Run, effects: ReturnType<typeof collectEffects>) {
+  const { topic, partition, nextOffset } = run;
+  await commitBatch(
+    ctx.db,
+    ctx.groupId,
+    { ...effects, position: { topic, partition, nextOffset } },
+    ctx.catalog,
+    ctx.outputs,
   );
-  if (fresh.length === 0) return { events: 0, deadLetters: 0, unlocked: [] };
+  ctx.storedOffsets.set(partitionKey(topic, partition), nextOffset);
+}
 
-  const kind = ctx.recordKinds.get(topic);
-  if (!kind) throw new Error(`the engine does not read topic ${topic}`);
-  const deadLetters: Message[] = [];
-  const accepted: { event: InputEvent; index: number }[] = [];
-  fresh.forEach((message, index) => {
+/**
+ * Applies a run of records and commits their effects with the run's next offset: bad records go to the DLQ
+ * with their reason, the rest to their client actors. If anything fails before the commit, the run's actors
+ * are dropped, so a retry starts again from the stored progress.
+ */
+async function applyRun(ctx: BatchContext, run: Run, kind: RecordKind): Promise<BatchOutcome> {
+  const { topic, partition } = run;
+  const letters: DeadLetter[] = [];
+  const accepted: { event: InputEvent; message: KafkaMessage }[] = [];
+  for (const message of run.records) {
     const decoded = decodeRecord(kind, message.key, message.value);
-    if (decoded.ok) accepted.push({ event: decoded.event, index });
-    else deadLetters.push(deadLetter({ topic, partition, message }, decoded.error));
-  });
-
+    if (decoded.ok) accepted.push({ event: decoded.event, message });
+    else letters.push(deadLetter({ topic, partition, message }, decoded.error));
+  }
   const clientIds = accepted.map(({ event }) => event.clientId);
   try {
-    await ensureActors(ctx, clientIds, key);
+    await ensureActors(ctx, clientIds, partitionKey(topic, partition));
     const applied = await Promise.all(accepted.map(({ event }) => ctx.actors.apply(event)));
     applied.forEach((result, i) => {
       if (!result.ok)
-        deadLetters.push(deadLetter({ topic, partition, message: fresh[accepted[i]!.index]! }, result.error));
+        letters.push(deadLetter({ topic, partition, message: accepted[i]!.message }, result.error));
     });
-    if (deadLetters.length > 0) await ctx.producer.send({ topic: TOPICS.deadLetters, messages: deadLetters });
-    const { progress, unlocked } = collectEffects(applied);
-    const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
-    await commitBatch(
-      ctx.db,
-      ctx.groupId,
-      { progress, unlocked, position: { topic, partition, nextOffset } },
-      ctx.catalog,
-      ctx.outputs,
-    );
-    ctx.storedOffsets.set(key, nextOffset);
-    return { events: accepted.length, deadLetters: deadLetters.length, unlocked };
+    await sendDeadLetters(ctx.deadLetters, letters);
+    const effects = collectEffects(applied);
+    await commit(ctx, run, effects);
+    return { events: accepted.length, deadLetters: letters.length, unlocked: effects.unlocked };
   } catch (error) {
     ctx.actors.discard(clientIds);
     throw error;
   }
+}
+
+/** Sends one record PostgreSQL or Kafka refused to the DLQ with the reason, and moves the partition past it. */
+async function setAside(ctx: BatchContext, run: Run, error: unknown): Promise<BatchOutcome> {
+  const { topic, partition } = run;
+  const message = run.records[0]!;
+  const reason = `the engine could not store this record: ${describeFailure(error)}`;
+  logger('batch').warn({ topic, partition, offset: message.offset, reason }, 'record set aside to the DLQ');
+  await sendDeadLetters(ctx.deadLetters, [deadLetter({ topic, partition, message }, reason)]);
+  await commit(ctx, run, { progress: new Map(), unlocked: [] });
+  return { events: 0, deadLetters: 1, unlocked: [] };
+}
+
+/**
+ * Applies a run; when a record's content makes the commit fail (a value PostgreSQL refuses, a record the
+ * broker will not take), halves the run until that record stands alone and sets it aside, so no record can
+ * stop a partition. Other failures (a server down) are thrown for the caller to retry: the records are kept.
+ */
+async function applyIsolating(ctx: BatchContext, run: Run, kind: RecordKind): Promise<BatchOutcome> {
+  try {
+    return await applyRun(ctx, run, kind);
+  } catch (error) {
+    if (!isRecordFault(error)) throw error;
+    if (run.records.length === 1) return setAside(ctx, run, error);
+    const half = Math.ceil(run.records.length / 2);
+    const second = run.records.slice(half);
+    const first = await applyIsolating(
+      ctx,
+      { ...run, records: run.records.slice(0, half), nextOffset: second[0]!.offset },
+      kind,
+    );
+    const rest = await applyIsolating(ctx, { ...run, records: second }, kind);
+    return {
+      events: first.events + rest.events,
+      deadLetters: first.deadLetters + rest.deadLetters,
+      unlocked: [...first.unlocked, ...rest.unlocked],
+    };
+  }
+}
+
+/**
+ * One partition's batch, exactly once in effect: records below the offset stored in PostgreSQL were already
+ * applied and are skipped; the rest are applied and committed with the partition's next offset.
+ */
+export async function processBatch(batch: Batch, ctx: BatchContext): Promise<BatchOutcome> {
+  const { topic, partition } = batch;
+  const stored = await nextStoredOffset(ctx, topic, partition);
+  const records = batch.messages.filter(
+    (message) => stored === undefined || BigInt(message.offset) >= BigInt(stored),
+  );
+  if (records.length === 0) return { events: 0, deadLetters: 0, unlocked: [] };
+  const kind = ctx.recordKinds.get(topic);
+  if (!kind) throw new Error(`the engine does not read topic ${topic}`);
+  const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
+  return applyIsolating(ctx, { topic, partition, records, nextOffset }, kind);
 }

@@ -59,6 +59,70 @@ describe('decodeRecord', () => {
     expect(!decoded.ok && decoded.error).toMatch(reason);
   });
 
+  it.each([
+    [
+      'a NUL in its clientId',
+      { ...purchase, clientId: 'c-1\u0000' },
+      /clientId: holds U\+0000 at position 3/,
+    ],
+    ['a NUL in its id', { ...purchase, id: 'tx\u00001' }, /^schema: id: holds U\+0000/],
+    ['a right-to-left override in its merchantId', { ...purchase, merchantId: 'm-\u202e77' }, /merchantId/],
+    ['an unpaired surrogate in its id', { ...purchase, id: 'tx-\ud800' }, /id: holds U\+D800/],
+    ['an id of 129 characters', { ...purchase, id: 't'.repeat(129) }, /id: Too big/],
+    ['an amount beyond a billion', { ...purchase, amount: 1e308 }, /amount/],
+    ['a NUL in its originalId', { ...purchase, kind: 'refund', originalId: '\u0000' }, /originalId/],
+  ])('refuses a transaction with %s, before anything stores it', (_case, value, reason) => {
+    const key = bytes((value as { clientId: string }).clientId);
+    const decoded = decodeRecord('transaction', key, bytes(value));
+    expect(!decoded.ok && decoded.error).toMatch(reason);
+  });
+
+  it.each([
+    ['a NUL in an attribute value', { complete: 'yes\u0000' }, /attributes.complete: holds U\+0000/],
+    ['a control character in an attribute name', { 'a\u0007': true }, /attributes/],
+    [
+      '101 attributes',
+      Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`a${i}`, i])),
+      /at most 100/,
+    ],
+  ])('refuses a client event with %s', (_case, attributes, reason) => {
+    const event = {
+      id: 'ev-1',
+      clientId: 'c-1042',
+      type: 'profile.updated',
+      time: '2026-11-24T08:20:00Z',
+      attributes,
+    };
+    const decoded = decodeRecord('client-event', bytes('c-1042'), bytes(event));
+    expect(!decoded.ok && decoded.error).toMatch(reason);
+  });
+
+  it('keeps nested attribute values as sent, however deep, without walking them', () => {
+    const event = { id: 'ev-1', clientId: 'c-1042', type: 'contacts.synced', time: '2026-11-24T08:20:00Z' };
+    const value = Buffer.from(
+      `${JSON.stringify(event).slice(0, -1)},"attributes":{"deep":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`,
+    );
+    const decoded = decodeRecord('client-event', bytes('c-1042'), value);
+    expect(decoded.ok).toBe(true);
+  });
+
+  it('refuses a value that is not UTF-8 rather than guessing its characters', () => {
+    const value = Buffer.concat([
+      bytes(purchase).subarray(0, 10),
+      Buffer.from([0xff]),
+      bytes(purchase).subarray(10),
+    ]);
+    expect(decodeRecord('transaction', bytes('c-1042'), value)).toEqual({
+      ok: false,
+      error: 'the value is not valid UTF-8',
+    });
+  });
+
+  it('refuses a value over 64 KiB before parsing it', () => {
+    const decoded = decodeRecord('transaction', bytes('c-1042'), Buffer.alloc(65_537, ' '));
+    expect(!decoded.ok && decoded.error).toMatch(/65537 bytes; an input record may hold at most 65536/);
+  });
+
   it('refuses a record whose key is not its client id, since ordering per client depends on it', () => {
     const decoded = decodeRecord('transaction', bytes('c-9'), bytes(purchase));
     expect(decoded).toEqual({ ok: false, error: 'the record key "c-9" is not its clientId "c-1042"' });

@@ -1,19 +1,26 @@
 import { z } from 'zod';
+import { identifier, plainText } from '../platform/text.js';
 
 /** An ISO 8601 instant with an explicit offset or Z, as CONTRACT §2 requires for event time. */
 const eventTime = z.iso.datetime({ offset: true });
 
+/**
+ * The largest amount one card transaction may carry, in minor units (a billion in major units). Far above any
+ * real purchase, and small enough that sums over millions of them stay exact in a JavaScript number.
+ */
+export const MAX_AMOUNT = 100_000_000_000;
+
 /** `bank.transactions.v1` (CONTRACT §2). */
 export const transactionSchema = z
   .object({
-    id: z.string().min(1),
-    clientId: z.string().min(1),
+    id: identifier(),
+    clientId: identifier(),
     kind: z.enum(['purchase', 'refund', 'transfer']),
-    amount: z.number().int().positive(),
+    amount: z.number().int().positive().max(MAX_AMOUNT),
     currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as UAH'),
     time: eventTime,
     categoryId: z.number().int().min(0).max(9999),
-    merchantId: z.string().min(1),
+    merchantId: identifier(),
     geo: z
       .object({
         lat: z.number().min(-90).max(90),
@@ -21,20 +28,36 @@ export const transactionSchema = z
         country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 code such as UA'),
       })
       .nullish(),
-    originalId: z.string().min(1).nullish(),
+    originalId: identifier().nullish(),
   })
   .refine((tx) => tx.kind !== 'refund' || Boolean(tx.originalId), {
     message: 'a refund must name the purchase it reverses in originalId',
     path: ['originalId'],
   });
 
+/**
+ * An attribute value rules can match on. Strings are bounded and printable; other shapes are kept as sent,
+ * since `type` is open-ended and no rule reads inside them.
+ */
+const attributeValue = z.union([
+  plainText(1_000),
+  z.number(),
+  z.boolean(),
+  z.null(),
+  z.array(z.unknown()),
+  z.record(z.string(), z.unknown()),
+]);
+
 /** `bank.client-events.v1` (CONTRACT §2); `type` is open-ended. */
 export const clientEventSchema = z.object({
-  id: z.string().min(1),
-  clientId: z.string().min(1),
-  type: z.string().min(1),
+  id: identifier(),
+  clientId: identifier(),
+  type: identifier(64),
   time: eventTime,
-  attributes: z.record(z.string(), z.unknown()).default({}),
+  attributes: z
+    .record(identifier(64), attributeValue)
+    .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes')
+    .default({}),
 });
 
 export type Transaction = z.output<typeof transactionSchema>;

@@ -1,8 +1,10 @@
 import { Partitioners, type Batch, type Consumer, type Kafka } from 'kafkajs';
 import type pg from 'pg';
+import { describeFailure } from '../platform/failures.js';
 import { logger } from '../platform/logger.js';
-import { TOPICS } from '../platform/topics.js';
 import { metrics } from '../platform/metrics.js';
+import { retryWithBackoff } from '../platform/retry.js';
+import { TOPICS } from '../platform/topics.js';
 import { partitionKey, processBatch, type BatchContext, type BatchOutcome } from './batch.js';
 import { ClientActors } from './client-actors.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -24,6 +26,8 @@ export interface ProcessorOptions {
   topics?: { transactions: string; clientEvents: string };
   /** The unlock and push topics; tests give their own, deployments keep CONTRACT §2's. */
   outputs?: OutputTopics;
+  /** Where records the engine cannot accept go; tests give their own, deployments keep CONTRACT §2's. */
+  deadLetterTopic?: string;
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before handing its partitions to others (kafkajs: 30 s). */
   sessionTimeoutMs?: number;
@@ -69,7 +73,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     groupId,
     catalog: options.catalog,
     actors,
-    producer,
+    deadLetters: { producer, db: options.db, topic: options.deadLetterTopic ?? TOPICS.deadLetters },
     outputs: options.outputs ?? CONTRACT_OUTPUTS,
     recordKinds: new Map([
       [topics.transactions, 'transaction'],
@@ -113,7 +117,23 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     eachBatchAutoResolve: false,
     eachBatch: async (payload) => {
       const { batch } = payload;
-      const outcome = await partitionTurns.run(batch.partition, () => processBatch(batch, ctx));
+      // processBatch sets aside what a record's content breaks, so what it throws is a dependency down (or a
+      // deployment fault): the batch is kept and retried here with backoff, and the consumer stays in its group.
+      const outcome = await retryWithBackoff(
+        () => partitionTurns.run(batch.partition, () => processBatch(batch, ctx)),
+        {
+          shouldStop: () => !payload.isRunning() || payload.isStale(),
+          whileWaiting: () => payload.heartbeat(),
+          onFailure: (error, attempt, waitMs) => {
+            metrics.batchRetries.inc({ topic: batch.topic });
+            log.error(
+              { err: error, topic: batch.topic, partition: batch.partition, attempt },
+              `batch failed (${describeFailure(error)}); retrying in ${waitMs} ms`,
+            );
+          },
+        },
+      );
+      if (outcome === undefined) return;
       recordBatch(batch, outcome, actors.size);
       payload.resolveOffset(batch.lastOffset());
       await payload.heartbeat();

@@ -30,6 +30,12 @@ export const metrics = {
     labelNames: ['source_topic'] as const,
     registers: [registry],
   }),
+  batchRetries: new Counter({
+    name: 'achievements_batch_retries_total',
+    help: 'Batches retried because a dependency (PostgreSQL, Kafka) failed; the records were kept',
+    labelNames: ['topic'] as const,
+    registers: [registry],
+  }),
   cachedActors: new Gauge({
     name: 'achievements_cached_actors',
     help: 'Client actors held in memory',

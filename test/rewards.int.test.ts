@@ -62,6 +62,7 @@ describe('reward workflows on the real Temporal dev server', () => {
 
   const starter = (callbackTimeoutMs = 60_000): StarterOptions => ({
     kafka: testKafka(),
+    db: db.pool,
     temporal: client,
     taskQueue,
     catalog,

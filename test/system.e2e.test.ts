@@ -89,6 +89,7 @@ describe('the whole system', () => {
     });
     const stopStarter = await startRewardStarter({
       kafka,
+      db: db.pool,
       temporal,
       taskQueue,
       catalog,

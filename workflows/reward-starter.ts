@@ -1,8 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { Partitioners, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
+import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
+import type pg from 'pg';
 import { z } from 'zod';
-import { deadLetter } from '../actors/dead-letters.js';
 import type { Catalog } from '../actors/rules/catalog.js';
+import { sendDeadLetters } from '../platform/dead-letter-sink.js';
+import { deadLetter, type DeadLetter } from '../platform/dead-letters.js';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { TOPICS } from '../platform/topics.js';
@@ -31,6 +33,8 @@ function parseJson(text: string | undefined): unknown {
 
 export interface StarterOptions {
   kafka: Kafka;
+  /** Keeps dead letters too large to copy whole into the DLQ. */
+  db: pg.Pool;
   temporal: Client;
   taskQueue: string;
   catalog: Catalog;
@@ -82,7 +86,7 @@ export async function startReward(options: StarterOptions, unlock: z.output<type
 export async function startRewardStarter(options: StarterOptions): Promise<() => Promise<void>> {
   const log = logger('reward-starter');
   const startSlice = async (messages: KafkaMessage[], topic: string, partition: number) => {
-    const letters: Message[] = [];
+    const letters: DeadLetter[] = [];
     const starts: Promise<boolean>[] = [];
     for (const message of messages) {
       const parsed = unlockedSchema.safeParse(parseJson(message.value?.toString()));
@@ -94,7 +98,7 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
     }
     // Never dropped, never blocking: bad records are set aside with their reason, like the processor's.
     if (letters.length > 0) {
-      await producer.send({ topic: TOPICS.deadLetters, messages: letters });
+      await sendDeadLetters({ producer, db: options.db, topic: TOPICS.deadLetters }, letters);
       log.error({ partition, count: letters.length }, 'unlock records sent to the DLQ');
     }
     const started = (await Promise.all(starts)).filter(Boolean).length;

@@ -48,6 +48,7 @@ export async function startWorkerRole(
   await ensureExpirySchedule(client, temporal.taskQueue);
   const stopStarter = await startRewardStarter({
     kafka,
+    db,
     temporal: client,
     taskQueue: temporal.taskQueue,
     catalog,

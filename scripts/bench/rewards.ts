@@ -92,6 +92,7 @@ export async function measureRewards(
   return worker.runUntil(async () => {
     const stopStarter = await startRewardStarter({
       kafka,
+      db,
       temporal: client,
       taskQueue,
       catalog: loadCatalog(),

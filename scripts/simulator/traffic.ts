@@ -79,7 +79,8 @@ export function* traffic({
     }
     if (roll < 0.025) {
       const type = next() < 0.6 ? 'profile.updated' : 'contacts.synced';
-      const attributes = type === 'profile.updated' ? { complete: next() < 0.5 } : {};
+      const attributes: Record<string, boolean> =
+        type === 'profile.updated' ? { complete: next() < 0.5 } : {};
       yield {
         topic: 'client-events',
         value: { id: `ev-${seed}-${++sequence}`, clientId, type, time, attributes },

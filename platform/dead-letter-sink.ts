@@ -1,0 +1,67 @@
+import type { Message, Producer } from 'kafkajs';
+import type pg from 'pg';
+import type { DeadLetter, KeptRecord } from './dead-letters.js';
+
+/** Where dead letters go: the DLQ topic, and PostgreSQL for originals too large to copy whole. */
+export interface DeadLetterSink {
+  producer: Producer;
+  db: pg.Pool;
+  topic: string;
+}
+
+/** One produce request carries at most this much, well under the broker's 1 MiB batch limit. */
+const MAX_SEND_BYTES = 512 * 1024;
+
+function sizeOf(message: Message): number {
+  return Buffer.byteLength(String(message.value ?? '')) + (message.key?.length ?? 0);
+}
+
+/** Splits messages into runs whose summed size stays under `limit` (a message over it goes alone). */
+export function chunksBySize(messages: Message[], limit = MAX_SEND_BYTES): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = sizeOf(message);
+    if (current.length > 0 && bytes + size > limit) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+async function keep(db: pg.Pool, records: KeptRecord[]) {
+  await db.query(
+    `INSERT INTO dead_letter_records (topic, partition, "offset", key, value, headers, value_sha256, error)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bytea[], $5::bytea[], $6::json[], $7::text[], $8::text[])
+     ON CONFLICT (topic, partition, "offset") DO NOTHING`,
+    [
+      records.map((r) => r.topic),
+      records.map((r) => r.partition),
+      records.map((r) => r.offset),
+      records.map((r) => r.key),
+      records.map((r) => r.value),
+      records.map((r) => JSON.stringify(r.headers)),
+      records.map((r) => r.valueSha256),
+      records.map((r) => r.error),
+    ],
+  );
+}
+
+/**
+ * Keeps the large originals, then publishes the DLQ records in produce requests the broker accepts. Both are
+ * idempotent in effect (a replayed batch keeps the same row, and DLQ readers see the same source position).
+ */
+export async function sendDeadLetters(sink: DeadLetterSink, letters: DeadLetter[]) {
+  if (letters.length === 0) return;
+  const kept = letters.flatMap((letter) => (letter.kept ? [letter.kept] : []));
+  if (kept.length > 0) await keep(sink.db, kept);
+  for (const messages of chunksBySize(letters.map((letter) => letter.message))) {
+    await sink.producer.send({ topic: sink.topic, messages });
+  }
+}
