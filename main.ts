@@ -74,6 +74,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
           : { secret: JWT_SECRET, maxLifetimeS: JWT_MAX_LIFETIME_S },
         me: { catalog: catalog(), zone: BANK_TIME_ZONE, reads: postgresReads(pool) },
         edge: { ...DEFAULT_EDGE, corsOrigins: config().CORS_ORIGINS },
+        trustedProxyHops: config().TRUSTED_PROXY_HOPS,
         admin: postgresAdminReads(pool, catalog(), BANK_TIME_ZONE),
         explain: {
           progressOf: postgresReads(pool).progressOf,

@@ -5,16 +5,22 @@ import type { Catalog } from '../actors/rules/catalog.js';
 import { explain } from '../actors/rules/explain.js';
 import { viewOf } from '../actors/rules/progress-view.js';
 import type { ClientProgress } from '../actors/rules/progress.js';
+import { identifier, plainText } from '../platform/text.js';
 import type { AdminReads } from './admin-reads.js';
 import { requireRole, type AuthEnv } from './auth.js';
-import { problem } from './problem.js';
+import { GUARDED_RESPONSES, problem, problemResponse } from './problem.js';
+import { rateLimitPerCaller, type ApiLimits } from './rate-limit.js';
 import { createRouter } from './router.js';
 
 const security = [{ bearer: [] }];
 const refusals = {
-  401: { description: 'Missing, malformed, expired or over-long token' },
-  403: { description: 'The token’s role may not read this' },
+  ...GUARDED_RESPONSES,
+  400: problemResponse('A parameter is not valid; the detail names it'),
+  403: problemResponse('The token’s role may not read this'),
 };
+const achievementId = identifier(64);
+/** Why an employee reads a client's data: written to the audit log as given. */
+const reason = plainText(500);
 
 const statsRoute = createRoute({
   method: 'get',
@@ -23,8 +29,8 @@ const statsRoute = createRoute({
   security,
   summary: 'How many clients hold an achievement, and how far the others are (audited)',
   request: {
-    params: z.object({ id: z.string() }),
-    query: z.object({ reason: z.string().max(500).optional() }),
+    params: z.object({ id: achievementId }),
+    query: z.object({ reason: reason.optional() }),
   },
   responses: {
     200: {
@@ -39,7 +45,7 @@ const statsRoute = createRoute({
         },
       },
     },
-    404: { description: 'No such achievement' },
+    404: problemResponse('No such achievement'),
     ...refusals,
   },
 });
@@ -83,9 +89,9 @@ const explainRoute = createRoute({
   summary:
     "A client's state for one achievement, its window, and why each of their events did or did not count (audited)",
   request: {
-    params: z.object({ clientId: z.string().min(1), id: z.string() }),
+    params: z.object({ clientId: identifier(), id: achievementId }),
     query: z.object({
-      reason: z.string().min(3, 'say why you read this client’s data (it is audited)').max(500),
+      reason: reason.min(3, 'say why you read this client’s data (it is audited)'),
     }),
   },
   responses: {
@@ -113,8 +119,7 @@ const explainRoute = createRoute({
         },
       },
     },
-    400: { description: 'No reason given' },
-    404: { description: 'No such achievement' },
+    404: problemResponse('No such achievement'),
     ...refusals,
   },
 });
@@ -127,8 +132,16 @@ export interface ExplainSources {
   nowMs?: () => number;
 }
 
-/** Operations' reads. Every one is written to the append-only audit log before it is answered. */
-export function adminRoutes(catalog: Catalog, reads: AdminReads, sources: ExplainSources) {
+/**
+ * Operations' reads. Every one is written to the append-only audit log before it is answered, and each
+ * employee is limited, explain (which reads Kafka) the most.
+ */
+export function adminRoutes(
+  catalog: Catalog,
+  reads: AdminReads,
+  sources: ExplainSources,
+  limits: Pick<ApiLimits, 'operations' | 'explain'>,
+) {
   const unknownAchievement = (c: Context, id: string) =>
     problem(c, { title: 'Not Found', status: 404, detail: `No achievement ${id}; see /v1/catalog.` });
   const audited = (c: Context<AuthEnv>, action: string, target: string, reason: string | null) => {
@@ -136,6 +149,8 @@ export function adminRoutes(catalog: Catalog, reads: AdminReads, sources: Explai
     return reads.audit({ actorId: sub, actorRole: role, action, target, reason });
   };
   const app = createRouter<AuthEnv>();
+  app.use('/v1/admin/*', rateLimitPerCaller(limits.operations));
+  app.use('/v1/admin/clients/*', rateLimitPerCaller(limits.explain));
   app.use('/v1/admin/achievements/*', requireRole('support', 'admin'));
   app.use('/v1/admin/clients/*', requireRole('support', 'admin'));
   app.use('/v1/admin/audit', requireRole('admin'));

@@ -144,4 +144,68 @@ describe('operations routes and their auth matrix', () => {
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(((await response.json()) as { detail: string }).detail).toMatch(/^limit: /);
   });
+
+  it.each([
+    [
+      'a reason holding NUL',
+      '/v1/admin/achievements/coffee-lover/stats?reason=a%00b',
+      /^reason: holds U\+0000/,
+    ],
+    ['an explain reason holding NUL', `${EXPLAIN}%00`, /^reason: holds U\+0000/],
+    [
+      'a client id holding NUL',
+      '/v1/admin/clients/c%009/achievements/coffee-lover/explain?reason=dispute',
+      /^clientId: /,
+    ],
+    [
+      'a client id of 129 characters',
+      `/v1/admin/clients/${'c'.repeat(129)}/achievements/coffee-lover/explain?reason=dispute`,
+      /^clientId: /,
+    ],
+  ])('refuses %s with 400 naming the field, and audits nothing', async (_case, path, detail) => {
+    const { app, audited } = setup();
+    const response = await call(app, path, await token({ role: 'admin' }));
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(detail);
+    expect(audited).toEqual([]);
+  });
+});
+
+describe('operations limits', () => {
+  const limited = () =>
+    createApp(
+      apiDependencies({
+        admin: {
+          statsOf: (achievementId) => Promise.resolve({ achievementId, unlocked: 0, progress: [] }),
+          audit: () => Promise.resolve(),
+          auditLog: () => Promise.resolve([]),
+        },
+        explain: {
+          progressOf: () => Promise.resolve(given(history).progress),
+          historyOf: () => Promise.resolve(history),
+          zone: 'Europe/Kyiv',
+        },
+        limits: { operations: { limit: 3, windowMs: 60_000 }, explain: { limit: 1, windowMs: 60_000 } },
+      }),
+    );
+
+  it('limits each employee on every operations route, with 429 and Retry-After', async () => {
+    const app = limited();
+    const as = async (sub: string) => (await call(app, STATS, await token({ sub, role: 'support' }))).status;
+    expect([await as('e-1'), await as('e-1'), await as('e-1'), await as('e-1')]).toEqual([
+      200, 200, 200, 429,
+    ]);
+    expect(await as('e-2')).toBe(200);
+    const response = await call(app, STATS, await token({ sub: 'e-1', role: 'support' }));
+    expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('limits explain, which reads Kafka, more tightly than the other reads', async () => {
+    const app = limited();
+    const jwt = await token({ sub: 'e-3', role: 'support' });
+    expect([(await call(app, EXPLAIN, jwt)).status, (await call(app, EXPLAIN, jwt)).status]).toEqual([
+      200, 429,
+    ]);
+    expect((await call(app, STATS, jwt)).status).toBe(200);
+  });
 });

@@ -1,19 +1,27 @@
-import { swaggerUI } from '@hono/swagger-ui';
+import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { isRecordFault } from '../platform/failures.js';
 import type { HealthReport } from '../platform/health.js';
 import { logger } from '../platform/logger.js';
 import { adminRoutes, type ExplainSources } from './admin.js';
 import type { AdminReads } from './admin-reads.js';
 import { authenticate, type AuthOptions } from './auth.js';
 import { catalogRoutes } from './catalog.js';
+import { docsRoutes } from './docs.js';
 import { DEFAULT_EDGE, edgeMiddleware, type EdgeOptions } from './edge.js';
-import { rateLimitPerCaller, type RateLimitOptions } from './rate-limit.js';
+import {
+  DEFAULT_LIMITS,
+  limitFailedAuthentication,
+  rateLimitPerCaller,
+  type ApiLimits,
+} from './rate-limit.js';
 import { healthRoutes } from './health.js';
 import { metricsRoutes, timeRequests } from './metrics.js';
 import { meRoutes, type MeDependencies } from './me.js';
 import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
 import { problem } from './problem.js';
 import { createRouter } from './router.js';
+import { sourceAddress } from './source.js';
 
 export interface ApiDependencies {
   checkHealth: () => Promise<HealthReport>;
@@ -23,23 +31,55 @@ export interface ApiDependencies {
   admin: AdminReads;
   explain: ExplainSources;
   edge?: EdgeOptions;
-  rateLimit?: RateLimitOptions;
+  limits?: Partial<ApiLimits>;
+  /** Proxies of the bank's own in front of the API, whose X-Forwarded-For names the caller's address. */
+  trustedProxyHops?: number;
+}
+
+/** Turns an error no route handled into a problem: the caller's fault is a 4xx, a dependency's a 503. */
+function answerError(error: Error, c: Context) {
+  if (error instanceof HTTPException) {
+    return problem(c, { title: 'Request refused', status: error.status, detail: error.message });
+  }
+  if (isRecordFault(error)) {
+    // Validation should have caught it; PostgreSQL refusing a value is still the request's, not the server's.
+    logger('api').warn({ err: error, path: c.req.path }, 'a value in the request was refused by PostgreSQL');
+    return problem(c, {
+      title: 'Bad Request',
+      status: 400,
+      detail:
+        'A value in the request cannot be stored (control characters, or too long); correct it and retry.',
+    });
+  }
+  logger('api').error({ err: error, path: c.req.path }, 'request failed');
+  c.header('Retry-After', '5');
+  return problem(c, {
+    title: 'Service Unavailable',
+    status: 503,
+    detail: 'A dependency of the engine did not answer; try again in a few seconds.',
+  });
 }
 
 /** The HTTP API as a Hono app; tests call `app.request()` on it without a listening server. */
 export function createApp(deps: ApiDependencies) {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const app = createRouter();
   app.use('*', timeRequests());
   for (const middleware of edgeMiddleware(deps.edge ?? DEFAULT_EDGE)) app.use('*', middleware);
+  // One budget of failed authentications per source, shared by every route that checks a token or signature.
+  const failedAuth = limitFailedAuthentication(limits.failedAuth, (c) =>
+    sourceAddress(c, deps.trustedProxyHops ?? 0),
+  );
+  for (const guarded of ['/v1/me/*', '/v1/admin/*', '/v1/partners/*']) app.use(guarded, failedAuth);
   app.route('/', metricsRoutes());
   app.route('/', healthRoutes(deps.checkHealth));
   app.route('/', partnerCallbackRoutes(deps.partnerCallbacks));
   app.route('/', catalogRoutes(deps.me.catalog));
   app.use('/v1/me/*', authenticate(deps.auth));
-  app.use('/v1/me/*', rateLimitPerCaller(deps.rateLimit ?? { limit: 120, windowMs: 60_000 }));
+  app.use('/v1/me/*', rateLimitPerCaller(limits.client));
   app.route('/', meRoutes(deps.me));
   app.use('/v1/admin/*', authenticate(deps.auth));
-  app.route('/', adminRoutes(deps.me.catalog, deps.admin, deps.explain));
+  app.route('/', adminRoutes(deps.me.catalog, deps.admin, deps.explain, limits));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
@@ -55,7 +95,7 @@ export function createApp(deps: ApiDependencies) {
         'For the mobile app, partners and operations (CONTRACT §4 and §5). Errors are problem+json.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Achievements and loyalty API' }));
+  app.route('/', docsRoutes());
 
   app.notFound((c) =>
     problem(c, {
@@ -64,16 +104,6 @@ export function createApp(deps: ApiDependencies) {
       detail: `No route ${c.req.method} ${c.req.path}; see /openapi.json`,
     }),
   );
-  app.onError((error, c) => {
-    if (error instanceof HTTPException) {
-      return problem(c, { title: 'Request refused', status: error.status, detail: error.message });
-    }
-    logger('api').error({ err: error, path: c.req.path }, 'unhandled error');
-    return problem(c, {
-      title: 'Internal Server Error',
-      status: 500,
-      detail: 'The server failed; try again later.',
-    });
-  });
+  app.onError(answerError);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
+import { identifier } from '../platform/text.js';
 import { problem } from './problem.js';
 
 export const ROLES = ['client', 'support', 'admin'] as const;
@@ -19,10 +20,14 @@ export interface AuthOptions {
   secret?: string;
   jwksUrl?: string;
   maxLifetimeS: number;
+  nowMs?: () => number;
 }
 
+/** How far the identity provider's clock may be ahead of this one. */
+export const CLOCK_SKEW_S = 5;
+
 const claims = z.object({
-  sub: z.string().min(1),
+  sub: identifier(),
   role: z.enum(ROLES),
   iat: z.number().int(),
   exp: z.number().int(),
@@ -30,21 +35,33 @@ const claims = z.object({
 
 class TokenRefused extends Error {}
 
-function verifier(options: AuthOptions) {
+function verifier(options: AuthOptions, nowMs: () => number) {
+  const checks = (algorithms: string[]) => ({
+    algorithms,
+    requiredClaims: ['exp', 'iat'],
+    currentDate: new Date(nowMs()),
+  });
   if (options.jwksUrl) {
     const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
-    return (token: string) =>
-      jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256'], requiredClaims: ['exp', 'iat'] });
+    return (token: string) => jwtVerify(token, jwks, checks(['RS256', 'ES256']));
   }
   const key = new TextEncoder().encode(options.secret);
-  return (token: string) => jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp', 'iat'] });
+  return (token: string) => jwtVerify(token, key, checks(['HS256']));
 }
 
-function principalOf(payload: JWTPayload, maxLifetimeS: number): Principal {
+/**
+ * A token may live at most `maxLifetimeS` from now, whatever its `iat` says: an `iat` in the future would
+ * otherwise stretch `exp - iat ≤ max` into a token valid for years.
+ */
+function principalOf(payload: JWTPayload, maxLifetimeS: number, nowS: number): Principal {
   const parsed = claims.safeParse(payload);
-  if (!parsed.success)
-    throw new TokenRefused(`the token's claims are incomplete: ${parsed.error.issues[0]!.path.join('.')}`);
-  if (parsed.data.exp - parsed.data.iat > maxLifetimeS) {
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new TokenRefused(`the token's ${issue.path.join('.') || 'claims'} is not valid: ${issue.message}`);
+  }
+  const { iat, exp } = parsed.data;
+  if (iat > nowS + CLOCK_SKEW_S) throw new TokenRefused('the token is issued in the future; check the clock');
+  if (exp - iat > maxLifetimeS || exp - nowS > maxLifetimeS + CLOCK_SKEW_S) {
     throw new TokenRefused(`the token lives longer than ${maxLifetimeS} s; ask for a shorter one`);
   }
   return { sub: parsed.data.sub, role: parsed.data.role };
@@ -63,7 +80,8 @@ function reasonOf(error: unknown): string {
  * confusion fail), `exp` and `iat` are required and the lifetime is capped. Any failure is a 401.
  */
 export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
-  const verify = verifier(options);
+  const nowMs = options.nowMs ?? Date.now;
+  const verify = verifier(options, nowMs);
   return async function authenticateBearer(c, next) {
     const header = c.req.header('Authorization') ?? '';
     const token = /^Bearer (\S+)$/.exec(header)?.[1];
@@ -74,7 +92,7 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
     if (!token) return unauthorized('Send Authorization: Bearer <JWT>.');
     try {
       const { payload } = await verify(token);
-      c.set('principal', principalOf(payload, options.maxLifetimeS));
+      c.set('principal', principalOf(payload, options.maxLifetimeS, Math.floor(nowMs() / 1000)));
     } catch (error) {
       return unauthorized(reasonOf(error));
     }

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Catalog } from '../actors/rules/catalog.js';
 import { localized, pickLocale } from './locale.js';
+import { EDGE_RESPONSES } from './problem.js';
 import { createRouter } from './router.js';
 import { achievementTexts } from './schemas.js';
 
@@ -23,6 +24,7 @@ const route = createRoute({
   summary: 'The achievements with localized texts, targets and points (no sign-in needed)',
   responses: {
     200: { description: 'The catalog', content: { 'application/json': { schema: catalogBody } } },
+    ...EDGE_RESPONSES,
   },
 });
 

@@ -13,9 +13,40 @@ describe('API documentation', () => {
     expect(document.paths['/health']).toHaveProperty('get.responses.503');
   });
 
-  it('serves a page that reads the document', async () => {
-    const response = await app.request('/docs');
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain('/openapi.json');
+  it('documents, for every operation, the problems the edge and the guards may answer', async () => {
+    type Operation = {
+      security?: unknown[];
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    };
+    const document = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ name: `${method} ${path}`, operation })),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(9);
+    for (const { name, operation } of operations) {
+      const { responses } = operation;
+      expect(Object.keys(responses), name).toEqual(expect.arrayContaining(['413', '503']));
+      const guarded = operation.security !== undefined || name.includes('/partners/');
+      if (guarded) expect(Object.keys(responses), name).toEqual(expect.arrayContaining(['401', '429']));
+      for (const [status, response] of Object.entries(responses)) {
+        if (Number(status) >= 400)
+          expect(response.content, `${name} ${status}`).toHaveProperty(['application/problem+json']);
+      }
+    }
+  });
+
+  it('serves a page that reads the document, with every file from this server and a strict policy', async () => {
+    const page = await app.request('/docs');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const scripts = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    expect(scripts).toEqual(['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/init.js']);
+    for (const path of scripts) expect((await app.request(path)).status, path).toBe(200);
+    expect(await (await app.request('/docs/init.js')).text()).toContain("url: '/openapi.json'");
+    expect(await (await app.request('/docs/swagger-ui-bundle.js')).text()).toContain('SwaggerUIBundle');
   });
 });

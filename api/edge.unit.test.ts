@@ -57,7 +57,11 @@ describe('the API edge', () => {
   });
 
   it('limits each client separately, with 429 and Retry-After', async () => {
-    const app = createApp({ ...base, me: { ...base.me, reads }, rateLimit: { limit: 2, windowMs: 60_000 } });
+    const app = createApp({
+      ...base,
+      me: { ...base.me, reads },
+      limits: { client: { limit: 2, windowMs: 60_000 } },
+    });
     const as = async (sub: string) =>
       (
         await app.request('/v1/me/achievements', {
@@ -75,5 +79,28 @@ describe('the API edge', () => {
   it('sets secure headers', async () => {
     const response = await createApp(base).request('/v1/catalog');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it.each([
+    [
+      'PostgreSQL refusing a value of the request',
+      Object.assign(new Error('invalid byte'), { code: '22021' }),
+      400,
+    ],
+    [
+      'PostgreSQL unreachable',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      503,
+    ],
+  ])('answers %s with %i problem+json, never a 500', async (_case, error, status) => {
+    const failing = { ...reads, progressOf: () => Promise.reject(error) };
+    const app = createApp({ ...base, me: { ...base.me, reads: failing } });
+    const response = await app.request('/v1/me/achievements', {
+      headers: { Authorization: `Bearer ${await token()}` },
+    });
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const body = await response.text();
+    expect(body).not.toMatch(/invalid byte|ECONNREFUSED/);
   });
 });

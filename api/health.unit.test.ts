@@ -17,12 +17,29 @@ describe('GET /health', () => {
     expect(await response.json()).toEqual(report(up));
   });
 
-  it('answers 503 naming the dependency that is down', async () => {
-    const down = { status: 'down', latencyMs: 3, error: 'connect ECONNREFUSED' } as const;
+  it('answers 503 naming the dependency that is down, but not its error, which may describe the network', async () => {
+    const down = { status: 'down', latencyMs: 3, error: 'connect ECONNREFUSED 10.0.4.7:5432' } as const;
     const app = createApp(apiDependencies({ checkHealth: () => Promise.resolve(report(down)) }));
     const response = await app.request('/health');
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ status: 'down', dependencies: { postgres: down } });
+    const body = await response.text();
+    expect(JSON.parse(body)).toEqual({
+      status: 'down',
+      dependencies: { kafka: up, postgres: { status: 'down', latencyMs: 3 }, temporal: up },
+    });
+    expect(body).not.toContain('10.0.4.7');
+  });
+
+  it('probes the dependencies once for many callers within a second', async () => {
+    let checks = 0;
+    const app = createApp(
+      apiDependencies({ checkHealth: () => Promise.resolve(void checks++).then(() => report(up)) }),
+    );
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, async () => (await app.request('/health')).status),
+    );
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    expect(checks).toBe(1);
   });
 });
 

@@ -5,6 +5,7 @@ import { viewOf } from '../actors/rules/progress-view.js';
 import { requireRole, type AuthEnv } from './auth.js';
 import type { ClientReads } from './client-reads.js';
 import { localized, pickLocale } from './locale.js';
+import { GUARDED_RESPONSES, problemResponse } from './problem.js';
 import { createRouter } from './router.js';
 import { achievementTexts } from './schemas.js';
 
@@ -51,8 +52,8 @@ const achievementsRoute = createRoute({
       content: { 'application/json': { schema: achievementsBody } },
     },
     304: { description: 'Unchanged since the If-None-Match ETag' },
-    401: { description: 'Missing, malformed, expired or over-long token' },
-    403: { description: 'Not a client token' },
+    403: problemResponse('Not a client token'),
+    ...GUARDED_RESPONSES,
   },
 });
 
@@ -64,8 +65,8 @@ const loyaltyRoute = createRoute({
   summary: 'The caller’s points, tier and rewards',
   responses: {
     200: { description: 'The loyalty account', content: { 'application/json': { schema: loyaltyBody } } },
-    401: { description: 'Missing, malformed, expired or over-long token' },
-    403: { description: 'Not a client token' },
+    403: problemResponse('Not a client token'),
+    ...GUARDED_RESPONSES,
   },
 });
 

@@ -82,7 +82,7 @@ describe('the mobile routes and their auth matrix', () => {
       expect(response.headers.get('www-authenticate')).toBe('Bearer');
     });
 
-    it(`${path}: malformed, expired, over-long, forged, alg none and role-less tokens are refused with 401`, async () => {
+    it(`${path}: malformed, expired, over-long, future-dated, forged, alg none, role-less and bad-subject tokens are refused with 401`, async () => {
       const { app, asked } = setup();
       for (const [kind, bad] of await badTokens()) {
         const response = await get(app, path, bad);

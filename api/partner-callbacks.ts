@@ -1,19 +1,35 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { PartnerEndpoint } from '../platform/config.js';
 import { signatureMatches } from '../platform/signature.js';
+import { identifier, plainText } from '../platform/text.js';
 import type { PartnerCallback } from '../workflows/reward-contract.js';
-import { problem } from './problem.js';
+import { GUARDED_RESPONSES, problem, problemResponse } from './problem.js';
 import { createRouter } from './router.js';
 
 /** How far a callback's X-Timestamp may be from now (CONTRACT §5). */
 const TIMESTAMP_WINDOW_S = 300;
 
+/**
+ * A voucher code reaches the app as the partner sent it, so it must be a code and nothing else: not a URL
+ * (phishing), not markup, and not a run of digits a card number could hide in.
+ */
+const voucherCode = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$/,
+    'expected 4 to 40 letters, digits, - or _ (no URL, markup or spaces)',
+  )
+  .refine(
+    (code) => !/\d{12,}/.test(code.replace(/[-_]/g, '')),
+    'must not look like a card number (12 digits or more)',
+  );
+
 const callbackBody = z
   .object({
-    rewardId: z.string().min(1),
+    rewardId: identifier(),
     status: z.enum(['fulfilled', 'rejected']),
-    voucherCode: z.string().min(1).max(200).optional(),
-    reason: z.string().max(1000).optional(),
+    voucherCode: voucherCode.optional(),
+    reason: plainText(1000).optional(),
   })
   .refine((body) => body.status !== 'fulfilled' || body.voucherCode, {
     message: 'a fulfilled reward needs its voucherCode',
@@ -37,19 +53,28 @@ const route = createRoute({
   description:
     'Body `{ rewardId, status: "fulfilled" | "rejected", voucherCode?, reason? }`, with headers `X-Timestamp` (unix ' +
     'seconds, within 5 minutes) and `X-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + rawBody)>`.',
-  request: { params: z.object({ partnerId: z.string().min(1) }) },
+  request: {
+    params: z.object({ partnerId: identifier(64) }),
+    // A reference rather than the schema itself: the body is checked only after its signature, by hand.
+    body: {
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/PartnerCallback' } } },
+      required: true,
+    },
+  },
   responses: {
     202: { description: 'The reward workflow has the result (a repeated callback changes nothing)' },
-    400: { description: 'The body does not follow the callback schema' },
-    401: { description: 'Missing, stale or wrong timestamp or signature' },
-    404: { description: 'Unknown partner, or no such reward of this partner' },
+    400: problemResponse('The body does not follow the callback schema; the detail names the field'),
+    404: problemResponse('Unknown partner, or no such reward of this partner'),
+    ...GUARDED_RESPONSES,
   },
 });
 
 /** `POST /v1/partners/{partnerId}/callbacks`: verify who sent it and about what, then deliver it. */
 export function partnerCallbackRoutes(deps: PartnerCallbackDependencies) {
   const now = deps.nowMs ?? Date.now;
-  return createRouter().openapi(route, async (c) => {
+  const app = createRouter();
+  app.openAPIRegistry.register('PartnerCallback', callbackBody);
+  return app.openapi(route, async (c) => {
     const { partnerId } = c.req.valid('param');
     const partner = deps.partners.get(partnerId);
     if (!partner)

@@ -70,6 +70,16 @@ describe('POST /v1/partners/{partnerId}/callbacks', () => {
       400,
     ],
     ['an unknown status', post({ ...fulfilled, status: 'done' }), 400],
+    ['a reward id holding NUL', post({ ...fulfilled, rewardId: 'r-\u0000' }), 400],
+    ['a voucher that is a URL', post({ ...fulfilled, voucherCode: 'https://evil.example/win' }), 400],
+    ['a voucher that is markup', post({ ...fulfilled, voucherCode: '<img src=x onerror=alert(1)>' }), 400],
+    [
+      'a voucher that looks like a card number',
+      post({ ...fulfilled, voucherCode: '4111-1111-1111-1111' }),
+      400,
+    ],
+    ['a voucher of 41 characters', post({ ...fulfilled, voucherCode: 'V'.repeat(41) }), 400],
+    ['a reason with a bidi override', post({ ...fulfilled, reason: 'ok \u202e' }), 400],
   ])('refuses %s with a problem and changes nothing', async (_case, { path, init }, status) => {
     const { app, delivered } = setup();
     const response = await app.request(path, init);
@@ -88,5 +98,42 @@ describe('POST /v1/partners/{partnerId}/callbacks', () => {
     });
     expect(response.status).toBe(401);
     expect(delivered).toEqual([]);
+  });
+
+  it('takes a voucher code of letters, digits and dashes as the partner sent it', async () => {
+    const { app, delivered } = setup();
+    const { path, init } = post({ ...fulfilled, voucherCode: 'cafe_2026-XMAS-0042' });
+    expect((await app.request(path, init)).status).toBe(202);
+    expect(delivered[0]![1].voucherCode).toBe('cafe_2026-XMAS-0042');
+  });
+});
+
+describe('failed authentications from one source', () => {
+  const from = (address: string, { path, init }: ReturnType<typeof post>) =>
+    [path, { ...init, headers: { ...init.headers, 'X-Forwarded-For': address } }] as const;
+
+  it('are refused with 429 past the limit, for that source only, on every guarded route', async () => {
+    const app = createApp(
+      apiDependencies({
+        partnerCallbacks: {
+          partners,
+          findReward: (rewardId) => Promise.resolve(rewards[rewardId]),
+          deliver: () => Promise.resolve(),
+          nowMs: () => NOW_MS,
+        },
+        limits: { failedAuth: { limit: 2, windowMs: 60_000 } },
+        trustedProxyHops: 1,
+      }),
+    );
+    const forged = post(fulfilled, { secret: 'guess' });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await app.request(...from('10.0.0.9', forged))).status);
+    expect(statuses).toEqual([401, 401, 429]);
+    const meAsAttacker = await app.request('/v1/me/loyalty', {
+      headers: { Authorization: 'Bearer not.a.jwt', 'X-Forwarded-For': '10.0.0.9' },
+    });
+    expect(meAsAttacker.status).toBe(429);
+    expect(meAsAttacker.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect((await app.request(...from('10.0.0.10', post(fulfilled)))).status).toBe(202);
   });
 });

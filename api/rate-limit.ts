@@ -1,44 +1,119 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AuthEnv } from './auth.js';
 import { problem } from './problem.js';
 
-export interface RateLimitOptions {
-  /** Requests a caller may make per window. */
+export interface RateWindow {
+  /** Requests (or failures) allowed per window. */
   limit: number;
   windowMs: number;
-  nowMs?: () => number;
+}
+
+/** The API's limits: per caller for what callers may do, per source for what they fail at. */
+export interface ApiLimits {
+  /** Per client, on `/v1/me/*`. */
+  client: RateWindow;
+  /** Per employee, on every operations route. */
+  operations: RateWindow;
+  /** Per employee, on explain, which reads the client's history from Kafka. */
+  explain: RateWindow;
+  /** Per source address, failed authentications (bad tokens, bad partner signatures). */
+  failedAuth: RateWindow;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = {
+  client: { limit: 120, windowMs: 60_000 },
+  operations: { limit: 60, windowMs: 60_000 },
+  explain: { limit: 10, windowMs: 60_000 },
+  failedAuth: { limit: 30, windowMs: 60_000 },
+};
+
+/** Past this many keys, expired windows are swept (and all, if none expired), so memory stays bounded. */
+const MAX_KEYS = 100_000;
+
+/**
+ * Fixed-window counters per key. In memory: each API instance counts its own share, which is enough behind a
+ * balancer that spreads a caller's requests.
+ */
+export class FixedWindows {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(
+    private readonly window: RateWindow,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  private current(key: string) {
+    const now = this.nowMs();
+    let window = this.windows.get(key);
+    if (!window || now - window.start >= this.window.windowMs) {
+      if (this.windows.size >= MAX_KEYS) this.sweep(now);
+      window = { start: now, count: 0 };
+      this.windows.set(key, window);
+    }
+    return window;
+  }
+
+  private sweep(now: number) {
+    for (const [key, window] of this.windows)
+      if (now - window.start >= this.window.windowMs) this.windows.delete(key);
+    if (this.windows.size >= MAX_KEYS) this.windows.clear();
+  }
+
+  /** Counts one for `key`. */
+  hit(key: string) {
+    this.current(key).count++;
+  }
+
+  /** Seconds until `key` may go on, when it has used up its window; undefined while it may. */
+  retryAfterS(key: string): number | undefined {
+    const window = this.current(key);
+    if (window.count < this.window.limit) return undefined;
+    return Math.max(1, Math.ceil((window.start + this.window.windowMs - this.nowMs()) / 1000));
+  }
+
+  describe(what: string) {
+    return `At most ${this.window.limit} ${what} per ${this.window.windowMs / 1000} s`;
+  }
+}
+
+function tooMany(c: Context, detail: string, retryAfterS: number) {
+  c.header('Retry-After', String(retryAfterS));
+  return problem(c, {
+    title: 'Too Many Requests',
+    status: 429,
+    detail: `${detail}; retry in ${retryAfterS} s.`,
+  });
+}
+
+/** Lets `limit` requests per window through for each caller (the token's subject); then 429 with Retry-After. */
+export function rateLimitPerCaller(window: RateWindow, nowMs?: () => number): MiddlewareHandler<AuthEnv> {
+  const windows = new FixedWindows(window, nowMs);
+  return async function limitRate(c, next) {
+    const caller = c.get('principal').sub;
+    const retryAfterS = windows.retryAfterS(caller);
+    if (retryAfterS !== undefined) return tooMany(c, windows.describe('requests'), retryAfterS);
+    windows.hit(caller);
+    await next();
+  };
 }
 
 /**
- * A fixed-window limit per authenticated caller (the token's subject), so one client cannot crowd out the
- * others. In memory: each API instance counts its own share, which is enough behind a balancer that spreads
- * a client's requests.
+ * Refuses a key (a source address) with 429 once `limit` of its requests in a window failed authentication
+ * (401): guessing tokens or signatures stops costing this API anything, while others go on.
  */
-export function rateLimitPerCaller({
-  limit,
-  windowMs,
-  nowMs = Date.now,
-}: RateLimitOptions): MiddlewareHandler<AuthEnv> {
-  const windows = new Map<string, { start: number; count: number }>();
-  return async function limitRate(c, next) {
-    const now = nowMs();
-    const caller = c.get('principal').sub;
-    let window = windows.get(caller);
-    if (!window || now - window.start >= windowMs) {
-      if (windows.size > 100_000) windows.clear();
-      window = { start: now, count: 0 };
-      windows.set(caller, window);
-    }
-    window.count++;
-    if (window.count > limit) {
-      const retryAfterS = Math.ceil((window.start + windowMs - now) / 1000);
-      c.header('Retry-After', String(retryAfterS));
-      return problem(c, {
-        title: 'Too Many Requests',
-        status: 429,
-        detail: `At most ${limit} requests per ${windowMs / 1000} s; retry in ${retryAfterS} s.`,
-      });
+export function limitFailedAuthentication(
+  window: RateWindow,
+  keyOf: (c: Context) => string,
+  nowMs?: () => number,
+): MiddlewareHandler {
+  const failures = new FixedWindows(window, nowMs);
+  return async function limitFailures(c, next) {
+    const key = keyOf(c);
+    const retryAfterS = failures.retryAfterS(key);
+    if (retryAfterS !== undefined) {
+      return tooMany(c, failures.describe('failed authentications from one source'), retryAfterS);
     }
     await next();
+    if (c.res.status === 401) failures.hit(key);
   };
 }

@@ -93,6 +93,8 @@ const envSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+  /** Proxies of the bank's own in front of the API; X-Forwarded-For is trusted that many hops deep. */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** The API's address as partners reach it, for the callback URL sent with each request. */
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
 });

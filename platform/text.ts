@@ -1,49 +1,48 @@
 import { z } from 'zod';
 
 /**
- * What may never be inside an identifier: control and format characters (NUL, which PostgreSQL refuses in
- * text; bidi overrides, which make logs and screens lie), line separators, and unpaired UTF-16 surrogates,
- * which have no UTF-8 form and so would be stored as something else than what was sent.
+ * What may never be inside an identifier: C0 and C1 controls (NUL among them, which PostgreSQL refuses in
+ * text), format characters that hide or reorder text (zero-width, bidi overrides, BOM), line separators, and
+ * unpaired UTF-16 surrogates, which have no UTF-8 form and so would be stored as something else than what was
+ * sent. Written as `\uXXXX` ranges that JavaScript and the JSON Schema validators of other languages read alike.
  */
-const NOT_IN_IDENTIFIERS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const NOT_IN_IDENTIFIERS =
+  '\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u200B-\\u200F\\u2028-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uFEFF\\uD800-\\uDFFF';
 
-/** Free text (a reason, an attribute value) may hold format characters such as emoji joiners, but no bidi controls. */
-const NOT_IN_TEXT = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069]/u;
+/** Free text (a reason, an attribute value) may hold joiners such as emoji sequences use, but no controls. */
+const NOT_IN_TEXT = '\\u0000-\\u001F\\u007F-\\u009F\\u2028-\\u202E\\u2066-\\u2069\\uD800-\\uDFFF';
+
+/**
+ * A pattern admitting none of `forbidden`, without regex flags so the OpenAPI document carries it as is: a
+ * surrogate pair is let through as a pair, a lone surrogate is not.
+ */
+const admitting = (forbidden: string) =>
+  new RegExp(`^(?:[^${forbidden}]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$`);
+
+function describeForbidden(input: unknown, forbidden: string, what: string): string {
+  const found = new RegExp(`[${forbidden}]`, 'u').exec(String(input));
+  if (!found) return `holds characters that are not allowed: ${what}`;
+  const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return `holds U+${code} at position ${found.index}; ${what} are not allowed`;
+}
+
+const restricted = (schema: z.ZodString, forbidden: string, what: string) =>
+  schema.regex(admitting(forbidden), { error: (issue) => describeForbidden(issue.input, forbidden, what) });
 
 /** Ids are at most this long: the bank's are far shorter, and every one of them is stored and indexed. */
 export const MAX_IDENTIFIER_LENGTH = 128;
 
-function describeCharacter(text: string, pattern: RegExp): string {
-  const found = pattern.exec(text)!;
-  const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-  return `U+${code} at position ${found.index}`;
-}
-
-function withoutForbidden(schema: z.ZodString, pattern: RegExp, what: string) {
-  return schema.superRefine((text, ctx) => {
-    if (!pattern.test(text)) return;
-    ctx.addIssue({
-      code: 'custom',
-      message: `holds ${describeCharacter(text, pattern)}; ${what} are not allowed`,
-    });
-  });
-}
-
-/** An id (client, event, merchant, reward, subject): 1 to 128 printable characters. */
+/** An id (client, event, merchant, reward, subject): 1 to 128 characters, none of them invisible or control. */
 export const identifier = (max = MAX_IDENTIFIER_LENGTH) =>
-  withoutForbidden(
+  restricted(
     z.string().min(1).max(max),
     NOT_IN_IDENTIFIERS,
     'control, format and unpaired surrogate characters',
   );
 
-/** A line of text a person wrote or reads (a reason, an attribute value): printable, at most `max` long. */
+/** A line of text a person wrote or reads (a reason, an attribute value): at most `max` printable characters. */
 export const plainText = (max: number) =>
-  withoutForbidden(
-    z.string().max(max),
-    NOT_IN_TEXT,
-    'control characters, line separators, bidi controls and unpaired surrogates',
-  );
+  restricted(z.string().max(max), NOT_IN_TEXT, 'control characters, line separators and bidi controls');
 
 /** Decodes UTF-8 strictly: invalid bytes answer undefined instead of silently becoming U+FFFD. */
 export function strictUtf8(bytes: Uint8Array): string | undefined {
@@ -54,10 +53,12 @@ export function strictUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
+const FORBIDDEN_ANYWHERE = new RegExp(`[${NOT_IN_IDENTIFIERS}]`, 'gu');
+
 /** `text` with every character an identifier may not hold shown as its `\uXXXX` escape, safe to store and log. */
 export function printable(text: string): string {
   return text.replace(
-    new RegExp(NOT_IN_IDENTIFIERS.source, 'gu'),
+    FORBIDDEN_ANYWHERE,
     (char) => `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
   );
 }

@@ -31,5 +31,9 @@ export async function badTokens(): Promise<[string, string][]> {
       new UnsecuredJWT({ role: 'client', iat: nowS(), exp: nowS() + 60 }).setSubject('c-1').encode(),
     ],
     ['without a role', await token({ role: 'superuser' })],
+    ['issued an hour ahead', await token({ iat: nowS() + 3_600, exp: nowS() + 3_660 })],
+    ['issued ten years ahead', await token({ iat: nowS() + 315_360_000, exp: nowS() + 315_360_060 })],
+    ['for a subject holding NUL', await token({ sub: 'c-\u0000' })],
+    ['for a subject of 129 characters', await token({ sub: 'c'.repeat(129) })],
   ];
 }

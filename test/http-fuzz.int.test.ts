@@ -1,0 +1,95 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { postgresAdminReads } from '../api/admin-reads.js';
+import { createApp } from '../api/app.js';
+import { kafkaHistory } from '../api/client-history.js';
+import { postgresReads } from '../api/client-reads.js';
+import { rewardDelivery } from '../api/reward-delivery.js';
+import { checkHealth, dependencyProbes } from '../platform/health.js';
+import { TEST_JWT_SECRET } from './support/api.js';
+import { catalog, ownInputTopics } from './support/engine.js';
+import { ensureSchemathesis, runSchemathesis } from './support/schemathesis.js';
+import { migratedSchema, testKafka } from './support/stack.js';
+import { token } from './support/tokens.js';
+
+const PARTNER_SECRET = 'coffee-house-fuzz-secret';
+const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
+const MAX_EXAMPLES = Number(process.env.HTTP_FUZZ_EXAMPLES ?? 40);
+/** Far above what the fuzzer sends in a minute: the limits themselves are tested elsewhere, the routes here. */
+const GENEROUS = { limit: 100_000, windowMs: 60_000 };
+
+describe('the HTTP API under schemathesis, generated from /openapi.json', () => {
+  let apiUrl: string;
+  const stops: (() => unknown)[] = [];
+
+  beforeAll(async () => {
+    const installing = ensureSchemathesis();
+    const kafka = testKafka();
+    const db = await migratedSchema();
+    stops.push(() => db.drop());
+    const topics = await ownInputTopics(kafka, 1);
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    stops.push(() => connection.close());
+    const reads = postgresReads(db.pool);
+    const app = createApp({
+      checkHealth: () => checkHealth(dependencyProbes({ kafka, pool: db.pool, temporal: connection })),
+      partnerCallbacks: rewardDelivery(
+        db.pool,
+        new Client({ connection }),
+        new Map([
+          ['coffee-house', { id: 'coffee-house', url: 'http://127.0.0.1:1', secret: PARTNER_SECRET }],
+        ]),
+      ),
+      auth: { secret: TEST_JWT_SECRET, maxLifetimeS: 300 },
+      me: { catalog, zone: 'Europe/Kyiv', reads },
+      admin: postgresAdminReads(db.pool, catalog, 'Europe/Kyiv'),
+      explain: {
+        progressOf: reads.progressOf,
+        historyOf: kafkaHistory(kafka, {
+          transaction: topics.transactions,
+          'client-event': topics.clientEvents,
+        }),
+        zone: 'Europe/Kyiv',
+      },
+      limits: { client: GENEROUS, operations: GENEROUS, explain: GENEROUS, failedAuth: GENEROUS },
+    });
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const listening = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(listening));
+    });
+    stops.push(() => new Promise((resolve) => server.close(resolve)));
+    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await installing;
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop();
+  });
+
+  it.each([
+    ['anyone', undefined],
+    ['a client', 'client'],
+    ['support', 'support'],
+    ['an admin', 'admin'],
+  ])(
+    'answers %s without a 5xx or anything outside the documented schema',
+    async (_who, role) => {
+      const headers = role
+        ? [
+            `Authorization: Bearer ${await token({ sub: `${role}-fuzz`, role, exp: Math.floor(Date.now() / 1000) + 290 })}`,
+          ]
+        : [];
+      const run = await runSchemathesis(apiUrl, {
+        headers,
+        maxExamples: MAX_EXAMPLES,
+        seed: SEED,
+        partnerSecret: PARTNER_SECRET,
+      });
+      const summary = run.output.split('\n').filter((line) => /test cases|passed|failed|Seed/i.test(line));
+      console.log(`http fuzz as ${role ?? 'anyone'} (seed ${SEED}):\n${summary.join('\n')}`);
+      expect(run.exitCode, run.output).toBe(0);
+    },
+    300_000,
+  );
+});
