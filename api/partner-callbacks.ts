@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { PartnerEndpoint } from '../platform/config.js';
 import { signatureMatches } from '../platform/signature.js';
 import { identifier, plainText } from '../platform/text.js';
 import type { PartnerCallback } from '../workflows/reward-contract.js';
@@ -37,7 +36,8 @@ const callbackBody = z
   });
 
 export interface PartnerCallbackDependencies {
-  partners: ReadonlyMap<string, PartnerEndpoint>;
+  /** Each partner's shared secret, by partner id. */
+  partners: ReadonlyMap<string, { readonly secret: string }>;
   /** The reward's partner and workflow, or undefined when there is no such reward. */
   findReward: (rewardId: string) => Promise<{ partnerId: string | null; workflowId: string } | undefined>;
   /** Hands the result to the reward's workflow; resolves once Temporal has recorded it. */

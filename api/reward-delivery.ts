@@ -1,6 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
-import type { PartnerEndpoint } from '../platform/config.js';
 import { partnerCallbackSignal } from '../workflows/reward-contract.js';
 import type { PartnerCallbackDependencies } from './partner-callbacks.js';
 
@@ -8,7 +7,7 @@ import type { PartnerCallbackDependencies } from './partner-callbacks.js';
 export function rewardDelivery(
   db: pg.Pool,
   temporal: Client,
-  partners: ReadonlyMap<string, PartnerEndpoint>,
+  partners: PartnerCallbackDependencies['partners'],
 ): PartnerCallbackDependencies {
   return {
     partners,

@@ -61,6 +61,8 @@ const envSchema = z.object({
   JWT_JWKS_URL: z.url().optional(),
   JWT_MAX_LIFETIME_S: z.coerce.number().int().positive().default(300),
   PARTNER_CALLBACK_TIMEOUT: duration.default(24 * 3_600_000),
+  /** How long a partner that does not answer is asked again before its reward is `failed`. */
+  PARTNER_RETRY_WINDOW: duration.default(6 * 3_600_000),
   /** How long a client actor may sit idle before it is passivated (its progress is always stored by then). */
   ACTOR_IDLE_TIMEOUT: duration.default(10 * 60_000),
   /** How long granted loyalty points stay valid. */
@@ -99,8 +101,16 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
-export interface PartnerEndpoint {
+/** How hard the engine may press one partner: requests at once and per second (PARTNER_<ID>_CONCURRENCY, _RATE). */
+export interface PartnerLimits {
   readonly id: string;
+  readonly concurrency: number;
+  readonly perSecond: number;
+}
+
+export const DEFAULT_PARTNER_LIMITS = { concurrency: 8, perSecond: 20 } as const;
+
+export interface PartnerEndpoint extends PartnerLimits {
   readonly url: string;
   readonly secret: string;
 }
@@ -115,6 +125,16 @@ export function partnerEnvName(partnerId: string): string {
   return partnerId.toUpperCase().replaceAll('-', '_');
 }
 
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, integer: boolean): number {
+  const text = env[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!(value > 0) || (integer && !Number.isInteger(value))) {
+    throw new ConfigError(name, `expected a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
+  }
+  return value;
+}
+
 function readPartners(env: NodeJS.ProcessEnv): Map<string, PartnerEndpoint> {
   const partners = new Map<string, PartnerEndpoint>();
   for (const [name, url] of Object.entries(env)) {
@@ -127,7 +147,18 @@ function readPartners(env: NodeJS.ProcessEnv): Map<string, PartnerEndpoint> {
       throw new ConfigError(name, `expected an http(s) URL, got "${url}"`);
     }
     if (!secret) throw new ConfigError(secretName, `required because ${name} is set`);
-    partners.set(id, { id, url: url.replace(/\/+$/, ''), secret });
+    partners.set(id, {
+      id,
+      url: url.replace(/\/+$/, ''),
+      secret,
+      concurrency: positiveNumber(
+        env,
+        `PARTNER_${match[1]}_CONCURRENCY`,
+        DEFAULT_PARTNER_LIMITS.concurrency,
+        true,
+      ),
+      perSecond: positiveNumber(env, `PARTNER_${match[1]}_RATE`, DEFAULT_PARTNER_LIMITS.perSecond, false),
+    });
   }
   return partners;
 }

@@ -46,8 +46,27 @@ describe('configuration from the environment', () => {
       id: 'coffee-house',
       url: 'http://127.0.0.1:9400',
       secret: 's3cret',
+      concurrency: 8,
+      perSecond: 20,
     });
     expect(partnerEnvName('coffee-house')).toBe('COFFEE_HOUSE');
+  });
+
+  it('bounds each partner by its own concurrency and rate, and refuses nonsense', () => {
+    const pair = { PARTNER_COFFEE_HOUSE_URL: 'http://127.0.0.1:9400', PARTNER_COFFEE_HOUSE_SECRET: 's' };
+    const config = parseConfig({
+      ...pair,
+      PARTNER_COFFEE_HOUSE_CONCURRENCY: '2',
+      PARTNER_COFFEE_HOUSE_RATE: '0.5',
+    });
+    expect(config.partners.get('coffee-house')).toMatchObject({ concurrency: 2, perSecond: 0.5 });
+    expect(() => parseConfig({ ...pair, PARTNER_COFFEE_HOUSE_CONCURRENCY: '1.5' })).toThrow(
+      /PARTNER_COFFEE_HOUSE_CONCURRENCY: expected a positive integer/,
+    );
+    expect(() => parseConfig({ ...pair, PARTNER_COFFEE_HOUSE_RATE: '-1' })).toThrow(
+      /PARTNER_COFFEE_HOUSE_RATE/,
+    );
+    expect(parseConfig({}).PARTNER_RETRY_WINDOW).toBe(6 * 3_600_000);
   });
 
   it('refuses a partner URL without its secret, naming the missing variable', () => {

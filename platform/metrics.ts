@@ -47,6 +47,18 @@ export const metrics = {
     labelNames: ['topic', 'partition'] as const,
     registers: [registry],
   }),
+  partnerRequests: new Counter({
+    name: 'achievements_partner_requests_total',
+    help: 'Reward requests to partners by outcome: accepted, refused (4xx), failed (5xx, timeout, network), circuit_open',
+    labelNames: ['partner', 'outcome'] as const,
+    registers: [registry],
+  }),
+  rewardStatuses: new Counter({
+    name: 'achievements_reward_status_changes_total',
+    help: 'Rewards entering each status (granted, requested, fulfilled, rejected, timed_out, cancelled, failed)',
+    labelNames: ['status', 'partner'] as const,
+    registers: [registry],
+  }),
   workflowsStarted: new Counter({
     name: 'achievements_reward_workflows_started_total',
     help: 'Reward workflows started (repeats of an unlock excluded)',

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningProcessor } from '../actors/processor.js';
 import { metrics } from '../platform/metrics.js';
 import { createPool } from '../platform/postgres.js';
-import { eventually, ownInputTopics, produceEvents, startTestProcessor } from './support/engine.js';
+import {
+  eventually,
+  ownInputTopics,
+  produceEvents,
+  startTestProcessor,
+  unlocksOf,
+} from './support/engine.js';
 import { purchase } from './support/events.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
@@ -35,19 +41,13 @@ describe('the processor while PostgreSQL is unreachable', () => {
     await db?.drop();
   });
 
-  const unlocksOf = async (clientId: string) =>
-    (
-      await db.pool.query<{ achievement_id: string }>(
-        'SELECT achievement_id FROM achievement_unlocks WHERE client_id = $1',
-        [clientId],
-      )
-    ).rows.map((row) => row.achievement_id);
+  const unlockedBy = (clientId: string) => unlocksOf(db.pool, clientId);
 
   it('keeps its records, retries with backoff, and goes on by itself once PostgreSQL is back', async () => {
     const before = uniqueName('c');
     await produceEvents(kafka, topics, [purchase({ clientId: before, time: '2026-11-20T10:00:00+02:00' })]);
     await eventually(
-      () => unlocksOf(before),
+      () => unlockedBy(before),
       (ids) => ids.length === 1,
     );
 
@@ -59,12 +59,12 @@ describe('the processor while PostgreSQL is unreachable', () => {
       () => retriesSoFar(topics.transactions),
       (retries) => retries >= retriesBefore + 3,
     );
-    expect(await unlocksOf(during)).toEqual([]);
+    expect(await unlockedBy(during)).toEqual([]);
 
     await proxy.restore();
     expect(
       await eventually(
-        () => unlocksOf(during),
+        () => unlockedBy(during),
         (ids) => ids.length === 1,
       ),
     ).toEqual(['first-purchase']);

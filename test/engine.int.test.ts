@@ -10,6 +10,7 @@ import {
   readTopic,
   startTestProcessor,
   topicEnds,
+  unlocksOf,
 } from './support/engine.js';
 import { clientEvent, days, purchase } from './support/events.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
@@ -31,13 +32,7 @@ describe('the engine on real Kafka and PostgreSQL', () => {
     await db?.drop();
   });
 
-  const unlocksOf = async (clientId: string) =>
-    (
-      await db.pool.query<{ achievement_id: string }>(
-        'SELECT achievement_id FROM achievement_unlocks WHERE client_id = $1 ORDER BY achievement_id',
-        [clientId],
-      )
-    ).rows.map((row) => row.achievement_id);
+  const unlockedBy = (clientId: string) => unlocksOf(db.pool, clientId);
 
   it('turns events into unlocks in the database and on the unlocked and push topics', async () => {
     const clientId = uniqueName('c');
@@ -51,7 +46,7 @@ describe('the engine on real Kafka and PostgreSQL', () => {
     await produceEvents(kafka, topics, [...coffees.slice(0, 9), redelivered, synced]);
 
     const afterNine = await eventually(
-      () => unlocksOf(clientId),
+      () => unlockedBy(clientId),
       (ids) => ids.length === 2,
     );
     expect(afterNine).toEqual(['contacts-synced', 'first-purchase']);
@@ -59,7 +54,7 @@ describe('the engine on real Kafka and PostgreSQL', () => {
     await produceEvents(kafka, topics, [coffees[9]!]);
     expect(
       await eventually(
-        () => unlocksOf(clientId),
+        () => unlockedBy(clientId),
         (ids) => ids.length === 3,
       ),
     ).toEqual(['coffee-lover', 'contacts-synced', 'first-purchase']);
@@ -126,7 +121,7 @@ describe('the engine on real Kafka and PostgreSQL', () => {
 
     expect(
       await eventually(
-        () => unlocksOf(clientId),
+        () => unlockedBy(clientId),
         (ids) => ids.length === 1,
       ),
     ).toEqual(['first-purchase']);

@@ -10,6 +10,7 @@ import {
   startTestProcessor,
   topicEnds,
   valueOf,
+  unlocksOf,
 } from './support/engine.js';
 import { purchase } from './support/events.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
@@ -47,13 +48,13 @@ describe('hostile records on real Kafka and PostgreSQL', () => {
     await db?.drop();
   });
 
-  const unlocksOf = async (clientId: string) =>
-    (
-      await db.pool.query<{ achievement_id: string }>(
-        'SELECT achievement_id FROM achievement_unlocks WHERE client_id = $1',
-        [clientId],
-      )
-    ).rows.map((row) => row.achievement_id);
+  const unlockedBy = (clientId: string) => unlocksOf(db.pool, clientId);
+  /** Waits for the client's first unlock: proof that the partition went on past what came before. */
+  const firstUnlockOf = (clientId: string) =>
+    eventually(
+      () => unlockedBy(clientId),
+      (ids) => ids.length === 1,
+    );
 
   /** Sends raw records to the transactions topic, each in a produce request of its own, then one good purchase. */
   async function sendThenAGoodPurchase(records: { key: string | Buffer; value: string | Buffer }[]) {
@@ -86,12 +87,7 @@ describe('hostile records on real Kafka and PostgreSQL', () => {
       { key: 'c-\u0000', value: JSON.stringify({ ...nul, clientId: 'c-\u0000' }) },
       { key: 'c-1', value: JSON.stringify({ ...nul, clientId: 'c-1', id: 'tx-\u0000' }) },
     ]);
-    expect(
-      await eventually(
-        () => unlocksOf(clientId),
-        (ids) => ids.length === 1,
-      ),
-    ).toEqual(['first-purchase']);
+    expect(await firstUnlockOf(clientId)).toEqual(['first-purchase']);
     const letters = await deadLettersFrom(from, 2);
     expect(letters.map((letter) => letter.error)).toEqual([
       expect.stringMatching(/^schema: clientId: holds U\+0000/),
@@ -108,12 +104,7 @@ describe('hostile records on real Kafka and PostgreSQL', () => {
       { key, value: object },
       { key, value: quotes },
     ]);
-    expect(
-      await eventually(
-        () => unlocksOf(clientId),
-        (ids) => ids.length === 1,
-      ),
-    ).toEqual(['first-purchase']);
+    expect(await firstUnlockOf(clientId)).toEqual(['first-purchase']);
     const letters = await deadLettersFrom(from, 3);
     const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
     expect(
@@ -155,12 +146,7 @@ describe('hostile records on real Kafka and PostgreSQL', () => {
       messages: events.map((event) => ({ key: event.clientId, value: JSON.stringify(valueOf(event)) })),
     });
     for (const clientId of clients) {
-      expect(
-        await eventually(
-          () => unlocksOf(clientId),
-          (ids) => ids.length === 1,
-        ),
-      ).toEqual(['first-purchase']);
+      expect(await firstUnlockOf(clientId)).toEqual(['first-purchase']);
     }
     const [letter] = await deadLettersFrom(from, 1);
     expect(letter!.error).toBe('the engine could not store this record: refused (22000)');
@@ -171,6 +157,6 @@ describe('hostile records on real Kafka and PostgreSQL', () => {
     );
     // Both coffees of the first client counted, though the batch they came in was split around the refusal.
     expect(rows[0]!.progress.rules['coffee-lover']!.entries).toHaveLength(6);
-    expect(await unlocksOf(poisoned)).toEqual([]);
+    expect(await unlockedBy(poisoned)).toEqual([]);
   });
 });

@@ -11,7 +11,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { rewardDelivery } from '../api/reward-delivery.js';
 import { unlockIdOf, unlockedMessage } from '../actors/unlock-messages.js';
+import { DEFAULT_PARTNER_LIMITS, type PartnerEndpoint, type PartnerLimits } from '../platform/config.js';
+import { metrics } from '../platform/metrics.js';
 import { createActivities } from '../workflows/activities.js';
+import type { BreakerOptions } from '../workflows/circuit-breaker.js';
+import { createPartnerActivities } from '../workflows/partner-activities.js';
 import { buildWorkflowBundle } from '../workflows/bundle.js';
 import { balanceOf } from '../workflows/ledger.js';
 import { ensureExpirySchedule } from '../workflows/expiry-schedule.js';
@@ -19,6 +23,7 @@ import {
   cancelRewardSignal,
   resendPartnerRequestSignal,
   rewardStatusQuery,
+  SEARCH_ATTRIBUTES,
   rewardWorkflowId,
   type RewardState,
 } from '../workflows/reward-contract.js';
@@ -26,6 +31,7 @@ import { TOPICS } from '../platform/topics.js';
 import { startReward, startRewardStarter, type StarterOptions } from '../workflows/reward-starter.js';
 import type { rewardWorkflow } from '../workflows/reward.workflow.js';
 import { installTemporalRuntime } from '../workflows/runtime.js';
+import { createPartnerWorkers } from '../workflows/worker.js';
 import { apiDependencies } from './support/api.js';
 import { catalog, eventually, ownInputTopics, readTopic, topicEnds } from './support/engine.js';
 import { startFakePartner } from './support/partner.js';
@@ -40,33 +46,66 @@ describe('reward workflows on the real Temporal dev server', () => {
   let partner: Awaited<ReturnType<typeof startFakePartner>>;
   let producer: Producer;
   let client: Client;
-  let worker: Worker;
-  let running: Promise<void>;
+  let workers: Awaited<ReturnType<typeof startWorkers>>;
   let api: ReturnType<typeof serve>;
   const taskQueue = uniqueName('rewards');
   const finished: string[] = [];
   let apiUrl: string;
-  let partners: Map<string, { id: string; url: string; secret: string }>;
+  let partners: Map<string, PartnerEndpoint>;
 
   const activities = () =>
     createActivities({
       db: db.pool,
       producer,
       catalog,
-      partners,
-      pseudonymKey: 'test-pseudonym-key-of-at-least-32-chars',
-      publicBaseUrl: apiUrl,
       pointsExpiryMs: 365 * 86_400_000,
       tiers: { silver: 100, gold: 300 },
     });
 
-  const starter = (callbackTimeoutMs = 60_000): StarterOptions => ({
+  /**
+   * A reward worker on `queue` (from the source, or from `bundle` as production loads it) and the partner's
+   * worker beside it, with partner activities (and so circuit breakers) of their own.
+   */
+  async function startWorkers(
+    queue: string,
+    options: { bundle?: string; limits?: Partial<PartnerLimits>; breaker?: BreakerOptions } = {},
+  ) {
+    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    const rewards = await Worker.create({
+      connection,
+      taskQueue: queue,
+      ...(options.bundle ? { workflowBundle: { codePath: options.bundle } } : { workflowsPath: WORKFLOWS }),
+      activities: activities(),
+    });
+    const coffeeHouse = { ...partners.get('coffee-house')!, ...options.limits };
+    const partnerActivities = createPartnerActivities({
+      partners: new Map([['coffee-house', coffeeHouse]]),
+      pseudonymKey: 'test-pseudonym-key-of-at-least-32-chars',
+      publicBaseUrl: apiUrl,
+      ...(options.breaker ? { breaker: options.breaker } : {}),
+    });
+    const all = [
+      rewards,
+      ...(await createPartnerWorkers(connection, 'default', queue, partnerActivities, [coffeeHouse])),
+    ];
+    const running = Promise.all(all.map((worker) => worker.run()));
+    return {
+      stop: async () => {
+        for (const worker of all) worker.shutdown();
+        await running;
+        await connection.close();
+      },
+    };
+  }
+
+  const starter = (callbackTimeoutMs = 60_000, partnerRetryMs = 600_000): StarterOptions => ({
     kafka: testKafka(),
     db: db.pool,
     temporal: client,
     taskQueue,
     catalog,
     callbackTimeoutMs,
+    partnerRetryMs,
   });
 
   /** Unlocks `achievementId` for a new client, starts its reward and waits for the workflow's result. */
@@ -90,7 +129,9 @@ describe('reward workflows on the real Temporal dev server', () => {
     installTemporalRuntime();
     db = await migratedSchema();
     partner = await startFakePartner(SECRET);
-    partners = new Map([['coffee-house', { id: 'coffee-house', url: partner.url, secret: SECRET }]]);
+    partners = new Map([
+      ['coffee-house', { id: 'coffee-house', url: partner.url, secret: SECRET, ...DEFAULT_PARTNER_LIMITS }],
+    ]);
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     client = new Client({ connection });
     const app = createApp(apiDependencies({ partnerCallbacks: rewardDelivery(db.pool, client, partners) }));
@@ -102,18 +143,11 @@ describe('reward workflows on the real Temporal dev server', () => {
     apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
     // The main worker loads a bundle built as `npm run build:workflows` builds it for production.
     const bundle = await buildWorkflowBundle(join(tmpdir(), `${uniqueName('bundle')}.js`));
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
-      taskQueue,
-      workflowBundle: { codePath: bundle },
-      activities: activities(),
-    });
-    running = worker.run();
+    workers = await startWorkers(taskQueue, { bundle });
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
+    await workers?.stop();
     await producer?.disconnect();
     await partner?.close();
     api?.close();
@@ -262,7 +296,7 @@ describe('reward workflows on the real Temporal dev server', () => {
 
   it('records the tier from points earned in 12 months, and its changes', async () => {
     const { clientId } = await reward('coffee-lover', (id) =>
-      partner.behave(id, { kind: 'fulfil', voucherCode: 'T-1' }),
+      partner.behave(id, { kind: 'fulfil', voucherCode: 'TIER-1' }),
     );
     const tier = await db.pool.query('SELECT tier, earned_12m FROM loyalty_tiers WHERE client_id = $1', [
       clientId,
@@ -390,23 +424,99 @@ describe('reward workflows on the real Temporal dev server', () => {
     );
     process.kill(-doomed.pid!, 'SIGKILL');
 
-    const successor = await Worker.create({
-      connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
-      taskQueue: queue,
-      workflowsPath: WORKFLOWS,
-      activities: activities(),
-    });
+    const successor = await startWorkers(queue);
     const [request] = partner.requestsFor(rewardId);
     const handle = client.workflow.getHandle<typeof rewardWorkflow>(
       rewardWorkflowId(clientId, 'coffee-lover'),
     );
-    const state = await successor.runUntil(async () => {
-      await partner.callBack(request!.body, { status: 'fulfilled', voucherCode: 'AFTER-KILL' });
-      return handle.result();
-    });
+    await partner.callBack(request!.body, { status: 'fulfilled', voucherCode: 'AFTER-KILL' });
+    const state = await handle.result();
+    await successor.stop();
     expect(state).toEqual({ status: 'fulfilled', voucherCode: 'AFTER-KILL', reason: null });
     expect(await balanceOf(db.pool, clientId)).toBe(100);
     finished.push(handle.workflowId);
+  });
+
+  it('stops calling a partner that keeps failing, then ends the reward failed, visibly', async () => {
+    const queue = uniqueName('down');
+    const down = await startWorkers(queue, { breaker: { failureThreshold: 2, openMs: 60_000 } });
+    const failedBefore = (await metrics.rewardStatuses.get()).values.find(
+      (v) => v.labels.status === 'failed',
+    )?.value;
+    try {
+      const clientId = uniqueName('c');
+      const rewardId = unlockIdOf(clientId, 'coffee-lover');
+      partner.behave(rewardId, { kind: 'fail-first', failures: 1_000, voucherCode: 'NEVER' });
+      await startReward(
+        { ...starter(60_000, 8_000), taskQueue: queue },
+        { unlockId: rewardId, clientId, achievementId: 'coffee-lover', points: 100 },
+      );
+      const handle = client.workflow.getHandle(rewardWorkflowId(clientId, 'coffee-lover'));
+      expect(await handle.result()).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/^the partner could not be reached before its retries ran out: /),
+      });
+      finished.push(handle.workflowId);
+      // Two failures opened the circuit: the attempts after them never reached the partner.
+      expect(partner.requestsFor(rewardId)).toHaveLength(2);
+      expect(await balanceOf(db.pool, clientId)).toBe(100);
+      const { rows } = await db.pool.query('SELECT status FROM rewards WHERE reward_id = $1', [rewardId]);
+      expect(rows).toEqual([{ status: 'failed' }]);
+      const description = await handle.describe();
+      expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.rewardStatus)).toBe('failed');
+      const failedAfter = (await metrics.rewardStatuses.get()).values.find(
+        (v) => v.labels.status === 'failed',
+      );
+      expect(failedAfter?.value).toBe((failedBefore ?? 0) + 1);
+    } finally {
+      await down.stop();
+    }
+  });
+
+  it('sends a partner at most its concurrency at once, and grants everyone’s points while it hangs', async () => {
+    const queue = uniqueName('hang');
+    const hanging = await startWorkers(queue, { limits: { concurrency: 2 } });
+    const handles = [];
+    try {
+      const coffeeClients = Array.from({ length: 5 }, () => uniqueName('c'));
+      for (const clientId of coffeeClients) {
+        const unlockId = unlockIdOf(clientId, 'coffee-lover');
+        partner.behave(unlockId, { kind: 'hang' });
+        await startReward(
+          { ...starter(), taskQueue: queue },
+          { unlockId, clientId, achievementId: 'coffee-lover', points: 100 },
+        );
+        handles.push(client.workflow.getHandle(rewardWorkflowId(clientId, 'coffee-lover')));
+      }
+      const pointsOnly = uniqueName('c');
+      await startReward(
+        { ...starter(), taskQueue: queue },
+        {
+          unlockId: unlockIdOf(pointsOnly, 'first-purchase'),
+          clientId: pointsOnly,
+          achievementId: 'first-purchase',
+          points: 50,
+        },
+      );
+      const granted = client.workflow.getHandle(rewardWorkflowId(pointsOnly, 'first-purchase'));
+      expect(await granted.result()).toMatchObject({ status: 'granted' });
+      finished.push(granted.workflowId);
+      await eventually(
+        () => Promise.all(coffeeClients.map((clientId) => balanceOf(db.pool, clientId))),
+        (balances) => balances.every((balance) => balance === 100),
+      );
+      await eventually(
+        () => Promise.resolve(partner.mostOpen()),
+        (open) => open === 2,
+      );
+      const asked = coffeeClients.filter(
+        (c) => partner.requestsFor(unlockIdOf(c, 'coffee-lover')).length > 0,
+      );
+      expect(asked).toHaveLength(2);
+    } finally {
+      await Promise.all(handles.map((handle) => handle.terminate('test over')));
+      await hanging.stop();
+    }
   });
 
   it('replays every recorded history deterministically', async () => {

@@ -1,17 +1,18 @@
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { unlockIdOf } from '../actors/unlock-messages.js';
 import { createApp } from '../api/app.js';
 import { postgresReads } from '../api/client-reads.js';
 import { rewardDelivery } from '../api/reward-delivery.js';
+import { DEFAULT_PARTNER_LIMITS } from '../platform/config.js';
 import { createActivities } from '../workflows/activities.js';
+import { createPartnerActivities } from '../workflows/partner-activities.js';
 import { startRewardStarter } from '../workflows/reward-starter.js';
 import { installTemporalRuntime } from '../workflows/runtime.js';
+import { startWorker } from '../workflows/worker.js';
 import { apiDependencies } from './support/api.js';
 import { catalog, eventually, ownInputTopics, produceEvents, startTestProcessor } from './support/engine.js';
 import { days, purchase } from './support/events.js';
@@ -47,7 +48,9 @@ describe('the whole system', () => {
 
     const partner = await startFakePartner(SECRET);
     stops.push(() => partner.close());
-    const partners = new Map([['coffee-house', { id: 'coffee-house', url: partner.url, secret: SECRET }]]);
+    const partners = new Map([
+      ['coffee-house', { id: 'coffee-house', url: partner.url, secret: SECRET, ...DEFAULT_PARTNER_LIMITS }],
+    ]);
     const temporal = new Client({
       connection: await Connection.connect({ address: inject('temporalAddress') }),
     });
@@ -67,26 +70,26 @@ describe('the whole system', () => {
     await producer.connect();
     stops.push(() => producer.disconnect());
     const taskQueue = uniqueName('e2e');
-    const worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
+    const stopWorker = await startWorker({
+      address: inject('temporalAddress'),
+      namespace: 'default',
       taskQueue,
-      workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
       activities: createActivities({
         db: db.pool,
         producer,
         catalog,
-        partners,
-        pseudonymKey: 'e2e-pseudonym-key-of-at-least-32-chars',
-        publicBaseUrl: apiUrl,
         pointsExpiryMs: 365 * 86_400_000,
         tiers: { silver: 1000, gold: 3000 },
       }),
+      partnerActivities: createPartnerActivities({
+        partners,
+        pseudonymKey: 'e2e-pseudonym-key-of-at-least-32-chars',
+        publicBaseUrl: apiUrl,
+      }),
+      partners: [...partners.values()],
+      prebuilt: false,
     });
-    const running = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await running;
-    });
+    stops.push(stopWorker);
     const stopStarter = await startRewardStarter({
       kafka,
       db: db.pool,
@@ -94,6 +97,7 @@ describe('the whole system', () => {
       taskQueue,
       catalog,
       callbackTimeoutMs: 60_000,
+      partnerRetryMs: 600_000,
       groupId: uniqueName('starter'),
       topic: outputs.unlocked,
     });

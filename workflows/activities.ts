@@ -1,13 +1,10 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { Catalog } from '../actors/rules/catalog.js';
 import { NOTIFICATION_LOCALE } from '../actors/unlock-messages.js';
-import type { PartnerEndpoint } from '../platform/config.js';
-import { clientRef } from '../platform/signature.js';
+import { metrics } from '../platform/metrics.js';
 import { TOPICS } from '../platform/topics.js';
 import { appendEntry, expireDueGrants, recomputeTier } from './ledger.js';
-import { sendPartnerRequest } from './partner-request.js';
 import type { RewardInput, RewardState } from './reward-contract.js';
 import type { TierThresholds } from './tiers.js';
 
@@ -15,9 +12,6 @@ export interface ActivityDependencies {
   db: pg.Pool;
   producer: Producer;
   catalog: Catalog;
-  partners: ReadonlyMap<string, PartnerEndpoint>;
-  pseudonymKey: string;
-  publicBaseUrl: string;
   pointsExpiryMs: number;
   tiers: TierThresholds;
 }
@@ -28,7 +22,10 @@ const FULFILLED_BODY: Record<string, string> = {
   he: 'הפרס מהשותף מחכה לכם באפליקציה.',
 };
 
-/** The reward activities, built from their dependencies so tests and the worker wire their own. */
+/**
+ * The reward activities: short PostgreSQL and Kafka writes, run as local activities of the reward workflow.
+ * Built from their dependencies so tests and the worker wire their own.
+ */
 export function createActivities(deps: ActivityDependencies) {
   return {
     /** Grants the unlock's points once, whatever the retries (the idempotency key is the reward id). */
@@ -64,24 +61,7 @@ export function createActivities(deps: ActivityDependencies) {
           reward.reason,
         ],
       );
-    },
-
-    /** Asks the partner for its reward (signed, CONTRACT §5), naming the client only by its pseudonym. */
-    async requestPartnerReward(input: RewardInput & { partnerId: string }): Promise<void> {
-      const partner = deps.partners.get(input.partnerId);
-      if (!partner) {
-        throw ApplicationFailure.nonRetryable(
-          `partner ${input.partnerId} has no PARTNER_<ID>_URL configured`,
-          'UnknownPartner',
-        );
-      }
-      await sendPartnerRequest(partner, {
-        rewardId: input.rewardId,
-        partnerId: input.partnerId,
-        clientRef: clientRef(deps.pseudonymKey, input.partnerId, input.clientId),
-        achievementId: input.achievementId,
-        callbackUrl: `${deps.publicBaseUrl}/v1/partners/${input.partnerId}/callbacks`,
-      });
+      metrics.rewardStatuses.inc({ status: reward.status, partner: reward.partnerId ?? 'none' });
     },
 
     /** Tells the client the partner's reward is ready: no URL, no voucher code, no card data in the push. */

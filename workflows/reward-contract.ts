@@ -15,10 +15,12 @@ export interface RewardInput {
   partnerId: string | null;
   /** How long to wait for the partner's callback (PARTNER_CALLBACK_TIMEOUT), fixed when the reward started. */
   callbackTimeoutMs: number;
+  /** How long to keep asking a partner that does not answer (PARTNER_RETRY_WINDOW) before the reward fails. */
+  partnerRetryMs: number;
 }
 
 export type RewardStatus =
-  'granting' | 'granted' | 'requested' | 'fulfilled' | 'rejected' | 'timed_out' | 'cancelled';
+  'granting' | 'granted' | 'requested' | 'fulfilled' | 'rejected' | 'timed_out' | 'cancelled' | 'failed';
 
 export interface RewardState {
   status: RewardStatus;
@@ -31,6 +33,13 @@ export interface PartnerCallback {
   voucherCode?: string;
   reason?: string;
 }
+
+/**
+ * The task queue of one partner's requests, beside the reward queue: its own workers, bounded in concurrency
+ * and rate, call that partner, so a partner down holds up no one's points and no other partner.
+ */
+export const partnerTaskQueue = (rewardTaskQueue: string, partnerId: string) =>
+  `${rewardTaskQueue}-partner-${partnerId}`;
 
 /** `reward-<clientId>-<achievementId>` (CONTRACT §5): a business key, so starting twice is impossible. */
 export const rewardWorkflowId = (clientId: string, achievementId: string) =>

@@ -39,6 +39,8 @@ export interface StarterOptions {
   taskQueue: string;
   catalog: Catalog;
   callbackTimeoutMs: number;
+  /** PARTNER_RETRY_WINDOW: how long each new reward keeps asking a partner that does not answer. */
+  partnerRetryMs: number;
   groupId?: string;
   /** The unlock topic; tests and the benchmark give their own, deployments keep CONTRACT §2's. */
   topic?: string;
@@ -60,6 +62,7 @@ export async function startReward(options: StarterOptions, unlock: z.output<type
     points,
     partnerId,
     callbackTimeoutMs: options.callbackTimeoutMs,
+    partnerRetryMs: options.partnerRetryMs,
   };
   try {
     await options.temporal.workflow.start(rewardWorkflow, {

@@ -9,9 +9,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RewardActivities } from './activities.js';
+import type { PartnerActivities } from './partner-activities.js';
 import {
   cancelRewardSignal,
   partnerCallbackSignal,
+  partnerTaskQueue,
   resendPartnerRequestSignal,
   rewardStatusQuery,
   SEARCH_ATTRIBUTES,
@@ -27,20 +29,31 @@ const ledger = proxyLocalActivities<RewardActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** A partner that times out or answers 5xx is asked again with backoff; a 4xx fails at once (non-retryable). */
-const partner = proxyActivities<RewardActivities>({
-  startToCloseTimeout: '20 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '5 minutes',
-    maximumAttempts: 20,
-  },
-});
+/**
+ * The partner's own task queue. A partner that times out or answers 5xx is asked again with backoff (or when
+ * its circuit closes) until `partnerRetryMs` has passed; a 4xx fails at once (non-retryable).
+ */
+function partnerOf(input: RewardInput & { partnerId: string }) {
+  return proxyActivities<PartnerActivities>({
+    taskQueue: partnerTaskQueue(workflowInfo().taskQueue, input.partnerId),
+    startToCloseTimeout: '20 seconds',
+    scheduleToCloseTimeout: input.partnerRetryMs,
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+}
 
-function refusal(error: unknown): string | undefined {
-  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return undefined;
-  return error.cause.nonRetryable ? error.cause.message : undefined;
+/** The partner's refusal (a 4xx), or undefined when the request failed otherwise. */
+function refusal(error: ActivityFailure): string | undefined {
+  return error.cause instanceof ApplicationFailure && error.cause.nonRetryable
+    ? error.cause.message
+    : undefined;
+}
+
+/** Why the partner could not be reached: the last attempt's failure, under Temporal's timeout. */
+function unreachable(error: ActivityFailure): string {
+  const timeout = error.cause;
+  const last = timeout?.cause instanceof Error ? timeout.cause.message : (timeout?.message ?? error.message);
+  return `the partner could not be reached before its retries ran out: ${last}`;
 }
 
 /**
@@ -72,6 +85,7 @@ export async function rewardWorkflow(input: RewardInput): Promise<RewardState> {
   }
   await settle('requested');
   const request = { ...input, partnerId: input.partnerId };
+  const partner = partnerOf(request);
   const deadline = Date.parse(workflowInfo().startTime.toISOString()) + input.callbackTimeoutMs;
   try {
     await partner.requestPartnerReward(request);
@@ -93,9 +107,11 @@ export async function rewardWorkflow(input: RewardInput): Promise<RewardState> {
       }
     }
   } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
     const reason = refusal(error);
-    if (reason === undefined) throw error;
-    await settle('rejected', { reason: `the partner refused the request: ${reason}` });
+    if (reason !== undefined)
+      await settle('rejected', { reason: `the partner refused the request: ${reason}` });
+    else await settle('failed', { reason: unreachable(error) });
     return state;
   }
   if (cancelReason !== undefined) {

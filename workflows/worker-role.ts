@@ -1,11 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { Partitioners } from 'kafkajs';
 import type { Catalog } from '../actors/rules/catalog.js';
-import type { Config } from '../platform/config.js';
+import { DEFAULT_PARTNER_LIMITS, type Config, type PartnerLimits } from '../platform/config.js';
 import { createKafka } from '../platform/kafka.js';
 import { createPool } from '../platform/postgres.js';
 import { createActivities } from './activities.js';
 import { ensureExpirySchedule } from './expiry-schedule.js';
+import { createPartnerActivities } from './partner-activities.js';
 import { startRewardStarter } from './reward-starter.js';
 import { startWorker } from './worker.js';
 
@@ -13,6 +14,15 @@ export interface TemporalTarget {
   address: string;
   namespace: string;
   taskQueue: string;
+}
+
+/** Every partner the catalog names or the configuration sets, with its bounds (defaults when unset). */
+function partnersToServe(config: Config, catalog: Catalog): PartnerLimits[] {
+  const named = [...catalog.achievements.values()].flatMap(({ level }) =>
+    level.partner ? [level.partner] : [],
+  );
+  const ids = new Set([...named, ...config.partners.keys()]);
+  return [...ids].map((id) => config.partners.get(id) ?? { id, ...DEFAULT_PARTNER_LIMITS });
 }
 
 /**
@@ -32,15 +42,19 @@ export async function startWorkerRole(
     db,
     producer,
     catalog,
+    pointsExpiryMs: config.POINTS_EXPIRY,
+    tiers: config.LOYALTY_TIERS,
+  });
+  const partnerActivities = createPartnerActivities({
     partners: config.partners,
     pseudonymKey: config.PARTNER_PSEUDONYM_KEY,
     publicBaseUrl: config.PUBLIC_BASE_URL,
-    pointsExpiryMs: config.POINTS_EXPIRY,
-    tiers: config.LOYALTY_TIERS,
   });
   const stopWorker = await startWorker({
     ...temporal,
     activities,
+    partnerActivities,
+    partners: partnersToServe(config, catalog),
     prebuilt: config.NODE_ENV === 'production',
   });
   const connection = await Connection.connect({ address: temporal.address });
@@ -53,6 +67,7 @@ export async function startWorkerRole(
     taskQueue: temporal.taskQueue,
     catalog,
     callbackTimeoutMs: config.PARTNER_CALLBACK_TIMEOUT,
+    partnerRetryMs: config.PARTNER_RETRY_WINDOW,
   });
   return async () => {
     await stopStarter();

@@ -1,5 +1,5 @@
 import { cpus, totalmem } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../stack/paths.js';
 
@@ -26,6 +26,31 @@ export interface Section {
   notes: string[];
 }
 
+const BENCHMARKS = join(REPO_ROOT, 'BENCHMARKS.md');
+
+const sectionText = (section: Section) => [
+  '',
+  `## ${section.title}`,
+  '',
+  table(section.rows),
+  '',
+  ...section.notes.map((n) => `- ${n}`),
+];
+
+/** Replaces one section of BENCHMARKS.md with a run of that part alone (`npm run bench -- --only …`). */
+export function updateSection(section: Section) {
+  const text = readFileSync(BENCHMARKS, 'utf8');
+  const start = text.indexOf(`\n## ${section.title}\n`);
+  if (start === -1) throw new Error(`BENCHMARKS.md has no section "${section.title}"`);
+  const next = text.indexOf('\n## ', start + 1);
+  const dated = {
+    ...section,
+    notes: [`Measured alone on ${new Date().toISOString()} (${machine()}).`, ...section.notes],
+  };
+  const replaced = sectionText(dated).join('\n');
+  writeFileSync(BENCHMARKS, `${text.slice(0, start)}${replaced}\n${next === -1 ? '' : text.slice(next)}`);
+}
+
 /** Writes BENCHMARKS.md from one run: the workload, the machine and a table per part of the system. */
 export function writeBenchmarks(workload: string, sections: Section[]) {
   const text = [
@@ -36,15 +61,8 @@ export function writeBenchmarks(workload: string, sections: Section[]) {
     `- When: ${new Date().toISOString()}`,
     `- Machine: ${machine()}`,
     `- Workload: ${workload}`,
-    ...sections.flatMap((section) => [
-      '',
-      `## ${section.title}`,
-      '',
-      table(section.rows),
-      '',
-      ...section.notes.map((n) => `- ${n}`),
-    ]),
+    ...sections.flatMap(sectionText),
     '',
   ].join('\n');
-  writeFileSync(join(REPO_ROOT, 'BENCHMARKS.md'), text);
+  writeFileSync(BENCHMARKS, text);
 }

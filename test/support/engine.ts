@@ -67,6 +67,15 @@ export function startTestProcessor(
   });
 }
 
+/** The achievements a client has unlocked, by id. */
+export async function unlocksOf(db: pg.Pool, clientId: string): Promise<string[]> {
+  const { rows } = await db.query<{ achievement_id: string }>(
+    'SELECT achievement_id FROM achievement_unlocks WHERE client_id = $1 ORDER BY achievement_id',
+    [clientId],
+  );
+  return rows.map((row) => row.achievement_id);
+}
+
 /** Polls `probe` until it returns a value that passes `done`; fails with the last value after `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T>,

@@ -3,13 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { sign, signatureMatches } from '../../platform/signature.js';
 import type { PartnerRewardRequest } from '../../workflows/partner-request.js';
 
-/** How the fake partner treats one reward: accept and call back, refuse, fail first, or never call back. */
+/**
+ * How the fake partner treats one reward: accept and call back, refuse, fail first, never call back, or hang
+ * (take the request and never answer, as a partner whose backend is stuck).
+ */
 export type PartnerBehaviour =
   | { kind: 'fulfil'; voucherCode: string }
   | { kind: 'reject-callback'; reason: string }
   | { kind: 'refuse'; status: number }
   | { kind: 'fail-first'; failures: number; voucherCode: string }
-  | { kind: 'silent' };
+  | { kind: 'silent' }
+  | { kind: 'hang' };
 
 export interface ReceivedRequest {
   body: PartnerRewardRequest;
@@ -29,6 +33,8 @@ async function readBody(request: IncomingMessage): Promise<string> {
 export async function startFakePartner(secret: string) {
   const behaviours = new Map<string, PartnerBehaviour>();
   const received: ReceivedRequest[] = [];
+  let open = 0;
+  let mostOpen = 0;
   const callbackStatuses: number[] = [];
 
   const callBack = async (request: PartnerRewardRequest, result: object) => {
@@ -54,6 +60,11 @@ export async function startFakePartner(secret: string) {
       const signatureValid = signatureMatches(secret, timestamp, raw, signature);
       received.push({ body, signatureValid });
       const behaviour = behaviours.get(body.rewardId) ?? { kind: 'silent' };
+      if (behaviour.kind === 'hang') {
+        mostOpen = Math.max(mostOpen, ++open);
+        response.on('close', () => open--);
+        return;
+      }
       const attempts = received.filter((r) => r.body.rewardId === body.rewardId).length;
       if (!signatureValid) return response.writeHead(401).end('bad signature');
       if (behaviour.kind === 'refuse') return response.writeHead(behaviour.status).end('no such offer');
@@ -78,6 +89,12 @@ export async function startFakePartner(secret: string) {
     requestsFor: (rewardId: string) => received.filter((r) => r.body.rewardId === rewardId),
     callBack,
     callbackStatuses,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    /** The most requests that were hanging at once. */
+    mostOpen: () => mostOpen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -167,25 +167,31 @@ function hostileRecord(
   );
 }
 
-/** One batch's worth of records for one topic: mostly valid, some hostile, in random order. */
+/** A batch's worth of records for one topic: mostly valid, some hostile, in random order. */
+function batchOf(
+  valid: fc.Arbitrary<Record<string, unknown> & { clientId: string }>,
+  label: string,
+  hostile: fc.Arbitrary<FuzzRecord>,
+  maxLength: number,
+) {
+  return fc.array(
+    fc.oneof({ weight: 3, arbitrary: valid.map(asRecord(label, true)) }, { weight: 2, arbitrary: hostile }),
+    { minLength: 1, maxLength },
+  );
+}
+
 export function transactionRecords(clients: string[]) {
   const valid = validTransaction(clients);
-  return fc.array(
-    fc.oneof(
-      { weight: 3, arbitrary: valid.map(asRecord('valid transaction', true)) },
-      { weight: 2, arbitrary: hostileRecord(valid, ['id', 'clientId', 'merchantId'], TRANSACTION_EDGES) },
-    ),
-    { minLength: 1, maxLength: 25 },
-  );
+  const hostile = hostileRecord(valid, ['id', 'clientId', 'merchantId'], TRANSACTION_EDGES);
+  return batchOf(valid, 'valid transaction', hostile, 25);
 }
 
 export function clientEventRecords(clients: string[]) {
   const valid = validClientEvent(clients);
-  return fc.array(
-    fc.oneof(
-      { weight: 3, arbitrary: valid.map(asRecord('valid client event', true)) },
-      { weight: 2, arbitrary: hostileRecord(valid, ['id', 'clientId', 'type'], CLIENT_EVENT_EDGES) },
-    ),
-    { minLength: 1, maxLength: 15 },
+  return batchOf(
+    valid,
+    'valid client event',
+    hostileRecord(valid, ['id', 'clientId', 'type'], CLIENT_EVENT_EDGES),
+    15,
   );
 }

@@ -38,7 +38,7 @@ export function runSchemathesis(
   options: { headers: string[]; maxExamples: number; seed: number; partnerSecret: string },
 ): Promise<FuzzRun> {
   const args = ['run', `${apiUrl}/openapi.json`, '--checks', CHECKS.join(','), '--max-examples'];
-  args.push(String(options.maxExamples), '--seed', String(options.seed), '--no-color', '--workers', '2');
+  args.push(String(options.maxExamples), '--seed', String(options.seed), '--no-color', '--workers', '1');
   for (const header of options.headers) args.push('-H', header);
   return new Promise((resolve, reject) => {
     const child = spawn(CLI, args, {
