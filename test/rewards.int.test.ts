@@ -247,7 +247,7 @@ describe('reward workflows on the real Temporal dev server', () => {
     expect(await balanceOf(db.pool, clientId)).toBe(50);
   });
 
-  it('starts rewards from achievements.unlocked.v1 records, once even when a record is repeated', async () => {
+  it('starts rewards from achievements.unlocked.v1 records, once even when repeated, and sets aside bad ones', async () => {
     const kafka = testKafka();
     const { transactions: topic } = await ownInputTopics(kafka, 1);
     const clientId = uniqueName('c');
@@ -265,7 +265,18 @@ describe('reward workflows on the real Temporal dev server', () => {
     const dlqFrom = await topicEnds(kafka, TOPICS.deadLetters);
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    await producer.send({ topic, messages: [record, { key: clientId, value: 'not json' }, record] });
+    const hostile = { ...unlockedMessage(unlock), clientId: `${clientId}\u0000` };
+    const unknown = { ...unlockedMessage(unlock), achievementId: 'tea-lover' };
+    await producer.send({
+      topic,
+      messages: [
+        record,
+        { key: clientId, value: 'not json' },
+        { key: clientId, value: JSON.stringify(hostile) },
+        { key: clientId, value: JSON.stringify(unknown) },
+        record,
+      ],
+    });
     await producer.disconnect();
     const stop = await startRewardStarter({ ...starter(), topic, groupId: uniqueName('starter') });
     try {
@@ -280,18 +291,22 @@ describe('reward workflows on the real Temporal dev server', () => {
       await stop();
     }
     expect(await balanceOf(db.pool, clientId)).toBe(50);
-    const [letter] = await readTopic(
+    const letters = await readTopic(
       kafka,
       TOPICS.deadLetters,
       dlqFrom,
       (m) => m.key?.toString() === clientId,
-      (seen) => seen.length > 0,
+      (seen) => seen.length >= 3,
     );
-    expect(JSON.parse(letter!.value!.toString())).toMatchObject({
-      topic,
-      value: 'not json',
-      error: expect.stringMatching(/not an achievements.unlocked.v1 record/),
-    });
+    expect(letters.map((letter) => JSON.parse(letter.value!.toString()) as unknown)).toEqual([
+      expect.objectContaining({
+        topic,
+        value: 'not json',
+        error: expect.stringMatching(/^not an achievements/),
+      }),
+      expect.objectContaining({ error: expect.stringMatching(/clientId: holds U\+0000/) }),
+      expect.objectContaining({ error: 'achievement tea-lover is not in the catalog' }),
+    ]);
   });
 
   it('records the tier from points earned in 12 months, and its changes', async () => {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Catalog } from '../actors/rules/catalog.js';
 import { sendDeadLetters } from '../platform/dead-letter-sink.js';
 import { deadLetter, type DeadLetter } from '../platform/dead-letters.js';
+import { identifier } from '../platform/text.js';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { TOPICS } from '../platform/topics.js';
@@ -16,12 +17,18 @@ export const STARTER_GROUP = 'achievements-rewards';
 /** How many workflow starts run side by side. */
 const START_SLICE = 100;
 
+/** What the starter needs of an `achievements.unlocked.v1` record, with ids fit to name a workflow. */
 const unlockedSchema = z.object({
-  unlockId: z.string(),
-  clientId: z.string(),
-  achievementId: z.string(),
-  points: z.number().int(),
+  unlockId: identifier(),
+  clientId: identifier(),
+  achievementId: identifier(64),
+  points: z.number().int().min(0).max(1_000_000),
 });
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'invalid';
+}
 
 function parseJson(text: string | undefined): unknown {
   try {
@@ -93,11 +100,13 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
     const starts: Promise<boolean>[] = [];
     for (const message of messages) {
       const parsed = unlockedSchema.safeParse(parseJson(message.value?.toString()));
-      if (parsed.success) starts.push(startReward(options, parsed.data));
-      else {
-        const error = `not an achievements.unlocked.v1 record: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
-        letters.push(deadLetter({ topic, partition, message }, error));
-      }
+      const refusal = parsed.success
+        ? options.catalog.achievements.has(parsed.data.achievementId)
+          ? undefined
+          : `achievement ${parsed.data.achievementId} is not in the catalog`
+        : `not an achievements.unlocked.v1 record: ${describeIssue(parsed.error)}`;
+      if (parsed.success && refusal === undefined) starts.push(startReward(options, parsed.data));
+      else letters.push(deadLetter({ topic, partition, message }, refusal!));
     }
     // Never dropped, never blocking: bad records are set aside with their reason, like the processor's.
     if (letters.length > 0) {
