@@ -167,6 +167,16 @@ function hostileRecord(
   );
 }
 
+/** How a failing case prints: what each record is and how big, not hundreds of kilobytes of bytes. */
+const described = (record: FuzzRecord): FuzzRecord =>
+  Object.assign(
+    { ...record },
+    {
+      [fc.toStringMethod]: () =>
+        `${record.label} (key ${record.key?.length ?? 'null'} B, value ${record.value?.length ?? 'null'} B: ${record.value?.subarray(0, 120).toString('utf8') ?? ''})`,
+    },
+  );
+
 /** A batch's worth of records for one topic: mostly valid, some hostile, in random order. */
 function batchOf(
   valid: fc.Arbitrary<Record<string, unknown> & { clientId: string }>,
@@ -174,10 +184,12 @@ function batchOf(
   hostile: fc.Arbitrary<FuzzRecord>,
   maxLength: number,
 ) {
-  return fc.array(
-    fc.oneof({ weight: 3, arbitrary: valid.map(asRecord(label, true)) }, { weight: 2, arbitrary: hostile }),
-    { minLength: 1, maxLength },
-  );
+  return fc
+    .array(
+      fc.oneof({ weight: 3, arbitrary: valid.map(asRecord(label, true)) }, { weight: 2, arbitrary: hostile }),
+      { minLength: 1, maxLength },
+    )
+    .map((records) => records.map(described));
 }
 
 export function transactionRecords(clients: string[]) {
