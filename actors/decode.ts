@@ -10,7 +10,7 @@ export type InputEvent =
 export type Decoded = { ok: true; event: InputEvent } | { ok: false; error: string };
 
 /** A card transaction or a client event is well under 1 KiB; anything this large is not one. */
-export const MAX_RECORD_BYTES = 64 * 1024;
+const MAX_RECORD_BYTES = 64 * 1024;
 
 function describe(error: z.ZodError): string {
   return error.issues

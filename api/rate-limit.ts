@@ -34,7 +34,7 @@ const MAX_KEYS = 100_000;
  * Fixed-window counters per key. In memory: each API instance counts its own share, which is enough behind a
  * balancer that spreads a caller's requests.
  */
-export class FixedWindows {
+class FixedWindows {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
   constructor(

@@ -30,7 +30,7 @@ const restricted = (schema: z.ZodString, forbidden: string, what: string) =>
   schema.regex(admitting(forbidden), { error: (issue) => describeForbidden(issue.input, forbidden, what) });
 
 /** Ids are at most this long: the bank's are far shorter, and every one of them is stored and indexed. */
-export const MAX_IDENTIFIER_LENGTH = 128;
+const MAX_IDENTIFIER_LENGTH = 128;
 
 /** An id (client, event, merchant, reward, subject): 1 to 128 characters, none of them invisible or control. */
 export const identifier = (max = MAX_IDENTIFIER_LENGTH) =>
