@@ -40,6 +40,34 @@ export default tseslint.config(
     },
   },
   {
+    // The rule core is pure: the same decide() runs live, over history, in simulations and in rule tests, so it
+    // does no I/O and knows nothing of the folders that use it. It may use the id checks and durations of
+    // platform/, which are pure too.
+    files: ['rules/**/*.ts'],
+    ignores: ['rules/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(node:|pg$|kafkajs$|nact$|pino$|prom-client$|hono|@hono/|@temporalio/)',
+              message: 'rules/ is pure: no I/O, no clients, no servers.',
+            },
+            {
+              regex: '^\\.\\./(actors|api|workflows|scripts|test)/',
+              message: 'rules/ is used by actors/, workflows/ and api/, never the other way round.',
+            },
+            {
+              regex: '^\\.\\./platform/(?!text\\.js$|duration\\.js$)',
+              message: 'rules/ may use only the pure parts of platform/ (text.js, duration.js).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // vitest's asymmetric matchers (expect.stringContaining …) are typed `any` by design.
     files: ['**/*.test.ts'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },

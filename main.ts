@@ -5,7 +5,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { startProcessor } from './actors/processor.js';
-import { loadCatalog, type Catalog } from './actors/rules/catalog.js';
+import { loadCatalog } from './platform/catalog-files.js';
+import { type Catalog } from './rules/catalog.js';
 import { postgresAdminReads } from './api/admin-reads.js';
 import { kafkaHistory } from './api/client-history.js';
 import { postgresReads } from './api/client-reads.js';

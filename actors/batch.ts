@@ -6,7 +6,7 @@ import { describeFailure, isRecordFault } from '../platform/failures.js';
 import { logger } from '../platform/logger.js';
 import type { Applied } from './client-actor.js';
 import type { ClientActors } from './client-actors.js';
-import { decodeRecord, type InputEvent, type RecordKind } from './decode.js';
+import { decodeRecord, type InputEvent, type RecordKind } from '../rules/decode.js';
 import {
   commitBatch,
   loadProgress,
@@ -14,8 +14,8 @@ import {
   type OutputTopics,
   type StoredProgress,
 } from './progress-store.js';
-import type { Catalog } from './rules/catalog.js';
-import type { AchievementUnlocked } from './rules/decide.js';
+import type { Catalog } from '../rules/catalog.js';
+import type { AchievementUnlocked } from '../rules/decide.js';
 
 export interface BatchContext {
   db: pg.Pool;

@@ -1,7 +1,7 @@
-import type { InputEvent } from './decode.js';
+import type { InputEvent } from '../rules/decode.js';
 import type { StoredProgress } from './progress-store.js';
-import type { Catalog } from './rules/catalog.js';
-import { decide, type AchievementUnlocked } from './rules/decide.js';
+import type { Catalog } from '../rules/catalog.js';
+import { decide, type AchievementUnlocked } from '../rules/decide.js';
 
 /** What applying one event to a client produced; `changed` is false when no rule counted it. */
 export type Applied =

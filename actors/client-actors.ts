@@ -1,8 +1,8 @@
 import { dispatch, spawn, start, stop, type ActorSystemRef, type Ref } from 'nact';
 import { clientBehaviour, type Applied, type ApplyEvent, type RuleContext } from './client-actor.js';
-import type { InputEvent } from './decode.js';
+import type { InputEvent } from '../rules/decode.js';
 import type { StoredProgress } from './progress-store.js';
-import { initialProgress } from './rules/progress.js';
+import { initialProgress } from '../rules/progress.js';
 
 interface LiveActor {
   ref: Ref<ApplyEvent>;

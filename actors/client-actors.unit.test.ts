@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalog, purchase } from '../test/support/events.js';
 import { ClientActors } from './client-actors.js';
-import type { Catalog } from './rules/catalog.js';
+import type { Catalog } from '../rules/catalog.js';
 
 const at = '2026-11-24T08:15:00+02:00';
 let actors: ClientActors;

@@ -10,7 +10,7 @@ import { ClientActors } from './client-actors.js';
 import { KeyedLock } from './keyed-lock.js';
 import { startOutboxPublisher } from './outbox.js';
 import { CONTRACT_OUTPUTS, type OutputTopics } from './progress-store.js';
-import type { Catalog } from './rules/catalog.js';
+import type { Catalog } from '../rules/catalog.js';
 
 export const CONSUMER_GROUP = 'achievements-engine';
 

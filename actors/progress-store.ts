@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import { inTransaction } from '../platform/postgres.js';
 import { TOPICS } from '../platform/topics.js';
-import type { Catalog } from './rules/catalog.js';
-import type { AchievementUnlocked } from './rules/decide.js';
-import type { ClientProgress } from './rules/progress.js';
-import { unlockIdOf, unlockNotification, unlockedMessage } from './unlock-messages.js';
+import type { Catalog } from '../rules/catalog.js';
+import type { AchievementUnlocked } from '../rules/decide.js';
+import type { ClientProgress } from '../rules/progress.js';
+import { unlockPush } from '../rules/push.js';
+import { unlockIdOf, unlockedMessage } from './unlock-records.js';
 
 export interface StoredProgress {
   version: number;
@@ -98,7 +99,11 @@ async function writeUnlocks(
   const fresh = unlocked.filter((u) => stored.has(unlockIdOf(u.clientId, u.achievementId)));
   const records = fresh.flatMap((u) => [
     { topic: outputs.unlocked, key: u.clientId, value: unlockedMessage(u) },
-    { topic: outputs.notifications, key: u.clientId, value: unlockNotification(u, catalog) },
+    {
+      topic: outputs.notifications,
+      key: u.clientId,
+      value: unlockPush({ ...u, unlockId: unlockIdOf(u.clientId, u.achievementId) }, catalog),
+    },
   ]);
   if (records.length === 0) return;
   await client.query(

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { Catalog } from '../actors/rules/catalog.js';
-import { viewOf } from '../actors/rules/progress-view.js';
-import type { ClientProgress } from '../actors/rules/progress.js';
+import type { Catalog } from '../rules/catalog.js';
+import { viewOf } from '../rules/progress-view.js';
+import type { ClientProgress } from '../rules/progress.js';
 import type { Role } from './auth.js';
 
 export interface AuditEntry {

@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { InputEvent } from '../actors/decode.js';
-import type { Catalog } from '../actors/rules/catalog.js';
-import { explain } from '../actors/rules/explain.js';
-import { viewOf } from '../actors/rules/progress-view.js';
-import type { ClientProgress } from '../actors/rules/progress.js';
+import type { InputEvent } from '../rules/decode.js';
+import type { Catalog } from '../rules/catalog.js';
+import { explain } from '../rules/explain.js';
+import { viewOf } from '../rules/progress-view.js';
+import type { ClientProgress } from '../rules/progress.js';
 import { identifier, plainText } from '../platform/text.js';
 import type { AdminReads } from './admin-reads.js';
 import { requireRole, type AuthEnv } from './auth.js';

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Catalog } from '../actors/rules/catalog.js';
+import type { Catalog } from '../rules/catalog.js';
 import { localized, pickLocale } from './locale.js';
 import { EDGE_RESPONSES } from './problem.js';
 import { createRouter } from './router.js';

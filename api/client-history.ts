@@ -1,5 +1,5 @@
 import { Partitioners, type Kafka } from 'kafkajs';
-import { decodeRecord, type InputEvent, type RecordKind } from '../actors/decode.js';
+import { decodeRecord, type InputEvent, type RecordKind } from '../rules/decode.js';
 
 const keyPartitioner = Partitioners.DefaultPartitioner();
 

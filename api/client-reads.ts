@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { initialProgress, type ClientProgress } from '../actors/rules/progress.js';
+import { initialProgress, type ClientProgress } from '../rules/progress.js';
 import { balanceOf } from '../workflows/ledger.js';
 
 export interface Loyalty {

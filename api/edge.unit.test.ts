@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialProgress } from '../actors/rules/progress.js';
+import { initialProgress } from '../rules/progress.js';
 import { apiDependencies } from '../test/support/api.js';
 import { token } from '../test/support/tokens.js';
 import { createApp } from './app.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Catalog } from '../actors/rules/catalog.js';
-import { viewOf } from '../actors/rules/progress-view.js';
+import type { Catalog } from '../rules/catalog.js';
+import { viewOf } from '../rules/progress-view.js';
 import { requireRole, type AuthEnv } from './auth.js';
 import type { ClientReads } from './client-reads.js';
 import { localized, pickLocale } from './locale.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialProgress } from '../actors/rules/progress.js';
+import { initialProgress } from '../rules/progress.js';
 import { apiDependencies } from '../test/support/api.js';
 import { days, given, purchase } from '../test/support/events.js';
 import { badTokens, token } from '../test/support/tokens.js';

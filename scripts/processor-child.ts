@@ -3,7 +3,7 @@
  * SIGKILL like a deployment's instance. Its topics, schema and group come from the environment they set.
  */
 import { startProcessor } from '../actors/processor.js';
-import { loadCatalog } from '../actors/rules/catalog.js';
+import { loadCatalog } from '../platform/catalog-files.js';
 import { createKafka } from '../platform/kafka.js';
 import { createPool } from '../platform/postgres.js';
 

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { Partitioners } from 'kafkajs';
-import { loadCatalog } from '../actors/rules/catalog.js';
+import { loadCatalog } from '../platform/catalog-files.js';
 import { DEFAULT_PARTNER_LIMITS } from '../platform/config.js';
 import { createKafka } from '../platform/kafka.js';
 import { createPool } from '../platform/postgres.js';

@@ -4,10 +4,10 @@ import { Partitioners, type Batch, type KafkaMessage, type Producer } from 'kafk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processBatch, type BatchContext } from '../actors/batch.js';
 import { ClientActors } from '../actors/client-actors.js';
-import { decodeRecord, type InputEvent, type RecordKind } from '../actors/decode.js';
+import { decodeRecord, type InputEvent, type RecordKind } from '../rules/decode.js';
 import { CONTRACT_OUTPUTS } from '../actors/progress-store.js';
-import { decide } from '../actors/rules/decide.js';
-import { initialProgress, type ClientProgress } from '../actors/rules/progress.js';
+import { decide } from '../rules/decide.js';
+import { initialProgress, type ClientProgress } from '../rules/progress.js';
 import { catalog, readTopic, topicEnds } from './support/engine.js';
 import { clientEventRecords, transactionRecords, type FuzzRecord } from './support/record-arbitraries.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';

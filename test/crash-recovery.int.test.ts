@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { InputEvent } from '../actors/decode.js';
-import { decide } from '../actors/rules/decide.js';
-import { initialProgress, type ClientProgress } from '../actors/rules/progress.js';
-import { unlockIdOf } from '../actors/unlock-messages.js';
+import type { InputEvent } from '../rules/decode.js';
+import { decide } from '../rules/decide.js';
+import { initialProgress, type ClientProgress } from '../rules/progress.js';
+import { unlockIdOf } from '../actors/unlock-records.js';
 import { TOPICS } from '../platform/topics.js';
 import {
   catalog,

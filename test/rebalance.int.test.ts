@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { InputEvent } from '../actors/decode.js';
+import type { InputEvent } from '../rules/decode.js';
 import type { RunningProcessor } from '../actors/processor.js';
-import { decide } from '../actors/rules/decide.js';
-import { initialProgress, type ClientProgress } from '../actors/rules/progress.js';
+import { decide } from '../rules/decide.js';
+import { initialProgress, type ClientProgress } from '../rules/progress.js';
 import { catalog, eventually, ownInputTopics, produceEvents, startTestProcessor } from './support/engine.js';
 import { days, purchase } from './support/events.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';

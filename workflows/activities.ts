@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
-import type { Catalog } from '../actors/rules/catalog.js';
-import { NOTIFICATION_LOCALE } from '../actors/unlock-messages.js';
+import type { Catalog } from '../rules/catalog.js';
+import { rewardFulfilledPush } from '../rules/push.js';
 import { metrics } from '../platform/metrics.js';
 import { TOPICS } from '../platform/topics.js';
 import { appendEntry, expireDueGrants, recomputeTier } from './ledger.js';
@@ -15,12 +15,6 @@ export interface ActivityDependencies {
   pointsExpiryMs: number;
   tiers: TierThresholds;
 }
-
-const FULFILLED_BODY: Record<string, string> = {
-  uk: 'Ваша винагорода від партнера готова в застосунку.',
-  en: 'Your partner reward is ready in the app.',
-  he: 'הפרס מהשותף מחכה לכם באפליקציה.',
-};
 
 /**
  * The reward activities: short PostgreSQL and Kafka writes, run as local activities of the reward workflow.
@@ -66,17 +60,7 @@ export function createActivities(deps: ActivityDependencies) {
 
     /** Tells the client the partner's reward is ready: no URL, no voucher code, no card data in the push. */
     async notifyRewardFulfilled(input: RewardInput): Promise<void> {
-      const title = deps.catalog.achievements.get(input.achievementId)?.level.title;
-      const notification = {
-        notificationId: `${input.rewardId}:reward-fulfilled`,
-        clientId: input.clientId,
-        kind: 'reward.fulfilled',
-        achievementId: input.achievementId,
-        title: title?.[NOTIFICATION_LOCALE] ?? input.achievementId,
-        body: FULFILLED_BODY[NOTIFICATION_LOCALE]!,
-        locale: NOTIFICATION_LOCALE,
-        deepLink: `app://achievements/${input.achievementId}`,
-      };
+      const notification = rewardFulfilledPush(input, deps.catalog);
       await deps.producer.send({
         topic: TOPICS.notifications,
         messages: [{ key: input.clientId, value: JSON.stringify(notification) }],

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import { z } from 'zod';
-import type { Catalog } from '../actors/rules/catalog.js';
+import type { Catalog } from '../rules/catalog.js';
 import { sendDeadLetters } from '../platform/dead-letter-sink.js';
 import { deadLetter, type DeadLetter } from '../platform/dead-letters.js';
 import { identifier } from '../platform/text.js';

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { Partitioners } from 'kafkajs';
-import type { Catalog } from '../actors/rules/catalog.js';
+import type { Catalog } from '../rules/catalog.js';
 import { DEFAULT_PARTNER_LIMITS, type Config, type PartnerLimits } from '../platform/config.js';
 import { createKafka } from '../platform/kafka.js';
 import { createPool } from '../platform/postgres.js';

@@ -4,10 +4,10 @@
  * measures the heap that spawning one actor per client with that progress adds. Prints JSON.
  */
 import { ClientActors } from '../../actors/client-actors.js';
-import type { InputEvent } from '../../actors/decode.js';
-import { loadCatalog } from '../../actors/rules/catalog.js';
-import { decide } from '../../actors/rules/decide.js';
-import { initialProgress, type ClientProgress } from '../../actors/rules/progress.js';
+import type { InputEvent } from '../../rules/decode.js';
+import { loadCatalog } from '../../platform/catalog-files.js';
+import { decide } from '../../rules/decide.js';
+import { initialProgress, type ClientProgress } from '../../rules/progress.js';
 import { generateWorkload } from './workload.js';
 
 const [records, clients] = process.argv.slice(2).map(Number);

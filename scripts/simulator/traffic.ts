@@ -1,4 +1,4 @@
-import type { ClientEvent, Transaction } from '../../actors/messages.js';
+import type { ClientEvent, Transaction } from '../../rules/events.js';
 
 /** A small seeded PRNG (mulberry32), so a workload can be generated again exactly. */
 export function random(seed: number) {

@@ -1,5 +1,5 @@
 import type { ApiDependencies } from '../../api/app.js';
-import { loadCatalog } from '../../actors/rules/catalog.js';
+import { loadCatalog } from '../../platform/catalog-files.js';
 
 const unused = (what: string) => () => Promise.reject(new Error(`${what} is not used by this test`));
 

@@ -1,10 +1,10 @@
 import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import { inject } from 'vitest';
-import type { InputEvent } from '../../actors/decode.js';
+import type { InputEvent } from '../../rules/decode.js';
 import { startProcessor } from '../../actors/processor.js';
 import type { OutputTopics } from '../../actors/progress-store.js';
-import { loadCatalog } from '../../actors/rules/catalog.js';
+import { loadCatalog } from '../../platform/catalog-files.js';
 import { testKafka, uniqueName } from './stack.js';
 
 export const catalog = loadCatalog();

@@ -1,8 +1,8 @@
-import type { InputEvent } from '../../actors/decode.js';
-import type { ClientEvent, Transaction } from '../../actors/messages.js';
-import { decide, type AchievementUnlocked } from '../../actors/rules/decide.js';
-import { loadCatalog } from '../../actors/rules/catalog.js';
-import { initialProgress, type ClientProgress } from '../../actors/rules/progress.js';
+import type { InputEvent } from '../../rules/decode.js';
+import type { ClientEvent, Transaction } from '../../rules/events.js';
+import { decide, type AchievementUnlocked } from '../../rules/decide.js';
+import { loadCatalog } from '../../platform/catalog-files.js';
+import { initialProgress, type ClientProgress } from '../../rules/progress.js';
 
 export const KYIV = 'Europe/Kyiv';
 export const catalog = loadCatalog();

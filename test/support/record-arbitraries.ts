@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MAX_AMOUNT } from '../../actors/messages.js';
+import { MAX_AMOUNT } from '../../rules/events.js';
 
 /** A raw Kafka record as the fuzzer sends it, labelled with whether the engine must accept it. */
 export interface FuzzRecord {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { days, given, purchase, refund } from '../../test/support/events.js';
+import { days, given, purchase, refund } from '../test/support/events.js';
 
 const buyOn = (times: string[]) => times.map((time) => purchase({ time }));
 

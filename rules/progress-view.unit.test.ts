@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, days, given, KYIV, purchase } from '../../test/support/events.js';
+import { catalog, days, given, KYIV, purchase } from '../test/support/events.js';
 import { viewOf } from './progress-view.js';
 
 const achievement = (id: string) => catalog.achievements.get(id)!;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { strictUtf8 } from '../platform/text.js';
-import { clientEventSchema, transactionSchema, type ClientEvent, type Transaction } from './messages.js';
+import { clientEventSchema, transactionSchema, type ClientEvent, type Transaction } from './events.js';
 
 /** An input record that passed its schema, as a past-tense fact. */
 export type InputEvent =
@@ -19,7 +19,7 @@ function describe(error: z.ZodError): string {
     .join('; ');
 }
 
-function parseJson(value: Buffer | null): { ok: true; json: unknown } | { ok: false; error: string } {
+function parseJson(value: Uint8Array | null): { ok: true; json: unknown } | { ok: false; error: string } {
   if (value === null) return { ok: false, error: 'the record has no value' };
   if (value.length > MAX_RECORD_BYTES) {
     return {
@@ -37,7 +37,7 @@ function parseJson(value: Buffer | null): { ok: true; json: unknown } | { ok: fa
 }
 
 /** The key must be the client id: it is what keeps one client's events in order on one partition. */
-function keyMismatch(key: Buffer | null, clientId: string): string | undefined {
+function keyMismatch(key: Uint8Array | null, clientId: string): string | undefined {
   if (key === null) return `the record has no key; it must be its clientId "${clientId}"`;
   const actual = strictUtf8(key);
   if (actual === clientId) return undefined;
@@ -49,14 +49,18 @@ function keyMismatch(key: Buffer | null, clientId: string): string | undefined {
 /** Which input schema a record follows: `bank.transactions.v1` or `bank.client-events.v1`. */
 export type RecordKind = 'transaction' | 'client-event';
 
-function validate<T extends { clientId: string }>(schema: z.ZodType<T>, json: unknown, key: Buffer | null) {
+function validate<T extends { clientId: string }>(
+  schema: z.ZodType<T>,
+  json: unknown,
+  key: Uint8Array | null,
+) {
   const result = schema.safeParse(json);
   if (!result.success) return { ok: false as const, error: `schema: ${describe(result.error)}` };
   const mismatch = keyMismatch(key, result.data.clientId);
   return mismatch ? { ok: false as const, error: mismatch } : { ok: true as const, data: result.data };
 }
 
-function decodeValid(kind: RecordKind, key: Buffer | null, value: Buffer | null): Decoded {
+function decodeValid(kind: RecordKind, key: Uint8Array | null, value: Uint8Array | null): Decoded {
   const parsed = parseJson(value);
   if (!parsed.ok) return parsed;
   if (kind === 'transaction') {
@@ -79,7 +83,7 @@ function decodeValid(kind: RecordKind, key: Buffer | null, value: Buffer | null)
  * Parses and validates one input record; the error says what is wrong so the DLQ entry explains itself.
  * It never throws: whatever a record holds, the answer is a decision about that record alone.
  */
-export function decodeRecord(kind: RecordKind, key: Buffer | null, value: Buffer | null): Decoded {
+export function decodeRecord(kind: RecordKind, key: Uint8Array | null, value: Uint8Array | null): Decoded {
   try {
     return decodeValid(kind, key, value);
   } catch (error) {

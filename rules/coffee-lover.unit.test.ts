@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { days, given, purchase, refund } from '../../test/support/events.js';
+import { days, given, purchase, refund } from '../test/support/events.js';
 
 const coffee = (time: string, fields = {}) => purchase({ categoryId: 5814, time, ...fields });
 const novemberCoffees = (count: number) => days('2026-11-01', count).map((time) => coffee(time));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { given, purchase, refund } from '../../test/support/events.js';
+import { given, purchase, refund } from '../test/support/events.js';
 
 const abroad = (country: string, time: string) => purchase({ time, geo: { lat: 0, lon: 0, country } });
 

@@ -1,11 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ruleSchema, type Rule, type RuleLevel } from './rule-schema.js';
-
-/** The default catalog of CONTRACT §3, one rule file per achievement family. */
-export const DEFAULT_CATALOG_DIR = fileURLToPath(new URL('../../catalog', import.meta.url));
 
 export interface Achievement {
   readonly rule: Rule;
@@ -52,15 +46,21 @@ export function buildCatalog(documents: { source: string; document: unknown }[])
   return { rules, achievements };
 }
 
-/** Reads and validates every `*.yaml` rule file of `dir`. */
-export function loadCatalog(dir = DEFAULT_CATALOG_DIR): Catalog {
-  const files = readdirSync(dir)
-    .filter((file) => file.endsWith('.yaml'))
-    .sort();
+/** A rule file's name and its YAML text, as the edge read them. */
+export interface RuleFile {
+  source: string;
+  text: string;
+}
+
+/** Parses and validates rule files (YAML), in the order given; reading them is the caller's job. */
+export function parseCatalog(files: RuleFile[]): Catalog {
   return buildCatalog(
-    files.map((file) => ({
-      source: file,
-      document: parse(readFileSync(join(dir, file), 'utf8')) as unknown,
-    })),
+    files.map(({ source, text }) => {
+      try {
+        return { source, document: parse(text) as unknown };
+      } catch (error) {
+        throw new CatalogError(source, `not valid YAML: ${(error as Error).message}`);
+      }
+    }),
   );
 }

@@ -1,5 +1,5 @@
-import type { InputEvent } from '../decode.js';
-import type { ClientEvent, Transaction } from '../messages.js';
+import type { InputEvent } from './decode.js';
+import type { ClientEvent, Transaction } from './events.js';
 import type { Catalog } from './catalog.js';
 import { clientEventMatches, transactionMatches } from './filters.js';
 import { addEntry, admits, entriesOf, measureAround, measuredValue, packEntries, prune } from './measures.js';

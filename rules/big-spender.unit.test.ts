@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { given, purchase, refund } from '../../test/support/events.js';
+import { given, purchase, refund } from '../test/support/events.js';
 
 const bigSpender = (ids: string[]) => ids.filter((id) => id.startsWith('big-spender'));
 const spend = (uah: number, time = '2026-11-10T12:00:00+02:00', fields = {}) =>

@@ -1,4 +1,4 @@
-import type { Transaction } from '../messages.js';
+import type { Transaction } from './events.js';
 import { calendarPeriod, localDay, type CalendarUnit } from './calendar.js';
 import { keyOf, type RuleProgress } from './progress.js';
 import type { Rule } from './rule-schema.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../../platform/duration.js';
+import { parseDuration } from '../platform/duration.js';
 
 /** Localized texts: at least en, uk and he (CONTRACT §3); more languages may be added freely. */
 const localized = z

@@ -1,4 +1,4 @@
-import type { ClientEvent, Transaction } from '../messages.js';
+import type { ClientEvent, Transaction } from './events.js';
 import type { Rule } from './rule-schema.js';
 
 /** Which part of a rule's trigger or filter an event fails; constants, so the hot path allocates nothing. */

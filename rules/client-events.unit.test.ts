@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientEvent, given } from '../../test/support/events.js';
+import { clientEvent, given } from '../test/support/events.js';
 
 const at = '2026-11-24T08:20:00Z';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildCatalog, CatalogError, loadCatalog } from './catalog.js';
+import { loadCatalog } from '../platform/catalog-files.js';
+import { buildCatalog, CatalogError, parseCatalog } from './catalog.js';
 
 describe('the default catalog (CONTRACT §3)', () => {
   const catalog = loadCatalog();
@@ -89,5 +90,11 @@ describe('rule files are validated', () => {
       { source: 'b.yaml', document: { ...valid, id: 'other' } },
     ];
     expect(() => buildCatalog(twice)).toThrow(/b\.yaml: achievement id tea-lover is defined twice/);
+  });
+
+  it('names the file whose text is not YAML', () => {
+    expect(() => parseCatalog([{ source: 'broken.yaml', text: 'id: [unclosed' }])).toThrow(
+      /^broken\.yaml: not valid YAML/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { InputEvent } from '../decode.js';
+import type { InputEvent } from './decode.js';
 import type { Catalog } from './catalog.js';
 import { decide } from './decide.js';
 import { clientEventMismatch, transactionMismatch, type Mismatch } from './filters.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, clientEvent, days, KYIV, purchase, refund } from '../../test/support/events.js';
+import { catalog, clientEvent, days, KYIV, purchase, refund } from '../test/support/events.js';
 import { explain } from './explain.js';
 
 describe('explain: why each event did or did not count', () => {

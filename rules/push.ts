@@ -1,0 +1,65 @@
+import type { Catalog } from './catalog.js';
+
+/** The language of push notifications: the engine does not know each client's, so the bank's own. */
+export const NOTIFICATION_LOCALE = 'uk';
+
+/** A `notifications.push.v1` value (CONTRACT §2): a deep link, never an http(s) URL, card or account data. */
+export interface PushNotification {
+  notificationId: string;
+  clientId: string;
+  kind: 'achievement.unlocked' | 'reward.fulfilled';
+  achievementId: string;
+  title: string;
+  body: string;
+  locale: string;
+  deepLink: string;
+}
+
+const REWARD_READY: Record<string, string> = {
+  uk: 'Ваша винагорода від партнера готова в застосунку.',
+  en: 'Your partner reward is ready in the app.',
+  he: 'הפרס מהשותף מחכה לכם באפליקציה.',
+};
+
+const deepLink = (achievementId: string) => `app://achievements/${achievementId}`;
+
+/** The push telling a client an achievement unlocked, with its localized title and description. */
+export function unlockPush(
+  unlock: { unlockId: string; clientId: string; achievementId: string },
+  catalog: Catalog,
+): PushNotification {
+  const achievement = catalog.achievements.get(unlock.achievementId);
+  if (!achievement) throw new Error(`achievement ${unlock.achievementId} is not in the catalog`);
+  const { title, description } = achievement.level;
+  return {
+    notificationId: `${unlock.unlockId}:unlocked`,
+    clientId: unlock.clientId,
+    kind: 'achievement.unlocked',
+    achievementId: unlock.achievementId,
+    title: title[NOTIFICATION_LOCALE] ?? title.en!,
+    body: description[NOTIFICATION_LOCALE] ?? description.en!,
+    locale: NOTIFICATION_LOCALE,
+    deepLink: deepLink(unlock.achievementId),
+  };
+}
+
+/**
+ * The push telling a client a partner's reward is ready: no voucher code in it, the app shows that. A reward
+ * outlives catalog changes, so an achievement no longer in the catalog is named by its id.
+ */
+export function rewardFulfilledPush(
+  reward: { rewardId: string; clientId: string; achievementId: string },
+  catalog: Catalog,
+): PushNotification {
+  const title = catalog.achievements.get(reward.achievementId)?.level.title;
+  return {
+    notificationId: `${reward.rewardId}:reward-fulfilled`,
+    clientId: reward.clientId,
+    kind: 'reward.fulfilled',
+    achievementId: reward.achievementId,
+    title: title?.[NOTIFICATION_LOCALE] ?? title?.en ?? reward.achievementId,
+    body: REWARD_READY[NOTIFICATION_LOCALE]!,
+    locale: NOTIFICATION_LOCALE,
+    deepLink: deepLink(reward.achievementId),
+  };
+}
