@@ -73,12 +73,12 @@ const starters: Record<Role, () => Promise<Stop>> = {
         auth: JWT_JWKS_URL
           ? { jwksUrl: JWT_JWKS_URL, maxLifetimeS: JWT_MAX_LIFETIME_S }
           : { secret: JWT_SECRET, maxLifetimeS: JWT_MAX_LIFETIME_S },
-        me: { catalog: catalog(), zone: BANK_TIME_ZONE, reads: postgresReads(pool) },
+        me: { catalog: catalog(), zone: BANK_TIME_ZONE, reads: postgresReads(pool, catalog()) },
         edge: { ...DEFAULT_EDGE, corsOrigins: config().CORS_ORIGINS },
         trustedProxyHops: config().TRUSTED_PROXY_HOPS,
         admin: postgresAdminReads(pool, catalog(), BANK_TIME_ZONE),
         explain: {
-          progressOf: postgresReads(pool).progressOf,
+          progressOf: postgresReads(pool, catalog()).progressOf,
           historyOf: kafkaHistory(createKafka('achievements-explain'), {
             transaction: TOPICS.transactions,
             'client-event': TOPICS.clientEvents,

@@ -6,7 +6,8 @@ import { describeFailure, isRecordFault } from '../platform/failures.js';
 import { logger } from '../platform/logger.js';
 import type { Applied } from './client-actor.js';
 import type { ClientActors } from './client-actors.js';
-import { decodeRecord, type InputEvent, type RecordKind } from '../rules/decode.js';
+import { decodeRecord, type RecordKind } from '../rules/decode.js';
+import type { InputEvent } from '../rules/events.js';
 import {
   commitBatch,
   loadProgress,
@@ -62,7 +63,7 @@ async function ensureActors(ctx: BatchContext, clientIds: string[], key: string)
     missing.length > 0;
     missing = ctx.actors.missing(clientIds)
   ) {
-    const stored = await loadProgress(ctx.db, missing);
+    const stored = await loadProgress(ctx.db, missing, ctx.catalog);
     for (const clientId of missing) ctx.actors.spawn(clientId, key, stored.get(clientId));
   }
 }
@@ -102,7 +103,7 @@ async function applyRun(ctx: BatchContext, run: Run, kind: RecordKind): Promise<
   const letters: DeadLetter[] = [];
   const accepted: { event: InputEvent; message: KafkaMessage }[] = [];
   for (const message of run.records) {
-    const decoded = decodeRecord(kind, message.key, message.value);
+    const decoded = decodeRecord(kind, message.key, message.value, Number(message.timestamp));
     if (decoded.ok) accepted.push({ event: decoded.event, message });
     else letters.push(deadLetter({ topic, partition, message }, decoded.error));
   }

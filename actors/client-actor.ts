@@ -1,4 +1,4 @@
-import type { InputEvent } from '../rules/decode.js';
+import type { InputEvent } from '../rules/events.js';
 import type { StoredProgress } from './progress-store.js';
 import type { Catalog } from '../rules/catalog.js';
 import { decide, type AchievementUnlocked } from '../rules/decide.js';

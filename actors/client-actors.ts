@@ -1,6 +1,6 @@
 import { dispatch, spawn, start, stop, type ActorSystemRef, type Ref } from 'nact';
 import { clientBehaviour, type Applied, type ApplyEvent, type RuleContext } from './client-actor.js';
-import type { InputEvent } from '../rules/decode.js';
+import type { InputEvent } from '../rules/events.js';
 import type { StoredProgress } from './progress-store.js';
 import { initialProgress } from '../rules/progress.js';
 

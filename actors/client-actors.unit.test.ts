@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { catalog, purchase } from '../test/support/events.js';
 import { ClientActors } from './client-actors.js';
 import type { Catalog } from '../rules/catalog.js';
+import { initialProgress } from '../rules/progress.js';
 
 const at = '2026-11-24T08:15:00+02:00';
 let actors: ClientActors;
@@ -25,7 +26,7 @@ describe('ClientActors', () => {
     actors = new ClientActors({ catalog, zone: 'Europe/Kyiv' }, 60_000);
     const stored = {
       version: 7,
-      progress: { rules: {}, unlocked: { 'first-purchase': { at, sourceEventId: 'tx-0' } }, refunded: [] },
+      progress: { ...initialProgress(), unlocked: { 'first-purchase': { at, sourceEventId: 'tx-0' } } },
     };
     actors.spawn('c-1', 'tx:0', stored);
     const applied = await actors.apply(purchase({ time: at }));

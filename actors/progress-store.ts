@@ -4,6 +4,7 @@ import { TOPICS } from '../platform/topics.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
 import type { ClientProgress } from '../rules/progress.js';
+import { upgradeProgress } from '../rules/progress-upgrade.js';
 import { unlockPush } from '../rules/push.js';
 import { unlockIdOf, unlockedMessage } from './unlock-records.js';
 
@@ -26,13 +27,20 @@ export interface BatchEffects {
 }
 
 /** Loads the stored progress of many clients in one query (clients never seen are absent). */
-export async function loadProgress(db: pg.Pool, clientIds: string[]): Promise<Map<string, StoredProgress>> {
+export async function loadProgress(
+  db: pg.Pool,
+  clientIds: string[],
+  catalog: Catalog,
+): Promise<Map<string, StoredProgress>> {
   const { rows } = await db.query<{ client_id: string; version: string; progress: ClientProgress }>(
     'SELECT client_id, version, progress FROM client_progress WHERE client_id = ANY($1)',
     [clientIds],
   );
   return new Map(
-    rows.map((row) => [row.client_id, { version: Number(row.version), progress: row.progress }]),
+    rows.map((row) => [
+      row.client_id,
+      { version: Number(row.version), progress: upgradeProgress(row.progress, catalog) },
+    ]),
   );
 }
 

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Catalog } from '../rules/catalog.js';
 import { viewOf } from '../rules/progress-view.js';
 import type { ClientProgress } from '../rules/progress.js';
+import { upgradeProgress } from '../rules/progress-upgrade.js';
 import type { Role } from './auth.js';
 
 export interface AuditEntry {
@@ -49,7 +50,12 @@ export function postgresAdminReads(
       );
       const counts = new Array<number>(BUCKETS).fill(0);
       for (const { progress } of rows) {
-        const { current, target } = viewOf(achievement, progress, nowMs(), zone).progress;
+        const { current, target } = viewOf(
+          achievement,
+          upgradeProgress(progress, catalog),
+          nowMs(),
+          zone,
+        ).progress;
         counts[Math.min(BUCKETS - 1, Math.floor((current / target) * BUCKETS))]!++;
       }
       return {

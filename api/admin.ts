@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { InputEvent } from '../rules/decode.js';
+import type { InputEvent } from '../rules/events.js';
 import type { Catalog } from '../rules/catalog.js';
 import { explain } from '../rules/explain.js';
 import { viewOf } from '../rules/progress-view.js';

@@ -1,5 +1,6 @@
 import { Partitioners, type Kafka } from 'kafkajs';
-import { decodeRecord, type InputEvent, type RecordKind } from '../rules/decode.js';
+import { decodeRecord, type RecordKind } from '../rules/decode.js';
+import type { InputEvent } from '../rules/events.js';
 
 const keyPartitioner = Partitioners.DefaultPartitioner();
 
@@ -57,7 +58,12 @@ export function kafkaHistory(kafka: Kafka, topics: Record<RecordKind, string>) {
             if (!target) return Promise.resolve();
             for (const message of batch.messages) {
               if (BigInt(message.offset) >= target.end || message.key?.toString() !== clientId) continue;
-              const decoded = decodeRecord(target.kind, message.key, message.value);
+              const decoded = decodeRecord(
+                target.kind,
+                message.key,
+                message.value,
+                Number(message.timestamp),
+              );
               if (decoded.ok) found.get(target.topic)!.push(decoded.event);
             }
             if (BigInt(batch.lastOffset()) + 1n >= target.end) done.add(target.topic);

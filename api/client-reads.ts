@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import type { Catalog } from '../rules/catalog.js';
 import { initialProgress, type ClientProgress } from '../rules/progress.js';
+import { upgradeProgress } from '../rules/progress-upgrade.js';
 import { balanceOf } from '../workflows/ledger.js';
 
 export interface Loyalty {
@@ -22,14 +24,14 @@ export interface ClientReads {
 }
 
 /** The reads from PostgreSQL: the engine's stored progress, the ledger, the tier and the rewards. */
-export function postgresReads(db: pg.Pool): ClientReads {
+export function postgresReads(db: pg.Pool, catalog: Catalog): ClientReads {
   return {
     progressOf: async (clientId) => {
       const { rows } = await db.query<{ progress: ClientProgress }>(
         'SELECT progress FROM client_progress WHERE client_id = $1',
         [clientId],
       );
-      return rows[0]?.progress ?? initialProgress();
+      return rows[0] ? upgradeProgress(rows[0].progress, catalog) : initialProgress();
     },
     loyaltyOf: async (clientId) => {
       const [points, tier, rewards] = await Promise.all([

@@ -50,4 +50,51 @@ describe('big-spender bronze, silver and gold: UAH spent in one calendar month',
   it('forgets the month once gold is unlocked', () => {
     expect(given([spend(50_000)]).progress.rules['big-spender']).toBeUndefined();
   });
+
+  it('given a refunded 4 000 UAH purchase delivered again, when 1 000 UAH more arrives, then bronze stays locked', () => {
+    const first = spend(4_000);
+    const history = [first, refund(first, '2026-11-10T13:00:00+02:00'), first];
+    expect(bigSpender(given(history).when(spend(1_000, '2026-11-11T12:00:00+02:00')))).toEqual([]);
+  });
+
+  it('given 4 000 UAH of which 1 UAH was refunded, then 1 000 UAH more is 4 999 UAH and 1 001 UAH is bronze', () => {
+    const first = spend(4_000);
+    const history = [first, refund(first, '2026-11-10T13:00:00+02:00', 100)];
+    expect(bigSpender(given(history).when(spend(1_000, '2026-11-11T12:00:00+02:00')))).toEqual([]);
+    expect(bigSpender(given(history).when(spend(1_001, '2026-11-11T12:00:00+02:00')))).toEqual([
+      'big-spender-bronze',
+    ]);
+  });
+
+  it('adds up several partial refunds of one purchase, and never takes back more than it cost', () => {
+    const first = spend(4_000);
+    const refunds = [
+      refund(first, '2026-11-10T13:00:00+02:00', 100_000),
+      refund(first, '2026-11-10T14:00:00+02:00', 900_000),
+    ];
+    // 1 000 + 9 000 UAH of refunds cover the 4 000 UAH purchase entirely: nothing of it is left, and no more.
+    expect(bigSpender(given([first, ...refunds]).when(spend(4_999, '2026-11-11T12:00:00+02:00')))).toEqual(
+      [],
+    );
+    expect(bigSpender(given([first, ...refunds]).when(spend(5_000, '2026-11-11T12:00:00+02:00')))).toEqual([
+      'big-spender-bronze',
+    ]);
+  });
+
+  it('counts a refund delivered twice once', () => {
+    const first = spend(6_000);
+    const half = refund(first, '2026-11-10T13:00:00+02:00', 300_000);
+    expect(bigSpender(given([half, half]).when(first))).toEqual([]);
+    expect(bigSpender(given([half, half, first]).when(spend(2_000, '2026-11-11T12:00:00+02:00')))).toEqual([
+      'big-spender-bronze',
+    ]);
+  });
+
+  it('unlocks at the purchase that reached the target in time order, whichever arrived last', () => {
+    const early = spend(3_000, '2026-11-05T12:00:00+02:00');
+    const later = spend(3_000, '2026-11-09T12:00:00+02:00');
+    const unlocked = given([later, early]).unlocked.find((u) => u.achievementId === 'big-spender-bronze')!;
+    expect(unlocked.unlockedAt).toBe('2026-11-09T10:00:00.000Z');
+    expect(unlocked.sourceEventId).toBe(early.type === 'TransactionReceived' ? early.transaction.id : '');
+  });
 });

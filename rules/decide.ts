@@ -1,10 +1,12 @@
-import type { InputEvent } from './decode.js';
-import type { ClientEvent, Transaction } from './events.js';
 import type { Catalog } from './catalog.js';
-import { clientEventMatches, transactionMatches } from './filters.js';
-import { addEntry, admits, entriesOf, measureAround, measuredValue, packEntries, prune } from './measures.js';
-import { keyOf, type ClientProgress, type RuleProgress } from './progress.js';
+import { dropOlder, hasKey, insertEntry, readEntries } from './entries.js';
+import type { InputEvent } from './events.js';
+import { clientEventMismatch, transactionMismatch, type Mismatch } from './filters.js';
+import { measureKind } from './measures.js';
+import { clientEventKey, keyOf, LATENESS_MS, transferKey, type ClientProgress } from './progress.js';
+import { refundedAmounts, withPurchaseArrived, withRefund } from './refunds.js';
 import type { Rule } from './rule-schema.js';
+import { windowKind } from './windows.js';
 
 /** An achievement the event unlocked: a past-tense fact the outputs turn into records and workflows. */
 export interface AchievementUnlocked {
@@ -14,164 +16,192 @@ export interface AchievementUnlocked {
   ruleId: string;
   points: number;
   partnerId: string | undefined;
+  /** When the target was first reached, in event time, by the events known when it unlocked. */
   unlockedAt: string;
+  /** The event whose arrival unlocked it. */
   sourceEventId: string;
 }
+
+/** What an event did to one rule; `decide` reports these when asked, for explanations and simulations. */
+export type RuleOutcome =
+  | { rule: string; outcome: 'counted' | 'repeat' | 'late' | 'refunded' | 'settled' | 'no-value' }
+  | { rule: string; outcome: 'unmatched'; mismatch: Mismatch };
 
 export interface Decision {
   progress: ClientProgress;
   unlocked: AchievementUnlocked[];
+  /** Per rule the event was offered to; present when `decide` was asked to trace. */
+  outcomes?: RuleOutcome[];
 }
 
-/** Refunds seen before their purchase are remembered this many at a time (the newest). */
-const MAX_EARLY_REFUNDS = 64;
-
-function isSettled(rule: Rule, progress: ClientProgress): boolean {
-  return rule.levels.every((level) => level.achievementId in progress.unlocked);
-}
-
-interface Fact {
+/** An event as the rules count it: its key, time, amount, and what each rule would keep of it. */
+interface Counted {
   clientId: string;
-  eventId: string;
+  id: string;
+  key: number;
   timeMs: number;
+  amount: number;
+  /** The rule's value of the event, undefined when the rule does not count it (or `mismatch` says why). */
+  valueFor: (rule: Rule) => { value: number } | { mismatch: Mismatch } | undefined;
 }
 
-function unlockLevels(
-  rule: Rule,
+const isSettled = (rule: Rule, progress: ClientProgress) =>
+  rule.levels.every((level) => level.achievementId in progress.unlocked);
+
+function countedTransaction(event: InputEvent & { type: 'TransactionReceived' }): Counted {
+  const tx = event.transaction;
+  return {
+    clientId: tx.clientId,
+    id: tx.id,
+    key: tx.kind === 'transfer' ? transferKey(tx.id) : keyOf(tx.id),
+    timeMs: Date.parse(tx.time),
+    amount: tx.amount,
+    valueFor: (rule) => {
+      const mismatch = transactionMismatch(rule, tx);
+      if (mismatch) return { mismatch };
+      const value = measureKind(rule.measure).valueOf(tx);
+      return value === undefined ? undefined : { value };
+    },
+  };
+}
+
+function countedClientEvent(event: InputEvent & { type: 'ClientEventReceived' }): Counted {
+  const { id, clientId, time } = event.event;
+  return {
+    clientId,
+    id,
+    key: clientEventKey(id),
+    timeMs: Date.parse(time),
+    amount: 1,
+    valueFor: (rule) => {
+      const mismatch = clientEventMismatch(rule, event.event);
+      return mismatch ? { mismatch } : { value: 0 };
+    },
+  };
+}
+
+/**
+ * Counts an admitted event towards every rule that matches it, and unlocks each level whose target a window
+ * holding the event now reaches. A rule whose levels are all unlocked forgets its entries.
+ */
+function countTowardsRules(
   progress: ClientProgress,
-  measured: number,
-  fact: Fact,
-): AchievementUnlocked[] {
-  return rule.levels
-    .filter((level) => measured >= level.target && !(level.achievementId in progress.unlocked))
-    .map((level) => ({
-      type: 'AchievementUnlocked',
-      clientId: fact.clientId,
-      achievementId: level.achievementId,
-      ruleId: rule.id,
-      points: level.points,
-      partnerId: level.partner,
-      unlockedAt: new Date(fact.timeMs).toISOString(),
-      sourceEventId: fact.eventId,
-    }));
-}
-
-/** Applies one counted event to one rule: its new progress (undefined when settled) and what it unlocked. */
-function countTowards(rule: Rule, progress: ClientProgress, fact: Fact, value: number, zone: string) {
-  if (rule.measure.type === 'first') {
-    return { ruleProgress: undefined, unlocked: unlockLevels(rule, progress, 1, fact) };
-  }
-  const current: RuleProgress = progress.rules[rule.id] ?? { latestMs: fact.timeMs, entries: [] };
-  const key = keyOf(fact.eventId);
-  const entries = entriesOf(current);
-  if (entries.some((entry) => entry.key === key) || !admits(rule, current.latestMs, fact.timeMs, zone)) {
-    return { ruleProgress: current, unlocked: [] };
-  }
-  const latestMs = Math.max(current.latestMs, fact.timeMs);
-  const grown = prune(
-    rule,
-    addEntry(rule, entries, { key, timeMs: fact.timeMs, value }, zone),
-    latestMs,
-    zone,
-  );
-  const unlocked = unlockLevels(rule, progress, measureAround(rule, grown, fact.timeMs, zone), fact);
-  return { ruleProgress: { latestMs, entries: packEntries(grown) }, unlocked };
-}
-
-function applyToRules(
-  progress: ClientProgress,
-  rules: readonly Rule[],
-  fact: Fact,
-  valueFor: (rule: Rule) => number | undefined,
+  event: Counted,
+  catalog: Catalog,
   zone: string,
+  outcomes: RuleOutcome[] | undefined,
 ): Decision {
-  // Copied once, on the first rule the event counts for; an event no rule counts leaves `progress` as it was.
-  let next: ClientProgress | undefined;
+  const refunded = refundedAmounts(progress.refunds);
+  const remaining = Math.max(0, event.amount - (refunded.get(event.key) ?? 0));
+  let rules = progress.rules;
+  let unlockedRecords = progress.unlocked;
   const unlocked: AchievementUnlocked[] = [];
-  for (const rule of rules) {
-    const current = next ?? progress;
-    if (isSettled(rule, current)) continue;
-    const value = valueFor(rule);
-    if (value === undefined) continue;
-    const outcome = countTowards(rule, current, fact, value, zone);
-    const unchanged = outcome.ruleProgress === current.rules[rule.id] && outcome.unlocked.length === 0;
-    if (unchanged) continue; // a duplicate, or an event too late to count
-    next ??= { ...progress, rules: { ...progress.rules }, unlocked: { ...progress.unlocked } };
-    for (const unlock of outcome.unlocked) {
-      next.unlocked[unlock.achievementId] = { at: unlock.unlockedAt, sourceEventId: unlock.sourceEventId };
+  for (const rule of catalog.rules) {
+    const note = (outcome: RuleOutcome) => outcomes?.push(outcome);
+    const valued = event.valueFor(rule);
+    if (valued === undefined) {
+      note({ rule: rule.id, outcome: 'no-value' });
+      continue;
     }
-    if (outcome.ruleProgress && !isSettled(rule, next)) next.rules[rule.id] = outcome.ruleProgress;
-    else delete next.rules[rule.id];
-    unlocked.push(...outcome.unlocked);
+    if ('mismatch' in valued) {
+      note({ rule: rule.id, outcome: 'unmatched', mismatch: valued.mismatch });
+      continue;
+    }
+    if (isSettled(rule, progress)) {
+      note({ rule: rule.id, outcome: 'settled' });
+      continue;
+    }
+    const window = windowKind(rule);
+    const kept = dropOlder(rules[rule.id]?.entries ?? [], window.keeps(progress.horizonMs, zone));
+    if (hasKey(kept, event.key)) {
+      note({ rule: rule.id, outcome: 'repeat' });
+      continue;
+    }
+    const entries = insertEntry(kept, {
+      key: event.key,
+      timeMs: event.timeMs,
+      amount: event.amount,
+      ...valued,
+    });
+    note({ rule: rule.id, outcome: remaining > 0 ? 'counted' : 'refunded' });
+    rules = { ...rules, [rule.id]: { entries } };
+    if (remaining <= 0) continue;
+    const measure = measureKind(rule.measure);
+    const read = readEntries(entries, refunded);
+    for (const level of rule.levels) {
+      if (level.achievementId in unlockedRecords) continue;
+      const reachedAt = window.reachedAt(read, event.timeMs, level.target, measure, zone);
+      if (reachedAt === undefined) continue;
+      const at = new Date(reachedAt).toISOString();
+      unlockedRecords = { ...unlockedRecords, [level.achievementId]: { at, sourceEventId: event.id } };
+      unlocked.push({
+        type: 'AchievementUnlocked',
+        clientId: event.clientId,
+        achievementId: level.achievementId,
+        ruleId: rule.id,
+        points: level.points,
+        partnerId: level.partner,
+        unlockedAt: at,
+        sourceEventId: event.id,
+      });
+    }
+    if (rule.levels.every((level) => level.achievementId in unlockedRecords)) {
+      const { [rule.id]: _settled, ...others } = rules;
+      rules = others;
+    }
   }
-  return { progress: next ?? progress, unlocked };
+  return { progress: { ...progress, rules, unlocked: unlockedRecords }, unlocked };
 }
 
-/** A refund takes its purchase's contribution back from every rule that has not unlocked yet. */
-function takeBack(progress: ClientProgress, purchaseId: string): ClientProgress {
-  const key = keyOf(purchaseId);
-  let found = false;
-  const rules: Record<string, RuleProgress> = {};
-  for (const [ruleId, ruleProgress] of Object.entries(progress.rules)) {
-    const entries = entriesOf(ruleProgress);
-    const kept = entries.filter((entry) => entry.key !== key);
-    found ||= kept.length < entries.length;
-    rules[ruleId] =
-      kept.length < entries.length ? { ...ruleProgress, entries: packEntries(kept) } : ruleProgress;
-  }
-  if (found) return { ...progress, rules };
-  // The refund came first: remember it so the purchase, when it arrives, is not counted.
-  const refunded = [...progress.refunded.filter((k) => k !== key), key].slice(-MAX_EARLY_REFUNDS);
-  return { ...progress, refunded };
+/** Notes, for a trace, that no rule considered an event too late to count. */
+function noteLate(catalog: Catalog, outcomes: RuleOutcome[] | undefined) {
+  for (const rule of catalog.rules) outcomes?.push({ rule: rule.id, outcome: 'late' });
 }
 
-function decideTransaction(
+function decideEvent(
   progress: ClientProgress,
-  tx: Transaction,
+  event: InputEvent,
   catalog: Catalog,
   zone: string,
+  outcomes: RuleOutcome[] | undefined,
 ): Decision {
-  if (tx.kind === 'refund') return { progress: takeBack(progress, tx.originalId!), unlocked: [] };
-  if (progress.refunded.includes(keyOf(tx.id))) return { progress, unlocked: [] };
-  const fact = { clientId: tx.clientId, eventId: tx.id, timeMs: Date.parse(tx.time) };
-  const valueFor = (rule: Rule) => (transactionMatches(rule, tx) ? measuredValue(rule, tx) : undefined);
-  return applyToRules(progress, catalog.rules, fact, valueFor, zone);
-}
-
-function decideClientEvent(
-  progress: ClientProgress,
-  event: ClientEvent,
-  catalog: Catalog,
-  zone: string,
-): Decision {
-  const fact = { clientId: event.clientId, eventId: event.id, timeMs: Date.parse(event.time) };
-  return applyToRules(
-    progress,
-    catalog.rules,
-    fact,
-    (rule) => (clientEventMatches(rule, event) ? 1 : undefined),
-    zone,
-  );
+  if (event.type === 'TransactionReceived' && event.transaction.kind === 'refund') {
+    const tx = event.transaction;
+    const next = withRefund(progress, {
+      refundKey: keyOf(tx.id),
+      purchaseKey: keyOf(tx.originalId!),
+      amount: tx.amount,
+      timeMs: Date.parse(tx.time),
+    });
+    return { progress: next, unlocked: [] };
+  }
+  const counted =
+    event.type === 'TransactionReceived' ? countedTransaction(event) : countedClientEvent(event);
+  if (counted.timeMs < progress.horizonMs - LATENESS_MS) {
+    noteLate(catalog, outcomes);
+    return { progress, unlocked: [] };
+  }
+  return countTowardsRules(withPurchaseArrived(progress, counted.key), counted, catalog, zone, outcomes);
 }
 
 /**
  * The rule engine: a pure function of (progress, event) → (progress, unlocks), shared by live processing,
- * replays of history and the rule tests. `zone` is the bank's time zone for calendar windows.
+ * replays of history, simulations and the rule tests. `zone` is the bank's time zone for calendar windows.
+ *
+ * Every record moves the client's horizon (its newest event time); a record dated more than `LATENESS_MS`
+ * before it counts for nothing. The same event id counts once. A refund takes back what it covers of its
+ * purchase, before or after the purchase arrives (see refunds.ts).
  */
 export function decide(
   progress: ClientProgress,
   event: InputEvent,
   catalog: Catalog,
   zone: string,
+  options: { trace?: boolean } = {},
 ): Decision {
-  switch (event.type) {
-    case 'TransactionReceived':
-      return decideTransaction(progress, event.transaction, catalog, zone);
-    case 'ClientEventReceived':
-      return decideClientEvent(progress, event.event, catalog, zone);
-    default: {
-      const _exhaustive: never = event;
-      return _exhaustive;
-    }
-  }
+  const timeMs = Date.parse(event.type === 'TransactionReceived' ? event.transaction.time : event.event.time);
+  const moved = timeMs > progress.horizonMs ? { ...progress, horizonMs: timeMs } : progress;
+  const outcomes: RuleOutcome[] | undefined = options.trace ? [] : undefined;
+  const decision = decideEvent(moved, event, catalog, zone, outcomes);
+  return outcomes ? { ...decision, outcomes } : decision;
 }

@@ -1,11 +1,6 @@
 import type { z } from 'zod';
 import { strictUtf8 } from '../platform/text.js';
-import { clientEventSchema, transactionSchema, type ClientEvent, type Transaction } from './events.js';
-
-/** An input record that passed its schema, as a past-tense fact. */
-export type InputEvent =
-  | { type: 'TransactionReceived'; clientId: string; transaction: Transaction }
-  | { type: 'ClientEventReceived'; clientId: string; event: ClientEvent };
+import { clientEventSchema, transactionSchema, type InputEvent } from './events.js';
 
 export type Decoded = { ok: true; event: InputEvent } | { ok: false; error: string };
 
@@ -49,29 +44,55 @@ function keyMismatch(key: Uint8Array | null, clientId: string): string | undefin
 /** Which input schema a record follows: `bank.transactions.v1` or `bank.client-events.v1`. */
 export type RecordKind = 'transaction' | 'client-event';
 
-function validate<T extends { clientId: string }>(
+/** No card transaction or app action of this engine's clients happened before this. */
+const EARLIEST_EVENT_MS = Date.parse('2000-01-01T00:00:00Z');
+/** How far an event's time may run ahead of the moment its record was written (clocks and time zones disagree). */
+const MAX_AHEAD_MS = 24 * 3_600_000;
+
+/**
+ * Why an event time is impossible (CONTRACT §2), or undefined when it is not: before 2000, or more than 24 h
+ * after its record was written to Kafka. Such a time would move the client's horizon and stop every later
+ * record from counting, so the record goes to the DLQ instead.
+ */
+function impossibleTime(time: string, writtenAtMs: number | undefined): string | undefined {
+  const timeMs = Date.parse(time);
+  if (timeMs < EARLIEST_EVENT_MS) return `impossible time ${time}: before 2000-01-01T00:00:00Z`;
+  if (writtenAtMs !== undefined && timeMs > writtenAtMs + MAX_AHEAD_MS) {
+    const writtenAt = new Date(writtenAtMs).toISOString();
+    return `impossible time ${time}: more than 24 h after the record was written (${writtenAt})`;
+  }
+  return undefined;
+}
+
+function validate<T extends { clientId: string; time: string }>(
   schema: z.ZodType<T>,
   json: unknown,
   key: Uint8Array | null,
+  writtenAtMs: number | undefined,
 ) {
   const result = schema.safeParse(json);
   if (!result.success) return { ok: false as const, error: `schema: ${describe(result.error)}` };
-  const mismatch = keyMismatch(key, result.data.clientId);
-  return mismatch ? { ok: false as const, error: mismatch } : { ok: true as const, data: result.data };
+  const problem = keyMismatch(key, result.data.clientId) ?? impossibleTime(result.data.time, writtenAtMs);
+  return problem ? { ok: false as const, error: problem } : { ok: true as const, data: result.data };
 }
 
-function decodeValid(kind: RecordKind, key: Uint8Array | null, value: Uint8Array | null): Decoded {
+function decodeValid(
+  kind: RecordKind,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  writtenAtMs: number | undefined,
+): Decoded {
   const parsed = parseJson(value);
   if (!parsed.ok) return parsed;
   if (kind === 'transaction') {
-    const tx = validate(transactionSchema, parsed.json, key);
+    const tx = validate(transactionSchema, parsed.json, key, writtenAtMs);
     if (!tx.ok) return tx;
     return {
       ok: true,
       event: { type: 'TransactionReceived', clientId: tx.data.clientId, transaction: tx.data },
     };
   }
-  const event = validate(clientEventSchema, parsed.json, key);
+  const event = validate(clientEventSchema, parsed.json, key, writtenAtMs);
   if (!event.ok) return event;
   return {
     ok: true,
@@ -80,12 +101,18 @@ function decodeValid(kind: RecordKind, key: Uint8Array | null, value: Uint8Array
 }
 
 /**
- * Parses and validates one input record; the error says what is wrong so the DLQ entry explains itself.
- * It never throws: whatever a record holds, the answer is a decision about that record alone.
+ * Parses and validates one input record, with the time Kafka says it was written (`writtenAtMs`; absent for
+ * events that never went through Kafka, as in a simulation). The error says what is wrong so the DLQ entry
+ * explains itself. It never throws: whatever a record holds, the answer is a decision about that record alone.
  */
-export function decodeRecord(kind: RecordKind, key: Uint8Array | null, value: Uint8Array | null): Decoded {
+export function decodeRecord(
+  kind: RecordKind,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  writtenAtMs?: number,
+): Decoded {
   try {
-    return decodeValid(kind, key, value);
+    return decodeValid(kind, key, value, writtenAtMs);
   } catch (error) {
     return { ok: false, error: `the record could not be decoded: ${(error as Error).message}` };
   }

@@ -134,4 +134,27 @@ describe('decodeRecord', () => {
       error: 'the record has no value',
     });
   });
+
+  it.each([
+    ['before 2000', '1999-12-31T23:59:59Z', /impossible time 1999-12-31T23:59:59Z: before 2000-01-01/],
+    ['in the year 0050', '0050-06-01T00:00:00Z', /impossible time 0050-06-01T00:00:00Z: before 2000/],
+    [
+      '25 hours after its record was written',
+      '2026-11-25T09:15:00+02:00',
+      /more than 24 h after the record was written \(2026-11-24T06:15:00.000Z\)/,
+    ],
+  ])('refuses a transaction dated %s', (_case, time, reason) => {
+    const written = Date.parse('2026-11-24T08:15:00+02:00');
+    const decoded = decodeRecord('transaction', bytes('c-1042'), bytes({ ...purchase, time }), written);
+    expect(!decoded.ok && decoded.error).toMatch(reason);
+  });
+
+  it('accepts a time up to 24 hours after its record was written, and any time without a record', () => {
+    const written = Date.parse('2026-11-24T08:15:00+02:00');
+    const dayAhead = { ...purchase, time: '2026-11-25T08:15:00+02:00' };
+    expect(decodeRecord('transaction', bytes('c-1042'), bytes(dayAhead), written).ok).toBe(true);
+    expect(
+      decodeRecord('transaction', bytes('c-1042'), bytes({ ...purchase, time: '2099-01-01T00:00:00Z' })).ok,
+    ).toBe(true);
+  });
 });

@@ -62,3 +62,8 @@ export const clientEventSchema = z.object({
 
 export type Transaction = z.output<typeof transactionSchema>;
 export type ClientEvent = z.output<typeof clientEventSchema>;
+
+/** An input record that passed its schema, as a past-tense fact. */
+export type InputEvent =
+  | { type: 'TransactionReceived'; clientId: string; transaction: Transaction }
+  | { type: 'ClientEventReceived'; clientId: string; event: ClientEvent };

@@ -1,9 +1,9 @@
-import type { InputEvent } from './decode.js';
 import type { Catalog } from './catalog.js';
-import { decide } from './decide.js';
-import { clientEventMismatch, transactionMismatch, type Mismatch } from './filters.js';
-import { entriesOf } from './measures.js';
-import { initialProgress, keyOf, type ClientProgress } from './progress.js';
+import { decide, type RuleOutcome } from './decide.js';
+import { hasKey } from './entries.js';
+import type { InputEvent } from './events.js';
+import type { Mismatch } from './filters.js';
+import { initialProgress, keyOf, LATENESS_MS, type ClientProgress } from './progress.js';
 
 export interface ExplainedEvent {
   id: string;
@@ -23,20 +23,43 @@ const MISMATCH: Record<Mismatch, string> = {
   attributes: "its attributes do not match the rule's",
 };
 
+const OUTCOME: Record<Exclude<RuleOutcome['outcome'], 'unmatched'>, string> = {
+  counted: 'counted',
+  repeat: 'a repeat of an event already counted',
+  late: `too late: dated more than ${LATENESS_MS / 86_400_000} days before the newest record received before it`,
+  refunded: 'its refunds had already taken back all of it',
+  settled: 'the achievement was already unlocked',
+  'no-value': 'it lacks the field this achievement counts',
+};
+
 function idAndTime(event: InputEvent) {
   const source = event.type === 'TransactionReceived' ? event.transaction : event.event;
   return { id: source.id, time: source.time };
 }
 
-function hasEntry(progress: ClientProgress, ruleId: string, key: number): boolean {
-  const rule = progress.rules[ruleId];
-  return rule !== undefined && entriesOf(rule).some((entry) => entry.key === key);
+/** What a refund did to one rule's count: took back from its purchase, waits for it, or changed nothing. */
+function refundWhy(
+  before: ClientProgress,
+  after: ClientProgress,
+  ruleId: string,
+  refundId: string,
+  originalId: string,
+) {
+  const refundKey = keyOf(refundId);
+  const seen = (progress: ClientProgress) =>
+    progress.refunds.some((key, i) => i % 4 === 0 && key === refundKey);
+  if (seen(before)) return 'a repeat of a refund already counted';
+  if (hasKey(before.rules[ruleId]?.entries ?? [], keyOf(originalId))) {
+    return `a refund: took back what it covers of purchase ${originalId}`;
+  }
+  return seen(after)
+    ? `a refund of ${originalId}, remembered until that purchase arrives`
+    : `a refund of ${originalId}, which had nothing to take back here`;
 }
 
 /**
  * Why each of a client's events did or did not count towards one achievement (for disputes: "I should have
- * it"). Replays the events through the same `decide` the engine runs and compares the rule's progress before
- * and after each one.
+ * it"). Replays the events through the same `decide` the engine runs, which reports what each did to the rule.
  */
 export function explain(achievementId: string, catalog: Catalog, events: InputEvent[], zone: string) {
   const { rule, level } = catalog.achievements.get(achievementId)!;
@@ -45,35 +68,20 @@ export function explain(achievementId: string, catalog: Catalog, events: InputEv
   for (const event of events) {
     const { id, time } = idAndTime(event);
     const before = progress;
-    const decision = decide(before, event, catalog, zone);
+    const decision = decide(before, event, catalog, zone, { trace: true });
     progress = decision.progress;
     const note = (counted: boolean, why: string) => explained.push({ id, time, counted, why });
-    if (decision.unlocked.some((u) => u.achievementId === achievementId)) {
+    if (level.achievementId in before.unlocked) note(false, OUTCOME.settled);
+    else if (decision.unlocked.some((u) => u.achievementId === achievementId)) {
       note(true, 'counted, and unlocked the achievement');
-      continue;
+    } else if (event.type === 'TransactionReceived' && event.transaction.kind === 'refund') {
+      note(false, refundWhy(before, progress, rule.id, id, event.transaction.originalId!));
+    } else {
+      // Every event but a refund is offered to every rule, and the trace says what each did with it.
+      const outcome = decision.outcomes!.find((o) => o.rule === rule.id)!;
+      if (outcome.outcome === 'unmatched') note(false, MISMATCH[outcome.mismatch]);
+      else note(outcome.outcome === 'counted', OUTCOME[outcome.outcome]);
     }
-    if (event.type === 'TransactionReceived' && event.transaction.kind === 'refund') {
-      const original = event.transaction.originalId!;
-      const tookBack =
-        hasEntry(before, rule.id, keyOf(original)) && !hasEntry(progress, rule.id, keyOf(original));
-      note(
-        false,
-        tookBack
-          ? `a refund: took back purchase ${original}`
-          : `a refund of ${original}, which had nothing to take back here`,
-      );
-      continue;
-    }
-    const mismatch =
-      event.type === 'TransactionReceived'
-        ? transactionMismatch(rule, event.transaction)
-        : clientEventMismatch(rule, event.event);
-    if (mismatch) note(false, MISMATCH[mismatch]);
-    else if (level.achievementId in before.unlocked) note(false, 'the achievement was already unlocked');
-    else if (progress.rules[rule.id] !== before.rules[rule.id]) note(true, 'counted');
-    else if (before.refunded.includes(keyOf(id))) note(false, 'its refund had arrived before it');
-    else if (hasEntry(before, rule.id, keyOf(id))) note(false, 'a repeat of an event already counted');
-    else note(false, 'too late for its window: the window it belongs to had closed');
   }
   return explained;
 }

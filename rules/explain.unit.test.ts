@@ -8,7 +8,7 @@ describe('explain: why each event did or did not count', () => {
     const events = [
       ...coffees.slice(0, 9),
       purchase({ categoryId: 5411, time: '2026-12-10T12:00:00+02:00' }),
-      coffees[0]!,
+      coffees[8]!,
       refund(coffees[1]!, '2026-12-10T13:00:00+02:00'),
       purchase({ categoryId: 5814, time: '2026-10-05T12:00:00+03:00' }),
       clientEvent('contacts.synced', '2026-12-10T14:00:00Z'),
@@ -21,8 +21,8 @@ describe('explain: why each event did or did not count', () => {
     expect(why.slice(9)).toEqual([
       'its merchant category is not one the rule counts',
       'a repeat of an event already counted',
-      `a refund: took back purchase ${coffees[1]!.type === 'TransactionReceived' ? coffees[1]!.transaction.id : ''}`,
-      'too late for its window: the window it belongs to had closed',
+      `a refund: took back what it covers of purchase ${coffees[1]!.type === 'TransactionReceived' ? coffees[1]!.transaction.id : ''}`,
+      'too late: dated more than 7 days before the newest record received before it',
       'not the kind of event this achievement counts',
       'counted',
       'counted, and unlocked the achievement',

@@ -9,7 +9,7 @@ export type Mismatch =
 export function transactionMismatch(rule: Rule, tx: Transaction): Mismatch | undefined {
   if (rule.trigger.on !== 'transaction') return 'trigger';
   const f = rule.filter;
-  if (!(f.kinds ?? ['purchase']).includes(tx.kind)) return 'kind';
+  if (tx.kind === 'refund' || !(f.kinds ?? ['purchase']).includes(tx.kind)) return 'kind';
   if (f.categoryIds && !f.categoryIds.includes(tx.categoryId)) return 'category';
   if (f.merchantIds && !f.merchantIds.includes(tx.merchantId)) return 'merchant';
   if (f.currencies && !f.currencies.includes(tx.currency)) return 'currency';

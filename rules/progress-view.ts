@@ -1,6 +1,9 @@
 import type { Achievement } from './catalog.js';
-import { entriesOf, measureNow } from './measures.js';
+import { readEntries } from './entries.js';
+import { measureKind } from './measures.js';
 import type { ClientProgress } from './progress.js';
+import { refundedAmounts } from './refunds.js';
+import { windowKind } from './windows.js';
 
 export interface AchievementView {
   id: string;
@@ -26,11 +29,9 @@ export function viewOf(
       progress: { current: level.target, target: level.target },
     };
   }
-  const ruleProgress = progress.rules[rule.id];
-  const measured =
-    ruleProgress && rule.measure.type !== 'first'
-      ? measureNow(rule, entriesOf(ruleProgress), nowMs, zone)
-      : 0;
+  const flat = progress.rules[rule.id]?.entries ?? [];
+  const entries = readEntries(flat, refundedAmounts(progress.refunds));
+  const measured = windowKind(rule).now(entries, nowMs, measureKind(rule.measure), zone);
   return {
     id: level.achievementId,
     unlocked: false,

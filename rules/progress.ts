@@ -1,13 +1,20 @@
 /**
  * A client's progress: the state the client actor holds, the rule engine evolves and PostgreSQL stores as JSON.
- * It is kept small on purpose (the engine caches one per active client): events are remembered only while
- * they can still matter, as flat numeric triples, and a rule whose levels are all unlocked forgets its events.
+ * It keeps each counted event for as long as it can still change an achievement, as flat numbers, and a rule
+ * whose levels are all unlocked forgets its events.
  */
 
-/** One rule's events that count: `entries` is flat triples `[eventKey, timeMs, value, …]`. */
+/** How late a record may be and still count: dated at most this long before the newest record of the client. */
+export const LATENESS_MS = 7 * 86_400_000;
+
+/** The stored layout; progress written by earlier builds is upgraded when read (see `upgradeProgress`). */
+export const PROGRESS_FORMAT = 2;
+
+/**
+ * One rule's counted events, flat quadruples `[eventKey, timeMs, amount, value, …]` in rising time: `amount` is
+ * the purchase's (1 for a client event), `value` what the measure keeps of it (a distinct value; else 0).
+ */
 export interface RuleProgress {
-  /** The newest event time that counted; how late another event may arrive is measured from it. */
-  latestMs: number;
   entries: number[];
 }
 
@@ -17,13 +24,25 @@ export interface UnlockRecord {
 }
 
 export interface ClientProgress {
+  format: typeof PROGRESS_FORMAT;
+  /** The newest event time among the client's records: how late another record may be is measured from it. */
+  horizonMs: number;
   rules: Record<string, RuleProgress>;
   unlocked: Record<string, UnlockRecord>;
-  /** Keys of refunds that arrived before the purchase they reverse, so that purchase never counts. */
-  refunded: number[];
+  /**
+   * Refunds, flat quadruples `[refundKey, purchaseKey, amount, timeMs, …]`: those taking back a counted purchase,
+   * and those whose purchase has not arrived yet (remembered while it could still count).
+   */
+  refunds: number[];
 }
 
-export const initialProgress = (): ClientProgress => ({ rules: {}, unlocked: {}, refunded: [] });
+export const initialProgress = (): ClientProgress => ({
+  format: PROGRESS_FORMAT,
+  horizonMs: 0,
+  rules: {},
+  unlocked: {},
+  refunds: [],
+});
 
 /** A 53-bit hash of an event id or a field value: compact to keep, and safe as a JS number. */
 export function keyOf(text: string): number {
@@ -36,3 +55,9 @@ export function keyOf(text: string): number {
   }
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) >>> 11);
 }
+
+/** The key of a client event: kept apart from purchase keys, so a refund never reaches one. */
+export const clientEventKey = (eventId: string) => keyOf(`\u0000event\u0000${eventId}`);
+
+/** The key of a transfer: refunds reverse purchases only (CONTRACT §2), so one never reaches a transfer. */
+export const transferKey = (transactionId: string) => keyOf(`\u0000transfer\u0000${transactionId}`);

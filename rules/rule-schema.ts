@@ -15,7 +15,8 @@ const trigger = z.discriminatedUnion('on', [
 
 const filter = z
   .object({
-    kinds: z.array(z.enum(['purchase', 'refund', 'transfer'])).min(1),
+    // A refund is never counted itself: it takes back what it covers of its purchase (CONTRACT §2).
+    kinds: z.array(z.enum(['purchase', 'transfer'])).min(1),
     categoryIds: z.array(z.number().int()).min(1),
     merchantIds: z.array(z.string()).min(1),
     currencies: z.array(z.string().regex(/^[A-Z]{3}$/)).min(1),

@@ -57,4 +57,31 @@ describe('week-streak: a purchase on each of 7 consecutive calendar days', () =>
     const history = [...six, refund(six[2]!, '2026-11-06T13:00:00+02:00')];
     expect(given(history).when(purchase({ time: '2026-11-07T12:00:00+02:00' }))).not.toContain('week-streak');
   });
+
+  it('given two purchases on 13 Nov and one of them refunded, then the day stays in the streak', () => {
+    const both = [
+      purchase({ time: '2026-11-13T09:00:00+02:00' }),
+      purchase({ time: '2026-11-13T19:00:00+02:00' }),
+    ];
+    const history = [
+      ...buyOn(days('2026-11-10', 3)),
+      ...both,
+      refund(both[0]!, '2026-11-14T09:00:00+02:00'),
+      ...buyOn(days('2026-11-14', 2)),
+    ];
+    expect(given(history).when(purchase({ time: '2026-11-16T12:00:00+02:00' }))).toContain('week-streak');
+  });
+
+  it('given a day whose only purchase is half refunded, then the day still counts', () => {
+    const day3 = purchase({ time: '2026-11-03T12:00:00+02:00', amount: 10_000 });
+    const history = [...buyOn(days('2026-11-01', 2)), day3, refund(day3, '2026-11-04T08:00:00+02:00', 5_000)];
+    history.push(...buyOn(days('2026-11-04', 3)));
+    expect(given(history).when(purchase({ time: '2026-11-07T12:00:00+02:00' }))).toContain('week-streak');
+  });
+
+  it('unlocks at the first purchase of the seventh day, in event time', () => {
+    const history = buyOn([...days('2026-11-02', 6), '2026-11-01T21:00:00+02:00']);
+    const unlocked = given(history).unlocked.find((u) => u.achievementId === 'week-streak')!;
+    expect(unlocked.unlockedAt).toBe('2026-11-07T10:00:00.000Z');
+  });
 });

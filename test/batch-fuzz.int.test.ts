@@ -4,7 +4,8 @@ import { Partitioners, type Batch, type KafkaMessage, type Producer } from 'kafk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processBatch, type BatchContext } from '../actors/batch.js';
 import { ClientActors } from '../actors/client-actors.js';
-import { decodeRecord, type InputEvent, type RecordKind } from '../rules/decode.js';
+import { decodeRecord, type RecordKind } from '../rules/decode.js';
+import type { InputEvent } from '../rules/events.js';
 import { CONTRACT_OUTPUTS } from '../actors/progress-store.js';
 import { decide } from '../rules/decide.js';
 import { initialProgress, type ClientProgress } from '../rules/progress.js';
@@ -16,6 +17,8 @@ import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const ZONE = 'Europe/Kyiv';
+/** When the fuzzed records were written to Kafka: after every valid time the generator makes, before 2031. */
+const WRITTEN_AT = Date.parse('2027-01-02T00:00:00Z');
 
 /** Stands for a run's own tag in generated client ids: as long as the tag, so no record changes size. */
 const RUN_TAG = 'XXXXXXXX';
@@ -40,7 +43,7 @@ function batchOf(topic: string, records: FuzzRecord[]): Batch {
     value: record.value,
     headers: {},
     offset: String(i),
-    timestamp: String(Date.now()),
+    timestamp: String(WRITTEN_AT),
     attributes: 0,
   }));
   return { topic, partition: 0, messages, lastOffset: () => String(messages.length - 1) } as unknown as Batch;
@@ -59,7 +62,7 @@ function expectedProgress(events: InputEvent[]) {
 }
 
 const decoded = (kind: RecordKind, record: FuzzRecord) => {
-  const result = decodeRecord(kind, record.key, record.value);
+  const result = decodeRecord(kind, record.key, record.value, WRITTEN_AT);
   if (!result.ok) throw new Error(`a record labelled valid was refused: ${result.error}`);
   return result.event;
 };

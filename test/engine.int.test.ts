@@ -9,8 +9,10 @@ import {
   produceEvents,
   readTopic,
   startTestProcessor,
+  storedProgressOf,
   topicEnds,
   unlocksOf,
+  valueOf,
 } from './support/engine.js';
 import { clientEvent, days, purchase } from './support/events.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
@@ -146,28 +148,49 @@ describe('the engine on real Kafka and PostgreSQL', () => {
     expect(BigInt(bodies[1]!.offset as string)).toBe(BigInt(bodies[0]!.offset as string) + 1n);
   });
 
-  it('stores progress and the consumed offsets together', async () => {
+  it('stores a batch’s progress and its partition’s offset together, or neither', async () => {
     const clientId = uniqueName('c');
-    await produceEvents(
-      kafka,
-      topics,
-      days('2026-11-01', 3).map((time) => purchase({ clientId, categoryId: 5814, time })),
+    // PostgreSQL refusing this client's progress for a while, as a server that cannot take writes yet does.
+    await db.pool.query(`
+      CREATE FUNCTION hold_${clientId.replace('-', '_')}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.client_id = '${clientId}' THEN RAISE EXCEPTION 'not yet' USING ERRCODE = '57P03'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER hold BEFORE INSERT OR UPDATE ON client_progress
+        FOR EACH ROW EXECUTE FUNCTION hold_${clientId.replace('-', '_')}();`);
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const coffees = days('2026-11-01', 3).map((time) => purchase({ clientId, categoryId: 5814, time }));
+    const [sent] = await producer.send({
+      topic: topics.transactions,
+      messages: coffees.map((event) => ({ key: clientId, value: JSON.stringify(valueOf(event)) })),
+    });
+    await producer.disconnect();
+    const offsetOf = async () =>
+      (
+        await db.pool.query<{ next_offset: string }>(
+          'SELECT next_offset FROM consumer_offsets WHERE topic = $1 AND partition = $2',
+          [topics.transactions, sent!.partition],
+        )
+      ).rows[0]?.next_offset;
+    const retried = () => registry.getSingleMetricAsString('achievements_batch_retries_total');
+    await eventually(retried, (text) => text.includes(`topic="${topics.transactions}"`));
+    const held = await offsetOf();
+    expect(held === undefined || BigInt(held) <= BigInt(sent!.baseOffset!)).toBe(true);
+    expect(await storedProgressOf(db.pool, clientId, 'coffee-lover', '2026-11-05T12:00:00+02:00')).toEqual({
+      current: 0,
+      target: 10,
+    });
+
+    await db.pool.query('DROP TRIGGER hold ON client_progress');
+    await eventually(
+      offsetOf,
+      (next) => next !== undefined && BigInt(next) >= BigInt(sent!.baseOffset!) + 3n,
     );
-    const row = await eventually(
-      async () =>
-        (
-          await db.pool.query('SELECT version, progress FROM client_progress WHERE client_id = $1', [
-            clientId,
-          ])
-        ).rows[0] as
-          { version: string; progress: { rules: Record<string, { entries: number[] }> } } | undefined,
-      (r) => r !== undefined && Number(r.version) === 3,
-    );
-    expect(row!.progress.rules['coffee-lover']!.entries).toHaveLength(9);
-    const offsets = await db.pool.query<{ n: string }>(
-      'SELECT sum(next_offset) AS n FROM consumer_offsets WHERE topic = $1',
-      [topics.transactions],
-    );
-    expect(Number(offsets.rows[0]!.n)).toBeGreaterThan(0);
+    expect(await storedProgressOf(db.pool, clientId, 'coffee-lover', '2026-11-05T12:00:00+02:00')).toEqual({
+      current: 3,
+      target: 10,
+    });
   });
 });

@@ -32,7 +32,7 @@ describe('the HTTP API under schemathesis, generated from /openapi.json', () => 
     const topics = await ownInputTopics(kafka, 1);
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     stops.push(() => connection.close());
-    const reads = postgresReads(db.pool);
+    const reads = postgresReads(db.pool, catalog);
     const app = createApp({
       checkHealth: () => checkHealth(dependencyProbes({ kafka, pool: db.pool, temporal: connection })),
       partnerCallbacks: rewardDelivery(

@@ -58,7 +58,7 @@ describe('the whole system', () => {
     const app = createApp({
       ...base,
       partnerCallbacks: rewardDelivery(db.pool, temporal, partners),
-      me: { ...base.me, reads: postgresReads(db.pool) },
+      me: { ...base.me, reads: postgresReads(db.pool, catalog) },
     });
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const listening = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(listening));

@@ -4,7 +4,7 @@
  * measures the heap that spawning one actor per client with that progress adds. Prints JSON.
  */
 import { ClientActors } from '../../actors/client-actors.js';
-import type { InputEvent } from '../../rules/decode.js';
+import type { InputEvent } from '../../rules/events.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
 import { decide } from '../../rules/decide.js';
 import { initialProgress, type ClientProgress } from '../../rules/progress.js';

@@ -1,10 +1,12 @@
 import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import { inject } from 'vitest';
-import type { InputEvent } from '../../rules/decode.js';
+import type { InputEvent } from '../../rules/events.js';
 import { startProcessor } from '../../actors/processor.js';
 import type { OutputTopics } from '../../actors/progress-store.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
+import { viewOf } from '../../rules/progress-view.js';
+import { initialProgress, type ClientProgress } from '../../rules/progress.js';
 import { testKafka, uniqueName } from './stack.js';
 
 export const catalog = loadCatalog();
@@ -74,6 +76,17 @@ export async function unlocksOf(db: pg.Pool, clientId: string): Promise<string[]
     [clientId],
   );
   return rows.map((row) => row.achievement_id);
+}
+
+/** How far a client is towards an achievement at `nowIso`, by the progress the engine stored for them. */
+export async function storedProgressOf(db: pg.Pool, clientId: string, achievementId: string, nowIso: string) {
+  const { rows } = await db.query<{ progress: ClientProgress }>(
+    'SELECT progress FROM client_progress WHERE client_id = $1',
+    [clientId],
+  );
+  const progress = rows[0]?.progress ?? initialProgress();
+  return viewOf(catalog.achievements.get(achievementId)!, progress, Date.parse(nowIso), 'Europe/Kyiv')
+    .progress;
 }
 
 /** Polls `probe` until it returns a value that passes `done`; fails with the last value after `timeoutMs`. */

@@ -1,4 +1,4 @@
-import type { InputEvent } from '../../rules/decode.js';
+import type { InputEvent } from '../../rules/events.js';
 import type { ClientEvent, Transaction } from '../../rules/events.js';
 import { decide, type AchievementUnlocked } from '../../rules/decide.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
@@ -26,10 +26,17 @@ export function purchase(fields: Partial<Transaction> & { time: string }): Input
   return { type: 'TransactionReceived', clientId: transaction.clientId, transaction };
 }
 
-export function refund(of: InputEvent, time: string): InputEvent {
+/** A refund of `of`: of all of it, or of `amount` (minor units) when given. */
+export function refund(of: InputEvent, time: string, amount?: number): InputEvent {
   if (of.type !== 'TransactionReceived') throw new Error('only a transaction can be refunded');
-  const { clientId, amount, id } = of.transaction;
-  return purchase({ clientId, kind: 'refund', originalId: id, amount, time });
+  const { clientId, id } = of.transaction;
+  return purchase({
+    clientId,
+    kind: 'refund',
+    originalId: id,
+    amount: amount ?? of.transaction.amount,
+    time,
+  });
 }
 
 export function clientEvent(
@@ -67,3 +74,7 @@ export function days(firstDay: string, count: number, hour = '12:00'): string[] 
     return `${date}T${hour}:00+02:00`;
   });
 }
+
+/** The event time of an event, in ms. */
+export const timeOf = (event: InputEvent) =>
+  Date.parse(event.type === 'TransactionReceived' ? event.transaction.time : event.event.time);

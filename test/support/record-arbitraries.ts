@@ -92,7 +92,17 @@ export function validClientEvent(clients: string[]) {
 const asRecord = (label: string, valid: boolean) => (value: { clientId: string }) =>
   ({ key: Buffer.from(value.clientId), value: json(value), valid, label }) satisfies FuzzRecord;
 
-const badTimes = ['2026-13-01T00:00:00Z', '2026-02-30T10:00:00Z', '2026-11-24T08:15:00', 12, null, ''];
+const badTimes = [
+  '2026-13-01T00:00:00Z',
+  '2026-02-30T10:00:00Z',
+  '2026-11-24T08:15:00',
+  12,
+  null,
+  '',
+  '1999-12-31T23:59:59Z',
+  '0050-06-01T00:00:00Z',
+  '2031-01-01T00:00:00Z',
+];
 
 /** Values at and beyond the edges of each numeric or time field, every one of them invalid there. */
 const TRANSACTION_EDGES = {

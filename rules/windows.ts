@@ -1,0 +1,149 @@
+import { calendarPeriod, localDay, type CalendarUnit } from './calendar.js';
+import type { Entry } from './entries.js';
+import type { MeasureKind } from './measures.js';
+import { LATENESS_MS } from './progress.js';
+import type { Rule } from './rule-schema.js';
+
+/**
+ * Where a rule's measure is taken: which entries can still matter, when a target was first reached, and what the
+ * app shows now. One per window type, and one for streaks, whose windows are runs of days.
+ */
+export interface WindowKind {
+  /** Whether an entry of that time can still change an achievement once the newest record is dated `horizonMs`. */
+  keeps(horizonMs: number, zone: string): (timeMs: number) => boolean;
+  /**
+   * The earliest time the measure reached `target` in a window holding `atMs`, given the entries in time order;
+   * undefined when no such window reaches it. A window without `atMs` has not changed, so it need not be looked at.
+   */
+  reachedAt(
+    entries: Entry[],
+    atMs: number,
+    target: number,
+    measure: MeasureKind,
+    zone: string,
+  ): number | undefined;
+  /** The measure in the window the app shows at `nowMs`. */
+  now(entries: Entry[], nowMs: number, measure: MeasureKind, zone: string): number;
+}
+
+/** The time of the entry with which the measure of `entries` (in time order) first reaches `target`. */
+function crossing(entries: Entry[], measure: MeasureKind, target: number): number | undefined {
+  const running = measure.running();
+  for (const entry of entries) {
+    running.add(entry);
+    if (running.value() >= target) return entry.timeMs;
+  }
+  return undefined;
+}
+
+function total(entries: Entry[], measure: MeasureKind): number {
+  const running = measure.running();
+  for (const entry of entries) running.add(entry);
+  return running.value();
+}
+
+const lifetime: WindowKind = {
+  keeps: () => () => true,
+  reachedAt: (entries, _atMs, target, measure) => crossing(entries, measure, target),
+  now: (entries, _nowMs, measure) => total(entries, measure),
+};
+
+function calendar(unit: CalendarUnit): WindowKind {
+  const inPeriodOf = (entries: Entry[], atMs: number, zone: string) => {
+    const period = calendarPeriod(atMs, unit, zone);
+    return entries.filter((entry) => calendarPeriod(entry.timeMs, unit, zone) === period);
+  };
+  return {
+    keeps: (horizonMs, zone) => {
+      const oldest = calendarPeriod(horizonMs - LATENESS_MS, unit, zone);
+      return (timeMs) => calendarPeriod(timeMs, unit, zone) >= oldest;
+    },
+    reachedAt: (entries, atMs, target, measure, zone) =>
+      crossing(inPeriodOf(entries, atMs, zone), measure, target),
+    now: (entries, nowMs, measure, zone) => total(inPeriodOf(entries, nowMs, zone), measure),
+  };
+}
+
+/** Windows `[t - duration, t]`, both ends included. */
+function rolling(duration: number): WindowKind {
+  return {
+    keeps: (horizonMs) => (timeMs) => timeMs >= horizonMs - LATENESS_MS - duration,
+    reachedAt: (entries, atMs, target, measure) => {
+      // Slides the window's end over the entry times from atMs to atMs + duration, adding entries as the end
+      // passes them and removing them as the start does; the first end where the target is met is the answer.
+      const running = measure.running();
+      let start = 0;
+      let end = 0;
+      while (end < entries.length && entries[end]!.timeMs < atMs) running.add(entries[end++]!);
+      while (end < entries.length && entries[end]!.timeMs <= atMs + duration) {
+        const at = entries[end]!.timeMs;
+        while (end < entries.length && entries[end]!.timeMs === at) running.add(entries[end++]!);
+        while (entries[start]!.timeMs < at - duration) running.remove(entries[start++]!);
+        if (running.value() >= target) return at;
+      }
+      return undefined;
+    },
+    now: (entries, nowMs, measure) =>
+      total(
+        entries.filter((entry) => entry.timeMs >= nowMs - duration && entry.timeMs <= nowMs),
+        measure,
+      ),
+  };
+}
+
+/** Days with an event not all refunded, each with its earliest such time. */
+function daysOf(entries: Entry[], zone: string): Map<number, number> {
+  const days = new Map<number, number>();
+  for (const entry of entries) {
+    if (entry.remaining <= 0) continue;
+    const day = localDay(entry.timeMs, zone);
+    if (!days.has(day)) days.set(day, entry.timeMs);
+  }
+  return days;
+}
+
+/** The run of consecutive days ending on `day`: its length, 0 when `day` itself has no event. */
+function runEndingOn(days: Map<number, number>, day: number): number {
+  let length = 0;
+  while (days.has(day - length)) length++;
+  return length;
+}
+
+/** Consecutive calendar days; `longest` is the longest run any level asks for. */
+function streak(longest: number): WindowKind {
+  return {
+    keeps: (horizonMs, zone) => {
+      const oldest = localDay(horizonMs - LATENESS_MS, zone) - (longest - 1);
+      return (timeMs) => localDay(timeMs, zone) >= oldest;
+    },
+    reachedAt: (entries, atMs, target, _measure, zone) => {
+      const days = daysOf(entries, zone);
+      const day = localDay(atMs, zone);
+      if (!days.has(day)) return undefined;
+      let first = day;
+      let last = day;
+      while (days.has(first - 1)) first--;
+      while (days.has(last + 1)) last++;
+      if (last - first + 1 < target) return undefined;
+      // The run first reached the target on its target-th day, or on `day` if that run did not hold it yet.
+      return days.get(Math.max(day, first + target - 1));
+    },
+    now: (entries, nowMs, _measure, zone) => {
+      const days = daysOf(entries, zone);
+      const today = localDay(nowMs, zone);
+      return Math.max(runEndingOn(days, today), runEndingOn(days, today - 1));
+    },
+  };
+}
+
+export function windowKind(rule: Rule): WindowKind {
+  if (rule.measure.type === 'streak') return streak(rule.levels.at(-1)!.target);
+  switch (rule.window.type) {
+    case 'lifetime':
+      return lifetime;
+    case 'calendar':
+      return calendar(rule.window.unit);
+    case 'rolling':
+      return rolling(rule.window.duration);
+  }
+}

@@ -1,0 +1,230 @@
+import type { Catalog } from '../../rules/catalog.js';
+import type { ClientEvent, InputEvent, Transaction } from '../../rules/events.js';
+import type { Rule } from '../../rules/rule-schema.js';
+
+/**
+ * A small, obviously correct model of CONTRACT §2–§3 and the engine's documented lateness, written apart from
+ * rules/ (it shares only the rule documents and event types): it keeps every record a client ever sent and,
+ * after each one, measures every rule over all of them from scratch, window by window. Slow, and meant to be.
+ */
+
+const DAY_MS = 86_400_000;
+/** The one approximation the engine documents: a record dated this long before the newest counts for nothing. */
+const LATENESS_MS = 7 * DAY_MS;
+
+interface Counted {
+  id: string;
+  timeMs: number;
+  admitted: boolean;
+}
+interface KnownTransaction extends Counted {
+  tx: Transaction;
+}
+interface KnownClientEvent extends Counted {
+  event: ClientEvent;
+}
+interface KnownRefund {
+  originalId: string;
+  amount: number;
+  timeMs: number;
+}
+
+export interface ModelUnlock {
+  achievementId: string;
+  unlockedAt: string;
+  sourceEventId: string;
+}
+
+/** A counted item of one rule: its time, what is left of its amount, and the value a distinct count keeps. */
+interface Item {
+  timeMs: number;
+  remaining: number;
+  value: string;
+}
+
+const dates = new Map<string, { year: number; month: number; day: number }>();
+
+/** The local calendar date of an instant, asked of Intl (remembered: the model asks the same ones often). */
+function localDate(timeMs: number, zone: string) {
+  const known = dates.get(`${zone} ${timeMs}`);
+  if (known) return known;
+  const text = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(timeMs);
+  const [year, month, day] = text.split('-').map(Number) as [number, number, number];
+  const date = { year, month, day: Date.UTC(year, month - 1, day) / DAY_MS };
+  dates.set(`${zone} ${timeMs}`, date);
+  return date;
+}
+
+function periodOf(timeMs: number, unit: 'day' | 'week' | 'month', zone: string): number {
+  const date = localDate(timeMs, zone);
+  if (unit === 'month') return date.year * 12 + date.month;
+  if (unit === 'day') return date.day;
+  // 1970-01-01 was a Thursday: the Monday of a day's week is (day + 3) mod 7 days before it.
+  return date.day - ((((date.day + 3) % 7) + 7) % 7);
+}
+
+function measure(rule: Rule, items: Item[]): number {
+  const live = items.filter((item) => item.remaining > 0);
+  switch (rule.measure.type) {
+    case 'sum':
+      return items.reduce((total, item) => total + item.remaining, 0);
+    case 'distinct':
+      return new Set(live.map((item) => item.value)).size;
+    default:
+      return live.length;
+  }
+}
+
+/** The earliest item time at which `inWindow(t)` holds items measuring `target` or more. */
+function earliest(
+  rule: Rule,
+  items: Item[],
+  target: number,
+  inWindow: (t: number) => Item[],
+): number | undefined {
+  const times = [...new Set(items.map((item) => item.timeMs))].sort((a, b) => a - b);
+  return times.find((t) => measure(rule, inWindow(t)) >= target);
+}
+
+function reachedAt(rule: Rule, items: Item[], target: number, zone: string): number | undefined {
+  if (rule.measure.type === 'streak') {
+    const live = items.filter((item) => item.remaining > 0);
+    const days = new Set(live.map((item) => localDate(item.timeMs, zone).day));
+    const complete = [...days]
+      .sort((a, b) => a - b)
+      .find((day) => Array.from({ length: target }, (_, i) => day - i).every((d) => days.has(d)));
+    if (complete === undefined) return undefined;
+    return Math.min(...live.filter((i) => localDate(i.timeMs, zone).day === complete).map((i) => i.timeMs));
+  }
+  const { window } = rule;
+  switch (window.type) {
+    case 'lifetime':
+      return earliest(rule, items, target, (t) => items.filter((item) => item.timeMs <= t));
+    case 'rolling':
+      return earliest(rule, items, target, (t) =>
+        items.filter((item) => item.timeMs >= t - window.duration && item.timeMs <= t),
+      );
+    case 'calendar':
+      return earliest(rule, items, target, (t) =>
+        items.filter(
+          (item) =>
+            item.timeMs <= t && periodOf(item.timeMs, window.unit, zone) === periodOf(t, window.unit, zone),
+        ),
+      );
+  }
+}
+
+function matchesTransaction(rule: Rule, tx: Transaction): boolean {
+  const f = rule.filter;
+  if (rule.trigger.on !== 'transaction' || tx.kind === 'refund') return false;
+  return (
+    (f.kinds ?? ['purchase']).includes(tx.kind) &&
+    (!f.categoryIds || f.categoryIds.includes(tx.categoryId)) &&
+    (!f.merchantIds || f.merchantIds.includes(tx.merchantId)) &&
+    (!f.currencies || f.currencies.includes(tx.currency)) &&
+    (!f.countries || (tx.geo != null && f.countries.includes(tx.geo.country))) &&
+    (f.amount?.min === undefined || tx.amount >= f.amount.min) &&
+    (f.amount?.max === undefined || tx.amount <= f.amount.max)
+  );
+}
+
+function matchesClientEvent(rule: Rule, event: ClientEvent): boolean {
+  if (rule.trigger.on !== 'client-event' || rule.trigger.type !== event.type) return false;
+  return Object.entries(rule.filter.attributes ?? {}).every(
+    ([name, value]) => event.attributes[name] === value,
+  );
+}
+
+function distinctValue(rule: Rule, tx: Transaction): string | undefined {
+  if (rule.measure.type !== 'distinct') return '';
+  const field = rule.measure.field;
+  return field === 'country' ? tx.geo?.country : field === 'categoryId' ? String(tx.categoryId) : tx[field];
+}
+
+/** One client's history, replayed by brute force. */
+export class ReferenceModel {
+  private horizonMs = 0;
+  private readonly transactions = new Map<string, KnownTransaction>();
+  private readonly clientEvents = new Map<string, KnownClientEvent>();
+  private readonly refunds = new Map<string, KnownRefund>();
+  private readonly unlocked = new Map<string, ModelUnlock>();
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly zone: string,
+  ) {}
+
+  /** Receives one record and answers what it unlocked. */
+  receive(event: InputEvent): ModelUnlock[] {
+    const source = event.type === 'TransactionReceived' ? event.transaction : event.event;
+    const timeMs = Date.parse(source.time);
+    this.horizonMs = Math.max(this.horizonMs, timeMs);
+    const floor = this.horizonMs - LATENESS_MS;
+    const purchaseKnown = (id: string) => this.transactions.get(id)?.tx.kind === 'purchase';
+    // A refund still waiting for its purchase is forgotten once dated too long ago; it leaves no trace.
+    for (const [id, refund] of this.refunds) {
+      if (!purchaseKnown(refund.originalId) && refund.timeMs < floor) this.refunds.delete(id);
+    }
+    const known = { id: source.id, timeMs, admitted: timeMs >= floor };
+    if (event.type === 'ClientEventReceived') {
+      if (!this.clientEvents.has(source.id))
+        this.clientEvents.set(source.id, { ...known, event: event.event });
+    } else if (event.transaction.kind === 'refund') {
+      const tx = event.transaction;
+      if (!this.refunds.has(tx.id) && (purchaseKnown(tx.originalId!) || timeMs >= floor)) {
+        this.refunds.set(tx.id, { originalId: tx.originalId!, amount: tx.amount, timeMs });
+      }
+    } else if (!this.transactions.has(source.id)) {
+      this.transactions.set(source.id, { ...known, tx: event.transaction });
+    }
+    return this.unlockAll(source.id);
+  }
+
+  /** What is left of a transaction's amount after the refunds that reach it. */
+  private remaining(known: KnownTransaction): number {
+    if (known.tx.kind !== 'purchase') return known.tx.amount;
+    let refunded = 0;
+    for (const refund of this.refunds.values()) if (refund.originalId === known.id) refunded += refund.amount;
+    return Math.max(0, known.tx.amount - refunded);
+  }
+
+  private itemsOf(rule: Rule): Item[] {
+    const items: Item[] = [];
+    for (const known of this.transactions.values()) {
+      const value = distinctValue(rule, known.tx);
+      if (!known.admitted || !matchesTransaction(rule, known.tx) || value === undefined) continue;
+      items.push({ timeMs: known.timeMs, remaining: this.remaining(known), value });
+    }
+    for (const known of this.clientEvents.values()) {
+      if (known.admitted && matchesClientEvent(rule, known.event)) {
+        items.push({ timeMs: known.timeMs, remaining: 1, value: '' });
+      }
+    }
+    return items;
+  }
+
+  private unlockAll(sourceEventId: string): ModelUnlock[] {
+    const unlocks: ModelUnlock[] = [];
+    for (const rule of this.catalog.rules) {
+      const items = this.itemsOf(rule);
+      for (const level of rule.levels) {
+        if (this.unlocked.has(level.achievementId)) continue;
+        const at = reachedAt(rule, items, level.target, this.zone);
+        if (at === undefined) continue;
+        const unlock = {
+          achievementId: level.achievementId,
+          unlockedAt: new Date(at).toISOString(),
+          sourceEventId,
+        };
+        this.unlocked.set(level.achievementId, unlock);
+        unlocks.push(unlock);
+      }
+    }
+    return unlocks;
+  }
+}
