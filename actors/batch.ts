@@ -8,13 +8,8 @@ import type { Applied } from './client-actor.js';
 import type { ClientActors } from './client-actors.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
-import {
-  commitBatch,
-  loadProgress,
-  storedOffset,
-  type OutputTopics,
-  type StoredProgress,
-} from './progress-store.js';
+import { commitBatch, loadProgress, storedOffset, type StoredProgress } from './progress-store.js';
+import { unlockOutputs, type OutputTopics } from './unlock-records.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
 
@@ -83,13 +78,11 @@ function collectEffects(applied: Applied[]) {
 
 async function commit(ctx: BatchContext, run: Run, effects: ReturnType<typeof collectEffects>) {
   const { topic, partition, nextOffset } = run;
-  await commitBatch(
-    ctx.db,
-    ctx.groupId,
-    { ...effects, position: { topic, partition, nextOffset } },
-    ctx.catalog,
-    ctx.outputs,
-  );
+  await commitBatch(ctx.db, ctx.groupId, {
+    progress: effects.progress,
+    unlocks: unlockOutputs(effects.unlocked, ctx.catalog, ctx.outputs),
+    position: { topic, partition, nextOffset },
+  });
   ctx.storedOffsets.set(partitionKey(topic, partition), nextOffset);
 }
 

@@ -25,20 +25,21 @@ export interface RuleContext {
 
 /**
  * The client actor's behaviour: a thin shell around the pure rule engine. It holds the client's progress,
- * applies each event in arrival order and reports the effects; it never does I/O itself.
+ * applies each event in arrival order and reports the effects; it never does I/O itself. A throw is the
+ * actor's crash, answered by the crash policy of `ClientActors`.
  */
 export function clientBehaviour({ catalog, zone }: RuleContext) {
   return (state: StoredProgress, message: ApplyEvent): StoredProgress => {
-    const { clientId } = message.event;
-    try {
-      const decision = decide(state.progress, message.event, catalog, zone);
-      const changed = decision.progress !== state.progress;
-      const next = changed ? { version: state.version + 1, progress: decision.progress } : state;
-      message.reply({ ok: true, clientId, changed, stored: next, unlocked: decision.unlocked });
-      return next;
-    } catch (error) {
-      message.reply({ ok: false, clientId, error: `rule evaluation failed: ${(error as Error).message}` });
-      return state;
-    }
+    const decision = decide(state.progress, message.event, catalog, zone);
+    const changed = decision.progress !== state.progress;
+    const next = changed ? { version: state.version + 1, progress: decision.progress } : state;
+    message.reply({
+      ok: true,
+      clientId: message.event.clientId,
+      changed,
+      stored: next,
+      unlocked: decision.unlocked,
+    });
+    return next;
   };
 }

@@ -50,12 +50,13 @@ export class ClientActors {
     if (this.live.has(clientId)) return;
     const ref = spawn(this.system, this.behaviour, actorName(clientId), {
       initialState: stored ?? { version: 0, progress: initialProgress() },
-      // A throw escaping the behaviour must still answer the waiting batch, and must not stop other clients.
+      // A rule that throws on an event answers the waiting batch (which sets the event aside to the DLQ) and
+      // resumes with the progress as it was: the client's other events, and other clients, go on.
       onCrash: (message, error, ctx) => {
         message?.reply({
           ok: false,
           clientId,
-          error: `client actor crashed: ${error?.message ?? 'unknown'}`,
+          error: `rule evaluation failed: ${error?.message ?? 'unknown'}`,
         });
         return ctx.resume;
       },

@@ -51,20 +51,31 @@ describe('ClientActors', () => {
     expect(actors.missing(['c-1', 'c-2'])).toEqual(['c-1']);
   });
 
-  it('answers a failing client with an error and keeps serving the others', async () => {
+  it('answers an event a rule throws on with an error, and keeps serving that client and the others', async () => {
+    // A rule that breaks on one merchant category only, as a rule with a bug would.
+    const breaksOn6666 = Object.assign([5814], {
+      includes(category: number) {
+        if (category === 6666) throw new Error('corrupt rule');
+        return category === 5814;
+      },
+    });
     const broken: Catalog = {
       ...catalog,
-      rules: catalog.rules.map((rule) => ({
-        ...rule,
-        get measure(): never {
-          throw new Error('corrupt rule');
-        },
-      })),
+      rules: catalog.rules.map((rule) =>
+        rule.id === 'coffee-lover'
+          ? { ...rule, filter: { ...rule.filter, categoryIds: breaksOn6666 } }
+          : rule,
+      ),
     };
     actors = new ClientActors({ catalog: broken, zone: 'Europe/Kyiv' }, 60_000);
     actors.spawn('c-1', 'tx:0', undefined);
-    const failed = await actors.apply(purchase({ time: at }));
+    actors.spawn('c-2', 'tx:0', undefined);
+    const failed = await actors.apply(purchase({ time: at, categoryId: 6666 }));
     expect(failed).toEqual({ ok: false, clientId: 'c-1', error: 'rule evaluation failed: corrupt rule' });
-    expect(actors.missing(['c-1'])).toEqual([]);
+    const other = await actors.apply(purchase({ clientId: 'c-2', time: at, categoryId: 5814 }));
+    expect(other).toMatchObject({ ok: true, clientId: 'c-2', stored: { version: 1 } });
+    const same = await actors.apply(purchase({ time: at, categoryId: 5814 }));
+    expect(same).toMatchObject({ ok: true, clientId: 'c-1', stored: { version: 1 } });
+    expect(same.ok && same.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
   });
 });

@@ -9,7 +9,7 @@ import { partitionKey, processBatch, type BatchContext, type BatchOutcome } from
 import { ClientActors } from './client-actors.js';
 import { KeyedLock } from './keyed-lock.js';
 import { startOutboxPublisher } from './outbox.js';
-import { CONTRACT_OUTPUTS, type OutputTopics } from './progress-store.js';
+import { CONTRACT_OUTPUTS, type OutputTopics } from './unlock-records.js';
 import type { Catalog } from '../rules/catalog.js';
 
 export const CONSUMER_GROUP = 'achievements-engine';

@@ -1,12 +1,9 @@
 import type pg from 'pg';
 import { inTransaction } from '../platform/postgres.js';
-import { TOPICS } from '../platform/topics.js';
 import type { Catalog } from '../rules/catalog.js';
-import type { AchievementUnlocked } from '../rules/decide.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
-import { unlockPush } from '../rules/push.js';
-import { unlockIdOf, unlockedMessage } from './unlock-records.js';
+import type { UnlockOutput } from './unlock-records.js';
 
 export interface StoredProgress {
   version: number;
@@ -22,7 +19,7 @@ export interface PartitionPosition {
 /** What one batch changed: the newest progress per client, new unlocks, and where the partition now stands. */
 export interface BatchEffects {
   progress: Map<string, StoredProgress>;
-  unlocked: AchievementUnlocked[];
+  unlocks: UnlockOutput[];
   position: PartitionPosition;
 }
 
@@ -67,25 +64,9 @@ async function writeProgress(client: pg.PoolClient, progress: Map<string, Stored
   );
 }
 
-/** Stores each unlock once; only those stored now (not seen before) get outbox records to publish. */
-/** Where unlock records go: CONTRACT §2's topics, or a test's own. */
-export interface OutputTopics {
-  unlocked: string;
-  notifications: string;
-}
-
-export const CONTRACT_OUTPUTS: OutputTopics = {
-  unlocked: TOPICS.unlocked,
-  notifications: TOPICS.notifications,
-};
-
-async function writeUnlocks(
-  client: pg.PoolClient,
-  unlocked: AchievementUnlocked[],
-  catalog: Catalog,
-  outputs: OutputTopics,
-) {
-  if (unlocked.length === 0) return;
+/** Stores each unlock once; only those stored now (not seen before) have their records written to the outbox. */
+async function writeUnlocks(client: pg.PoolClient, unlocks: UnlockOutput[]) {
+  if (unlocks.length === 0) return;
   const { rows } = await client.query<{ unlock_id: string }>(
     `INSERT INTO achievement_unlocks
        (unlock_id, client_id, achievement_id, rule_id, points, partner_id, unlocked_at, source_event_id)
@@ -93,26 +74,18 @@ async function writeUnlocks(
      ON CONFLICT (client_id, achievement_id) DO NOTHING
      RETURNING unlock_id`,
     [
-      unlocked.map((u) => unlockIdOf(u.clientId, u.achievementId)),
-      unlocked.map((u) => u.clientId),
-      unlocked.map((u) => u.achievementId),
-      unlocked.map((u) => u.ruleId),
-      unlocked.map((u) => u.points),
-      unlocked.map((u) => u.partnerId ?? null),
-      unlocked.map((u) => u.unlockedAt),
-      unlocked.map((u) => u.sourceEventId),
+      unlocks.map((u) => u.unlockId),
+      unlocks.map((u) => u.unlock.clientId),
+      unlocks.map((u) => u.unlock.achievementId),
+      unlocks.map((u) => u.unlock.ruleId),
+      unlocks.map((u) => u.unlock.points),
+      unlocks.map((u) => u.unlock.partnerId ?? null),
+      unlocks.map((u) => u.unlock.unlockedAt),
+      unlocks.map((u) => u.unlock.sourceEventId),
     ],
   );
   const stored = new Set(rows.map((row) => row.unlock_id));
-  const fresh = unlocked.filter((u) => stored.has(unlockIdOf(u.clientId, u.achievementId)));
-  const records = fresh.flatMap((u) => [
-    { topic: outputs.unlocked, key: u.clientId, value: unlockedMessage(u) },
-    {
-      topic: outputs.notifications,
-      key: u.clientId,
-      value: unlockPush({ ...u, unlockId: unlockIdOf(u.clientId, u.achievementId) }, catalog),
-    },
-  ]);
+  const records = unlocks.filter((u) => stored.has(u.unlockId)).flatMap((u) => u.records);
   if (records.length === 0) return;
   await client.query(
     `INSERT INTO outbox (topic, key, value) SELECT * FROM unnest($1::text[], $2::text[], $3::json[])`,
@@ -125,16 +98,10 @@ async function writeUnlocks(
  * transaction. Either all of it is stored or none, so after a crash the batch is replayed from the stored
  * offset onto the stored progress and nothing is counted twice or lost.
  */
-export async function commitBatch(
-  db: pg.Pool,
-  groupId: string,
-  effects: BatchEffects,
-  catalog: Catalog,
-  outputs: OutputTopics,
-) {
+export async function commitBatch(db: pg.Pool, groupId: string, effects: BatchEffects) {
   await inTransaction(db, async (client) => {
     await writeProgress(client, effects.progress);
-    await writeUnlocks(client, effects.unlocked, catalog, outputs);
+    await writeUnlocks(client, effects.unlocks);
     const { topic, partition, nextOffset } = effects.position;
     await client.query(
       `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)

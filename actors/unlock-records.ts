@@ -1,5 +1,33 @@
 import { createHash } from 'node:crypto';
+import { TOPICS } from '../platform/topics.js';
+import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
+import { unlockPush } from '../rules/push.js';
+
+/** Where unlock records go: CONTRACT §2's topics, or a test's own. */
+export interface OutputTopics {
+  unlocked: string;
+  notifications: string;
+}
+
+export const CONTRACT_OUTPUTS: OutputTopics = {
+  unlocked: TOPICS.unlocked,
+  notifications: TOPICS.notifications,
+};
+
+/** A record to publish through the outbox. */
+export interface OutboxRecord {
+  topic: string;
+  key: string;
+  value: unknown;
+}
+
+/** An unlock with its stable id and the records that announce it. */
+export interface UnlockOutput {
+  unlock: AchievementUnlocked;
+  unlockId: string;
+  records: OutboxRecord[];
+}
 
 /** A UUID derived from the client and achievement: an achievement unlocks once, so its id never changes. */
 export function unlockIdOf(clientId: string, achievementId: string): string {
@@ -18,4 +46,27 @@ export function unlockedMessage(unlock: AchievementUnlocked) {
     sourceEventId: unlock.sourceEventId,
     points: unlock.points,
   };
+}
+
+/** The unlock records and pushes of a batch's unlocks (a pure step: the store only writes them). */
+export function unlockOutputs(
+  unlocked: AchievementUnlocked[],
+  catalog: Catalog,
+  outputs: OutputTopics,
+): UnlockOutput[] {
+  return unlocked.map((unlock) => {
+    const unlockId = unlockIdOf(unlock.clientId, unlock.achievementId);
+    return {
+      unlock,
+      unlockId,
+      records: [
+        { topic: outputs.unlocked, key: unlock.clientId, value: unlockedMessage(unlock) },
+        {
+          topic: outputs.notifications,
+          key: unlock.clientId,
+          value: unlockPush({ ...unlock, unlockId }, catalog),
+        },
+      ],
+    };
+  });
 }

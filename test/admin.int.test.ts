@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { postgresAdminReads } from '../api/admin-reads.js';
 import { kafkaHistory } from '../api/client-history.js';
 import { catalog, ownInputTopics, produceEvents } from './support/engine.js';
@@ -8,11 +8,14 @@ import { migratedSchema, testKafka } from './support/stack.js';
 const NOW = Date.parse('2026-11-20T12:00:00+02:00');
 
 describe('operations reads on PostgreSQL', () => {
+  // Each test owns a schema of its own, so each passes alone and in any order.
   let db: Awaited<ReturnType<typeof migratedSchema>>;
-  afterAll(() => db?.drop());
+  beforeEach(async () => {
+    db = await migratedSchema();
+  });
+  afterEach(() => db.drop());
 
   it('counts the holders of an achievement and spreads the others by progress', async () => {
-    db = await migratedSchema();
     const coffees = (clientId: string, count: number) =>
       given(days('2026-11-01', count).map((time) => purchase({ clientId, categoryId: 5814, time }))).progress;
     const rows = [

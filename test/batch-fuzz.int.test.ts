@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { Partitioners, type Batch, type KafkaMessage, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processBatch, type BatchContext } from '../actors/batch.js';
 import { ClientActors } from '../actors/client-actors.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
-import { CONTRACT_OUTPUTS } from '../actors/progress-store.js';
+import { CONTRACT_OUTPUTS } from '../actors/unlock-records.js';
 import { decide } from '../rules/decide.js';
 import { initialProgress, type ClientProgress } from '../rules/progress.js';
-import { catalog, readTopic, topicEnds } from './support/engine.js';
+import { catalog, fetchedBatch, readTopic, topicEnds } from './support/engine.js';
 import { clientEventRecords, transactionRecords, type FuzzRecord } from './support/record-arbitraries.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 
@@ -35,19 +35,6 @@ const ofRun = (record: FuzzRecord, tag: string): FuzzRecord => ({
   key: replaceAll(record.key, RUN_TAG, tag),
   value: replaceAll(record.value, RUN_TAG, tag),
 });
-
-/** A fetched batch as kafkajs hands it to `eachBatch`: the records of one partition, in offset order. */
-function batchOf(topic: string, records: FuzzRecord[]): Batch {
-  const messages: KafkaMessage[] = records.map((record, i) => ({
-    key: record.key,
-    value: record.value,
-    headers: {},
-    offset: String(i),
-    timestamp: String(WRITTEN_AT),
-    attributes: 0,
-  }));
-  return { topic, partition: 0, messages, lastOffset: () => String(messages.length - 1) } as unknown as Batch;
-}
 
 /** The reference: what the valid records alone leave for each client, by a plain fold of `decide`. */
 function expectedProgress(events: InputEvent[]) {
@@ -127,7 +114,7 @@ describe('processBatch under random and hostile records (fast-check)', () => {
           ['transaction', transactions],
           ['client-event', clientEvents],
         ] as const) {
-          const outcome = await processBatch(batchOf(topics[kind], records), ctx);
+          const outcome = await processBatch(fetchedBatch(topics[kind], records, WRITTEN_AT), ctx);
           records.forEach((record, offset) => {
             labels.set(record.label, (labels.get(record.label) ?? 0) + 1);
             if (record.valid) good.push(decoded(kind, record));

@@ -1,9 +1,9 @@
-import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
+import { Partitioners, type Batch, type Kafka, type KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import { inject } from 'vitest';
 import type { InputEvent } from '../../rules/events.js';
 import { startProcessor } from '../../actors/processor.js';
-import type { OutputTopics } from '../../actors/progress-store.js';
+import type { OutputTopics } from '../../actors/unlock-records.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
 import { viewOf } from '../../rules/progress-view.js';
 import { initialProgress, type ClientProgress } from '../../rules/progress.js';
@@ -76,6 +76,26 @@ export async function unlocksOf(db: pg.Pool, clientId: string): Promise<string[]
     [clientId],
   );
   return rows.map((row) => row.achievement_id);
+}
+
+/**
+ * A fetched batch as kafkajs hands it to `eachBatch`: records of partition 0 from offset 0, written to Kafka
+ * at `writtenAtMs`. Only what `processBatch` reads of a batch is there.
+ */
+export function fetchedBatch(
+  topic: string,
+  records: { key: Buffer | null; value: Buffer | null }[],
+  writtenAtMs: number,
+): Batch {
+  const messages: KafkaMessage[] = records.map((record, i) => ({
+    key: record.key,
+    value: record.value,
+    headers: {},
+    offset: String(i),
+    timestamp: String(writtenAtMs),
+    attributes: 0,
+  }));
+  return { topic, partition: 0, messages, lastOffset: () => String(messages.length - 1) } as unknown as Batch;
 }
 
 /** How far a client is towards an achievement at `nowIso`, by the progress the engine stored for them. */

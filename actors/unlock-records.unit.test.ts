@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { unlockIdOf, unlockedMessage } from './unlock-records.js';
+
+describe('unlockIdOf', () => {
+  it('is a name-based UUID (version 5, RFC 4122 variant) of the client and the achievement', () => {
+    const id = unlockIdOf('c-1042', 'coffee-lover');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(unlockIdOf('c-1042', 'coffee-lover')).toBe(id);
+  });
+
+  it('differs for another client or achievement, and cannot be made equal by moving a character across', () => {
+    const ids = new Set([
+      unlockIdOf('c-1042', 'coffee-lover'),
+      unlockIdOf('c-1043', 'coffee-lover'),
+      unlockIdOf('c-1042', 'first-purchase'),
+      unlockIdOf('c-1042c', 'offee-lover'),
+    ]);
+    expect(ids.size).toBe(4);
+  });
+});
+
+describe('unlockedMessage', () => {
+  it('carries the contract fields with the unlock id', () => {
+    const message = unlockedMessage({
+      type: 'AchievementUnlocked',
+      clientId: 'c-1',
+      achievementId: 'first-purchase',
+      ruleId: 'first-purchase',
+      points: 50,
+      partnerId: undefined,
+      unlockedAt: '2026-11-24T06:15:00.000Z',
+      sourceEventId: 'tx-1',
+    });
+    expect(message).toEqual({
+      unlockId: unlockIdOf('c-1', 'first-purchase'),
+      clientId: 'c-1',
+      achievementId: 'first-purchase',
+      unlockedAt: '2026-11-24T06:15:00.000Z',
+      sourceEventId: 'tx-1',
+      points: 50,
+    });
+  });
+});
