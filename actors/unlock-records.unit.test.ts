@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { firstPurchaseUnlock } from '../test/support/events.js';
 import { unlockIdOf, unlockedMessage } from './unlock-records.js';
 
 describe('unlockIdOf', () => {
@@ -21,16 +22,7 @@ describe('unlockIdOf', () => {
 
 describe('unlockedMessage', () => {
   it('carries the contract fields with the unlock id', () => {
-    const message = unlockedMessage({
-      type: 'AchievementUnlocked',
-      clientId: 'c-1',
-      achievementId: 'first-purchase',
-      ruleId: 'first-purchase',
-      points: 50,
-      partnerId: undefined,
-      unlockedAt: '2026-11-24T06:15:00.000Z',
-      sourceEventId: 'tx-1',
-    });
+    const message = unlockedMessage(firstPurchaseUnlock('c-1'));
     expect(message).toEqual({
       unlockId: unlockIdOf('c-1', 'first-purchase'),
       clientId: 'c-1',

@@ -34,6 +34,7 @@ import { installTemporalRuntime } from '../workflows/runtime.js';
 import { createPartnerWorkers } from '../workflows/worker.js';
 import { apiDependencies } from './support/api.js';
 import { catalog, eventually, ownInputTopics, readTopic, topicEnds } from './support/engine.js';
+import { firstPurchaseUnlock } from './support/events.js';
 import { startFakePartner } from './support/partner.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 
@@ -251,16 +252,7 @@ describe('reward workflows on the real Temporal dev server', () => {
     const kafka = testKafka();
     const { transactions: topic } = await ownInputTopics(kafka, 1);
     const clientId = uniqueName('c');
-    const unlock = {
-      type: 'AchievementUnlocked' as const,
-      clientId,
-      achievementId: 'first-purchase',
-      ruleId: 'first-purchase',
-      points: 50,
-      partnerId: undefined,
-      unlockedAt: '2026-11-24T06:15:00.000Z',
-      sourceEventId: 'tx-1',
-    };
+    const unlock = firstPurchaseUnlock(clientId);
     const record = { key: clientId, value: JSON.stringify(unlockedMessage(unlock)) };
     const dlqFrom = await topicEnds(kafka, TOPICS.deadLetters);
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });

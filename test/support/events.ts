@@ -78,3 +78,15 @@ export function days(firstDay: string, count: number, hour = '12:00'): string[] 
 /** The event time of an event, in ms. */
 export const timeOf = (event: InputEvent) =>
   Date.parse(event.type === 'TransactionReceived' ? event.transaction.time : event.event.time);
+
+/** A first-purchase unlock of `clientId`, as decide() reports one. */
+export const firstPurchaseUnlock = (clientId: string): AchievementUnlocked => ({
+  type: 'AchievementUnlocked',
+  clientId,
+  achievementId: 'first-purchase',
+  ruleId: 'first-purchase',
+  points: 50,
+  partnerId: undefined,
+  unlockedAt: '2026-11-24T06:15:00.000Z',
+  sourceEventId: 'tx-1',
+});
