@@ -150,7 +150,9 @@ function countTowardsRules(
       rules = others;
     }
   }
-  return { progress: { ...progress, rules, unlocked: unlockedRecords }, unlocked };
+  // An event no rule took (a repeat, a settled rule, a mismatch) leaves the progress as it was: nothing to store.
+  const changed = rules !== progress.rules || unlockedRecords !== progress.unlocked;
+  return { progress: changed ? { ...progress, rules, unlocked: unlockedRecords } : progress, unlocked };
 }
 
 /** Notes, for a trace, that no rule considered an event too late to count. */
