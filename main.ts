@@ -5,14 +5,16 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { startProcessor } from './actors/processor.js';
-import { loadCatalog } from './platform/catalog-files.js';
-import { type Catalog } from './rules/catalog.js';
 import { postgresAdminReads } from './api/admin-reads.js';
 import { kafkaHistory } from './api/client-history.js';
 import { postgresReads } from './api/client-reads.js';
 import { DEFAULT_EDGE } from './api/edge.js';
 import { rewardDelivery } from './api/reward-delivery.js';
+import { postgresRuleAdmin } from './api/rule-admin-store.js';
 import { startApi } from './api/server.js';
+import { readRuleFiles } from './platform/catalog-files.js';
+import { startRuleFeed } from './platform/rule-feed.js';
+import { seedDefaultRules } from './platform/rule-store.js';
 import { config } from './platform/config.js';
 import { checkHealth, dependencyProbes } from './platform/health.js';
 import { createKafka } from './platform/kafka.js';
@@ -28,35 +30,46 @@ type Role = (typeof ROLES)[number];
 
 const log = logger('main');
 
-let loadedCatalog: Catalog | undefined;
-/** The achievement catalog, read and validated once for every role of this process. */
-const catalog = () => (loadedCatalog ??= loadCatalog());
-
 type Stop = () => Promise<void>;
 
 const starters: Record<Role, () => Promise<Stop>> = {
   processor: async () => {
     const { DATABASE_URL, BANK_TIME_ZONE, ACTOR_IDLE_TIMEOUT } = config();
     const db = createPool(DATABASE_URL);
+    const rules = await startRuleFeed(db);
     const processor = await startProcessor({
       kafka: createKafka('achievements-processor'),
       db,
-      catalog: catalog(),
+      rules,
       zone: BANK_TIME_ZONE,
       actorIdleMs: ACTOR_IDLE_TIMEOUT,
     });
     return async () => {
       await processor.stop();
+      rules.stop();
       await db.end();
     };
   },
-  worker: () => {
+  worker: async () => {
     const { address, namespace, taskQueues } = temporalConfig();
-    return startWorkerRole(config(), catalog(), { address, namespace, taskQueue: taskQueues.rewards });
+    const db = createPool(config().DATABASE_URL);
+    const rules = await startRuleFeed(db);
+    const stopWorker = await startWorkerRole(config(), rules, {
+      address,
+      namespace,
+      taskQueue: taskQueues.rewards,
+    });
+    return async () => {
+      await stopWorker();
+      rules.stop();
+      await db.end();
+    };
   },
   api: async () => {
     const { DATABASE_URL, PORT } = config();
     const pool = createPool(DATABASE_URL);
+    const rules = await startRuleFeed(pool);
+    const everLive = () => rules.book().everLive();
     const { address, namespace } = temporalConfig();
     const temporal = Connection.lazy({ address });
     const probes = dependencyProbes({ kafka: createKafka('achievements-api'), pool, temporal });
@@ -73,12 +86,20 @@ const starters: Record<Role, () => Promise<Stop>> = {
         auth: JWT_JWKS_URL
           ? { jwksUrl: JWT_JWKS_URL, maxLifetimeS: JWT_MAX_LIFETIME_S }
           : { secret: JWT_SECRET, maxLifetimeS: JWT_MAX_LIFETIME_S },
-        me: { catalog: catalog(), zone: BANK_TIME_ZONE, reads: postgresReads(pool, catalog()) },
+        me: {
+          catalogs: () => ({ live: rules.book().active(), everLive: everLive() }),
+          zone: BANK_TIME_ZONE,
+          reads: postgresReads(pool, everLive),
+        },
+        rules: postgresRuleAdmin(pool, {
+          zone: BANK_TIME_ZONE,
+          configuredPartners: () => config().partners.keys(),
+        }),
         edge: { ...DEFAULT_EDGE, corsOrigins: config().CORS_ORIGINS },
         trustedProxyHops: config().TRUSTED_PROXY_HOPS,
-        admin: postgresAdminReads(pool, catalog(), BANK_TIME_ZONE),
+        admin: postgresAdminReads(pool, everLive, BANK_TIME_ZONE),
         explain: {
-          progressOf: postgresReads(pool, catalog()).progressOf,
+          ...postgresReads(pool, everLive),
           historyOf: kafkaHistory(createKafka('achievements-explain'), {
             transaction: TOPICS.transactions,
             'client-event': TOPICS.clientEvents,
@@ -90,6 +111,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
     );
     return async () => {
       await stopServer();
+      rules.stop();
       await Promise.all([pool.end(), temporal.close()]);
     };
   },
@@ -103,6 +125,17 @@ function chosenRoles(argument: string | undefined): readonly Role[] {
   return [argument as Role];
 }
 
+/** The repository's catalog becomes version 1 of each default rule, once per database. */
+async function seedRules() {
+  const db = createPool(config().DATABASE_URL);
+  try {
+    const seeded = await seedDefaultRules(db, readRuleFiles());
+    if (seeded.length > 0) log.info({ seeded }, 'default rules seeded');
+  } finally {
+    await db.end();
+  }
+}
+
 async function main() {
   const roles = chosenRoles(process.argv[2]);
   config();
@@ -113,6 +146,7 @@ async function main() {
   }
   const applied = await migrate(config().DATABASE_URL);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  await seedRules();
   const started = await Promise.allSettled(roles.map((role) => starters[role]()));
   // Registered in ROLES order so shutdown runs in reverse: the API stops taking requests first, then the
   // processor commits and leaves its group, then the worker drains. Roles that did start are registered

@@ -8,22 +8,31 @@ import type { Applied } from './client-actor.js';
 import type { ClientActors } from './client-actors.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
-import { commitBatch, loadProgress, storedOffset, type StoredProgress } from './progress-store.js';
+import {
+  commitBatch,
+  loadProgress,
+  loadSegments,
+  StalePartition,
+  storedPosition,
+  type StoredPosition,
+  type StoredProgress,
+} from './progress-store.js';
 import { unlockOutputs, type OutputTopics } from './unlock-records.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
+import type { RuleFeed } from '../platform/rule-feed.js';
 
 export interface BatchContext {
   db: pg.Pool;
   groupId: string;
-  catalog: Catalog;
+  rules: RuleFeed;
   actors: ClientActors;
   deadLetters: DeadLetterSink;
   outputs: OutputTopics;
   /** Which schema each input topic follows. */
   recordKinds: ReadonlyMap<string, RecordKind>;
-  /** Next offsets stored in PostgreSQL per `topic:partition`, read once per assignment. */
-  storedOffsets: Map<string, string | undefined>;
+  /** Where each `topic:partition` stands in PostgreSQL, read once per assignment and kept by each commit. */
+  positions: Map<string, StoredPosition>;
 }
 
 export interface BatchOutcome {
@@ -32,25 +41,28 @@ export interface BatchOutcome {
   unlocked: AchievementUnlocked[];
 }
 
-/** A run of one partition's records, and the offset to store once they are all applied. */
+/** A run of one partition's records, the rules in force for them, and the offset to store once applied. */
 interface Run {
   topic: string;
   partition: number;
   records: KafkaMessage[];
   nextOffset: string;
+  catalog: Catalog;
+  /** The rule change `catalog` is the result of. */
+  ruleSeq: number;
 }
 
 export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
-async function nextStoredOffset(ctx: BatchContext, topic: string, partition: number) {
+async function positionOf(ctx: BatchContext, topic: string, partition: number): Promise<StoredPosition> {
   const key = partitionKey(topic, partition);
-  if (!ctx.storedOffsets.has(key))
-    ctx.storedOffsets.set(key, await storedOffset(ctx.db, ctx.groupId, topic, partition));
-  return ctx.storedOffsets.get(key);
+  if (!ctx.positions.has(key))
+    ctx.positions.set(key, await storedPosition(ctx.db, ctx.groupId, topic, partition));
+  return ctx.positions.get(key)!;
 }
 
 /** Makes sure every client of the batch has a live actor, loading all missing progress in one query. */
-async function ensureActors(ctx: BatchContext, clientIds: string[], key: string) {
+async function ensureActors(ctx: BatchContext, clientIds: string[], key: string, catalog: Catalog) {
   // A loop, because an actor may be passivated while the load awaits; spawning and dispatching then happen
   // in one synchronous stretch, so no actor can be passivated between the two.
   for (
@@ -58,8 +70,12 @@ async function ensureActors(ctx: BatchContext, clientIds: string[], key: string)
     missing.length > 0;
     missing = ctx.actors.missing(clientIds)
   ) {
-    const stored = await loadProgress(ctx.db, missing, ctx.catalog);
-    for (const clientId of missing) ctx.actors.spawn(clientId, key, stored.get(clientId));
+    const [stored, segments] = await Promise.all([
+      loadProgress(ctx.db, missing, catalog),
+      loadSegments(ctx.db, missing),
+    ]);
+    for (const clientId of missing)
+      ctx.actors.spawn(clientId, key, stored.get(clientId), segments.get(clientId) ?? []);
   }
 }
 
@@ -77,13 +93,21 @@ function collectEffects(applied: Applied[]) {
 }
 
 async function commit(ctx: BatchContext, run: Run, effects: ReturnType<typeof collectEffects>) {
-  const { topic, partition, nextOffset } = run;
+  const { topic, partition, nextOffset, ruleSeq } = run;
+  const key = partitionKey(topic, partition);
   await commitBatch(ctx.db, ctx.groupId, {
     progress: effects.progress,
-    unlocks: unlockOutputs(effects.unlocked, ctx.catalog, ctx.outputs),
-    position: { topic, partition, nextOffset },
+    unlocks: unlockOutputs(effects.unlocked, run.catalog, ctx.outputs),
+    position: {
+      topic,
+      partition,
+      nextOffset,
+      fromOffset: run.records[0]!.offset,
+      ruleSeq,
+      found: ctx.positions.get(key)!,
+    },
   });
-  ctx.storedOffsets.set(partitionKey(topic, partition), nextOffset);
+  ctx.positions.set(key, { nextOffset, ruleSeq });
 }
 
 /**
@@ -102,8 +126,8 @@ async function applyRun(ctx: BatchContext, run: Run, kind: RecordKind): Promise<
   }
   const clientIds = accepted.map(({ event }) => event.clientId);
   try {
-    await ensureActors(ctx, clientIds, partitionKey(topic, partition));
-    const applied = await Promise.all(accepted.map(({ event }) => ctx.actors.apply(event)));
+    await ensureActors(ctx, clientIds, partitionKey(topic, partition), run.catalog);
+    const applied = await Promise.all(accepted.map(({ event }) => ctx.actors.apply(event, run.catalog)));
     applied.forEach((result, i) => {
       if (!result.ok)
         letters.push(deadLetter({ topic, partition, message: accepted[i]!.message }, result.error));
@@ -157,18 +181,44 @@ async function applyIsolating(ctx: BatchContext, run: Run, kind: RecordKind): Pr
 }
 
 /**
+ * The rules for a partition's next run: every change the partition already applied, and any newer change this
+ * process knows of, which then goes live at the run's first offset (recorded with the run's commit).
+ */
+async function rulesFor(ctx: BatchContext, stored: StoredPosition) {
+  let book = ctx.rules.book();
+  // Another instance applied a change here that this one has not read yet: read it before going on.
+  if (book.latestSeq < stored.ruleSeq) book = await ctx.rules.refresh();
+  const ruleSeq = Math.max(book.latestSeq, stored.ruleSeq);
+  return { catalog: book.catalogAt(ruleSeq), ruleSeq };
+}
+
+/**
  * One partition's batch, exactly once in effect: records below the offset stored in PostgreSQL were already
  * applied and are skipped; the rest are applied and committed with the partition's next offset.
  */
 export async function processBatch(batch: Batch, ctx: BatchContext): Promise<BatchOutcome> {
   const { topic, partition } = batch;
-  const stored = await nextStoredOffset(ctx, topic, partition);
+  const key = partitionKey(topic, partition);
+  const stored = await positionOf(ctx, topic, partition);
   const records = batch.messages.filter(
-    (message) => stored === undefined || BigInt(message.offset) >= BigInt(stored),
+    (message) => stored.nextOffset === undefined || BigInt(message.offset) >= BigInt(stored.nextOffset),
   );
   if (records.length === 0) return { events: 0, deadLetters: 0, unlocked: [] };
   const kind = ctx.recordKinds.get(topic);
   if (!kind) throw new Error(`the engine does not read topic ${topic}`);
   const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
-  return applyIsolating(ctx, { topic, partition, records, nextOffset }, kind);
+  try {
+    return await applyIsolating(
+      ctx,
+      { topic, partition, records, nextOffset, ...(await rulesFor(ctx, stored)) },
+      kind,
+    );
+  } catch (error) {
+    if (error instanceof StalePartition) {
+      // Whatever this instance holds of the partition may be behind what the other owner stored.
+      ctx.positions.delete(key);
+      ctx.actors.releasePartitions((other) => other !== key);
+    }
+    throw error;
+  }
 }

@@ -1,7 +1,8 @@
-import type { InputEvent } from '../rules/events.js';
-import type { StoredProgress } from './progress-store.js';
+import type { ClientSegments } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
 import { decide, type AchievementUnlocked } from '../rules/decide.js';
+import type { InputEvent } from '../rules/events.js';
+import type { StoredProgress } from './progress-store.js';
 
 /** What applying one event to a client produced; `changed` is false when no rule counted it. */
 export type Applied =
@@ -9,35 +10,44 @@ export type Applied =
   | { ok: false; clientId: string; error: string };
 
 /**
- * The one message a client actor takes. The reply callback stands in for nact's `query`, which creates a
- * temporary reference and a timer per call: too costly for every event on the hot path.
+ * An event for the client, with the rules in force at its position in its partition. The reply callback
+ * stands in for nact's `query`, which creates a temporary reference and a timer per call: too costly for every
+ * event on the hot path.
  */
 export interface ApplyEvent {
   type: 'ApplyEvent';
   event: InputEvent;
+  catalog: Catalog;
   reply: (applied: Applied) => void;
 }
 
-export interface RuleContext {
-  catalog: Catalog;
-  zone: string;
+/** The client's segment memberships changed (operations imported a segment). */
+export interface SetSegments {
+  type: 'SetSegments';
+  segments: readonly string[];
 }
+
+export type ClientMessage = ApplyEvent | SetSegments;
+
+/** What a client actor holds: its stored progress and the segments it belongs to. */
+export type ClientState = StoredProgress & ClientSegments;
 
 /**
  * The client actor's behaviour: a thin shell around the pure rule engine. It holds the client's progress,
  * applies each event in arrival order and reports the effects; it never does I/O itself. A throw is the
  * actor's crash, answered by the crash policy of `ClientActors`.
  */
-export function clientBehaviour({ catalog, zone }: RuleContext) {
-  return (state: StoredProgress, message: ApplyEvent): StoredProgress => {
-    const decision = decide(state.progress, message.event, catalog, zone);
+export function clientBehaviour(zone: string) {
+  return (state: ClientState, message: ClientMessage): ClientState => {
+    if (message.type === 'SetSegments') return { ...state, segments: message.segments };
+    const decision = decide(state.progress, message.event, message.catalog, zone, { client: state });
     const changed = decision.progress !== state.progress;
-    const next = changed ? { version: state.version + 1, progress: decision.progress } : state;
+    const next = changed ? { ...state, version: state.version + 1, progress: decision.progress } : state;
     message.reply({
       ok: true,
       clientId: message.event.clientId,
       changed,
-      stored: next,
+      stored: { version: next.version, progress: next.progress },
       unlocked: decision.unlocked,
     });
     return next;

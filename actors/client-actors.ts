@@ -1,11 +1,12 @@
 import { dispatch, spawn, start, stop, type ActorSystemRef, type Ref } from 'nact';
-import { clientBehaviour, type Applied, type ApplyEvent, type RuleContext } from './client-actor.js';
+import type { Catalog } from '../rules/catalog.js';
 import type { InputEvent } from '../rules/events.js';
+import { clientBehaviour, type Applied, type ClientMessage } from './client-actor.js';
 import type { StoredProgress } from './progress-store.js';
 import { initialProgress } from '../rules/progress.js';
 
 interface LiveActor {
-  ref: Ref<ApplyEvent>;
+  ref: Ref<ClientMessage>;
   /** The topic-partition the client's events come from; its actors are released when the partition is revoked. */
   partitionKey: string;
   lastUsedMs: number;
@@ -30,10 +31,10 @@ export class ClientActors {
   private readonly behaviour: ReturnType<typeof clientBehaviour>;
 
   constructor(
-    rules: RuleContext,
+    zone: string,
     private readonly idleMs: number,
   ) {
-    this.behaviour = clientBehaviour(rules);
+    this.behaviour = clientBehaviour(zone);
   }
 
   get size(): number {
@@ -45,15 +46,21 @@ export class ClientActors {
     return [...new Set(clientIds)].filter((clientId) => !this.live.has(clientId));
   }
 
-  /** Spawns a client's actor with its stored progress (a new client starts from nothing). */
-  spawn(clientId: string, partitionKey: string, stored: StoredProgress | undefined) {
+  /** Spawns a client's actor with its stored progress (a new client starts from nothing) and segments. */
+  spawn(
+    clientId: string,
+    partitionKey: string,
+    stored: StoredProgress | undefined,
+    segments: readonly string[],
+  ) {
     if (this.live.has(clientId)) return;
     const ref = spawn(this.system, this.behaviour, actorName(clientId), {
-      initialState: stored ?? { version: 0, progress: initialProgress() },
+      initialState: { ...(stored ?? { version: 0, progress: initialProgress() }), segments },
       // A rule that throws on an event answers the waiting batch (which sets the event aside to the DLQ) and
       // resumes with the progress as it was: the client's other events, and other clients, go on.
       onCrash: (message, error, ctx) => {
-        message?.reply({
+        if (message?.type !== 'ApplyEvent') return ctx.resume;
+        message.reply({
           ok: false,
           clientId,
           error: `rule evaluation failed: ${error?.message ?? 'unknown'}`,
@@ -64,8 +71,8 @@ export class ClientActors {
     this.live.set(clientId, { ref, partitionKey, lastUsedMs: Date.now(), inFlight: 0 });
   }
 
-  /** Hands an event to its client's actor; resolves once the actor has applied it. */
-  apply(event: InputEvent): Promise<Applied> {
+  /** Hands an event to its client's actor with the rules in force for it; resolves once it is applied. */
+  apply(event: InputEvent, catalog: Catalog): Promise<Applied> {
     const actor = this.live.get(event.clientId);
     if (!actor) return Promise.reject(new Error(`no live actor for client ${event.clientId}`));
     actor.inFlight++;
@@ -74,12 +81,24 @@ export class ClientActors {
       dispatch(actor.ref, {
         type: 'ApplyEvent',
         event,
+        catalog,
         reply: (applied) => {
           actor.inFlight--;
           resolve(applied);
         },
       });
     });
+  }
+
+  /** The cached clients among `clientIds`. */
+  cached(clientIds: Iterable<string>): string[] {
+    return [...clientIds].filter((clientId) => this.live.has(clientId));
+  }
+
+  /** Tells a cached client's actor its segments now; its next event is decided with them. */
+  setSegments(clientId: string, segments: readonly string[]) {
+    const actor = this.live.get(clientId);
+    if (actor) dispatch(actor.ref, { type: 'SetSegments', segments });
   }
 
   /** Stops the actors of clients whose partitions this instance no longer owns. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { catalog, purchase } from '../test/support/events.js';
+import { catalog, purchase, ruleDocument } from '../test/support/events.js';
 import { ClientActors } from './client-actors.js';
-import type { Catalog } from '../rules/catalog.js';
+import { buildCatalog, type Catalog } from '../rules/catalog.js';
 import { initialProgress } from '../rules/progress.js';
 
 const at = '2026-11-24T08:15:00+02:00';
@@ -11,11 +11,11 @@ afterEach(() => actors.stopAll());
 
 describe('ClientActors', () => {
   it('applies a client’s events in order and reports the new progress and unlocks', async () => {
-    actors = new ClientActors({ catalog, zone: 'Europe/Kyiv' }, 60_000);
-    actors.spawn('c-1', 'tx:0', undefined);
+    actors = new ClientActors('Europe/Kyiv', 60_000);
+    actors.spawn('c-1', 'tx:0', undefined, []);
     const [first, second] = await Promise.all([
-      actors.apply(purchase({ time: at })),
-      actors.apply(purchase({ time: at })),
+      actors.apply(purchase({ time: at }), catalog),
+      actors.apply(purchase({ time: at }), catalog),
     ]);
     expect(first).toMatchObject({ ok: true, changed: true, stored: { version: 1 } });
     expect(first.ok && first.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
@@ -23,30 +23,46 @@ describe('ClientActors', () => {
   });
 
   it('starts from the stored progress it is given', async () => {
-    actors = new ClientActors({ catalog, zone: 'Europe/Kyiv' }, 60_000);
+    actors = new ClientActors('Europe/Kyiv', 60_000);
     const stored = {
       version: 7,
       progress: { ...initialProgress(), unlocked: { 'first-purchase': { at, sourceEventId: 'tx-0' } } },
     };
-    actors.spawn('c-1', 'tx:0', stored);
-    const applied = await actors.apply(purchase({ time: at }));
+    actors.spawn('c-1', 'tx:0', stored, []);
+    const applied = await actors.apply(purchase({ time: at }), catalog);
     expect(applied).toMatchObject({ ok: true, stored: { version: 8 }, unlocked: [] });
   });
 
   it('passivates only actors idle for longer than the idle time', async () => {
-    actors = new ClientActors({ catalog, zone: 'Europe/Kyiv' }, 1_000);
-    actors.spawn('c-1', 'tx:0', undefined);
-    actors.spawn('c-2', 'tx:0', undefined);
-    await actors.apply(purchase({ clientId: 'c-2', time: at }));
+    actors = new ClientActors('Europe/Kyiv', 1_000);
+    actors.spawn('c-1', 'tx:0', undefined, []);
+    actors.spawn('c-2', 'tx:0', undefined, []);
+    await actors.apply(purchase({ clientId: 'c-2', time: at }), catalog);
     expect(actors.passivateIdle(Date.now() + 500)).toBe(0);
     expect(actors.passivateIdle(Date.now() + 1_500)).toBe(2);
     expect(actors.missing(['c-1', 'c-2'])).toEqual(['c-1', 'c-2']);
   });
 
+  it('decides a client’s events with the segments it was last told', async () => {
+    actors = new ClientActors('Europe/Kyiv', 60_000);
+    const forGold = buildCatalog([
+      {
+        source: 'gold.yaml',
+        document: { ...ruleDocument('first-purchase'), audience: { segments: ['gold'] } },
+      },
+    ]);
+    actors.spawn('c-1', 'tx:0', undefined, []);
+    const outside = await actors.apply(purchase({ id: 'tx-1', time: at }), forGold);
+    expect(outside).toMatchObject({ ok: true, unlocked: [] });
+    actors.setSegments('c-1', ['gold']);
+    const inside = await actors.apply(purchase({ id: 'tx-2', time: at }), forGold);
+    expect(inside.ok && inside.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
+  });
+
   it('releases the clients of revoked partitions and keeps the others', () => {
-    actors = new ClientActors({ catalog, zone: 'Europe/Kyiv' }, 60_000);
-    actors.spawn('c-1', 'tx:0', undefined);
-    actors.spawn('c-2', 'tx:1', undefined);
+    actors = new ClientActors('Europe/Kyiv', 60_000);
+    actors.spawn('c-1', 'tx:0', undefined, []);
+    actors.spawn('c-2', 'tx:1', undefined, []);
     expect(actors.releasePartitions((key) => key === 'tx:1')).toBe(1);
     expect(actors.missing(['c-1', 'c-2'])).toEqual(['c-1']);
   });
@@ -67,14 +83,14 @@ describe('ClientActors', () => {
           : rule,
       ),
     };
-    actors = new ClientActors({ catalog: broken, zone: 'Europe/Kyiv' }, 60_000);
-    actors.spawn('c-1', 'tx:0', undefined);
-    actors.spawn('c-2', 'tx:0', undefined);
-    const failed = await actors.apply(purchase({ time: at, categoryId: 6666 }));
+    actors = new ClientActors('Europe/Kyiv', 60_000);
+    actors.spawn('c-1', 'tx:0', undefined, []);
+    actors.spawn('c-2', 'tx:0', undefined, []);
+    const failed = await actors.apply(purchase({ time: at, categoryId: 6666 }), broken);
     expect(failed).toEqual({ ok: false, clientId: 'c-1', error: 'rule evaluation failed: corrupt rule' });
-    const other = await actors.apply(purchase({ clientId: 'c-2', time: at, categoryId: 5814 }));
+    const other = await actors.apply(purchase({ clientId: 'c-2', time: at, categoryId: 5814 }), broken);
     expect(other).toMatchObject({ ok: true, clientId: 'c-2', stored: { version: 1 } });
-    const same = await actors.apply(purchase({ time: at, categoryId: 5814 }));
+    const same = await actors.apply(purchase({ time: at, categoryId: 5814 }), broken);
     expect(same).toMatchObject({ ok: true, clientId: 'c-1', stored: { version: 1 } });
     expect(same.ok && same.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
   });

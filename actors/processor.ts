@@ -10,14 +10,16 @@ import { ClientActors } from './client-actors.js';
 import { KeyedLock } from './keyed-lock.js';
 import { startOutboxPublisher } from './outbox.js';
 import { CONTRACT_OUTPUTS, type OutputTopics } from './unlock-records.js';
-import type { Catalog } from '../rules/catalog.js';
+import type { RuleFeed } from '../platform/rule-feed.js';
+import { startSegmentWatch } from './segment-watch.js';
 
 export const CONSUMER_GROUP = 'achievements-engine';
 
 export interface ProcessorOptions {
   kafka: Kafka;
   db: pg.Pool;
-  catalog: Catalog;
+  /** The rule book, kept current; each partition applies its changes at one recorded offset. */
+  rules: RuleFeed;
   zone: string;
   /** How long a client actor may sit idle before it is passivated. */
   actorIdleMs: number;
@@ -66,12 +68,12 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       ? { sessionTimeout: options.sessionTimeoutMs, heartbeatInterval: options.sessionTimeoutMs / 5 }
       : {}),
   });
-  const actors = new ClientActors({ catalog: options.catalog, zone: options.zone }, options.actorIdleMs);
+  const actors = new ClientActors(options.zone, options.actorIdleMs);
   const outbox = startOutboxPublisher(options.db, producer);
   const ctx: BatchContext = {
     db: options.db,
     groupId,
-    catalog: options.catalog,
+    rules: options.rules,
     actors,
     deadLetters: { producer, db: options.db, topic: options.deadLetterTopic ?? TOPICS.deadLetters },
     outputs: options.outputs ?? CONTRACT_OUTPUTS,
@@ -79,7 +81,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       [topics.transactions, 'transaction'],
       [topics.clientEvents, 'client-event'],
     ]),
-    storedOffsets: new Map(),
+    positions: new Map(),
   };
   // Both input topics are keyed by client id with equal partition counts, so partition N of each carries the
   // same clients. Their batches take turns: a client's progress is never committed by one topic's batch
@@ -95,7 +97,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     // Another instance may now own a revoked partition: drop its clients' actors and every cached offset, so
     // nothing here acts on progress that instance has since moved on.
     const released = actors.releasePartitions((key) => assigned.has(key));
-    ctx.storedOffsets.clear();
+    ctx.positions.clear();
     log.info({ assigned: [...assigned], released }, 'partitions assigned');
   });
 
@@ -106,6 +108,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     },
     Math.max(1_000, options.actorIdleMs / 2),
   );
+  const segments = await startSegmentWatch(options.db, actors);
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topics: [topics.transactions, topics.clientEvents], fromBeginning: true });
@@ -147,6 +150,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     actors,
     stop: async () => {
       clearInterval(passivation);
+      segments.stop();
       await consumer.disconnect();
       await outbox.stop();
       await producer.disconnect();

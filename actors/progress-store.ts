@@ -10,10 +10,35 @@ export interface StoredProgress {
   progress: ClientProgress;
 }
 
+/** Where a partition stands in PostgreSQL: the next offset to process and the rule change it runs under. */
+export interface StoredPosition {
+  /** Undefined when this group never committed here. */
+  nextOffset: string | undefined;
+  /** The newest rule change applied to this partition; 0 before any. */
+  ruleSeq: number;
+}
+
+/** Where a run of one partition's records leaves it, and where it found it (the fence against another owner). */
 export interface PartitionPosition {
   topic: string;
   partition: number;
   nextOffset: string;
+  /** The run's first offset: rule changes this run is the first to apply go live there. */
+  fromOffset: string;
+  ruleSeq: number;
+  /** Where the partition stood when the run was read; the commit refuses if it moved since. */
+  found: StoredPosition;
+}
+
+/**
+ * The partition was committed by someone else since this instance read where it stood (a rebalance handed it
+ * over while a batch was in flight): nothing of the run is stored, and it must be read again.
+ */
+export class StalePartition extends Error {
+  constructor(topic: string, partition: number) {
+    super(`${topic}:${partition} moved on since it was read; the run is applied again from where it stands`);
+    this.name = 'StalePartition';
+  }
 }
 
 /** What one batch changed: the newest progress per client, new unlocks, and where the partition now stands. */
@@ -41,13 +66,57 @@ export async function loadProgress(
   );
 }
 
-/** The next offset to process for a partition, or undefined when this group never committed one here. */
-export async function storedOffset(db: pg.Pool, groupId: string, topic: string, partition: number) {
-  const { rows } = await db.query<{ next_offset: string }>(
-    'SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3',
+/** The segments each of these clients belongs to (clients of none are absent). */
+export async function loadSegments(db: pg.Pool, clientIds: string[]): Promise<Map<string, string[]>> {
+  const { rows } = await db.query<{ client_id: string; segments: string[] }>(
+    `SELECT client_id, array_agg(segment_id ORDER BY segment_id) AS segments FROM segment_members
+      WHERE client_id = ANY($1) GROUP BY client_id`,
+    [clientIds],
+  );
+  return new Map(rows.map((row) => [row.client_id, row.segments]));
+}
+
+/** Where a partition stands for this group. */
+export async function storedPosition(
+  db: pg.Pool,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<StoredPosition> {
+  const { rows } = await db.query<{ next_offset: string; rule_seq: string }>(
+    'SELECT next_offset, rule_seq FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3',
     [groupId, topic, partition],
   );
-  return rows[0]?.next_offset;
+  return { nextOffset: rows[0]?.next_offset, ruleSeq: Number(rows[0]?.rule_seq ?? 0) };
+}
+
+/**
+ * Moves the partition's stored position from where the run found it to where it leaves it, or throws
+ * `StalePartition` if another owner moved it meanwhile. The row lock it takes also orders concurrent commits.
+ * Rule changes first applied by this run are recorded as live from the run's first offset.
+ */
+async function movePosition(client: pg.PoolClient, groupId: string, position: PartitionPosition) {
+  const { topic, partition, nextOffset, ruleSeq, found } = position;
+  const moved =
+    found.nextOffset === undefined
+      ? await client.query(
+          `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset, rule_seq)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+          [groupId, topic, partition, nextOffset, ruleSeq],
+        )
+      : await client.query(
+          `UPDATE consumer_offsets SET next_offset = $4, rule_seq = $5, updated_at = now()
+            WHERE group_id = $1 AND topic = $2 AND partition = $3 AND next_offset = $6 AND rule_seq = $7`,
+          [groupId, topic, partition, nextOffset, ruleSeq, found.nextOffset, found.ruleSeq],
+        );
+  if (moved.rowCount === 0) throw new StalePartition(topic, partition);
+  if (ruleSeq > found.ruleSeq) {
+    await client.query(
+      `INSERT INTO rule_change_positions (seq, group_id, topic, partition, from_offset)
+       SELECT seq, $1, $2, $3, $4 FROM rule_changes WHERE seq > $5 AND seq <= $6`,
+      [groupId, topic, partition, position.fromOffset, found.ruleSeq, ruleSeq],
+    );
+  }
 }
 
 async function writeProgress(client: pg.PoolClient, progress: Map<string, StoredProgress>) {
@@ -69,8 +138,9 @@ async function writeUnlocks(client: pg.PoolClient, unlocks: UnlockOutput[]) {
   if (unlocks.length === 0) return;
   const { rows } = await client.query<{ unlock_id: string }>(
     `INSERT INTO achievement_unlocks
-       (unlock_id, client_id, achievement_id, rule_id, points, partner_id, unlocked_at, source_event_id)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::text[])
+       (unlock_id, client_id, achievement_id, rule_id, rule_version, points, partner_id, unlocked_at, source_event_id)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[],
+                          $8::timestamptz[], $9::text[])
      ON CONFLICT (client_id, achievement_id) DO NOTHING
      RETURNING unlock_id`,
     [
@@ -78,6 +148,7 @@ async function writeUnlocks(client: pg.PoolClient, unlocks: UnlockOutput[]) {
       unlocks.map((u) => u.unlock.clientId),
       unlocks.map((u) => u.unlock.achievementId),
       unlocks.map((u) => u.unlock.ruleId),
+      unlocks.map((u) => u.unlock.ruleVersion),
       unlocks.map((u) => u.unlock.points),
       unlocks.map((u) => u.unlock.partnerId ?? null),
       unlocks.map((u) => u.unlock.unlockedAt),
@@ -100,14 +171,8 @@ async function writeUnlocks(client: pg.PoolClient, unlocks: UnlockOutput[]) {
  */
 export async function commitBatch(db: pg.Pool, groupId: string, effects: BatchEffects) {
   await inTransaction(db, async (client) => {
+    await movePosition(client, groupId, effects.position);
     await writeProgress(client, effects.progress);
     await writeUnlocks(client, effects.unlocks);
-    const { topic, partition, nextOffset } = effects.position;
-    await client.query(
-      `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (group_id, topic, partition) DO UPDATE
-         SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()`,
-      [groupId, topic, partition, nextOffset],
-    );
   });
 }

@@ -45,6 +45,8 @@ export function unlockedMessage(unlock: AchievementUnlocked) {
     unlockedAt: unlock.unlockedAt,
     sourceEventId: unlock.sourceEventId,
     points: unlock.points,
+    ruleId: unlock.ruleId,
+    ruleVersion: unlock.ruleVersion,
   };
 }
 

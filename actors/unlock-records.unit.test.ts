@@ -21,8 +21,8 @@ describe('unlockIdOf', () => {
 });
 
 describe('unlockedMessage', () => {
-  it('carries the contract fields with the unlock id', () => {
-    const message = unlockedMessage(firstPurchaseUnlock('c-1'));
+  it('carries the contract fields with the unlock id and the rule version it was earned under', () => {
+    const message = unlockedMessage({ ...firstPurchaseUnlock('c-1'), ruleVersion: 3 });
     expect(message).toEqual({
       unlockId: unlockIdOf('c-1', 'first-purchase'),
       clientId: 'c-1',
@@ -30,6 +30,8 @@ describe('unlockedMessage', () => {
       unlockedAt: '2026-11-24T06:15:00.000Z',
       sourceEventId: 'tx-1',
       points: 50,
+      ruleId: 'first-purchase',
+      ruleVersion: 3,
     });
   });
 });

@@ -31,13 +31,13 @@ const BUCKETS = 10;
 
 export function postgresAdminReads(
   db: pg.Pool,
-  catalog: Catalog,
+  catalog: () => Catalog,
   zone: string,
   nowMs = Date.now,
 ): AdminReads {
   return {
     statsOf: async (achievementId) => {
-      const achievement = catalog.achievements.get(achievementId)!;
+      const achievement = catalog().achievements.get(achievementId)!;
       const unlocked = await db.query<{ n: string }>(
         'SELECT count(*) AS n FROM achievement_unlocks WHERE achievement_id = $1',
         [achievementId],
@@ -46,13 +46,13 @@ export function postgresAdminReads(
       const { rows } = await db.query<{ progress: ClientProgress }>(
         `SELECT progress FROM client_progress p WHERE (progress -> 'rules') ->> $1 IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM achievement_unlocks u WHERE u.client_id = p.client_id AND u.achievement_id = $2)`,
-        [achievement.rule.id, achievementId],
+        [achievement.rule.progressKey, achievementId],
       );
       const counts = new Array<number>(BUCKETS).fill(0);
       for (const { progress } of rows) {
         const { current, target } = viewOf(
           achievement,
-          upgradeProgress(progress, catalog),
+          upgradeProgress(progress, catalog()),
           nowMs(),
           zone,
         ).progress;

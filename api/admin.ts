@@ -127,6 +127,7 @@ const explainRoute = createRoute({
 /** Where an explanation's facts come from: the stored progress and the client's events in Kafka. */
 export interface ExplainSources {
   progressOf: (clientId: string) => Promise<ClientProgress>;
+  segmentsOf: (clientId: string) => Promise<string[]>;
   historyOf: (clientId: string) => Promise<InputEvent[]>;
   zone: string;
   nowMs?: () => number;
@@ -137,7 +138,7 @@ export interface ExplainSources {
  * employee is limited, explain (which reads Kafka) the most.
  */
 export function adminRoutes(
-  catalog: Catalog,
+  catalog: () => Catalog,
   reads: AdminReads,
   sources: ExplainSources,
   limits: Pick<ApiLimits, 'operations' | 'explain'>,
@@ -156,18 +157,20 @@ export function adminRoutes(
   app.use('/v1/admin/audit', requireRole('admin'));
   app.openapi(statsRoute, async (c) => {
     const { id } = c.req.valid('param');
-    if (!catalog.achievements.has(id)) return unknownAchievement(c, id);
+    if (!catalog().achievements.has(id)) return unknownAchievement(c, id);
     await audited(c, 'achievement.stats', id, c.req.valid('query').reason ?? null);
     return c.json(await reads.statsOf(id), 200);
   });
   app.openapi(explainRoute, async (c) => {
     const { clientId, id } = c.req.valid('param');
-    const achievement = catalog.achievements.get(id);
+    const rules = catalog();
+    const achievement = rules.achievements.get(id);
     if (!achievement) return unknownAchievement(c, id);
     await audited(c, 'achievement.explain', `${clientId}/${id}`, c.req.valid('query').reason);
-    const [progress, history] = await Promise.all([
+    const [progress, history, segments] = await Promise.all([
       sources.progressOf(clientId),
       sources.historyOf(clientId),
+      sources.segmentsOf(clientId),
     ]);
     const {
       unlocked,
@@ -184,7 +187,7 @@ export function adminRoutes(
           window: { ...achievement.rule.window },
           timeZone: sources.zone,
         },
-        events: explain(id, catalog, history, sources.zone),
+        events: explain(id, rules, history, sources.zone, { segments }),
       },
       200,
     );

@@ -22,6 +22,7 @@ function setup() {
       explain: {
         progressOf: () => Promise.resolve(given(history).progress),
         historyOf: () => Promise.resolve(history),
+        segmentsOf: () => Promise.resolve([]),
         zone: 'Europe/Kyiv',
         nowMs: () => Date.parse('2026-11-20T12:00:00+02:00'),
       },
@@ -183,6 +184,7 @@ describe('operations limits', () => {
         explain: {
           progressOf: () => Promise.resolve(given(history).progress),
           historyOf: () => Promise.resolve(history),
+          segmentsOf: () => Promise.resolve([]),
           zone: 'Europe/Kyiv',
         },
         limits: { operations: { limit: 3, windowMs: 60_000 }, explain: { limit: 1, windowMs: 60_000 } },

@@ -20,7 +20,9 @@ import { metricsRoutes, timeRequests } from './metrics.js';
 import { meRoutes, type MeDependencies } from './me.js';
 import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
 import { problem } from './problem.js';
+import type { RuleAdminStore } from './rule-admin-store.js';
 import { createRouter } from './router.js';
+import { ruleRoutes } from './rules.js';
 import { sourceAddress } from './source.js';
 
 export interface ApiDependencies {
@@ -29,6 +31,7 @@ export interface ApiDependencies {
   auth: AuthOptions;
   me: MeDependencies;
   admin: AdminReads;
+  rules: RuleAdminStore;
   explain: ExplainSources;
   edge?: EdgeOptions;
   limits?: Partial<ApiLimits>;
@@ -74,12 +77,19 @@ export function createApp(deps: ApiDependencies) {
   app.route('/', metricsRoutes());
   app.route('/', healthRoutes(deps.checkHealth));
   app.route('/', partnerCallbackRoutes(deps.partnerCallbacks));
-  app.route('/', catalogRoutes(deps.me.catalog));
+  app.route(
+    '/',
+    catalogRoutes(() => deps.me.catalogs().live),
+  );
   app.use('/v1/me/*', authenticate(deps.auth));
   app.use('/v1/me/*', rateLimitPerCaller(limits.client));
   app.route('/', meRoutes(deps.me));
   app.use('/v1/admin/*', authenticate(deps.auth));
-  app.route('/', adminRoutes(deps.me.catalog, deps.admin, deps.explain, limits));
+  app.route(
+    '/',
+    adminRoutes(() => deps.me.catalogs().everLive, deps.admin, deps.explain, limits),
+  );
+  app.route('/', ruleRoutes(deps.rules, deps.me.zone));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

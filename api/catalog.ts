@@ -28,12 +28,14 @@ const route = createRoute({
   },
 });
 
-export function catalogRoutes(catalog: Catalog) {
+/** The public catalog: achievements of live rules that are for everyone (targeted ones show only to their audience). */
+export function catalogRoutes(catalog: () => Catalog) {
   return createRouter().openapi(route, (c) => {
     const locale = pickLocale(c.req.header('Accept-Language'));
     c.header('Content-Language', locale);
     c.header('Vary', 'Accept-Language');
-    const achievements = [...catalog.achievements.values()].map(({ level }) => ({
+    const forEveryone = [...catalog().achievements.values()].filter(({ rule }) => !rule.audience);
+    const achievements = forEveryone.map(({ level }) => ({
       id: level.achievementId,
       title: localized(level.title, locale),
       description: localized(level.description, locale),

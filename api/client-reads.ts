@@ -20,18 +20,27 @@ export interface Loyalty {
 /** What the app reads about one client: achievement progress and the loyalty account. */
 export interface ClientReads {
   progressOf: (clientId: string) => Promise<ClientProgress>;
+  /** The targeting segments the client belongs to. */
+  segmentsOf: (clientId: string) => Promise<string[]>;
   loyaltyOf: (clientId: string) => Promise<Loyalty>;
 }
 
 /** The reads from PostgreSQL: the engine's stored progress, the ledger, the tier and the rewards. */
-export function postgresReads(db: pg.Pool, catalog: Catalog): ClientReads {
+export function postgresReads(db: pg.Pool, catalog: () => Catalog): ClientReads {
   return {
+    segmentsOf: async (clientId) => {
+      const { rows } = await db.query<{ segment_id: string }>(
+        'SELECT segment_id FROM segment_members WHERE client_id = $1 ORDER BY segment_id',
+        [clientId],
+      );
+      return rows.map((row) => row.segment_id);
+    },
     progressOf: async (clientId) => {
       const { rows } = await db.query<{ progress: ClientProgress }>(
         'SELECT progress FROM client_progress WHERE client_id = $1',
         [clientId],
       );
-      return rows[0] ? upgradeProgress(rows[0].progress, catalog) : initialProgress();
+      return rows[0] ? upgradeProgress(rows[0].progress, catalog()) : initialProgress();
     },
     loyaltyOf: async (clientId) => {
       const [points, tier, rewards] = await Promise.all([

@@ -9,6 +9,8 @@ import { problem } from './problem.js';
 export interface EdgeOptions {
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Routes that take more: rule documents with their examples, segment imports of 100 000 client ids. */
+  largerBodies?: { pathPrefix: string; maxBytes: number }[];
   /** A request not answered by then gets 503. */
   requestTimeoutMs: number;
   /** Origins allowed by CORS; none (the default) means no cross-origin access at all. */
@@ -17,21 +19,32 @@ export interface EdgeOptions {
 
 export const DEFAULT_EDGE: EdgeOptions = {
   maxBodyBytes: 64 * 1024,
+  largerBodies: [
+    { pathPrefix: '/v1/admin/segments/', maxBytes: 8 * 1024 * 1024 },
+    { pathPrefix: '/v1/admin/rules', maxBytes: 1024 * 1024 },
+  ],
   requestTimeoutMs: 10_000,
   corsOrigins: [],
 };
 
 /** The protections every request passes: secure headers, closed CORS, a body size limit and a timeout. */
 export function edgeMiddleware(options: EdgeOptions): MiddlewareHandler[] {
-  const tooLarge = (c: Context) =>
-    problem(c, {
-      title: 'Payload Too Large',
-      status: 413,
-      detail: `Send at most ${options.maxBodyBytes} bytes.`,
+  const limitTo = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: (c: Context) =>
+        problem(c, { title: 'Payload Too Large', status: 413, detail: `Send at most ${maxSize} bytes.` }),
     });
+  const larger = (options.largerBodies ?? []).map(({ pathPrefix, maxBytes }) => ({
+    pathPrefix,
+    limit: limitTo(maxBytes),
+  }));
+  const usual = limitTo(options.maxBodyBytes);
+  const limitBody: MiddlewareHandler = (c, next) =>
+    (larger.find(({ pathPrefix }) => c.req.path.startsWith(pathPrefix))?.limit ?? usual)(c, next);
   const middleware: MiddlewareHandler[] = [
     secureHeaders(),
-    bodyLimit({ maxSize: options.maxBodyBytes, onError: tooLarge }),
+    limitBody,
     timeout(
       options.requestTimeoutMs,
       () =>

@@ -8,6 +8,7 @@ const base = apiDependencies();
 const reads = {
   progressOf: () => Promise.resolve(initialProgress()),
   loyaltyOf: () => Promise.reject(new Error('unused')),
+  segmentsOf: () => Promise.resolve([]),
 };
 
 describe('the API edge', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Catalog } from '../rules/catalog.js';
-import { viewOf } from '../rules/progress-view.js';
+import { achievementsShown, viewOf } from '../rules/progress-view.js';
 import { requireRole, type AuthEnv } from './auth.js';
 import type { ClientReads } from './client-reads.js';
 import { localized, pickLocale } from './locale.js';
@@ -71,7 +71,8 @@ const loyaltyRoute = createRoute({
 });
 
 export interface MeDependencies {
-  catalog: Catalog;
+  /** The rules live now, and every rule ever live (earned unlocks stay visible), as current as the book. */
+  catalogs: () => { live: Catalog; everLive: Catalog };
   zone: string;
   reads: ClientReads;
   nowMs?: () => number;
@@ -84,8 +85,14 @@ export function meRoutes(deps: MeDependencies) {
   app.use('/v1/me/*', requireRole('client'));
   app.openapi(achievementsRoute, async (c) => {
     const locale = pickLocale(c.req.header('Accept-Language'));
-    const progress = await deps.reads.progressOf(c.get('principal').sub);
-    const achievements = [...deps.catalog.achievements.values()].map((achievement) => ({
+    const clientId = c.get('principal').sub;
+    const [progress, segments] = await Promise.all([
+      deps.reads.progressOf(clientId),
+      deps.reads.segmentsOf(clientId),
+    ]);
+    const { live, everLive } = deps.catalogs();
+    const shown = achievementsShown(live, everLive, progress, { segments });
+    const achievements = shown.map((achievement) => ({
       title: localized(achievement.level.title, locale),
       description: localized(achievement.level.description, locale),
       ...viewOf(achievement, progress, now(), deps.zone),

@@ -39,6 +39,7 @@ function setup() {
             clientId === 'c-1' ? progress : initialProgress(),
           ),
         loyaltyOf: (clientId) => Promise.resolve(void asked.push(clientId)).then(() => loyalty),
+        segmentsOf: () => Promise.resolve([]),
       },
     },
   });

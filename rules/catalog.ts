@@ -1,13 +1,23 @@
 import { parse } from 'yaml';
 import { ruleSchema, type Rule, type RuleLevel } from './rule-schema.js';
 
+/**
+ * A rule as the engine runs it. `progressKey` names the progress it counts into: versions whose edits left
+ * what is measured as it was share it, and a version that measures differently starts its own.
+ */
+export type CatalogRule = Rule & { readonly progressKey: string };
+
+/** The progress key of a rule whose current measurement began with version `measuredSince`. */
+export const progressKeyOf = (ruleId: string, measuredSince: number) =>
+  measuredSince <= 1 ? ruleId : `${ruleId}@v${measuredSince}`;
+
 export interface Achievement {
-  readonly rule: Rule;
+  readonly rule: CatalogRule;
   readonly level: RuleLevel;
 }
 
 export interface Catalog {
-  readonly rules: readonly Rule[];
+  readonly rules: readonly CatalogRule[];
   /** Every achievement (a level of a rule) by its id. */
   readonly achievements: ReadonlyMap<string, Achievement>;
 }
@@ -22,17 +32,33 @@ export class CatalogError extends Error {
   }
 }
 
-/** Builds a catalog from already-parsed rule documents; `source` names each for error messages. */
-export function buildCatalog(documents: { source: string; document: unknown }[]): Catalog {
-  const rules: Rule[] = [];
+/** A rule document as the edge found it; `source` names it in errors, `measuredSince` as in `progressKeyOf`. */
+export interface RuleDocument {
+  source: string;
+  document: unknown;
+  measuredSince?: number;
+}
+
+/** A catalog of one validated rule, as rule tests and simulations run it. */
+export const catalogOfRule = (rule: Rule): Catalog => {
+  const catalogRule = { ...rule, progressKey: rule.id };
+  return {
+    rules: [catalogRule],
+    achievements: new Map(rule.levels.map((level) => [level.achievementId, { rule: catalogRule, level }])),
+  };
+};
+
+/** Builds a catalog from already-parsed rule documents. */
+export function buildCatalog(documents: RuleDocument[]): Catalog {
+  const rules: CatalogRule[] = [];
   const achievements = new Map<string, Achievement>();
-  for (const { source, document } of documents) {
+  for (const { source, document, measuredSince } of documents) {
     const parsed = ruleSchema.safeParse(document);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new CatalogError(source, `${issue.path.join('.') || '(rule)'}: ${issue.message}`);
     }
-    const rule = parsed.data;
+    const rule = { ...parsed.data, progressKey: progressKeyOf(parsed.data.id, measuredSince ?? 1) };
     if (rules.some((other) => other.id === rule.id))
       throw new CatalogError(source, `rule id ${rule.id} is taken`);
     for (const level of rule.levels) {
@@ -52,15 +78,16 @@ export interface RuleFile {
   text: string;
 }
 
-/** Parses and validates rule files (YAML), in the order given; reading them is the caller's job. */
-export function parseCatalog(files: RuleFile[]): Catalog {
-  return buildCatalog(
-    files.map(({ source, text }) => {
-      try {
-        return { source, document: parse(text) as unknown };
-      } catch (error) {
-        throw new CatalogError(source, `not valid YAML: ${(error as Error).message}`);
-      }
-    }),
-  );
+/** The documents of rule files (YAML), in the order given, not yet validated. */
+export function parseRuleFiles(files: RuleFile[]): RuleDocument[] {
+  return files.map(({ source, text }) => {
+    try {
+      return { source, document: parse(text) as unknown };
+    } catch (error) {
+      throw new CatalogError(source, `not valid YAML: ${(error as Error).message}`);
+    }
+  });
 }
+
+/** Parses and validates rule files (YAML), in the order given; reading them is the caller's job. */
+export const parseCatalog = (files: RuleFile[]): Catalog => buildCatalog(parseRuleFiles(files));

@@ -1,11 +1,12 @@
-import type { Catalog } from './catalog.js';
+import { withAttributes } from './attributes.js';
+import { inAudience, NO_SEGMENTS, type ClientSegments } from './audience.js';
+import type { Catalog, CatalogRule } from './catalog.js';
 import { dropOlder, hasKey, insertEntry, readEntries } from './entries.js';
 import type { InputEvent } from './events.js';
 import { clientEventMismatch, transactionMismatch, type Mismatch } from './filters.js';
 import { measureKind } from './measures.js';
 import { clientEventKey, keyOf, LATENESS_MS, transferKey, type ClientProgress } from './progress.js';
 import { refundedAmounts, withPurchaseArrived, withRefund } from './refunds.js';
-import type { Rule } from './rule-schema.js';
 import { windowKind } from './windows.js';
 
 /** An achievement the event unlocked: a past-tense fact the outputs turn into records and workflows. */
@@ -14,6 +15,8 @@ export interface AchievementUnlocked {
   clientId: string;
   achievementId: string;
   ruleId: string;
+  /** The version of the rule it was earned under. */
+  ruleVersion: number;
   points: number;
   partnerId: string | undefined;
   /** When the target was first reached, in event time, by the events known when it unlocked. */
@@ -24,7 +27,10 @@ export interface AchievementUnlocked {
 
 /** What an event did to one rule; `decide` reports these when asked, for explanations and simulations. */
 export type RuleOutcome =
-  | { rule: string; outcome: 'counted' | 'repeat' | 'late' | 'refunded' | 'settled' | 'no-value' }
+  | {
+      rule: string;
+      outcome: 'counted' | 'repeat' | 'late' | 'refunded' | 'settled' | 'no-value' | 'outside-audience';
+    }
   | { rule: string; outcome: 'unmatched'; mismatch: Mismatch };
 
 export interface Decision {
@@ -42,10 +48,10 @@ interface Counted {
   timeMs: number;
   amount: number;
   /** The rule's value of the event, undefined when the rule does not count it (or `mismatch` says why). */
-  valueFor: (rule: Rule) => { value: number } | { mismatch: Mismatch } | undefined;
+  valueFor: (rule: CatalogRule) => { value: number } | { mismatch: Mismatch } | undefined;
 }
 
-const isSettled = (rule: Rule, progress: ClientProgress) =>
+const isSettled = (rule: CatalogRule, progress: ClientProgress) =>
   rule.levels.every((level) => level.achievementId in progress.unlocked);
 
 function countedTransaction(event: InputEvent & { type: 'TransactionReceived' }): Counted {
@@ -89,6 +95,7 @@ function countTowardsRules(
   event: Counted,
   catalog: Catalog,
   zone: string,
+  client: ClientSegments,
   outcomes: RuleOutcome[] | undefined,
 ): Decision {
   const refunded = refundedAmounts(progress.refunds);
@@ -107,12 +114,16 @@ function countTowardsRules(
       note({ rule: rule.id, outcome: 'unmatched', mismatch: valued.mismatch });
       continue;
     }
+    if (!inAudience(rule, progress, client)) {
+      note({ rule: rule.id, outcome: 'outside-audience' });
+      continue;
+    }
     if (isSettled(rule, progress)) {
       note({ rule: rule.id, outcome: 'settled' });
       continue;
     }
     const window = windowKind(rule);
-    const kept = dropOlder(rules[rule.id]?.entries ?? [], window.keeps(progress.horizonMs, zone));
+    const kept = dropOlder(rules[rule.progressKey]?.entries ?? [], window.keeps(progress.horizonMs, zone));
     if (hasKey(kept, event.key)) {
       note({ rule: rule.id, outcome: 'repeat' });
       continue;
@@ -124,7 +135,7 @@ function countTowardsRules(
       ...valued,
     });
     note({ rule: rule.id, outcome: remaining > 0 ? 'counted' : 'refunded' });
-    rules = { ...rules, [rule.id]: { entries } };
+    rules = { ...rules, [rule.progressKey]: { entries } };
     if (remaining <= 0) continue;
     const measure = measureKind(rule.measure);
     const read = readEntries(entries, refunded);
@@ -139,6 +150,7 @@ function countTowardsRules(
         clientId: event.clientId,
         achievementId: level.achievementId,
         ruleId: rule.id,
+        ruleVersion: rule.version,
         points: level.points,
         partnerId: level.partner,
         unlockedAt: at,
@@ -146,7 +158,7 @@ function countTowardsRules(
       });
     }
     if (rule.levels.every((level) => level.achievementId in unlockedRecords)) {
-      const { [rule.id]: _settled, ...others } = rules;
+      const { [rule.progressKey]: _settled, ...others } = rules;
       rules = others;
     }
   }
@@ -165,6 +177,7 @@ function decideEvent(
   event: InputEvent,
   catalog: Catalog,
   zone: string,
+  client: ClientSegments,
   outcomes: RuleOutcome[] | undefined,
 ): Decision {
   if (event.type === 'TransactionReceived' && event.transaction.kind === 'refund') {
@@ -183,7 +196,8 @@ function decideEvent(
     noteLate(catalog, outcomes);
     return { progress, unlocked: [] };
   }
-  return countTowardsRules(withPurchaseArrived(progress, counted.key), counted, catalog, zone, outcomes);
+  const known = event.type === 'ClientEventReceived' ? withAttributes(progress, event.event) : progress;
+  return countTowardsRules(withPurchaseArrived(known, counted.key), counted, catalog, zone, client, outcomes);
 }
 
 /**
@@ -199,11 +213,11 @@ export function decide(
   event: InputEvent,
   catalog: Catalog,
   zone: string,
-  options: { trace?: boolean } = {},
+  options: { trace?: boolean; client?: ClientSegments } = {},
 ): Decision {
   const timeMs = Date.parse(event.type === 'TransactionReceived' ? event.transaction.time : event.event.time);
   const moved = timeMs > progress.horizonMs ? { ...progress, horizonMs: timeMs } : progress;
   const outcomes: RuleOutcome[] | undefined = options.trace ? [] : undefined;
-  const decision = decideEvent(moved, event, catalog, zone, outcomes);
+  const decision = decideEvent(moved, event, catalog, zone, options.client ?? NO_SEGMENTS, outcomes);
   return outcomes ? { ...decision, outcomes } : decision;
 }

@@ -48,17 +48,36 @@ const attributeValue = z.union([
   z.record(z.string(), z.unknown()),
 ]);
 
+/** The event type that sets the client attributes targeting segments read (CONTRACT §2). */
+export const ATTRIBUTES_UPDATED = 'attributes.updated';
+
+/** What an attribute a rule's audience reads may hold; `null` removes it. */
+export const MAX_CLIENT_ATTRIBUTE_LENGTH = 200;
+const clientAttribute = z.union([plainText(MAX_CLIENT_ATTRIBUTE_LENGTH), z.number(), z.boolean(), z.null()]);
+
 /** `bank.client-events.v1` (CONTRACT §2); `type` is open-ended. */
-export const clientEventSchema = z.object({
-  id: identifier(),
-  clientId: identifier(),
-  type: identifier(64),
-  time: eventTime,
-  attributes: z
-    .record(identifier(64), attributeValue)
-    .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes')
-    .default({}),
-});
+export const clientEventSchema = z
+  .object({
+    id: identifier(),
+    clientId: identifier(),
+    type: identifier(64),
+    time: eventTime,
+    attributes: z
+      .record(identifier(64), attributeValue)
+      .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes')
+      .default({}),
+  })
+  .superRefine((event, ctx) => {
+    if (event.type !== ATTRIBUTES_UPDATED) return;
+    for (const [name, value] of Object.entries(event.attributes)) {
+      if (!clientAttribute.safeParse(value).success)
+        ctx.addIssue({
+          code: 'custom',
+          message: `an attribute is a string of at most ${MAX_CLIENT_ATTRIBUTE_LENGTH} characters, a number, a boolean, or null to remove it`,
+          path: ['attributes', name],
+        });
+    }
+  });
 
 export type Transaction = z.output<typeof transactionSchema>;
 export type ClientEvent = z.output<typeof clientEventSchema>;

@@ -1,5 +1,6 @@
+import type { ClientSegments } from './audience.js';
 import type { Catalog } from './catalog.js';
-import { decide, type RuleOutcome } from './decide.js';
+import { decide, type AchievementUnlocked, type RuleOutcome } from './decide.js';
 import { hasKey } from './entries.js';
 import type { InputEvent } from './events.js';
 import type { Mismatch } from './filters.js';
@@ -30,6 +31,7 @@ const OUTCOME: Record<Exclude<RuleOutcome['outcome'], 'unmatched'>, string> = {
   refunded: 'its refunds had already taken back all of it',
   settled: 'the achievement was already unlocked',
   'no-value': 'it lacks the field this achievement counts',
+  'outside-audience': 'the client was not in the audience this achievement is for',
 };
 
 function idAndTime(event: InputEvent) {
@@ -41,7 +43,7 @@ function idAndTime(event: InputEvent) {
 function refundWhy(
   before: ClientProgress,
   after: ClientProgress,
-  ruleId: string,
+  progressKey: string,
   refundId: string,
   originalId: string,
 ) {
@@ -49,7 +51,7 @@ function refundWhy(
   const seen = (progress: ClientProgress) =>
     progress.refunds.some((key, i) => i % 4 === 0 && key === refundKey);
   if (seen(before)) return 'a repeat of a refund already counted';
-  if (hasKey(before.rules[ruleId]?.entries ?? [], keyOf(originalId))) {
+  if (hasKey(before.rules[progressKey]?.entries ?? [], keyOf(originalId))) {
     return `a refund: took back what it covers of purchase ${originalId}`;
   }
   return seen(after)
@@ -57,31 +59,72 @@ function refundWhy(
     : `a refund of ${originalId}, which had nothing to take back here`;
 }
 
+/** One event's effect on one rule, with the client's progress before and after it. */
+export interface TracedEvent extends ExplainedEvent {
+  before: ClientProgress;
+  after: ClientProgress;
+  /** What the event unlocked of this rule. */
+  unlocked: AchievementUnlocked[];
+}
+
 /**
- * Why each of a client's events did or did not count towards one achievement (for disputes: "I should have
- * it"). Replays the events through the same `decide` the engine runs, which reports what each did to the rule.
+ * Replays a client's events through the same `decide` the engine runs, from no progress, and says for each
+ * what it did to one rule of the catalog: the trace behind explanations, simulations and rule tests.
  */
-export function explain(achievementId: string, catalog: Catalog, events: InputEvent[], zone: string) {
-  const { rule, level } = catalog.achievements.get(achievementId)!;
+export function traceRule(
+  ruleId: string,
+  catalog: Catalog,
+  events: InputEvent[],
+  zone: string,
+  client?: ClientSegments,
+): TracedEvent[] {
+  const rule = catalog.rules.find((candidate) => candidate.id === ruleId)!;
   let progress = initialProgress();
-  const explained: ExplainedEvent[] = [];
-  for (const event of events) {
+  return events.map((event) => {
     const { id, time } = idAndTime(event);
     const before = progress;
-    const decision = decide(before, event, catalog, zone, { trace: true });
+    const decision = decide(before, event, catalog, zone, { trace: true, ...(client ? { client } : {}) });
     progress = decision.progress;
-    const note = (counted: boolean, why: string) => explained.push({ id, time, counted, why });
-    if (level.achievementId in before.unlocked) note(false, OUTCOME.settled);
-    else if (decision.unlocked.some((u) => u.achievementId === achievementId)) {
-      note(true, 'counted, and unlocked the achievement');
-    } else if (event.type === 'TransactionReceived' && event.transaction.kind === 'refund') {
-      note(false, refundWhy(before, progress, rule.id, id, event.transaction.originalId!));
-    } else {
-      // Every event but a refund is offered to every rule, and the trace says what each did with it.
-      const outcome = decision.outcomes!.find((o) => o.rule === rule.id)!;
-      if (outcome.outcome === 'unmatched') note(false, MISMATCH[outcome.mismatch]);
-      else note(outcome.outcome === 'counted', OUTCOME[outcome.outcome]);
-    }
-  }
-  return explained;
+    const unlocked = decision.unlocked.filter((u) => u.ruleId === ruleId);
+    const traced = (counted: boolean, why: string) => ({
+      id,
+      time,
+      counted,
+      why,
+      before,
+      after: progress,
+      unlocked,
+    });
+    if (event.type === 'TransactionReceived' && event.transaction.kind === 'refund')
+      return traced(false, refundWhy(before, progress, rule.progressKey, id, event.transaction.originalId!));
+    // Every event but a refund is offered to every rule, and the trace says what each did with it.
+    const outcome = decision.outcomes!.find((o) => o.rule === ruleId)!;
+    if (outcome.outcome === 'unmatched') return traced(false, MISMATCH[outcome.mismatch]);
+    if (unlocked.length > 0)
+      return traced(true, `counted, and unlocked ${unlocked.map((u) => u.achievementId).join(', ')}`);
+    return traced(outcome.outcome === 'counted', OUTCOME[outcome.outcome]);
+  });
+}
+
+/**
+ * Why each of a client's events did or did not count towards one achievement (for disputes: "I should have
+ * it").
+ */
+export function explain(
+  achievementId: string,
+  catalog: Catalog,
+  events: InputEvent[],
+  zone: string,
+  client?: ClientSegments,
+): ExplainedEvent[] {
+  const { rule } = catalog.achievements.get(achievementId)!;
+  return traceRule(rule.id, catalog, events, zone, client).map(
+    ({ id, time, counted, why, before, unlocked }) => {
+      if (achievementId in before.unlocked) return { id, time, counted: false, why: OUTCOME.settled };
+      if (unlocked.some((u) => u.achievementId === achievementId))
+        return { id, time, counted: true, why: 'counted, and unlocked the achievement' };
+      if (unlocked.length > 0) return { id, time, counted: true, why: OUTCOME.counted };
+      return { id, time, counted, why };
+    },
+  );
 }

@@ -1,4 +1,5 @@
-import type { Achievement } from './catalog.js';
+import { inAudience, type ClientSegments } from './audience.js';
+import type { Achievement, Catalog, CatalogRule } from './catalog.js';
 import { readEntries } from './entries.js';
 import { measureKind } from './measures.js';
 import type { ClientProgress } from './progress.js';
@@ -10,6 +11,33 @@ export interface AchievementView {
   unlocked: boolean;
   unlockedAt: string | null;
   progress: { current: number; target: number };
+}
+
+/** A rule's measure in the window the app shows at `atMs`; a rule whose levels are all unlocked shows its top. */
+export function measureAt(rule: CatalogRule, progress: ClientProgress, atMs: number, zone: string): number {
+  if (rule.levels.every((level) => level.achievementId in progress.unlocked))
+    return rule.levels.at(-1)!.target;
+  const flat = progress.rules[rule.progressKey]?.entries ?? [];
+  const entries = readEntries(flat, refundedAmounts(progress.refunds));
+  return windowKind(rule).now(entries, atMs, measureKind(rule.measure), zone);
+}
+
+/**
+ * The achievements a client sees: those of live rules whose audience holds the client, and any it earned under
+ * a rule no longer live (or no longer for it), which stay its own.
+ */
+export function achievementsShown(
+  live: Catalog,
+  everLive: Catalog,
+  progress: ClientProgress,
+  client: ClientSegments,
+): Achievement[] {
+  const shown = [...live.achievements.values()].filter(({ rule }) => inAudience(rule, progress, client));
+  const ids = new Set(shown.map(({ level }) => level.achievementId));
+  const earned = Object.keys(progress.unlocked)
+    .filter((id) => !ids.has(id))
+    .flatMap((id) => everLive.achievements.get(id) ?? []);
+  return [...shown, ...earned];
 }
 
 /** How far a client is towards one achievement now; an unlocked one shows its target reached. */
@@ -29,9 +57,7 @@ export function viewOf(
       progress: { current: level.target, target: level.target },
     };
   }
-  const flat = progress.rules[rule.id]?.entries ?? [];
-  const entries = readEntries(flat, refundedAmounts(progress.refunds));
-  const measured = windowKind(rule).now(entries, nowMs, measureKind(rule.measure), zone);
+  const measured = measureAt(rule, progress, nowMs, zone);
   return {
     id: level.achievementId,
     unlocked: false,

@@ -23,6 +23,9 @@ export interface UnlockRecord {
   sourceEventId: string;
 }
 
+/** Client attributes by name: `[value, timeMs]`, a null value being a removal remembered (see attributes.ts). */
+export type ClientAttributes = Record<string, [string | number | boolean | null, number]>;
+
 export interface ClientProgress {
   format: typeof PROGRESS_FORMAT;
   /** The newest event time among the client's records: how late another record may be is measured from it. */
@@ -34,6 +37,8 @@ export interface ClientProgress {
    * and those whose purchase has not arrived yet (remembered while it could still count).
    */
   refunds: number[];
+  /** Set by `attributes.updated` events; absent until the first one. */
+  attributes?: ClientAttributes;
 }
 
 export const initialProgress = (): ClientProgress => ({

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../platform/duration.js';
+import { identifier } from '../platform/text.js';
+import { clientEventSchema, transactionSchema, type InputEvent } from './events.js';
 
 /** Localized texts: at least en, uk and he (CONTRACT §3); more languages may be added freely. */
 const localized = z
@@ -52,14 +54,107 @@ const window = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rolling'), duration }),
 ]);
 
+/** Rule, achievement, partner and segment ids: lower-case words joined by "-". */
+export const slug = () =>
+  z
+    .string()
+    .max(64)
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case words joined by "-", such as taxi-rider');
+
+const attributeScalar = z.union([z.string().max(200), z.number(), z.boolean()]);
+
+/** A condition on one client attribute (set by `attributes.updated` events, CONTRACT §2). */
+const attributeCondition = z.union([
+  z.object({ equals: attributeScalar }).strict(),
+  z.object({ in: z.array(attributeScalar).min(1).max(1000) }).strict(),
+  z.object({ exists: z.boolean() }).strict(),
+]);
+
+/**
+ * Who a rule is for: every attribute condition holds and, when segments are named, the client is a member of
+ * at least one of them. A client outside the audience makes no progress on the rule and does not see it.
+ */
+const audience = z
+  .object({
+    attributes: z.record(identifier(64), attributeCondition).optional(),
+    segments: z.array(slug()).min(1).max(100).optional(),
+  })
+  .strict()
+  .refine((a) => a.attributes !== undefined || a.segments !== undefined, {
+    message: 'name attribute conditions, segments, or both (or leave audience out for everyone)',
+  });
+
+const EXAMPLE_CLIENT = 'example-client';
+
+/**
+ * An event of an example, in CONTRACT §2's form with defaults filling what rarely matters to a rule: the
+ * client, and for a transaction its kind (purchase), currency (UAH) and merchant. An object with `type` is a
+ * client event, any other a transaction.
+ */
+const exampleEvent = z.unknown().transform((value, ctx): InputEvent => {
+  const given = typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+  const isClientEvent = 'type' in given;
+  const defaults = { clientId: EXAMPLE_CLIENT };
+  const parsed = isClientEvent
+    ? clientEventSchema.safeParse({ ...defaults, ...given })
+    : transactionSchema.safeParse({
+        ...defaults,
+        kind: 'purchase',
+        currency: 'UAH',
+        merchantId: 'example-merchant',
+        ...given,
+      });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: value });
+    return z.NEVER;
+  }
+  return 'type' in parsed.data
+    ? { type: 'ClientEventReceived', clientId: parsed.data.clientId, event: parsed.data }
+    : { type: 'TransactionReceived', clientId: parsed.data.clientId, transaction: parsed.data };
+});
+
+/**
+ * One client's events in arrival order, in the short form of examples; events without an id are named by
+ * their place: example-1, example-2, …
+ */
+export const eventsOfOneClient = (max: number) =>
+  z.preprocess(
+    (events) =>
+      Array.isArray(events)
+        ? events.map((event: unknown, i) =>
+            typeof event === 'object' && event !== null ? { id: `example-${i + 1}`, ...event } : event,
+          )
+        : events,
+    z.array(exampleEvent).min(1).max(max),
+  );
+
+/** Given these events (of one client, in arrival order), then these achievements unlock. */
+const example = z
+  .object({
+    name: z.string().min(1).max(200),
+    /** The segments the example's client belongs to, for rules with an audience. */
+    segments: z.array(slug()).max(100).default([]),
+    given: eventsOfOneClient(500),
+    then: z
+      .object({
+        unlocked: z.array(slug()),
+        /** The measure after each event, as the app would show it at that event's time. */
+        measures: z.array(z.number()).optional(),
+      })
+      .strict(),
+  })
+  .strict()
+  .refine((ex) => ex.then.measures === undefined || ex.then.measures.length === ex.given.length, {
+    message: 'give one measure per event of "given", or leave measures out',
+    path: ['then', 'measures'],
+  });
+
 const level = z.object({
-  achievementId: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case words joined by "-"'),
+  achievementId: slug(),
   target: z.number().int().positive(),
   points: z.number().int().nonnegative(),
-  partner: z
-    .string()
-    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
-    .optional(),
+  partner: slug().optional(),
   title: localized,
   description: localized,
 });
@@ -67,13 +162,15 @@ const level = z.object({
 /** One rule file of `catalog/`: what counts, how it is measured, over which window, and its levels. */
 export const ruleSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/),
+    id: slug(),
     version: z.number().int().positive(),
+    audience: audience.optional(),
     trigger,
     filter: filter.default({}),
     measure,
     window,
-    levels: z.array(level).min(1),
+    levels: z.array(level).min(1).max(20),
+    examples: z.array(example).max(50).default([]),
   })
   .strict()
   .refine((rule) => rule.levels.every((lvl, i) => i === 0 || lvl.target > rule.levels[i - 1]!.target), {
@@ -87,6 +184,19 @@ export const ruleSchema = z
   .refine((rule) => rule.measure.type !== 'streak' || rule.window.type === 'lifetime', {
     message: 'a streak runs over consecutive days wherever they fall: its window is lifetime',
     path: ['window'],
+  })
+  .superRefine((rule, ctx) => {
+    const own = new Set(rule.levels.map((lvl) => lvl.achievementId));
+    rule.examples.forEach((ex, i) =>
+      ex.then.unlocked.forEach((id, j) => {
+        if (!own.has(id))
+          ctx.addIssue({
+            code: 'custom',
+            message: `${id} is not an achievement of this rule; name one of ${[...own].join(', ')}`,
+            path: ['examples', i, 'then', 'unlocked', j],
+          });
+      }),
+    );
   });
 
 export type Rule = z.output<typeof ruleSchema>;

@@ -3,9 +3,9 @@
  * SIGKILL like a deployment's instance. Its topics, schema and group come from the environment they set.
  */
 import { startProcessor } from '../actors/processor.js';
-import { loadCatalog } from '../platform/catalog-files.js';
 import { createKafka } from '../platform/kafka.js';
 import { createPool } from '../platform/postgres.js';
+import { startDefaultRuleFeed } from '../platform/rule-feed.js';
 
 const env = (name: string) => {
   const value = process.env[name];
@@ -13,10 +13,11 @@ const env = (name: string) => {
   return value;
 };
 
+const db = createPool(env('CHILD_DATABASE_URL'), env('CHILD_SCHEMA'));
 const processor = await startProcessor({
   kafka: createKafka('crash-test-child', env('CHILD_BROKERS').split(',')),
-  db: createPool(env('CHILD_DATABASE_URL'), env('CHILD_SCHEMA')),
-  catalog: loadCatalog(),
+  db,
+  rules: await startDefaultRuleFeed(db),
   zone: 'Europe/Kyiv',
   actorIdleMs: 60_000,
   groupId: env('CHILD_GROUP'),

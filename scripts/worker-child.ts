@@ -21,6 +21,7 @@ const env = (name: string) => {
 };
 
 installTemporalRuntime();
+const catalog = loadCatalog();
 const producer = createKafka('worker-child', env('CHILD_BROKERS').split(',')).producer({
   createPartitioner: Partitioners.DefaultPartitioner,
 });
@@ -40,7 +41,7 @@ const rewards = await Worker.create({
   activities: createActivities({
     db: createPool(env('CHILD_DATABASE_URL'), env('CHILD_SCHEMA')),
     producer,
-    catalog: loadCatalog(),
+    catalog: () => catalog,
     pointsExpiryMs: 365 * 86_400_000,
     tiers: { silver: 100, gold: 300 },
   }),

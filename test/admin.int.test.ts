@@ -33,9 +33,12 @@ describe('operations reads on PostgreSQL', () => {
       `INSERT INTO achievement_unlocks (unlock_id, client_id, achievement_id, rule_id, points, unlocked_at, source_event_id)
        VALUES (gen_random_uuid(), 'c-10', 'coffee-lover', 'coffee-lover', 100, now(), 'tx')`,
     );
-    const stats = await postgresAdminReads(db.pool, catalog, 'Europe/Kyiv', () => NOW).statsOf(
-      'coffee-lover',
-    );
+    const stats = await postgresAdminReads(
+      db.pool,
+      () => catalog,
+      'Europe/Kyiv',
+      () => NOW,
+    ).statsOf('coffee-lover');
     expect(stats.unlocked).toBe(1);
     expect(stats.progress.filter((bucket) => bucket.clients > 0)).toEqual([
       { from: 0.3, to: 0.4, clients: 1 },
@@ -44,7 +47,7 @@ describe('operations reads on PostgreSQL', () => {
   });
 
   it('writes audit entries and reads them back newest first', async () => {
-    const reads = postgresAdminReads(db.pool, catalog, 'Europe/Kyiv');
+    const reads = postgresAdminReads(db.pool, () => catalog, 'Europe/Kyiv');
     await reads.audit({
       actorId: 'e-1',
       actorRole: 'support',

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processBatch, type BatchContext } from '../actors/batch.js';
+import { startDefaultRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { ClientActors } from '../actors/client-actors.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
@@ -60,6 +61,7 @@ describe('processBatch under random and hostile records (fast-check)', () => {
   let db: Awaited<ReturnType<typeof migratedSchema>>;
   let producer: Producer;
   let actors: ClientActors;
+  let rules: RuleFeed;
   const expectedLetters: { topic: string; offset: string; label: string }[] = [];
   const labels = new Map<string, number>();
 
@@ -74,11 +76,13 @@ describe('processBatch under random and hostile records (fast-check)', () => {
     await admin.disconnect();
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    actors = new ClientActors({ catalog, zone: ZONE }, 60_000);
+    actors = new ClientActors(ZONE, 60_000);
+    rules = await startDefaultRuleFeed(db.pool);
   });
 
   afterAll(async () => {
     actors?.stopAll();
+    rules?.stop();
     await producer?.disconnect();
     await db?.drop();
   });
@@ -99,7 +103,7 @@ describe('processBatch under random and hostile records (fast-check)', () => {
         const ctx: BatchContext = {
           db: db.pool,
           groupId: 'fuzz',
-          catalog,
+          rules,
           actors,
           deadLetters: { producer, db: db.pool, topic: deadLetterTopic },
           outputs: CONTRACT_OUTPUTS,
@@ -107,7 +111,7 @@ describe('processBatch under random and hostile records (fast-check)', () => {
             [topics.transaction, 'transaction'],
             [topics['client-event'], 'client-event'],
           ]),
-          storedOffsets: new Map(),
+          positions: new Map(),
         };
         const good: InputEvent[] = [];
         for (const [kind, records] of [

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { postgresAdminReads } from '../api/admin-reads.js';
 import { createApp } from '../api/app.js';
 import { kafkaHistory } from '../api/client-history.js';
+import { postgresRuleAdmin } from '../api/rule-admin-store.js';
 import { postgresReads } from '../api/client-reads.js';
 import { rewardDelivery } from '../api/reward-delivery.js';
 import { checkHealth, dependencyProbes } from '../platform/health.js';
@@ -32,7 +33,7 @@ describe('the HTTP API under schemathesis, generated from /openapi.json', () => 
     const topics = await ownInputTopics(kafka, 1);
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     stops.push(() => connection.close());
-    const reads = postgresReads(db.pool, catalog);
+    const reads = postgresReads(db.pool, () => catalog);
     const app = createApp({
       checkHealth: () => checkHealth(dependencyProbes({ kafka, pool: db.pool, temporal: connection })),
       partnerCallbacks: rewardDelivery(
@@ -43,10 +44,11 @@ describe('the HTTP API under schemathesis, generated from /openapi.json', () => 
         ]),
       ),
       auth: { secret: TEST_JWT_SECRET, maxLifetimeS: 300 },
-      me: { catalog, zone: 'Europe/Kyiv', reads },
-      admin: postgresAdminReads(db.pool, catalog, 'Europe/Kyiv'),
+      me: { catalogs: () => ({ live: catalog, everLive: catalog }), zone: 'Europe/Kyiv', reads },
+      admin: postgresAdminReads(db.pool, () => catalog, 'Europe/Kyiv'),
+      rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => ['coffee-house'] }),
       explain: {
-        progressOf: reads.progressOf,
+        ...reads,
         historyOf: kafkaHistory(kafka, {
           transaction: topics.transactions,
           'client-event': topics.clientEvents,

@@ -58,7 +58,7 @@ describe('reward workflows on the real Temporal dev server', () => {
     createActivities({
       db: db.pool,
       producer,
-      catalog,
+      catalog: () => catalog,
       pointsExpiryMs: 365 * 86_400_000,
       tiers: { silver: 100, gold: 300 },
     });
@@ -104,7 +104,7 @@ describe('reward workflows on the real Temporal dev server', () => {
     db: db.pool,
     temporal: client,
     taskQueue,
-    catalog,
+    achievement: (id) => Promise.resolve(catalog.achievements.get(id)),
     callbackTimeoutMs,
     partnerRetryMs,
   });
@@ -297,7 +297,7 @@ describe('reward workflows on the real Temporal dev server', () => {
         error: expect.stringMatching(/^not an achievements/),
       }),
       expect.objectContaining({ error: expect.stringMatching(/clientId: holds U\+0000/) }),
-      expect.objectContaining({ error: 'achievement tea-lover is not in the catalog' }),
+      expect.objectContaining({ error: 'achievement tea-lover is not in any rule ever live' }),
     ]);
   });
 

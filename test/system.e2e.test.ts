@@ -58,7 +58,7 @@ describe('the whole system', () => {
     const app = createApp({
       ...base,
       partnerCallbacks: rewardDelivery(db.pool, temporal, partners),
-      me: { ...base.me, reads: postgresReads(db.pool, catalog) },
+      me: { ...base.me, reads: postgresReads(db.pool, () => catalog) },
     });
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const listening = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(listening));
@@ -77,7 +77,7 @@ describe('the whole system', () => {
       activities: createActivities({
         db: db.pool,
         producer,
-        catalog,
+        catalog: () => catalog,
         pointsExpiryMs: 365 * 86_400_000,
         tiers: { silver: 1000, gold: 3000 },
       }),
@@ -95,7 +95,7 @@ describe('the whole system', () => {
       db: db.pool,
       temporal,
       taskQueue,
-      catalog,
+      achievement: (id) => Promise.resolve(catalog.achievements.get(id)),
       callbackTimeoutMs: 60_000,
       partnerRetryMs: 600_000,
       groupId: uniqueName('starter'),

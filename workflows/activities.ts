@@ -11,7 +11,8 @@ import type { TierThresholds } from './tiers.js';
 export interface ActivityDependencies {
   db: pg.Pool;
   producer: Producer;
-  catalog: Catalog;
+  /** The texts of every achievement ever live, as current as the rule book. */
+  catalog: () => Catalog;
   pointsExpiryMs: number;
   tiers: TierThresholds;
 }
@@ -60,7 +61,7 @@ export function createActivities(deps: ActivityDependencies) {
 
     /** Tells the client the partner's reward is ready: no URL, no voucher code, no card data in the push. */
     async notifyRewardFulfilled(input: RewardInput): Promise<void> {
-      const notification = rewardFulfilledPush(input, deps.catalog);
+      const notification = rewardFulfilledPush(input, deps.catalog());
       await deps.producer.send({
         topic: TOPICS.notifications,
         messages: [{ key: input.clientId, value: JSON.stringify(notification) }],

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import { z } from 'zod';
-import type { Catalog } from '../rules/catalog.js';
+import type { Achievement } from '../rules/catalog.js';
 import { sendDeadLetters } from '../platform/dead-letter-sink.js';
 import { deadLetter, type DeadLetter } from '../platform/dead-letters.js';
 import { identifier } from '../platform/text.js';
@@ -44,7 +44,8 @@ export interface StarterOptions {
   db: pg.Pool;
   temporal: Client;
   taskQueue: string;
-  catalog: Catalog;
+  /** Finds an unlock's achievement (its partner) among the rules ever live. */
+  achievement: (achievementId: string) => Promise<Achievement | undefined>;
   callbackTimeoutMs: number;
   /** PARTNER_RETRY_WINDOW: how long each new reward keeps asking a partner that does not answer. */
   partnerRetryMs: number;
@@ -58,7 +59,9 @@ export interface StarterOptions {
  * workflow id is the business key and duplicates are rejected, so "already started" means "already done".
  */
 export async function startReward(options: StarterOptions, unlock: z.output<typeof unlockedSchema>) {
-  const partnerId = options.catalog.achievements.get(unlock.achievementId)?.level.partner ?? null;
+  const achievement = await options.achievement(unlock.achievementId);
+  if (!achievement) throw new Error(`achievement ${unlock.achievementId} is not in any rule ever live`);
+  const partnerId = achievement.level.partner ?? null;
   const workflowId = rewardWorkflowId(unlock.clientId, unlock.achievementId);
   const { unlockId, clientId, achievementId, points } = unlock;
   const input: RewardInput = {
@@ -100,13 +103,17 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
     const starts: Promise<boolean>[] = [];
     for (const message of messages) {
       const parsed = unlockedSchema.safeParse(parseJson(message.value?.toString()));
-      const refusal = parsed.success
-        ? options.catalog.achievements.has(parsed.data.achievementId)
-          ? undefined
-          : `achievement ${parsed.data.achievementId} is not in the catalog`
-        : `not an achievements.unlocked.v1 record: ${describeIssue(parsed.error)}`;
-      if (parsed.success && refusal === undefined) starts.push(startReward(options, parsed.data));
-      else letters.push(deadLetter({ topic, partition, message }, refusal!));
+      if (!parsed.success) {
+        const refusal = `not an achievements.unlocked.v1 record: ${describeIssue(parsed.error)}`;
+        letters.push(deadLetter({ topic, partition, message }, refusal));
+        continue;
+      }
+      if (await options.achievement(parsed.data.achievementId))
+        starts.push(startReward(options, parsed.data));
+      else {
+        const refusal = `achievement ${parsed.data.achievementId} is not in any rule ever live`;
+        letters.push(deadLetter({ topic, partition, message }, refusal));
+      }
     }
     // Never dropped, never blocking: bad records are set aside with their reason, like the processor's.
     if (letters.length > 0) {

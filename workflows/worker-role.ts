@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Partitioners } from 'kafkajs';
 import type { Catalog } from '../rules/catalog.js';
 import { DEFAULT_PARTNER_LIMITS, type Config, type PartnerLimits } from '../platform/config.js';
+import { findAchievement, type RuleFeed } from '../platform/rule-feed.js';
 import { createKafka } from '../platform/kafka.js';
 import { createPool } from '../platform/postgres.js';
 import { createActivities } from './activities.js';
@@ -31,9 +32,10 @@ function partnersToServe(config: Config, catalog: Catalog): PartnerLimits[] {
  */
 export async function startWorkerRole(
   config: Config,
-  catalog: Catalog,
+  rules: RuleFeed,
   temporal: TemporalTarget,
 ): Promise<() => Promise<void>> {
+  const catalog = () => rules.book().everLive();
   const db = createPool(config.DATABASE_URL);
   const kafka = createKafka('achievements-worker');
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -54,7 +56,7 @@ export async function startWorkerRole(
     ...temporal,
     activities,
     partnerActivities,
-    partners: partnersToServe(config, catalog),
+    partners: partnersToServe(config, catalog()),
     prebuilt: config.NODE_ENV === 'production',
   });
   const connection = await Connection.connect({ address: temporal.address });
@@ -65,7 +67,7 @@ export async function startWorkerRole(
     db,
     temporal: client,
     taskQueue: temporal.taskQueue,
-    catalog,
+    achievement: (achievementId) => findAchievement(rules, achievementId),
     callbackTimeoutMs: config.PARTNER_CALLBACK_TIMEOUT,
     partnerRetryMs: config.PARTNER_RETRY_WINDOW,
   });

@@ -33,9 +33,9 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 gc();
 const before = process.memoryUsage().heapUsed;
-const actors = new ClientActors({ catalog, zone }, 3_600_000);
+const actors = new ClientActors(zone, 3_600_000);
 for (const [clientId, json] of rows)
-  actors.spawn(clientId, 'bench:0', JSON.parse(json) as { version: number; progress: ClientProgress });
+  actors.spawn(clientId, 'bench:0', JSON.parse(json) as { version: number; progress: ClientProgress }, []);
 gc();
 const after = process.memoryUsage().heapUsed;
 const stateBytes = rows.reduce((sum, [, json]) => sum + json.length, 0) / rows.length;

@@ -8,17 +8,34 @@ export const TEST_JWT_SECRET = 'test-only-jwt-secret-of-at-least-32-characters';
 
 /** API dependencies whose every part fails loudly unless the test gives its own. */
 export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDependencies {
+  const catalog = loadCatalog();
   return {
     checkHealth: unused('checkHealth'),
     partnerCallbacks: { partners: new Map(), findReward: unused('findReward'), deliver: unused('deliver') },
     auth: { secret: TEST_JWT_SECRET, maxLifetimeS: 300 },
     me: {
-      catalog: loadCatalog(),
+      catalogs: () => ({ live: catalog, everLive: catalog }),
       zone: 'Europe/Kyiv',
-      reads: { progressOf: unused('progressOf'), loyaltyOf: unused('loyaltyOf') },
+      reads: {
+        progressOf: unused('progressOf'),
+        loyaltyOf: unused('loyaltyOf'),
+        segmentsOf: () => Promise.resolve([]),
+      },
     },
     admin: { statsOf: unused('statsOf'), audit: unused('audit'), auditLog: unused('auditLog') },
-    explain: { progressOf: unused('progressOf'), historyOf: unused('historyOf'), zone: 'Europe/Kyiv' },
+    explain: {
+      progressOf: unused('progressOf'),
+      historyOf: unused('historyOf'),
+      segmentsOf: () => Promise.resolve([]),
+      zone: 'Europe/Kyiv',
+    },
+    rules: {
+      list: unused('rules.list'),
+      create: unused('rules.create'),
+      activate: unused('rules.activate'),
+      deactivate: unused('rules.deactivate'),
+      importSegment: unused('rules.importSegment'),
+    },
     ...overrides,
   };
 }

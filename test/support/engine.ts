@@ -5,6 +5,7 @@ import type { InputEvent } from '../../rules/events.js';
 import { startProcessor } from '../../actors/processor.js';
 import type { OutputTopics } from '../../actors/unlock-records.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
+import { startDefaultRuleFeed } from '../../platform/rule-feed.js';
 import { viewOf } from '../../rules/progress-view.js';
 import { initialProgress, type ClientProgress } from '../../rules/progress.js';
 import { testKafka, uniqueName } from './stack.js';
@@ -49,24 +50,36 @@ export async function produceEvents(
   await producer.disconnect();
 }
 
-/** Starts an in-process processor on the test's topics, schema and consumer group. */
-export function startTestProcessor(
+/**
+ * Starts an in-process processor on the test's topics, schema and consumer group, with the default rules
+ * seeded in that schema (once) and a rule feed of its own, stopped with it.
+ */
+export async function startTestProcessor(
   db: pg.Pool,
   topics: { transactions: string; clientEvents: string },
   groupId = uniqueName('group'),
   outputs?: OutputTopics,
 ) {
-  return startProcessor({
+  const rules = await startDefaultRuleFeed(db);
+  const processor = await startProcessor({
     ...(outputs ? { outputs } : {}),
     kafka: testKafka(),
     db,
-    catalog,
+    rules,
     zone: 'Europe/Kyiv',
     actorIdleMs: 60_000,
     groupId,
     topics,
     partitionsConsumedConcurrently: 3,
   });
+  return {
+    ...processor,
+    rules,
+    stop: async () => {
+      rules.stop();
+      await processor.stop();
+    },
+  };
 }
 
 /** The achievements a client has unlocked, by id. */

@@ -1,11 +1,18 @@
 import type { InputEvent } from '../../rules/events.js';
 import type { ClientEvent, Transaction } from '../../rules/events.js';
 import { decide, type AchievementUnlocked } from '../../rules/decide.js';
-import { loadCatalog } from '../../platform/catalog-files.js';
+import { loadCatalog, readRuleFiles } from '../../platform/catalog-files.js';
 import { initialProgress, type ClientProgress } from '../../rules/progress.js';
 
 export const KYIV = 'Europe/Kyiv';
 export const catalog = loadCatalog();
+
+/** A default rule's document as its catalog file holds it (not yet validated), for tests that vary it. */
+export function ruleDocument(ruleId: string): Record<string, unknown> {
+  const found = readRuleFiles().find(({ document }) => (document as { id: string }).id === ruleId);
+  if (!found) throw new Error(`no default rule ${ruleId}`);
+  return found.document as Record<string, unknown>;
+}
 
 let sequence = 0;
 
@@ -85,6 +92,7 @@ export const firstPurchaseUnlock = (clientId: string): AchievementUnlocked => ({
   clientId,
   achievementId: 'first-purchase',
   ruleId: 'first-purchase',
+  ruleVersion: 1,
   points: 50,
   partnerId: undefined,
   unlockedAt: '2026-11-24T06:15:00.000Z',

@@ -71,22 +71,31 @@ export function validTransaction(clients: string[]) {
     .map((tx) => ({ ...tx, originalId: tx.kind === 'refund' ? tx.originalId : null }));
 }
 
-/** A valid `bank.client-events.v1` value, sometimes with deeply nested attributes no rule reads. */
+/**
+ * A valid `bank.client-events.v1` value, sometimes with deeply nested attributes no rule reads (never on an
+ * `attributes.updated` event, whose values are scalars).
+ */
 export function validClientEvent(clients: string[]) {
-  return fc.record({
-    id: fc.integer({ min: 0, max: 15 }).map((n) => `ev-${n}`),
-    clientId: fc.constantFrom(...clients),
-    type: fc.constantFrom('profile.updated', 'contacts.synced', 'attributes.updated', 'card.frozen'),
-    time,
-    attributes: fc.oneof(
-      fc.constant({ complete: true }),
-      fc.constant({}),
-      fc.constant({ city: 'Київ ☕', cardProduct: 'gold', score: 1e308, flag: null }),
-      fc.integer({ min: 1, max: 2_000 }).map((depth) => ({
-        nested: JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown,
-      })),
-    ),
-  });
+  return fc
+    .record({
+      id: fc.integer({ min: 0, max: 15 }).map((n) => `ev-${n}`),
+      clientId: fc.constantFrom(...clients),
+      type: fc.constantFrom('profile.updated', 'contacts.synced', 'attributes.updated', 'card.frozen'),
+      time,
+      attributes: fc.oneof(
+        fc.constant({ complete: true }),
+        fc.constant({}),
+        fc.constant({ city: 'Київ ☕', cardProduct: 'gold', score: 1e308, flag: null }),
+        fc.integer({ min: 1, max: 2_000 }).map((depth) => ({
+          nested: JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown,
+        })),
+      ),
+    })
+    .map((event) =>
+      event.type === 'attributes.updated' && 'nested' in event.attributes
+        ? { ...event, type: 'card.frozen' }
+        : event,
+    );
 }
 
 const asRecord = (label: string, valid: boolean) => (value: { clientId: string }) =>
@@ -210,10 +219,16 @@ export function transactionRecords(clients: string[]) {
 
 export function clientEventRecords(clients: string[]) {
   const valid = validClientEvent(clients);
+  const nonScalarAttribute = valid.map((event) => ({
+    key: Buffer.from(event.clientId),
+    value: json({ ...event, type: 'attributes.updated', attributes: { cardProduct: { tier: 'gold' } } }),
+    valid: false,
+    label: 'attributes.updated with a value that is not a string, number or boolean',
+  }));
   return batchOf(
     valid,
     'valid client event',
-    hostileRecord(valid, ['id', 'clientId', 'type'], CLIENT_EVENT_EDGES),
+    fc.oneof(hostileRecord(valid, ['id', 'clientId', 'type'], CLIENT_EVENT_EDGES), nonScalarAttribute),
     15,
   );
 }

@@ -1,0 +1,262 @@
+import type pg from 'pg';
+import { inTransaction } from '../platform/postgres.js';
+import { measuredSinceFor } from '../rules/rule-book.js';
+import { ruleSchema } from '../rules/rule-schema.js';
+import { validateRuleDocument, type RuleProblem } from '../rules/rule-validation.js';
+import type { AuditEntry } from './admin-reads.js';
+
+/** Who asks for a change, as the audit log records it. */
+export type Actor = Pick<AuditEntry, 'actorId' | 'actorRole'>;
+
+export interface RuleVersionListing {
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  document: unknown;
+}
+
+export interface RuleListing {
+  ruleId: string;
+  versions: RuleVersionListing[];
+  /** The live version, since when it was asked for, where it went live, and whether it kept earlier progress. */
+  active: {
+    version: number;
+    since: string;
+    progress: ProgressOnActivation;
+    livePartitions: { topic: string; partition: number; fromOffset: string; at: string }[];
+  } | null;
+}
+
+/** What an activation does to the rule's progress (CONTRACT §6): kept from an earlier version, or a new start. */
+export type ProgressOnActivation = { kept: true; since: number } | { kept: false; startsAt: 'activation' };
+
+const progressOn = (version: number, measuredSince: number): ProgressOnActivation =>
+  measuredSince < version ? { kept: true, since: measuredSince } : { kept: false, startsAt: 'activation' };
+
+export type Activation =
+  | { outcome: 'activated' | 'already-active'; version: number; progress: ProgressOnActivation }
+  | { outcome: 'no-such-version' };
+
+/** Rule and segment administration in PostgreSQL; every change is written to the audit log with it. */
+export interface RuleAdminStore {
+  list(): Promise<RuleListing[]>;
+  create(
+    document: unknown,
+    actor: Actor,
+  ): Promise<{ ok: true; ruleId: string; version: number } | { ok: false; problems: RuleProblem[] }>;
+  activate(ruleId: string, version: number, actor: Actor): Promise<Activation>;
+  deactivate(ruleId: string, actor: Actor): Promise<'deactivated' | 'not-active' | 'no-such-rule'>;
+  importSegment(
+    segmentId: string,
+    clientIds: string[],
+    replace: boolean,
+    actor: Actor,
+  ): Promise<{ added: number; removed: number; members: number }>;
+}
+
+async function audit(client: pg.PoolClient, actor: Actor, action: string, target: string, reason: string) {
+  await client.query(
+    'INSERT INTO audit_log (actor_id, actor_role, action, target, reason) VALUES ($1, $2, $3, $4, $5)',
+    [actor.actorId, actor.actorRole, action, target, reason],
+  );
+}
+
+/** Serializes changes of one rule (numbering, activation) across API instances. */
+const lockRule = (client: pg.PoolClient, ruleId: string) =>
+  client.query(`SELECT pg_advisory_xact_lock(hashtext('rule:' || $1))`, [ruleId]);
+
+async function latestChange(client: pg.PoolClient, ruleId: string) {
+  const { rows } = await client.query<{ version: number | null; measured_since: number | null }>(
+    'SELECT version, measured_since FROM rule_changes WHERE rule_id = $1 ORDER BY seq DESC LIMIT 1',
+    [ruleId],
+  );
+  return rows[0];
+}
+
+async function documentOf(client: pg.PoolClient, ruleId: string, version: number) {
+  const { rows } = await client.query<{ document: unknown }>(
+    'SELECT document FROM rule_versions WHERE rule_id = $1 AND version = $2',
+    [ruleId, version],
+  );
+  return rows[0]?.document;
+}
+
+export function postgresRuleAdmin(
+  db: pg.Pool,
+  options: { zone: string; configuredPartners: () => Iterable<string> },
+): RuleAdminStore {
+  return {
+    list: async () => {
+      const [versions, active, positions] = await Promise.all([
+        db.query<{
+          rule_id: string;
+          version: number;
+          created_at: Date;
+          created_by: string;
+          document: unknown;
+        }>(
+          'SELECT rule_id, version, created_at, created_by, document FROM rule_versions ORDER BY rule_id, version',
+        ),
+        db.query<{ seq: string; rule_id: string; version: number | null; measured_since: number; at: Date }>(
+          `SELECT DISTINCT ON (rule_id) seq, rule_id, version, measured_since, requested_at AS at
+             FROM rule_changes ORDER BY rule_id, seq DESC`,
+        ),
+        db.query<{ seq: string; topic: string; partition: number; from_offset: string; applied_at: Date }>(
+          `SELECT seq, topic, partition, from_offset, applied_at FROM rule_change_positions
+            WHERE seq IN (SELECT DISTINCT ON (rule_id) seq FROM rule_changes ORDER BY rule_id, seq DESC)
+            ORDER BY topic, partition`,
+        ),
+      ]);
+      const rules = new Map<string, RuleListing>();
+      for (const row of versions.rows) {
+        const listing = rules.get(row.rule_id) ?? { ruleId: row.rule_id, versions: [], active: null };
+        listing.versions.push({
+          version: row.version,
+          createdAt: row.created_at.toISOString(),
+          createdBy: row.created_by,
+          document: row.document,
+        });
+        rules.set(row.rule_id, listing);
+      }
+      for (const change of active.rows) {
+        if (change.version === null) continue;
+        rules.get(change.rule_id)!.active = {
+          version: change.version,
+          since: change.at.toISOString(),
+          progress: progressOn(change.version, change.measured_since),
+          livePartitions: positions.rows
+            .filter((p) => p.seq === change.seq)
+            .map((p) => ({
+              topic: p.topic,
+              partition: p.partition,
+              fromOffset: p.from_offset,
+              at: p.applied_at.toISOString(),
+            })),
+        };
+      }
+      return [...rules.values()];
+    },
+
+    create: (document, actor) =>
+      inTransaction(db, async (client) => {
+        const ruleId = (document as { id?: unknown } | null)?.id;
+        if (typeof ruleId === 'string') await lockRule(client, ruleId);
+        const [next, others] = await Promise.all([
+          client.query<{ next: number }>(
+            'SELECT coalesce(max(version), 0) + 1 AS next FROM rule_versions WHERE rule_id = $1',
+            [typeof ruleId === 'string' ? ruleId : ''],
+          ),
+          client.query<{ rule_id: string; achievement_id: string | null; partner: string | null }>(
+            `SELECT DISTINCT rule_id, level ->> 'achievementId' AS achievement_id, level ->> 'partner' AS partner
+               FROM rule_versions, jsonb_array_elements(document -> 'levels') AS level`,
+          ),
+        ]);
+        const checked = validateRuleDocument(document, {
+          nextVersion: next.rows[0]!.next,
+          achievementsOfOthers: new Map(
+            others.rows
+              .filter((row) => row.rule_id !== ruleId && row.achievement_id !== null)
+              .map((row) => [row.achievement_id!, row.rule_id]),
+          ),
+          partners: new Set([
+            ...options.configuredPartners(),
+            ...others.rows.flatMap((row) => (row.partner ? [row.partner] : [])),
+          ]),
+          zone: options.zone,
+        });
+        if (!checked.ok) return checked;
+        const { id, version } = checked.rule;
+        await client.query(
+          'INSERT INTO rule_versions (rule_id, version, document, created_by) VALUES ($1, $2, $3, $4)',
+          [id, version, JSON.stringify(checked.document), actor.actorId],
+        );
+        await audit(client, actor, 'rule.create', `${id} v${version}`, 'new rule version');
+        return { ok: true as const, ruleId: id, version };
+      }),
+
+    activate: (ruleId, version, actor) =>
+      inTransaction(db, async (client) => {
+        await lockRule(client, ruleId);
+        const document = await documentOf(client, ruleId, version);
+        if (document === undefined) return { outcome: 'no-such-version' as const };
+        const latest = await latestChange(client, ruleId);
+        if (latest?.version === version)
+          return {
+            outcome: 'already-active' as const,
+            version,
+            progress: progressOn(version, latest.measured_since!),
+          };
+        const active =
+          latest?.version != null
+            ? {
+                rule: ruleSchema.parse(await documentOf(client, ruleId, latest.version)),
+                measuredSince: latest.measured_since!,
+              }
+            : undefined;
+        const measuredSince = measuredSinceFor(active, ruleSchema.parse(document));
+        await client.query(
+          `INSERT INTO rule_changes (rule_id, version, measured_since, requested_by) VALUES ($1, $2, $3, $4)`,
+          [ruleId, version, measuredSince, actor.actorId],
+        );
+        const progress = progressOn(version, measuredSince);
+        const note = progress.kept
+          ? `progress kept from v${progress.since}`
+          : 'progress starts at activation';
+        await audit(client, actor, 'rule.activate', `${ruleId} v${version}`, note);
+        return { outcome: 'activated' as const, version, progress };
+      }),
+
+    deactivate: (ruleId, actor) =>
+      inTransaction(db, async (client) => {
+        await lockRule(client, ruleId);
+        const latest = await latestChange(client, ruleId);
+        if (!latest) return 'no-such-rule';
+        if (latest.version === null) return 'not-active';
+        await client.query('INSERT INTO rule_changes (rule_id, requested_by) VALUES ($1, $2)', [
+          ruleId,
+          actor.actorId,
+        ]);
+        await audit(client, actor, 'rule.deactivate', ruleId, `v${latest.version} no longer live`);
+        return 'deactivated';
+      }),
+
+    importSegment: (segmentId, clientIds, replace, actor) =>
+      inTransaction(db, async (client) => {
+        await client.query(`SELECT pg_advisory_xact_lock(hashtext('segment:' || $1))`, [segmentId]);
+        const added = await client.query<{ client_id: string }>(
+          `INSERT INTO segment_members (segment_id, client_id) SELECT $1, unnest($2::text[])
+           ON CONFLICT DO NOTHING RETURNING client_id`,
+          [segmentId, clientIds],
+        );
+        const removed = replace
+          ? await client.query<{ client_id: string }>(
+              `DELETE FROM segment_members WHERE segment_id = $1 AND NOT (client_id = ANY($2::text[]))
+               RETURNING client_id`,
+              [segmentId, clientIds],
+            )
+          : { rows: [] };
+        const changed = [...added.rows, ...removed.rows].map((row) => row.client_id);
+        if (changed.length > 0)
+          await client.query('INSERT INTO segment_changes (segment_id, client_ids) VALUES ($1, $2)', [
+            segmentId,
+            changed,
+          ]);
+        const members = await client.query<{ n: string }>(
+          'SELECT count(*) AS n FROM segment_members WHERE segment_id = $1',
+          [segmentId],
+        );
+        await audit(
+          client,
+          actor,
+          'segment.import',
+          segmentId,
+          `${added.rows.length} added, ${removed.rows.length} removed`,
+        );
+        return {
+          added: added.rows.length,
+          removed: removed.rows.length,
+          members: Number(members.rows[0]!.n),
+        };
+      }),
+  };
+}

@@ -1,0 +1,28 @@
+import { attributeValues } from './attributes.js';
+import type { ClientProgress } from './progress.js';
+import type { Rule } from './rule-schema.js';
+
+/** What decides whether a client is in a rule's audience besides its progress: the segments it belongs to. */
+export interface ClientSegments {
+  readonly segments: readonly string[];
+}
+
+export const NO_SEGMENTS: ClientSegments = { segments: [] };
+
+/**
+ * Whether a client is in the rule's audience: every attribute condition holds and, when the rule names
+ * segments, the client belongs to one of them. A rule without an audience is for everyone.
+ */
+export function inAudience(rule: Rule, progress: ClientProgress, client: ClientSegments): boolean {
+  const audience = rule.audience;
+  if (!audience) return true;
+  if (audience.segments && !audience.segments.some((segment) => client.segments.includes(segment)))
+    return false;
+  const values = attributeValues(progress);
+  return Object.entries(audience.attributes ?? {}).every(([name, condition]) => {
+    const value = values[name];
+    if ('exists' in condition) return (value !== undefined) === condition.exists;
+    if ('equals' in condition) return value === condition.equals;
+    return value !== undefined && condition.in.includes(value);
+  });
+}

@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresAdminReads } from '../api/admin-reads.js';
+import { createApp } from '../api/app.js';
+import { postgresReads } from '../api/client-reads.js';
+import { postgresRuleAdmin } from '../api/rule-admin-store.js';
+import { startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
+import { apiDependencies } from './support/api.js';
+import {
+  eventually,
+  ownInputTopics,
+  produceEvents,
+  readTopic,
+  startTestProcessor,
+  topicEnds,
+} from './support/engine.js';
+import { purchase } from './support/events.js';
+import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { taxiRule } from './support/taxi-rule.js';
+import { token } from './support/tokens.js';
+
+describe('rules as versioned data, live without a restart', () => {
+  const kafka = testKafka();
+  const outputs = { unlocked: uniqueName('unlocked'), notifications: uniqueName('push') };
+  let db: Awaited<ReturnType<typeof migratedSchema>>;
+  let topics: Awaited<ReturnType<typeof ownInputTopics>>;
+  let processor: Awaited<ReturnType<typeof startTestProcessor>>;
+  let apiRules: RuleFeed;
+  let app: ReturnType<typeof createApp>;
+
+  beforeAll(async () => {
+    db = await migratedSchema();
+    topics = await ownInputTopics(kafka);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: Object.values(outputs).map((topic) => ({ topic, numPartitions: 1 })),
+    });
+    await admin.disconnect();
+    processor = await startTestProcessor(db.pool, topics, uniqueName('group'), outputs);
+    apiRules = await startRuleFeed(db.pool);
+    const base = apiDependencies();
+    const everLive = () => apiRules.book().everLive();
+    app = createApp({
+      ...base,
+      me: {
+        ...base.me,
+        catalogs: () => ({ live: apiRules.book().active(), everLive: everLive() }),
+        reads: postgresReads(db.pool, everLive),
+      },
+      admin: postgresAdminReads(db.pool, everLive, 'Europe/Kyiv'),
+      rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => ['coffee-house'] }),
+    });
+  });
+
+  afterAll(async () => {
+    apiRules?.stop();
+    await processor?.stop();
+    await db?.drop();
+  });
+
+  const call = async (method: string, path: string, body?: unknown, role = 'admin') =>
+    app.request(path, {
+      method,
+      headers: {
+        Authorization: `Bearer ${await token({ role, sub: 'emp-7' })}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const rides = (clientId: string, times: string[]) =>
+    times.map((time) => purchase({ clientId, categoryId: 4121, amount: 15_000, time }));
+  const unlockOf = async (clientId: string) =>
+    (
+      await db.pool.query<{ achievement_id: string; rule_version: number }>(
+        `SELECT achievement_id, rule_version FROM achievement_unlocks WHERE client_id = $1 AND rule_id = 'taxi-rider'`,
+        [clientId],
+      )
+    ).rows;
+  const processedAll = async (count: number) =>
+    eventually(
+      async () =>
+        Number(
+          (
+            await db.pool.query<{ n: string }>(
+              'SELECT coalesce(sum(next_offset), 0) AS n FROM consumer_offsets WHERE topic = $1',
+              [topics.transactions],
+            )
+          ).rows[0]!.n,
+        ),
+      (n) => n >= count,
+    );
+  const liveOnProcessor = (version: number | undefined) =>
+    eventually(
+      () =>
+        Promise.resolve(
+          processor.rules
+            .book()
+            .active()
+            .rules.find((r) => r.id === 'taxi-rider')?.version,
+        ),
+      (live) => live === version,
+    );
+  let produced = 0;
+  const produce = async (events: ReturnType<typeof rides>) => {
+    await produceEvents(kafka, topics, events);
+    produced += events.length;
+    await processedAll(produced);
+  };
+
+  it('walks the five-minute achievement: refused with pointers, created, activated, unlocked, edited, stopped', async () => {
+    const failing = { ...taxiRule, examples: [{ ...taxiRule.examples[0], then: { unlocked: [] } }] };
+    const refused = await call('POST', '/v1/admin/rules', failing);
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('Content-Type')).toMatch(/problem\+json/);
+    expect(((await refused.json()) as { errors: { pointer: string }[] }).errors).toEqual([
+      expect.objectContaining({ pointer: '/examples/0/then/unlocked' }),
+    ]);
+    expect((await call('POST', '/v1/admin/rules', taxiRule, 'support')).status).toBe(403);
+
+    const created = await call('POST', '/v1/admin/rules', taxiRule);
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({ ruleId: 'taxi-rider', version: 1 });
+
+    // A ride before activation counts for nothing: the rule was not live.
+    const early = uniqueName('c');
+    await produce(rides(early, ['2026-11-16T08:00:00+02:00']));
+
+    const activatedAt = Date.now();
+    const activated = await call('POST', '/v1/admin/rules/taxi-rider/versions/1/activate', {});
+    expect(activated.status).toBe(202);
+    expect(await activated.json()).toMatchObject({
+      outcome: 'activated',
+      progress: { kept: false, startsAt: 'activation' },
+    });
+    await liveOnProcessor(1);
+    const liveMs = Date.now() - activatedAt;
+    const rider = uniqueName('c');
+    const watchFrom = await topicEnds(kafka, outputs.unlocked);
+    await produceEvents(
+      kafka,
+      topics,
+      rides(rider, ['2026-11-16T08:00:00+02:00', '2026-11-18T19:00:00+02:00', '2026-11-20T23:10:00+02:00']),
+    );
+    produced += 3;
+    await eventually(
+      () => unlockOf(rider),
+      (rows) => rows.length === 1,
+    );
+    console.log(
+      `activation → live on the processor ${liveMs} ms; → first unlock ${Date.now() - activatedAt} ms`,
+    );
+    expect(await unlockOf(rider)).toEqual([{ achievement_id: 'taxi-rider', rule_version: 1 }]);
+    const [record] = await readTopic(
+      kafka,
+      outputs.unlocked,
+      watchFrom,
+      (message) => message.value!.toString().includes('"achievementId":"taxi-rider"'),
+      (seen) => seen.length >= 1,
+    );
+    expect(JSON.parse(record!.value!.toString())).toMatchObject({
+      clientId: rider,
+      ruleId: 'taxi-rider',
+      ruleVersion: 1,
+    });
+
+    await produce(rides(early, ['2026-11-17T08:00:00+02:00', '2026-11-18T08:00:00+02:00']));
+    expect(await unlockOf(early)).toEqual([]);
+
+    const shown = await app.request('/v1/me/achievements', {
+      headers: { Authorization: `Bearer ${await token({ sub: rider })}` },
+    });
+    const mine = ((await shown.json()) as { achievements: { id: string; unlocked: boolean }[] }).achievements;
+    expect(mine.find((a) => a.id === 'taxi-rider')).toMatchObject({ unlocked: true });
+
+    // An edit of points keeps everyone's progress: two rides under v1, the third under v2 unlocks.
+    const halfway = uniqueName('c');
+    await produce(rides(halfway, ['2026-11-16T09:00:00+02:00', '2026-11-17T09:00:00+02:00']));
+    const v2 = { ...taxiRule, levels: [{ ...taxiRule.levels[0], points: 60 }] };
+    expect(await (await call('POST', '/v1/admin/rules', v2)).json()).toEqual({
+      ruleId: 'taxi-rider',
+      version: 2,
+    });
+    const kept = await call('POST', '/v1/admin/rules/taxi-rider/versions/2/activate');
+    expect(await kept.json()).toMatchObject({ outcome: 'activated', progress: { kept: true, since: 1 } });
+    await liveOnProcessor(2);
+    await produce(rides(halfway, ['2026-11-18T09:00:00+02:00']));
+    expect(await unlockOf(halfway)).toEqual([{ achievement_id: 'taxi-rider', rule_version: 2 }]);
+
+    // A new window measures something else: two rides counted under v2 do not carry over to v3.
+    const restarted = uniqueName('c');
+    await produce(rides(restarted, ['2026-11-16T10:00:00+02:00', '2026-11-17T10:00:00+02:00']));
+    const monthly = { ...v2, window: { type: 'calendar', unit: 'month' } };
+    expect((await call('POST', '/v1/admin/rules', monthly)).status).toBe(201);
+    const fresh = await call('POST', '/v1/admin/rules/taxi-rider/versions/3/activate');
+    expect(await fresh.json()).toMatchObject({ progress: { kept: false, startsAt: 'activation' } });
+    await liveOnProcessor(3);
+    await produce(rides(restarted, ['2026-11-18T10:00:00+02:00']));
+    expect(await unlockOf(restarted)).toEqual([]);
+    await produce(rides(restarted, ['2026-11-19T10:00:00+02:00', '2026-11-20T10:00:00+02:00']));
+    expect(await unlockOf(restarted)).toEqual([{ achievement_id: 'taxi-rider', rule_version: 3 }]);
+
+    // Deactivated: no new progress or unlocks; earned unlocks stay.
+    expect(await (await call('POST', '/v1/admin/rules/taxi-rider/deactivate')).json()).toEqual({
+      ruleId: 'taxi-rider',
+      outcome: 'deactivated',
+    });
+    await liveOnProcessor(undefined);
+    const late = uniqueName('c');
+    await produce(
+      rides(late, ['2026-11-18T11:00:00+02:00', '2026-11-19T11:00:00+02:00', '2026-11-20T11:00:00+02:00']),
+    );
+    expect(await unlockOf(late)).toEqual([]);
+    expect(await unlockOf(rider)).toHaveLength(1);
+
+    const listed = (await (await call('GET', '/v1/admin/rules', undefined, 'support')).json()) as {
+      rules: { ruleId: string; active: unknown; versions: unknown[] }[];
+    };
+    const taxi = listed.rules.find((rule) => rule.ruleId === 'taxi-rider')!;
+    expect(taxi.versions).toHaveLength(3);
+    expect(taxi.active).toBeNull();
+    expect(listed.rules.find((rule) => rule.ruleId === 'coffee-lover')!.active).toMatchObject({
+      version: 1,
+      progress: { kept: false },
+    });
+    const { rows: audit } = await db.pool.query<{ action: string; target: string; actor_id: string }>(
+      `SELECT action, target, actor_id FROM audit_log WHERE action LIKE 'rule.%' ORDER BY id`,
+    );
+    expect(audit.map((entry) => `${entry.action} ${entry.target} by ${entry.actor_id}`)).toEqual([
+      'rule.create taxi-rider v1 by emp-7',
+      'rule.activate taxi-rider v1 by emp-7',
+      'rule.create taxi-rider v2 by emp-7',
+      'rule.activate taxi-rider v2 by emp-7',
+      'rule.create taxi-rider v3 by emp-7',
+      'rule.activate taxi-rider v3 by emp-7',
+      'rule.deactivate taxi-rider by emp-7',
+    ]);
+  });
+
+  it('answers 404 for a version that does not exist, and 400 for a backfill (not built yet)', async () => {
+    expect((await call('POST', '/v1/admin/rules/nope/versions/1/activate')).status).toBe(404);
+    expect((await call('POST', '/v1/admin/rules/nope/deactivate')).status).toBe(404);
+    const backfill = await call('POST', '/v1/admin/rules/coffee-lover/versions/1/activate', {
+      backfillFrom: '2026-01-01T00:00:00Z',
+    });
+    expect(backfill.status).toBe(400);
+  });
+});
