@@ -18,6 +18,7 @@ import {
   type StoredProgress,
 } from './progress-store.js';
 import { unlockOutputs, type OutputTopics } from './unlock-records.js';
+import { NO_SEGMENTS } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
@@ -75,7 +76,7 @@ async function ensureActors(ctx: BatchContext, clientIds: string[], key: string,
       loadSegments(ctx.db, missing),
     ]);
     for (const clientId of missing)
-      ctx.actors.spawn(clientId, key, stored.get(clientId), segments.get(clientId) ?? []);
+      ctx.actors.spawn(clientId, key, stored.get(clientId), segments.get(clientId) ?? NO_SEGMENTS.segments);
   }
 }
 

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { logger } from '../platform/logger.js';
+import { NO_SEGMENTS } from '../rules/audience.js';
 import type { ClientActors } from './client-actors.js';
 import { loadSegments } from './progress-store.js';
 
@@ -19,7 +20,8 @@ export async function startSegmentWatch(db: pg.Pool, actors: ClientActors, inter
     if (rows.length === 0) return;
     const cached = actors.cached(new Set(rows.flatMap((row) => row.client_ids)));
     const segments = await loadSegments(db, cached);
-    for (const clientId of cached) actors.setSegments(clientId, segments.get(clientId) ?? []);
+    for (const clientId of cached)
+      actors.setSegments(clientId, segments.get(clientId) ?? NO_SEGMENTS.segments);
     seen = rows.at(-1)!.seq;
   };
   let running = Promise.resolve();

@@ -7,7 +7,8 @@ export interface ClientSegments {
   readonly segments: readonly string[];
 }
 
-export const NO_SEGMENTS: ClientSegments = { segments: [] };
+/** Shared by every client of no segment, so they hold no array of their own. */
+export const NO_SEGMENTS: ClientSegments = { segments: Object.freeze([]) };
 
 /**
  * Whether a client is in the rule's audience: every attribute condition holds and, when the rule names

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresRuleAdmin } from '../api/rule-admin-store.js';
-import { eventually, ownInputTopics, produceEvents, startTestProcessor } from './support/engine.js';
+import { ownInputTopics, processedThrough, produceEvents, startTestProcessor } from './support/engine.js';
 import { purchase } from './support/events.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { taxiRule } from './support/taxi-rule.js';
@@ -74,19 +74,7 @@ describe('a rule activated while two processors run and the group rebalances', (
       await new Promise((resolve) => setTimeout(resolve, n < 3 ? 500 : 150));
     }
     const total = CLIENTS * WAVES;
-    await eventually(
-      async () =>
-        Number(
-          (
-            await db.pool.query<{ n: string }>(
-              'SELECT coalesce(sum(next_offset), 0) AS n FROM consumer_offsets WHERE topic = $1',
-              [topics.transactions],
-            )
-          ).rows[0]!.n,
-        ),
-      (n) => n === total,
-      60_000,
-    );
+    await processedThrough(db.pool, topics.transactions, total, 60_000);
 
     const { rows: positions } = await db.pool.query<{ partition: number; from_offset: string }>(
       `SELECT p.partition, p.from_offset FROM rule_change_positions p JOIN rule_changes c USING (seq)

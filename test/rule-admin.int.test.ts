@@ -1,22 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresAdminReads } from '../api/admin-reads.js';
-import { createApp } from '../api/app.js';
-import { postgresReads } from '../api/client-reads.js';
-import { postgresRuleAdmin } from '../api/rule-admin-store.js';
-import { startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
-import { apiDependencies } from './support/api.js';
 import {
   eventually,
   ownInputTopics,
+  processedThrough,
   produceEvents,
   readTopic,
   startTestProcessor,
   topicEnds,
 } from './support/engine.js';
 import { purchase } from './support/events.js';
+import { startRuleApi } from './support/rule-api.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { taxiRule } from './support/taxi-rule.js';
-import { token } from './support/tokens.js';
 
 describe('rules as versioned data, live without a restart', () => {
   const kafka = testKafka();
@@ -24,8 +19,7 @@ describe('rules as versioned data, live without a restart', () => {
   let db: Awaited<ReturnType<typeof migratedSchema>>;
   let topics: Awaited<ReturnType<typeof ownInputTopics>>;
   let processor: Awaited<ReturnType<typeof startTestProcessor>>;
-  let apiRules: RuleFeed;
-  let app: ReturnType<typeof createApp>;
+  let api: Awaited<ReturnType<typeof startRuleApi>>;
 
   beforeAll(async () => {
     db = await migratedSchema();
@@ -38,36 +32,17 @@ describe('rules as versioned data, live without a restart', () => {
     });
     await admin.disconnect();
     processor = await startTestProcessor(db.pool, topics, uniqueName('group'), outputs);
-    apiRules = await startRuleFeed(db.pool);
-    const base = apiDependencies();
-    const everLive = () => apiRules.book().everLive();
-    app = createApp({
-      ...base,
-      me: {
-        ...base.me,
-        catalogs: () => ({ live: apiRules.book().active(), everLive: everLive() }),
-        reads: postgresReads(db.pool, everLive),
-      },
-      admin: postgresAdminReads(db.pool, everLive, 'Europe/Kyiv'),
-      rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => ['coffee-house'] }),
-    });
+    api = await startRuleApi(db.pool, ['coffee-house']);
   });
 
   afterAll(async () => {
-    apiRules?.stop();
+    api?.stop();
     await processor?.stop();
     await db?.drop();
   });
 
-  const call = async (method: string, path: string, body?: unknown, role = 'admin') =>
-    app.request(path, {
-      method,
-      headers: {
-        Authorization: `Bearer ${await token({ role, sub: 'emp-7' })}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const call = (method: string, path: string, body?: unknown, role = 'admin') =>
+    api.call(method, path, body, { role, sub: 'emp-7' });
   const rides = (clientId: string, times: string[]) =>
     times.map((time) => purchase({ clientId, categoryId: 4121, amount: 15_000, time }));
   const unlockOf = async (clientId: string) =>
@@ -77,19 +52,7 @@ describe('rules as versioned data, live without a restart', () => {
         [clientId],
       )
     ).rows;
-  const processedAll = async (count: number) =>
-    eventually(
-      async () =>
-        Number(
-          (
-            await db.pool.query<{ n: string }>(
-              'SELECT coalesce(sum(next_offset), 0) AS n FROM consumer_offsets WHERE topic = $1',
-              [topics.transactions],
-            )
-          ).rows[0]!.n,
-        ),
-      (n) => n >= count,
-    );
+  const processedAll = (count: number) => processedThrough(db.pool, topics.transactions, count);
   const liveOnProcessor = (version: number | undefined) =>
     eventually(
       () =>
@@ -167,9 +130,7 @@ describe('rules as versioned data, live without a restart', () => {
     await produce(rides(early, ['2026-11-17T08:00:00+02:00', '2026-11-18T08:00:00+02:00']));
     expect(await unlockOf(early)).toEqual([]);
 
-    const shown = await app.request('/v1/me/achievements', {
-      headers: { Authorization: `Bearer ${await token({ sub: rider })}` },
-    });
+    const shown = await api.call('GET', '/v1/me/achievements', undefined, { role: 'client', sub: rider });
     const mine = ((await shown.json()) as { achievements: { id: string; unlocked: boolean }[] }).achievements;
     expect(mine.find((a) => a.id === 'taxi-rider')).toMatchObject({ unlocked: true });
 

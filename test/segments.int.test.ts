@@ -1,9 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.js';
-import { postgresReads } from '../api/client-reads.js';
-import { postgresRuleAdmin } from '../api/rule-admin-store.js';
-import { startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
-import { apiDependencies } from './support/api.js';
 import {
   eventually,
   ownInputTopics,
@@ -12,8 +7,8 @@ import {
   unlocksOf,
 } from './support/engine.js';
 import { clientEvent, purchase, ruleDocument } from './support/events.js';
+import { startRuleApi } from './support/rule-api.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
-import { token } from './support/tokens.js';
 
 /** A welcome for one audience: its first purchase after it joined. */
 const welcome = (id: string, audience: unknown) => {
@@ -34,25 +29,13 @@ describe('targeting segments and client attributes', () => {
   let db: Awaited<ReturnType<typeof migratedSchema>>;
   let topics: Awaited<ReturnType<typeof ownInputTopics>>;
   let processor: Awaited<ReturnType<typeof startTestProcessor>>;
-  let apiRules: RuleFeed;
-  let app: ReturnType<typeof createApp>;
+  let api: Awaited<ReturnType<typeof startRuleApi>>;
 
   beforeAll(async () => {
     db = await migratedSchema();
     topics = await ownInputTopics(kafka);
     processor = await startTestProcessor(db.pool, topics);
-    apiRules = await startRuleFeed(db.pool);
-    const base = apiDependencies();
-    const everLive = () => apiRules.book().everLive();
-    app = createApp({
-      ...base,
-      me: {
-        ...base.me,
-        catalogs: () => ({ live: apiRules.book().active(), everLive: everLive() }),
-        reads: postgresReads(db.pool, everLive),
-      },
-      rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => [] }),
-    });
+    api = await startRuleApi(db.pool);
     for (const rule of [
       welcome('pilot-welcome', { segments: ['pilot'] }),
       welcome('gold-welcome', { attributes: { cardProduct: { in: ['gold', 'black'] } } }),
@@ -68,21 +51,13 @@ describe('targeting segments and client attributes', () => {
   });
 
   afterAll(async () => {
-    apiRules?.stop();
+    api?.stop();
     await processor?.stop();
     await db?.drop();
   });
 
-  async function call(method: string, path: string, body?: unknown, sub = 'emp-3', role = 'admin') {
-    return app.request(path, {
-      method,
-      headers: {
-        Authorization: `Bearer ${await token({ role, sub })}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  }
+  const call = (method: string, path: string, body?: unknown, sub = 'emp-3', role = 'admin') =>
+    api.call(method, path, body, { role, sub });
   const shownTo = async (clientId: string) =>
     (
       (await (await call('GET', '/v1/me/achievements', undefined, clientId, 'client')).json()) as {

@@ -122,6 +122,23 @@ export async function storedProgressOf(db: pg.Pool, clientId: string, achievemen
     .progress;
 }
 
+/** Waits until the engine has stored, over all partitions of `topic`, offsets adding up to `count` records. */
+export function processedThrough(db: pg.Pool, topic: string, count: number, timeoutMs?: number) {
+  return eventually(
+    async () =>
+      Number(
+        (
+          await db.query<{ n: string }>(
+            'SELECT coalesce(sum(next_offset), 0) AS n FROM consumer_offsets WHERE topic = $1',
+            [topic],
+          )
+        ).rows[0]!.n,
+      ),
+    (n) => n >= count,
+    timeoutMs,
+  );
+}
+
 /** Polls `probe` until it returns a value that passes `done`; fails with the last value after `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T>,

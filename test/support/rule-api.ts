@@ -1,0 +1,38 @@
+import type pg from 'pg';
+import { postgresAdminReads } from '../../api/admin-reads.js';
+import { createApp } from '../../api/app.js';
+import { postgresReads } from '../../api/client-reads.js';
+import { postgresRuleAdmin } from '../../api/rule-admin-store.js';
+import { startRuleFeed } from '../../platform/rule-feed.js';
+import { apiDependencies } from './api.js';
+import { token } from './tokens.js';
+
+/**
+ * The API over a test's schema with the parts rule administration touches real: the rule store, a rule feed of
+ * its own, the app's reads and the audit log. `call` sends a request as `sub` in `role`.
+ */
+export async function startRuleApi(db: pg.Pool, configuredPartners: string[] = []) {
+  const rules = await startRuleFeed(db);
+  const base = apiDependencies();
+  const everLive = () => rules.book().everLive();
+  const app = createApp({
+    ...base,
+    me: {
+      ...base.me,
+      catalogs: () => ({ live: rules.book().active(), everLive: everLive() }),
+      reads: postgresReads(db, everLive),
+    },
+    admin: postgresAdminReads(db, everLive, 'Europe/Kyiv'),
+    rules: postgresRuleAdmin(db, { zone: 'Europe/Kyiv', configuredPartners: () => configuredPartners }),
+  });
+  const call = async (method: string, path: string, body?: unknown, as = { role: 'admin', sub: 'emp-7' }) =>
+    app.request(path, {
+      method,
+      headers: {
+        Authorization: `Bearer ${await token(as)}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  return { app, call, stop: () => rules.stop() };
+}
