@@ -39,15 +39,18 @@ export type ClientState = StoredProgress & ClientSegments;
  */
 export function clientBehaviour(zone: string) {
   return (state: ClientState, message: ClientMessage): ClientState => {
-    if (message.type === 'SetSegments') return { ...state, segments: message.segments };
+    if (message.type === 'SetSegments')
+      return { version: state.version, progress: state.progress, segments: message.segments };
     const decision = decide(state.progress, message.event, message.catalog, zone, { client: state });
     const changed = decision.progress !== state.progress;
-    const next = changed ? { ...state, version: state.version + 1, progress: decision.progress } : state;
+    const next = changed
+      ? { version: state.version + 1, progress: decision.progress, segments: state.segments }
+      : state;
     message.reply({
       ok: true,
       clientId: message.event.clientId,
       changed,
-      stored: { version: next.version, progress: next.progress },
+      stored: next,
       unlocked: decision.unlocked,
     });
     return next;

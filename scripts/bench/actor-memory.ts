@@ -4,6 +4,7 @@
  * measures the heap that spawning one actor per client with that progress adds. Prints JSON.
  */
 import { ClientActors } from '../../actors/client-actors.js';
+import { NO_SEGMENTS } from '../../rules/audience.js';
 import type { InputEvent } from '../../rules/events.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
 import { decide } from '../../rules/decide.js';
@@ -35,7 +36,12 @@ gc();
 const before = process.memoryUsage().heapUsed;
 const actors = new ClientActors(zone, 3_600_000);
 for (const [clientId, json] of rows)
-  actors.spawn(clientId, 'bench:0', JSON.parse(json) as { version: number; progress: ClientProgress }, []);
+  actors.spawn(
+    clientId,
+    'bench:0',
+    JSON.parse(json) as { version: number; progress: ClientProgress },
+    NO_SEGMENTS.segments,
+  );
 gc();
 const after = process.memoryUsage().heapUsed;
 const stateBytes = rows.reduce((sum, [, json]) => sum + json.length, 0) / rows.length;
