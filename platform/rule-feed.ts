@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { Achievement } from '../rules/catalog.js';
 import type { RuleBook } from '../rules/rule-book.js';
+import type { RuleLevel } from '../rules/rule-schema.js';
 import { readRuleFiles } from './catalog-files.js';
 import { logger } from './logger.js';
 import { loadRuleBook, ruleBookStamp, seedDefaultRules } from './rule-store.js';
@@ -44,16 +44,24 @@ export async function startDefaultRuleFeed(db: pg.Pool, intervalMs?: number): Pr
   return startRuleFeed(db, intervalMs);
 }
 
+/** What an unlock record names of the rule it was earned under (records before rule versions name none). */
+export interface UnlockedUnder {
+  achievementId: string;
+  ruleId?: string | undefined;
+  ruleVersion?: number | undefined;
+}
+
 /**
- * An achievement of any rule ever live, by id. One this process has not seen yet (activated a moment ago, an
- * unlock already arriving) is looked for again after reading the book afresh.
+ * The level an unlock was earned at: in the rule version the record names, or else in the rule's last live
+ * version. A version this process has not seen yet (activated a moment ago, an unlock already arriving) is
+ * looked for again after reading the book afresh.
  */
-export async function findAchievement(
-  feed: RuleFeed,
-  achievementId: string,
-): Promise<Achievement | undefined> {
-  return (
-    feed.book().everLive().achievements.get(achievementId) ??
-    (await feed.refresh()).everLive().achievements.get(achievementId)
-  );
+export async function findLevel(feed: RuleFeed, unlock: UnlockedUnder): Promise<RuleLevel | undefined> {
+  const lookup = (book: RuleBook) =>
+    unlock.ruleId !== undefined && unlock.ruleVersion !== undefined
+      ? book
+          .rule(unlock.ruleId, unlock.ruleVersion)
+          ?.levels.find((l) => l.achievementId === unlock.achievementId)
+      : book.everLive().achievements.get(unlock.achievementId)?.level;
+  return lookup(feed.book()) ?? lookup(await feed.refresh());
 }

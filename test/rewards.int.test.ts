@@ -104,7 +104,7 @@ describe('reward workflows on the real Temporal dev server', () => {
     db: db.pool,
     temporal: client,
     taskQueue,
-    achievement: (id) => Promise.resolve(catalog.achievements.get(id)),
+    level: ({ achievementId }) => Promise.resolve(catalog.achievements.get(achievementId)?.level),
     callbackTimeoutMs,
     partnerRetryMs,
   });

@@ -95,7 +95,7 @@ describe('the whole system', () => {
       db: db.pool,
       temporal,
       taskQueue,
-      achievement: (id) => Promise.resolve(catalog.achievements.get(id)),
+      level: ({ achievementId }) => Promise.resolve(catalog.achievements.get(achievementId)?.level),
       callbackTimeoutMs: 60_000,
       partnerRetryMs: 600_000,
       groupId: uniqueName('starter'),

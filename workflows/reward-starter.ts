@@ -2,7 +2,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { Partitioners, type Kafka, type KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import { z } from 'zod';
-import type { Achievement } from '../rules/catalog.js';
+import type { UnlockedUnder } from '../platform/rule-feed.js';
+import type { RuleLevel } from '../rules/rule-schema.js';
 import { sendDeadLetters } from '../platform/dead-letter-sink.js';
 import { deadLetter, type DeadLetter } from '../platform/dead-letters.js';
 import { identifier } from '../platform/text.js';
@@ -23,6 +24,8 @@ const unlockedSchema = z.object({
   clientId: identifier(),
   achievementId: identifier(64),
   points: z.number().int().min(0).max(1_000_000),
+  ruleId: identifier(64).optional(),
+  ruleVersion: z.number().int().positive().optional(),
 });
 
 function describeIssue(error: z.ZodError): string {
@@ -44,8 +47,8 @@ export interface StarterOptions {
   db: pg.Pool;
   temporal: Client;
   taskQueue: string;
-  /** Finds an unlock's achievement (its partner) among the rules ever live. */
-  achievement: (achievementId: string) => Promise<Achievement | undefined>;
+  /** Finds the level an unlock was earned at (its partner), in the rule version it names. */
+  level: (unlock: UnlockedUnder) => Promise<RuleLevel | undefined>;
   callbackTimeoutMs: number;
   /** PARTNER_RETRY_WINDOW: how long each new reward keeps asking a partner that does not answer. */
   partnerRetryMs: number;
@@ -59,9 +62,9 @@ export interface StarterOptions {
  * workflow id is the business key and duplicates are rejected, so "already started" means "already done".
  */
 export async function startReward(options: StarterOptions, unlock: z.output<typeof unlockedSchema>) {
-  const achievement = await options.achievement(unlock.achievementId);
-  if (!achievement) throw new Error(`achievement ${unlock.achievementId} is not in any rule ever live`);
-  const partnerId = achievement.level.partner ?? null;
+  const level = await options.level(unlock);
+  if (!level) throw new Error(`achievement ${unlock.achievementId} is not in any rule ever live`);
+  const partnerId = level.partner ?? null;
   const workflowId = rewardWorkflowId(unlock.clientId, unlock.achievementId);
   const { unlockId, clientId, achievementId, points } = unlock;
   const input: RewardInput = {
@@ -108,8 +111,7 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
         letters.push(deadLetter({ topic, partition, message }, refusal));
         continue;
       }
-      if (await options.achievement(parsed.data.achievementId))
-        starts.push(startReward(options, parsed.data));
+      if (await options.level(parsed.data)) starts.push(startReward(options, parsed.data));
       else {
         const refusal = `achievement ${parsed.data.achievementId} is not in any rule ever live`;
         letters.push(deadLetter({ topic, partition, message }, refusal));

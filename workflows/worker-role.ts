@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Partitioners } from 'kafkajs';
 import type { Catalog } from '../rules/catalog.js';
 import { DEFAULT_PARTNER_LIMITS, type Config, type PartnerLimits } from '../platform/config.js';
-import { findAchievement, type RuleFeed } from '../platform/rule-feed.js';
+import { findLevel, type RuleFeed } from '../platform/rule-feed.js';
 import { createKafka } from '../platform/kafka.js';
 import { createPool } from '../platform/postgres.js';
 import { createActivities } from './activities.js';
@@ -67,7 +67,7 @@ export async function startWorkerRole(
     db,
     temporal: client,
     taskQueue: temporal.taskQueue,
-    achievement: (achievementId) => findAchievement(rules, achievementId),
+    level: (unlock) => findLevel(rules, unlock),
     callbackTimeoutMs: config.PARTNER_CALLBACK_TIMEOUT,
     partnerRetryMs: config.PARTNER_RETRY_WINDOW,
   });

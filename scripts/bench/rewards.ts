@@ -149,7 +149,7 @@ export async function measureRewards(
       db,
       temporal: client,
       taskQueue,
-      achievement: (id) => Promise.resolve(catalog.achievements.get(id)),
+      level: ({ achievementId }) => Promise.resolve(catalog.achievements.get(achievementId)?.level),
       callbackTimeoutMs: 60_000,
       partnerRetryMs: 3_600_000,
       groupId: `bench-starter-${runId}-${name}`,
