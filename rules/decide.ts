@@ -206,7 +206,9 @@ function decideEvent(
  *
  * Every record moves the client's horizon (its newest event time); a record dated more than `LATENESS_MS`
  * before it counts for nothing. The same event id counts once. A refund takes back what it covers of its
- * purchase, before or after the purchase arrives (see refunds.ts).
+ * purchase, before or after the purchase arrives (see refunds.ts). An `attributes.updated` event sets the
+ * client's attributes; a rule with an audience counts only for clients in it, by those attributes and the
+ * segments in `options.client` (see audience.ts).
  */
 export function decide(
   progress: ClientProgress,
