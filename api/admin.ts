@@ -8,6 +8,7 @@ import type { ClientProgress } from '../rules/progress.js';
 import { identifier, plainText } from '../platform/text.js';
 import type { AdminReads } from './admin-reads.js';
 import { requireRole, type AuthEnv } from './auth.js';
+import { actorOf } from './operations.js';
 import { GUARDED_RESPONSES, problem, problemResponse } from './problem.js';
 import { rateLimitPerCaller, type ApiLimits } from './rate-limit.js';
 import { createRouter } from './router.js';
@@ -146,8 +147,7 @@ export function adminRoutes(
   const unknownAchievement = (c: Context, id: string) =>
     problem(c, { title: 'Not Found', status: 404, detail: `No achievement ${id}; see /v1/catalog.` });
   const audited = (c: Context<AuthEnv>, action: string, target: string, reason: string | null) => {
-    const { sub, role } = c.get('principal');
-    return reads.audit({ actorId: sub, actorRole: role, action, target, reason });
+    return reads.audit({ ...actorOf(c), action, target, reason });
   };
   const app = createRouter<AuthEnv>();
   app.use('/v1/admin/*', rateLimitPerCaller(limits.operations));

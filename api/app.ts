@@ -22,7 +22,9 @@ import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partn
 import { problem } from './problem.js';
 import type { RuleAdminStore } from './rule-admin-store.js';
 import { createRouter } from './router.js';
+import { ruleSimulationRoutes } from './rule-simulation.js';
 import { ruleRoutes } from './rules.js';
+import { segmentRoutes } from './segments.js';
 import { sourceAddress } from './source.js';
 
 export interface ApiDependencies {
@@ -89,7 +91,9 @@ export function createApp(deps: ApiDependencies) {
     '/',
     adminRoutes(() => deps.me.catalogs().everLive, deps.admin, deps.explain, limits),
   );
-  app.route('/', ruleRoutes(deps.rules, deps.me.zone));
+  app.route('/', ruleRoutes(deps.rules));
+  app.route('/', ruleSimulationRoutes(deps.me.zone));
+  app.route('/', segmentRoutes(deps.rules));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

@@ -1,22 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { identifier } from '../platform/text.js';
-import { eventsOfOneClient, ruleSchema, slug } from '../rules/rule-schema.js';
-import { jsonPointer, type RuleProblem } from '../rules/rule-validation.js';
-import { simulate } from '../rules/simulate.js';
-import { requireRole, type AuthEnv } from './auth.js';
-import { GUARDED_RESPONSES, problem, problemResponse } from './problem.js';
-import type { Actor, RuleAdminStore } from './rule-admin-store.js';
+import { slug } from '../rules/rule-schema.js';
+import type { AuthEnv } from './auth.js';
+import { actorOf, forAdmins, forOperations, invalid, refusals, security } from './operations.js';
+import { problem, problemResponse } from './problem.js';
+import type { RuleAdminStore } from './rule-admin-store.js';
 import { createRouter } from './router.js';
-
-const security = [{ bearer: [] }];
-const forAdmins = requireRole('admin');
-const forOperations = requireRole('support', 'admin');
-const refusals = {
-  ...GUARDED_RESPONSES,
-  400: problemResponse('The request is not valid; `errors` names each field by JSON pointer and what to fix'),
-  403: problemResponse('The token’s role may not do this'),
-};
 
 /** A rule document in the engine's rule format (docs: README, "The five-minute achievement"). */
 const ruleDocument = z.looseObject({}).openapi('RuleDocument', {
@@ -173,108 +161,8 @@ const deactivateRoute = createRoute({
   },
 });
 
-const simulateBody = z.looseObject({}).openapi('Simulation', {
-  description:
-    '{ "rule": a rule document, "events": one client’s transactions and client events in arrival order (at most 1000), "segments"?: the client’s segments }',
-});
-
-const simulatedEvent = z.object({
-  eventId: z.string(),
-  time: z.string(),
-  counted: z.boolean(),
-  why: z.string(),
-  measure: z.number(),
-  unlocked: z.array(z.string()),
-});
-
-const simulateRoute = createRoute({
-  method: 'post',
-  path: '/v1/admin/rules/simulate',
-  tags: ['rules'],
-  security,
-  middleware: forOperations,
-  summary: 'Runs events through a rule: per event whether it counted and why not, the measure, the unlocks',
-  request: { body: { required: true, content: { 'application/json': { schema: simulateBody } } } },
-  responses: {
-    200: {
-      description: 'The trace, and the rule’s own examples checked',
-      content: {
-        'application/json': {
-          schema: z.object({ events: z.array(simulatedEvent), unlocked: z.array(z.string()) }),
-        },
-      },
-    },
-    ...refusals,
-  },
-});
-
-const MAX_SEGMENT_IMPORT = 100_000;
-
-const segmentRoute = createRoute({
-  method: 'put',
-  path: '/v1/admin/segments/{segmentId}/members',
-  tags: ['rules'],
-  security,
-  middleware: forAdmins,
-  summary: 'Adds clients to a targeting segment (or, with replace, makes them its only members)',
-  request: {
-    params: z.object({ segmentId: slug() }),
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .object({
-              clientIds: z.array(identifier()).min(1).max(MAX_SEGMENT_IMPORT),
-              replace: z.boolean().default(false),
-            })
-            .strict(),
-        },
-      },
-    },
-  },
-  responses: {
-    202: {
-      description: 'Accepted: members see the segment’s rules within seconds',
-      content: {
-        'application/json': {
-          schema: z.object({
-            segmentId: z.string(),
-            added: z.number().int(),
-            removed: z.number().int(),
-            members: z.number().int(),
-          }),
-        },
-      },
-    },
-    ...refusals,
-  },
-});
-
-/** A 400 naming every field to fix by JSON pointer. */
-function invalid(c: Context, problems: RuleProblem[]) {
-  return problem(c, {
-    title: 'Bad Request',
-    status: 400,
-    detail: `${problems[0]!.pointer || '/'}: ${problems[0]!.detail}`,
-    errors: problems,
-  });
-}
-
-const simulationSchema = z
-  .object({
-    rule: z.looseObject({}),
-    events: eventsOfOneClient(1000),
-    segments: z.array(slug()).max(100).default([]),
-  })
-  .strict();
-
-/** Rule administration (CONTRACT §6): support reads and simulates, admins change. */
-export function ruleRoutes(store: RuleAdminStore, zone: string) {
-  const actorOf = (c: Context<AuthEnv>): Actor => {
-    const { sub, role } = c.get('principal');
-    return { actorId: sub, actorRole: role };
-  };
+/** Rule versions (CONTRACT §6): support reads them, admins create, activate and deactivate. */
+export function ruleRoutes(store: RuleAdminStore) {
   const app = createRouter<AuthEnv>();
   app.openapi(listRoute, async (c) => c.json({ rules: await store.list() }, 200));
   app.openapi(createRuleRoute, async (c) => {
@@ -310,31 +198,6 @@ export function ruleRoutes(store: RuleAdminStore, zone: string) {
         detail: `No rule ${ruleId}; see GET /v1/admin/rules.`,
       });
     return c.json({ ruleId, outcome }, 202);
-  });
-  app.openapi(simulateRoute, (c) => {
-    const body = simulationSchema.safeParse(c.req.valid('json'));
-    if (!body.success)
-      return invalid(
-        c,
-        body.error.issues.map((issue) => ({ pointer: jsonPointer(issue.path), detail: issue.message })),
-      );
-    const rule = ruleSchema.safeParse({ version: 1, ...body.data.rule });
-    if (!rule.success)
-      return invalid(
-        c,
-        rule.error.issues.map((issue) => ({
-          pointer: jsonPointer(['rule', ...issue.path]),
-          detail: issue.message,
-        })),
-      );
-    const events = simulate(rule.data, body.data.events, zone, body.data.segments);
-    return c.json({ events, unlocked: events.flatMap((event) => event.unlocked) }, 200);
-  });
-  app.openapi(segmentRoute, async (c) => {
-    const { segmentId } = c.req.valid('param');
-    const { clientIds, replace } = c.req.valid('json');
-    const imported = await store.importSegment(segmentId, [...new Set(clientIds)], replace, actorOf(c));
-    return c.json({ segmentId, ...imported }, 202);
   });
   return app;
 }

@@ -22,7 +22,7 @@ export interface RuleChange {
 }
 
 /** What a rule's progress is: its trigger, filter, measure and window. Texts, points and partners are not. */
-export function measuredPart(rule: Rule): string {
+function measuredPart(rule: Rule): string {
   const canonical = (value: unknown): unknown =>
     Array.isArray(value)
       ? value.map(canonical)
@@ -113,12 +113,6 @@ export class RuleBook {
   /** The rules live now. */
   active(): Catalog {
     return this.catalogAt(this.latestSeq);
-  }
-
-  /** The active change of a rule now, if it is live. */
-  activeChange(ruleId: string): RuleChange | undefined {
-    const latest = this.latestChanges(this.latestSeq).get(ruleId);
-    return latest?.version === null ? undefined : latest;
   }
 
   /** Every rule ever live, each as its last activated version: earned unlocks keep their texts and partner. */

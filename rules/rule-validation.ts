@@ -22,8 +22,9 @@ export interface RuleContext {
 export const jsonPointer = (path: PropertyKey[]) =>
   path.map((part) => `/${String(part).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 
-const problemsOf = (error: z.ZodError): RuleProblem[] =>
-  error.issues.map((issue) => ({ pointer: jsonPointer(issue.path), detail: issue.message }));
+/** A schema's complaints as problems; `under` is where the validated value sits in the whole document. */
+export const problemsOf = (error: z.ZodError, under: PropertyKey[] = []): RuleProblem[] =>
+  error.issues.map((issue) => ({ pointer: jsonPointer([...under, ...issue.path]), detail: issue.message }));
 
 function contextProblems(rule: Rule, context: RuleContext): RuleProblem[] {
   const problems: RuleProblem[] = [];

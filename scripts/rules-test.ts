@@ -10,7 +10,7 @@ import { config } from '../platform/config.js';
 import { parseRuleFiles, type RuleDocument } from '../rules/catalog.js';
 import { formatTrace, runExamples } from '../rules/examples.js';
 import { ruleSchema } from '../rules/rule-schema.js';
-import { jsonPointer } from '../rules/rule-validation.js';
+import { problemsOf } from '../rules/rule-validation.js';
 
 const named = process.argv.slice(2);
 const documents: RuleDocument[] =
@@ -26,8 +26,8 @@ for (const { source, document } of documents) {
   if (!parsed.success) {
     failed++;
     console.log(`✗ ${source}: not a valid rule`);
-    for (const issue of parsed.error.issues)
-      console.log(`    ${jsonPointer(issue.path) || '/'}: ${issue.message}`);
+    for (const { pointer, detail } of problemsOf(parsed.error))
+      console.log(`    ${pointer || '/'}: ${detail}`);
     continue;
   }
   if (parsed.data.examples.length === 0) console.log(`! ${source}: no examples`);

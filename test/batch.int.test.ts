@@ -32,19 +32,26 @@ describe('processBatch when its commit fails', () => {
     await db?.drop();
   });
 
+  /** A batch context on the test's schema, reading `topic` as transactions, with positions of its own. */
+  const contextFor = (
+    instance: ClientActors,
+    topic: string,
+    groupId = uniqueName('group'),
+  ): BatchContext => ({
+    db: db.pool,
+    groupId,
+    rules,
+    actors: instance,
+    deadLetters: { producer, db: db.pool, topic: TOPICS.deadLetters },
+    outputs: CONTRACT_OUTPUTS,
+    recordKinds: new Map([[topic, 'transaction']]),
+    positions: new Map(),
+  });
+
   it('drops the batch’s actors, so the retried batch counts each event once from the stored progress', async () => {
     const clientId = uniqueName('c');
     const topic = uniqueName('tx');
-    const ctx: BatchContext = {
-      db: db.pool,
-      groupId: uniqueName('group'),
-      rules,
-      actors,
-      deadLetters: { producer, db: db.pool, topic: TOPICS.deadLetters },
-      outputs: CONTRACT_OUTPUTS,
-      recordKinds: new Map([[topic, 'transaction']]),
-      positions: new Map(),
-    };
+    const ctx = contextFor(actors, topic);
     const coffees = days('2026-11-01', 3).map((time) => purchase({ clientId, categoryId: 5814, time }));
     const batch = fetchedBatch(
       topic,
@@ -73,16 +80,6 @@ describe('processBatch when its commit fails', () => {
   it('refuses to commit over a partition another instance moved on, and applies the batch from where it stands', async () => {
     const clientId = uniqueName('c');
     const topic = uniqueName('tx');
-    const context = (instance: ClientActors): BatchContext => ({
-      db: db.pool,
-      groupId: 'fenced',
-      rules,
-      actors: instance,
-      deadLetters: { producer, db: db.pool, topic: TOPICS.deadLetters },
-      outputs: CONTRACT_OUTPUTS,
-      recordKinds: new Map([[topic, 'transaction']]),
-      positions: new Map(),
-    });
     const coffees = days('2026-11-01', 5).map((time) => purchase({ clientId, categoryId: 5814, time }));
     const records = coffees.map((event) => ({
       key: Buffer.from(clientId),
@@ -94,8 +91,8 @@ describe('processBatch when its commit fails', () => {
       return { ...batch, messages: batch.messages.slice(from) };
     };
     const key = `${topic}:0`;
-    const stale = context(new ClientActors('Europe/Kyiv', 60_000));
-    const owner = context(new ClientActors('Europe/Kyiv', 60_000));
+    const stale = contextFor(new ClientActors('Europe/Kyiv', 60_000), topic, 'fenced');
+    const owner = contextFor(new ClientActors('Europe/Kyiv', 60_000), topic, 'fenced');
     // The stale instance read the partition as never started; the owner commits first.
     stale.positions.set(key, { nextOffset: undefined, ruleSeq: 0 });
     expect(await processBatch(batchOf(0, 2), owner)).toMatchObject({ events: 2 });
