@@ -10,15 +10,13 @@ import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
 import {
   commitBatch,
-  loadProgress,
-  loadSegments,
+  loadClients,
   StalePartition,
   storedPosition,
   type StoredPosition,
   type StoredProgress,
 } from './progress-store.js';
 import { unlockOutputs, type OutputTopics } from './unlock-records.js';
-import { NO_SEGMENTS } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
@@ -62,7 +60,7 @@ async function positionOf(ctx: BatchContext, topic: string, partition: number): 
   return ctx.positions.get(key)!;
 }
 
-/** Makes sure every client of the batch has a live actor, loading all missing progress in one query. */
+/** Makes sure every client of the batch has a live actor, loading all missing clients in one query. */
 async function ensureActors(ctx: BatchContext, clientIds: string[], key: string, catalog: Catalog) {
   // A loop, because an actor may be passivated while the load awaits; spawning and dispatching then happen
   // in one synchronous stretch, so no actor can be passivated between the two.
@@ -71,12 +69,11 @@ async function ensureActors(ctx: BatchContext, clientIds: string[], key: string,
     missing.length > 0;
     missing = ctx.actors.missing(clientIds)
   ) {
-    const [stored, segments] = await Promise.all([
-      loadProgress(ctx.db, missing, catalog),
-      loadSegments(ctx.db, missing),
-    ]);
-    for (const clientId of missing)
-      ctx.actors.spawn(clientId, key, stored.get(clientId), segments.get(clientId) ?? NO_SEGMENTS.segments);
+    const loaded = await loadClients(ctx.db, missing, catalog);
+    for (const clientId of missing) {
+      const { stored, segments } = loaded.get(clientId)!;
+      ctx.actors.spawn(clientId, key, stored, segments);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { inTransaction } from '../platform/postgres.js';
+import { NO_SEGMENTS } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
@@ -48,20 +49,40 @@ export interface BatchEffects {
   position: PartitionPosition;
 }
 
-/** Loads the stored progress of many clients in one query (clients never seen are absent). */
-export async function loadProgress(
+/** What a client actor starts from: the stored progress (none for a client never seen) and its segments. */
+export interface StoredClient {
+  stored: StoredProgress | undefined;
+  segments: readonly string[];
+}
+
+/** Loads many clients' stored progress and segments in one query. */
+export async function loadClients(
   db: pg.Pool,
   clientIds: string[],
   catalog: Catalog,
-): Promise<Map<string, StoredProgress>> {
-  const { rows } = await db.query<{ client_id: string; version: string; progress: ClientProgress }>(
-    'SELECT client_id, version, progress FROM client_progress WHERE client_id = ANY($1)',
+): Promise<Map<string, StoredClient>> {
+  const { rows } = await db.query<{
+    client_id: string;
+    version: string | null;
+    progress: ClientProgress | null;
+    segments: string[] | null;
+  }>(
+    `SELECT ids.client_id, p.version, p.progress,
+            (SELECT array_agg(segment_id ORDER BY segment_id) FROM segment_members s
+              WHERE s.client_id = ids.client_id) AS segments
+       FROM unnest($1::text[]) AS ids (client_id) LEFT JOIN client_progress p USING (client_id)`,
     [clientIds],
   );
   return new Map(
     rows.map((row) => [
       row.client_id,
-      { version: Number(row.version), progress: upgradeProgress(row.progress, catalog) },
+      {
+        stored:
+          row.progress === null
+            ? undefined
+            : { version: Number(row.version), progress: upgradeProgress(row.progress, catalog) },
+        segments: row.segments ?? NO_SEGMENTS.segments,
+      },
     ]),
   );
 }
