@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { InputEvent } from '../rules/events.js';
 import type { Catalog } from '../rules/catalog.js';
-import { explain } from '../rules/explain.js';
+import { explain, historySince } from '../rules/explain.js';
 import { viewOf } from '../rules/progress-view.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { identifier, plainText } from '../platform/text.js';
@@ -129,7 +129,8 @@ const explainRoute = createRoute({
 export interface ExplainSources {
   progressOf: (clientId: string) => Promise<ClientProgress>;
   segmentsOf: (clientId: string) => Promise<string[]>;
-  historyOf: (clientId: string) => Promise<InputEvent[]>;
+  /** The client's records written to Kafka since `sinceMs` (all retained ones when undefined). */
+  historyOf: (clientId: string, sinceMs: number | undefined) => Promise<InputEvent[]>;
   zone: string;
   nowMs?: () => number;
 }
@@ -167,16 +168,14 @@ export function adminRoutes(
     const achievement = rules.achievements.get(id);
     if (!achievement) return unknownAchievement(c, id);
     await audited(c, 'achievement.explain', `${clientId}/${id}`, c.req.valid('query').reason);
-    const [progress, history, segments] = await Promise.all([
+    const nowMs = (sources.nowMs ?? Date.now)();
+    const [progress, segments] = await Promise.all([
       sources.progressOf(clientId),
-      sources.historyOf(clientId),
       sources.segmentsOf(clientId),
     ]);
-    const {
-      unlocked,
-      unlockedAt,
-      progress: reached,
-    } = viewOf(achievement, progress, (sources.nowMs ?? Date.now)(), sources.zone);
+    // Only the records the achievement's window can hold are read, not the client's whole partition.
+    const history = await sources.historyOf(clientId, historySince(achievement, progress, nowMs));
+    const { unlocked, unlockedAt, progress: reached } = viewOf(achievement, progress, nowMs, sources.zone);
     return c.json(
       {
         clientId,

@@ -1,83 +1,51 @@
 import { Partitioners, type Kafka } from 'kafkajs';
+import { HistoryReader } from '../platform/history-reader.js';
+import { historyEnds, offsetsSince } from '../platform/history-span.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
 
 const keyPartitioner = Partitioners.DefaultPartitioner();
 
 /** The partition a client's records land on: the producers' own key partitioning (murmur2, as Java's). */
-async function partitionOf(
-  kafka: Kafka,
-  topic: string,
-  clientId: string,
-): Promise<{ partition: number; end: bigint }> {
+async function partitionOf(kafka: Kafka, topic: string, clientId: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-    const partition = keyPartitioner({
+    return keyPartitioner({
       topic,
       partitionMetadata: metadata!.partitions,
       message: { key: clientId, value: null },
     });
-    const end = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === partition)!.high;
-    return { partition, end: BigInt(end) };
   } finally {
     await admin.disconnect();
   }
 }
 
 /**
- * A client's input records as Kafka holds them (the history of record), read from the client's partition of each
- * input topic up to its end at the time of the call. For disputes, not for hot paths: it reads whole partitions.
+ * A client's input records as Kafka holds them (the history of record), in bank order: the client's partition
+ * of each input topic, from the first record written at or after `sinceMs` (as far back as retention left, all
+ * of it when undefined) up to the partition's end at the time of the call. For disputes, not for hot paths.
  */
 export function kafkaHistory(kafka: Kafka, topics: Record<RecordKind, string>) {
-  return async (clientId: string): Promise<InputEvent[]> => {
-    const kinds = Object.entries(topics) as [RecordKind, string][];
-    const targets = await Promise.all(
-      kinds.map(async ([kind, topic]) => ({ kind, topic, ...(await partitionOf(kafka, topic, clientId)) })),
-    );
-    const pending = targets.filter((t) => t.end > 0n);
-    const found = new Map<string, InputEvent[]>(targets.map((t) => [t.topic, []]));
-    if (pending.length === 0) return [];
-    const consumer = kafka.consumer({
-      groupId: `explain-${clientId}-${Date.now()}`,
-      maxBytesPerPartition: 4 << 20,
-    });
-    await consumer.connect();
+  const kinds = Object.keys(topics) as RecordKind[];
+  const names = kinds.map((kind) => topics[kind]);
+  return async (clientId: string, sinceMs?: number): Promise<InputEvent[]> => {
+    const partition = await partitionOf(kafka, names[0]!, clientId);
+    const [from, until] = await Promise.all([offsetsSince(kafka, names, sinceMs), historyEnds(kafka, names)]);
+    const reader = await HistoryReader.open(kafka, names, partition, from[partition]!);
+    const found: InputEvent[] = [];
     try {
-      await consumer.subscribe({ topics: pending.map((t) => t.topic), fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`reading ${clientId}'s history took longer than 30 s`)),
-          30_000,
-        );
-        const done = new Set<string>();
-        void consumer.run({
-          eachBatch: ({ batch }) => {
-            const target = pending.find((t) => t.topic === batch.topic && t.partition === batch.partition);
-            if (!target) return Promise.resolve();
-            for (const message of batch.messages) {
-              if (BigInt(message.offset) >= target.end || message.key?.toString() !== clientId) continue;
-              const decoded = decodeRecord(
-                target.kind,
-                message.key,
-                message.value,
-                Number(message.timestamp),
-              );
-              if (decoded.ok) found.get(target.topic)!.push(decoded.event);
-            }
-            if (BigInt(batch.lastOffset()) + 1n >= target.end) done.add(target.topic);
-            if (done.size === pending.length) {
-              clearTimeout(timer);
-              resolve();
-            }
-            return Promise.resolve();
-          },
-        });
+      await reader.readUntil(until[partition]!, (records) => {
+        for (const { stream, record } of records) {
+          if (record.key?.toString() !== clientId) continue;
+          const decoded = decodeRecord(kinds[stream]!, record.key, record.value, Number(record.timestamp));
+          if (decoded.ok) found.push(decoded.event);
+        }
       });
     } finally {
-      await consumer.disconnect();
+      await reader.close();
     }
-    return targets.flatMap((t) => found.get(t.topic)!);
+    return found;
   };
 }

@@ -47,7 +47,7 @@ export type RecordKind = 'transaction' | 'client-event';
 /** No card transaction or app action of this engine's clients happened before this. */
 const EARLIEST_EVENT_MS = Date.parse('2000-01-01T00:00:00Z');
 /** How far an event's time may run ahead of the moment its record was written (clocks and time zones disagree). */
-const MAX_AHEAD_MS = 24 * 3_600_000;
+export const MAX_AHEAD_MS = 24 * 3_600_000;
 
 /**
  * Why an event time is impossible (CONTRACT §2), or undefined when it is not: before 2000, or more than 24 h

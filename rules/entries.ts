@@ -47,3 +47,18 @@ export function dropOlder(flat: number[], keeps: (timeMs: number) => boolean): n
   while (from < flat.length && !keeps(flat[from + 1]!)) from += STRIDE;
   return from === 0 ? flat : flat.slice(from);
 }
+
+/** Both rules' entries in time order, an event both hold (the same key) kept once. */
+export function unionEntries(flat: number[], other: number[]): number[] {
+  let union = flat;
+  for (let i = 0; i < other.length; i += STRIDE) {
+    if (hasKey(union, other[i]!)) continue;
+    union = insertEntry(union, {
+      key: other[i]!,
+      timeMs: other[i + 1]!,
+      amount: other[i + 2]!,
+      value: other[i + 3]!,
+    });
+  }
+  return union;
+}

@@ -1,10 +1,12 @@
 import type { ClientSegments } from './audience.js';
-import type { Catalog } from './catalog.js';
+import type { Achievement, Catalog } from './catalog.js';
 import { decide, type AchievementUnlocked, type RuleOutcome } from './decide.js';
 import { hasKey } from './entries.js';
+import { MAX_AHEAD_MS } from './decode.js';
 import type { InputEvent } from './events.js';
 import type { Mismatch } from './filters.js';
 import { initialProgress, keyOf, LATENESS_MS, type ClientProgress } from './progress.js';
+import { windowKind } from './windows.js';
 
 export interface ExplainedEvent {
   id: string;
@@ -127,4 +129,18 @@ export function explain(
       return { id, time, counted, why };
     },
   );
+}
+
+/**
+ * The Kafka time from which a client's records can explain an achievement: those of the window that unlocked it
+ * (or, while locked, of the window now), and the week before it whose records decide what arrived too late.
+ * Records are written to Kafka at most a day before their event time (see decode.ts). Undefined for windows
+ * without bound (lifetime, streaks): all of the history.
+ */
+export function historySince(achievement: Achievement, progress: ClientProgress, nowMs: number) {
+  const spanMs = windowKind(achievement.rule).spanMs;
+  if (spanMs === undefined) return undefined;
+  const unlock = progress.unlocked[achievement.level.achievementId];
+  const referenceMs = unlock ? Date.parse(unlock.at) : nowMs;
+  return referenceMs - spanMs - LATENESS_MS - MAX_AHEAD_MS;
 }

@@ -72,3 +72,14 @@ export function withPurchaseArrived(progress: ClientProgress, purchaseKey: numbe
   }
   return kept.length === refunds.length ? progress : { ...progress, refunds: kept };
 }
+
+/** Both lists' refunds, a refund both hold (the same refund key) kept once. */
+export function unionRefunds(flat: number[], other: number[]): number[] {
+  const known = new Set<number>();
+  for (let i = 0; i < flat.length; i += STRIDE) known.add(flat[i]!);
+  const union = [...flat];
+  for (let i = 0; i < other.length; i += STRIDE) {
+    if (!known.has(other[i]!)) union.push(...other.slice(i, i + STRIDE));
+  }
+  return union.length === flat.length ? flat : union;
+}

@@ -24,7 +24,13 @@ export interface WindowKind {
   ): number | undefined;
   /** The measure in the window the app shows at `nowMs`. */
   now(entries: Entry[], nowMs: number, measure: MeasureKind, zone: string): number;
+  /** How far before a moment the events that share a window with it can lie; undefined when without bound. */
+  readonly spanMs: number | undefined;
 }
+
+const DAY_MS = 86_400_000;
+/** The longest calendar period of each unit: a day, a week, and a month of 31 days. */
+const LONGEST_PERIOD_MS = { day: DAY_MS, week: 7 * DAY_MS, month: 31 * DAY_MS } as const;
 
 /** The time of the entry with which the measure of `entries` (in time order) first reaches `target`. */
 function crossing(entries: Entry[], measure: MeasureKind, target: number): number | undefined {
@@ -43,6 +49,7 @@ function total(entries: Entry[], measure: MeasureKind): number {
 }
 
 const lifetime: WindowKind = {
+  spanMs: undefined,
   keeps: () => () => true,
   reachedAt: (entries, _atMs, target, measure) => crossing(entries, measure, target),
   now: (entries, _nowMs, measure) => total(entries, measure),
@@ -54,6 +61,7 @@ function calendar(unit: CalendarUnit): WindowKind {
     return entries.filter((entry) => calendarPeriod(entry.timeMs, unit, zone) === period);
   };
   return {
+    spanMs: LONGEST_PERIOD_MS[unit],
     keeps: (horizonMs, zone) => {
       const oldest = calendarPeriod(horizonMs - LATENESS_MS, unit, zone);
       return (timeMs) => calendarPeriod(timeMs, unit, zone) >= oldest;
@@ -67,6 +75,7 @@ function calendar(unit: CalendarUnit): WindowKind {
 /** Windows `[t - duration, t]`, both ends included. */
 function rolling(duration: number): WindowKind {
   return {
+    spanMs: duration,
     keeps: (horizonMs) => (timeMs) => timeMs >= horizonMs - LATENESS_MS - duration,
     reachedAt: (entries, atMs, target, measure) => {
       // Slides the window's end over the entry times from atMs to atMs + duration, adding entries as the end
@@ -112,6 +121,8 @@ function runEndingOn(days: Map<number, number>, day: number): number {
 /** Consecutive calendar days; `longest` is the longest run any level asks for. */
 function streak(longest: number): WindowKind {
   return {
+    // A run of consecutive days has no bound.
+    spanMs: undefined,
     keeps: (horizonMs, zone) => {
       const oldest = localDay(horizonMs - LATENESS_MS, zone) - (longest - 1);
       return (timeMs) => localDay(timeMs, zone) >= oldest;

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { postgresAdminReads } from '../api/admin-reads.js';
 import { kafkaHistory } from '../api/client-history.js';
 import { catalog, ownInputTopics, produceEvents } from './support/engine.js';
@@ -72,24 +72,51 @@ describe('operations reads on PostgreSQL', () => {
 });
 
 describe("a client's history from Kafka, for explain", () => {
-  it('reads only that client’s records from both input topics, in order', async () => {
-    const kafka = testKafka();
+  const kafka = testKafka();
+  const groupsOnBroker = async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const { groups } = await admin.listGroups();
+    await admin.disconnect();
+    return groups.map((group) => group.groupId);
+  };
+
+  it('reads only that client’s records from both input topics, in the order the bank wrote them', async () => {
     const topics = await ownInputTopics(kafka, 3);
     const mine = days('2026-11-01', 4).map((time) =>
       purchase({ clientId: 'c-mine', categoryId: 5814, time }),
     );
     const others = days('2026-11-01', 4).map((time) => purchase({ clientId: 'c-other', time }));
     const synced = clientEvent('contacts.synced', '2026-11-02T10:00:00Z', {}, 'c-mine');
-    await produceEvents(kafka, topics, [...mine.slice(0, 2), ...others, synced, ...mine.slice(2)]);
-    const history = await kafkaHistory(kafka, {
+    await produceEvents(kafka, topics, [...mine.slice(0, 2), ...others]);
+    await produceEvents(kafka, topics, [synced]);
+    await produceEvents(kafka, topics, mine.slice(2));
+    const historyOf = kafkaHistory(kafka, {
       transaction: topics.transactions,
       'client-event': topics.clientEvents,
-    })('c-mine');
-    expect(history).toEqual([...mine, synced]);
-    expect(
-      await kafkaHistory(kafka, { transaction: topics.transactions, 'client-event': topics.clientEvents })(
-        'c-nobody',
-      ),
-    ).toEqual([]);
+    });
+    expect(await historyOf('c-mine')).toEqual([...mine.slice(0, 2), synced, ...mine.slice(2)]);
+    expect(await historyOf('c-nobody')).toEqual([]);
+  });
+
+  it('reads from the time asked for, not the whole partition, and leaves no consumer group behind', async () => {
+    const topics = await ownInputTopics(kafka, 3);
+    const consumers = vi.spyOn(kafka, 'consumer');
+    const old = purchase({ clientId: 'c-span', time: '2026-10-01T12:00:00+03:00' });
+    await produceEvents(kafka, topics, [old]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const sinceMs = Date.now();
+    const recent = days('2026-11-01', 2).map((time) => purchase({ clientId: 'c-span', time }));
+    await produceEvents(kafka, topics, recent);
+    const historyOf = kafkaHistory(kafka, {
+      transaction: topics.transactions,
+      'client-event': topics.clientEvents,
+    });
+    expect(await historyOf('c-span', sinceMs)).toEqual(recent);
+    expect(await historyOf('c-span', undefined)).toEqual([old, ...recent]);
+    const used = consumers.mock.calls.map(([options]) => options.groupId);
+    expect(used).toHaveLength(2);
+    const left = await groupsOnBroker();
+    expect(used.filter((groupId) => left.includes(groupId))).toEqual([]);
   });
 });

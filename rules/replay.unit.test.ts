@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { catalog, clientEvent, days, KYIV, purchase } from '../test/support/events.js';
+import type { Catalog } from './catalog.js';
+import { Replay } from './replay.js';
+
+const bigSpender: Catalog = {
+  rules: [catalog.achievements.get('big-spender-bronze')!.rule],
+  achievements: new Map(
+    ['big-spender-bronze', 'big-spender-silver', 'big-spender-gold'].map((id) => [
+      id,
+      catalog.achievements.get(id)!,
+    ]),
+  ),
+};
+
+describe('a replay of one rule over a partition’s history', () => {
+  it('counts clients per level reached, the points they would cost, and the clients the rule touched', () => {
+    const replay = new Replay(bigSpender, KYIV);
+    const spend = (clientId: string, amount: number, count: number) =>
+      days('2026-11-01', count).forEach((time) => replay.apply(purchase({ clientId, amount, time })));
+    spend('c-gold', 2_500_000, 2);
+    spend('c-bronze', 600_000, 1);
+    spend('c-small', 1_000, 1);
+    replay.apply(
+      purchase({
+        clientId: 'c-groceries',
+        categoryId: 5411,
+        currency: 'USD',
+        time: '2026-11-02T10:00:00+02:00',
+      }),
+    );
+    replay.apply(undefined);
+    expect(replay.summary()).toEqual({
+      eventsReplayed: 6,
+      clientsTouched: 3,
+      clients: { 'big-spender-bronze': 2, 'big-spender-silver': 1, 'big-spender-gold': 1 },
+      points: 100 + 250 + 500 + 100,
+    });
+  });
+
+  it('hands each changed client to a checkpoint once, and resumes from one exactly', () => {
+    const replay = new Replay(bigSpender, KYIV);
+    replay.apply(purchase({ clientId: 'c-1', amount: 300_000, time: '2026-11-01T10:00:00+02:00' }));
+    replay.apply(purchase({ clientId: 'c-2', amount: 300_000, time: '2026-11-01T11:00:00+02:00' }));
+    const checkpoint = replay.takeChanged();
+    expect(checkpoint.map(([clientId]) => clientId)).toEqual(['c-1', 'c-2']);
+    expect(replay.takeChanged()).toEqual([]);
+    const resumed = new Replay(bigSpender, KYIV, checkpoint, replay.eventsReplayed);
+    for (const r of [replay, resumed])
+      r.apply(purchase({ clientId: 'c-1', amount: 300_000, time: '2026-11-02T10:00:00+02:00' }));
+    expect(resumed.summary()).toEqual(replay.summary());
+    expect(resumed.summary().clients['big-spender-bronze']).toBe(1);
+  });
+
+  it('leaves a client as it was on a record a rule refuses, as the live actor does', () => {
+    const replay = new Replay(bigSpender, KYIV);
+    const tooMany = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`a${i}`, i]));
+    replay.apply(purchase({ clientId: 'c-1', amount: 600_000, time: '2026-11-01T10:00:00+02:00' }));
+    replay.takeChanged();
+    replay.apply(clientEvent('attributes.updated', '2026-11-01T11:00:00+02:00', tooMany));
+    expect(replay.takeChanged()).toEqual([]);
+    expect(replay.summary().clients['big-spender-bronze']).toBe(1);
+  });
+});
