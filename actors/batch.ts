@@ -8,15 +8,9 @@ import type { Applied } from './client-actor.js';
 import type { ClientActors } from './client-actors.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
-import {
-  commitBatch,
-  loadClients,
-  StalePartition,
-  storedPosition,
-  type StoredPosition,
-  type StoredProgress,
-} from './progress-store.js';
-import { unlockOutputs, type OutputTopics } from './unlock-records.js';
+import { loadClients, type StoredProgress } from '../platform/engine-state.js';
+import { commitBatch, StalePartition, storedPosition, type StoredPosition } from './progress-store.js';
+import { unlockOutputs, type OutputTopics } from '../platform/unlock-records.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
@@ -105,7 +99,7 @@ async function commit(ctx: BatchContext, run: Run, effects: ReturnType<typeof co
       found: ctx.positions.get(key)!,
     },
   });
-  ctx.positions.set(key, { nextOffset, ruleSeq });
+  ctx.positions.set(key, { nextOffset, ruleSeq, epoch: ctx.positions.get(key)!.epoch });
 }
 
 /**
@@ -196,7 +190,6 @@ async function rulesFor(ctx: BatchContext, stored: StoredPosition) {
  */
 export async function processBatch(batch: Batch, ctx: BatchContext): Promise<BatchOutcome> {
   const { topic, partition } = batch;
-  const key = partitionKey(topic, partition);
   const stored = await positionOf(ctx, topic, partition);
   const records = batch.messages.filter(
     (message) => stored.nextOffset === undefined || BigInt(message.offset) >= BigInt(stored.nextOffset),
@@ -213,9 +206,11 @@ export async function processBatch(batch: Batch, ctx: BatchContext): Promise<Bat
     );
   } catch (error) {
     if (error instanceof StalePartition) {
-      // Whatever this instance holds of the partition may be behind what the other owner stored.
-      ctx.positions.delete(key);
-      ctx.actors.releasePartitions((other) => other !== key);
+      // Whatever this instance holds of the partition's clients may be behind what another owner, or a
+      // backfill's merge, stored: both input topics carry them, so the actors of both are let go.
+      const stale = new Set([...ctx.recordKinds.keys()].map((input) => partitionKey(input, partition)));
+      for (const stalePartition of stale) ctx.positions.delete(stalePartition);
+      ctx.actors.releasePartitions((other) => !stale.has(other));
     }
     throw error;
   }

@@ -2,7 +2,7 @@ import type { ClientSegments } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
 import { decide, type AchievementUnlocked } from '../rules/decide.js';
 import type { InputEvent } from '../rules/events.js';
-import type { StoredProgress } from './progress-store.js';
+import type { StoredProgress } from '../platform/engine-state.js';
 
 /** What applying one event to a client produced; `changed` is false when no rule counted it. */
 export type Applied =

@@ -2,7 +2,7 @@ import { dispatch, spawn, start, stop, type ActorSystemRef, type Ref } from 'nac
 import type { Catalog } from '../rules/catalog.js';
 import type { InputEvent } from '../rules/events.js';
 import { clientBehaviour, type Applied, type ClientMessage } from './client-actor.js';
-import type { StoredProgress } from './progress-store.js';
+import type { StoredProgress } from '../platform/engine-state.js';
 import { initialProgress } from '../rules/progress.js';
 
 interface LiveActor {

@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
 import type pg from 'pg';
 import { logger } from '../platform/logger.js';
 import { inTransaction } from '../platform/postgres.js';
@@ -14,15 +14,24 @@ export async function publishOutbox(db: pg.Pool, producer: Producer): Promise<nu
   let published = 0;
   for (;;) {
     const sent = await inTransaction(db, async (client) => {
-      const { rows } = await client.query<{ id: string; topic: string; key: string; value: unknown }>(
-        'SELECT id, topic, key, value FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
-        [BATCH],
-      );
+      const { rows } = await client.query<{
+        id: string;
+        topic: string;
+        key: string;
+        value: unknown;
+        headers: Record<string, string> | null;
+      }>('SELECT id, topic, key, value, headers FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED', [
+        BATCH,
+      ]);
       if (rows.length === 0) return 0;
-      const byTopic = new Map<string, { key: string; value: string }[]>();
+      const byTopic = new Map<string, Message[]>();
       for (const row of rows) {
         const messages = byTopic.get(row.topic) ?? [];
-        messages.push({ key: row.key, value: JSON.stringify(row.value) });
+        messages.push({
+          key: row.key,
+          value: JSON.stringify(row.value),
+          ...(row.headers ? { headers: row.headers } : {}),
+        });
         byTopic.set(row.topic, messages);
       }
       await producer.sendBatch({

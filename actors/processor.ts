@@ -4,16 +4,14 @@ import { describeFailure } from '../platform/failures.js';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { retryWithBackoff } from '../platform/retry.js';
-import { TOPICS } from '../platform/topics.js';
+import { CONSUMER_GROUP, TOPICS, type InputTopics } from '../platform/topics.js';
 import { partitionKey, processBatch, type BatchContext, type BatchOutcome } from './batch.js';
 import { ClientActors } from './client-actors.js';
 import { KeyedLock } from './keyed-lock.js';
 import { startOutboxPublisher } from './outbox.js';
-import { CONTRACT_OUTPUTS, type OutputTopics } from './unlock-records.js';
+import { CONTRACT_OUTPUTS, type OutputTopics } from '../platform/unlock-records.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
 import { startSegmentWatch } from './segment-watch.js';
-
-export const CONSUMER_GROUP = 'achievements-engine';
 
 export interface ProcessorOptions {
   kafka: Kafka;
@@ -25,7 +23,7 @@ export interface ProcessorOptions {
   actorIdleMs: number;
   groupId?: string;
   /** The input topics; tests give their own, deployments keep CONTRACT §2's. */
-  topics?: { transactions: string; clientEvents: string };
+  topics?: InputTopics;
   /** The unlock and push topics; tests give their own, deployments keep CONTRACT §2's. */
   outputs?: OutputTopics;
   /** Where records the engine cannot accept go; tests give their own, deployments keep CONTRACT §2's. */

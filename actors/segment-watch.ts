@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { logger } from '../platform/logger.js';
 import { NO_SEGMENTS } from '../rules/audience.js';
 import type { ClientActors } from './client-actors.js';
-import { loadSegments } from './progress-store.js';
+import { loadSegments } from '../platform/engine-state.js';
 
 /**
  * Tells cached client actors when operations change their segments: every second it reads the segment imports

@@ -20,6 +20,9 @@ CREATE TABLE replays (
   document      jsonb       NOT NULL,
   from_time     timestamptz NOT NULL,
   policy        jsonb,
+  -- The input topics it reads, and (a backfill) the live consumer group whose state it merges into.
+  topics        jsonb       NOT NULL,
+  group_id      text,
   status        text        NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'failed')),
   phase         text        NOT NULL,
   requested_by  text        NOT NULL,

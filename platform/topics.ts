@@ -8,3 +8,12 @@ export const TOPICS = Object.freeze({
 });
 
 export const ALL_TOPICS: readonly string[] = Object.values(TOPICS);
+
+/** The live processors' consumer group; its positions are stored in PostgreSQL with the progress they produced. */
+export const CONSUMER_GROUP = 'achievements-engine';
+
+/** The input topics a processor or a replay reads: CONTRACT §2's, or a test's own. */
+export interface InputTopics {
+  transactions: string;
+  clientEvents: string;
+}

@@ -7,7 +7,7 @@ import { startDefaultRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { ClientActors } from '../actors/client-actors.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
-import { CONTRACT_OUTPUTS } from '../actors/unlock-records.js';
+import { CONTRACT_OUTPUTS } from '../platform/unlock-records.js';
 import { decide } from '../rules/decide.js';
 import { initialProgress, type ClientProgress } from '../rules/progress.js';
 import { catalog, fetchedBatch, readTopic, topicEnds } from './support/engine.js';

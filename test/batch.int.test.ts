@@ -4,10 +4,13 @@ import { processBatch, type BatchContext } from '../actors/batch.js';
 import { StalePartition } from '../actors/progress-store.js';
 import { startDefaultRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { ClientActors } from '../actors/client-actors.js';
-import { CONTRACT_OUTPUTS } from '../actors/unlock-records.js';
+import { CONTRACT_OUTPUTS } from '../platform/unlock-records.js';
 import { TOPICS } from '../platform/topics.js';
 import { fetchedBatch, storedProgressOf, valueOf } from './support/engine.js';
-import { days, purchase } from './support/events.js';
+import { catalog, clientEvent, days, KYIV, purchase } from './support/events.js';
+import { decide } from '../rules/decide.js';
+import { initialProgress } from '../rules/progress.js';
+import type { InputEvent } from '../rules/events.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 
 describe('processBatch when its commit fails', () => {
@@ -94,12 +97,12 @@ describe('processBatch when its commit fails', () => {
     const stale = contextFor(new ClientActors('Europe/Kyiv', 60_000), topic, 'fenced');
     const owner = contextFor(new ClientActors('Europe/Kyiv', 60_000), topic, 'fenced');
     // The stale instance read the partition as never started; the owner commits first.
-    stale.positions.set(key, { nextOffset: undefined, ruleSeq: 0 });
+    stale.positions.set(key, { nextOffset: undefined, ruleSeq: 0, epoch: 0 });
     expect(await processBatch(batchOf(0, 2), owner)).toMatchObject({ events: 2 });
     await expect(processBatch(batchOf(0, 3), stale)).rejects.toThrow(StalePartition);
     expect(stale.positions.has(key)).toBe(false);
     // Then it read offset 2, and the owner moved on to 3 before it committed.
-    stale.positions.set(key, { nextOffset: '2', ruleSeq: (await rules.refresh()).latestSeq });
+    stale.positions.set(key, { nextOffset: '2', ruleSeq: (await rules.refresh()).latestSeq, epoch: 0 });
     expect(await processBatch(batchOf(2, 3), owner)).toMatchObject({ events: 1 });
     await expect(processBatch(batchOf(2, 4), stale)).rejects.toThrow(StalePartition);
     // Retried, it reads where the partition stands and applies only the fourth record.
@@ -110,5 +113,63 @@ describe('processBatch when its commit fails', () => {
     });
     stale.actors.stopAll();
     owner.actors.stopAll();
+  });
+
+  it('lets go of both input topics’ actors of a partition a backfill merged into, and applies later batches on the merge', async () => {
+    const [tx, events] = [uniqueName('tx'), uniqueName('events')];
+    const ctx = {
+      ...contextFor(actors, tx),
+      recordKinds: new Map([
+        [tx, 'transaction'],
+        [events, 'client-event'],
+      ] as const),
+    };
+    const clients = [uniqueName('c'), uniqueName('c')];
+    const coffeesOf = (clientId: string) =>
+      days('2026-11-01', 8).map((time) => purchase({ clientId, categoryId: 5814, time }));
+    const [first, second] = clients.map(coffeesOf) as [InputEvent[], InputEvent[]];
+    const writtenAt = Date.parse('2026-11-09T00:00:00Z');
+    // Records at offsets from 0; a batch is the records from `from` on.
+    const batchOf = (topic: string, list: InputEvent[], from = 0) => {
+      const batch = fetchedBatch(
+        topic,
+        list.map((event) => ({
+          key: Buffer.from(event.clientId),
+          value: Buffer.from(JSON.stringify(valueOf(event))),
+        })),
+        writtenAt,
+      );
+      return { ...batch, messages: batch.messages.slice(from) };
+    };
+    // Both clients' actors come to life on the client-events topic; then each counts two coffees.
+    const synced = clients.map((clientId) =>
+      clientEvent('contacts.synced', '2026-11-01T09:00:00Z', {}, clientId),
+    );
+    await processBatch(batchOf(events, synced), ctx);
+    const txLog = [...first.slice(0, 2), ...second.slice(0, 2)];
+    await processBatch(batchOf(tx, txLog), ctx);
+    // A backfill merges seven coffees into each client, moving the partition's epoch on both topics.
+    for (const coffees of [first, second]) {
+      let merged = initialProgress();
+      for (const coffee of coffees.slice(0, 7)) merged = decide(merged, coffee, catalog, KYIV).progress;
+      await db.pool.query(
+        `UPDATE client_progress SET progress = $2, version = version + 1 WHERE client_id = $1`,
+        [coffees[0]!.clientId, JSON.stringify(merged)],
+      );
+    }
+    await db.pool.query('UPDATE consumer_offsets SET epoch = epoch + 1 WHERE group_id = $1', [ctx.groupId]);
+
+    // The first client's eighth coffee meets the fence, then is applied on what the merge stored.
+    txLog.push(first[7]!);
+    await expect(processBatch(batchOf(tx, txLog, 4), ctx)).rejects.toThrow(StalePartition);
+    expect(await processBatch(batchOf(tx, txLog, 4), ctx)).toMatchObject({ events: 1 });
+    // The second client sat cached, untouched by that batch: its stale actor was let go all the same.
+    txLog.push(second[7]!);
+    expect(await processBatch(batchOf(tx, txLog, 5), ctx)).toMatchObject({ events: 1 });
+    for (const clientId of clients)
+      expect(await storedProgressOf(db.pool, clientId, 'coffee-lover', '2026-11-09T12:00:00+02:00')).toEqual({
+        current: 8,
+        target: 10,
+      });
   });
 });

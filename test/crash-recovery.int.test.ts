@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { InputEvent } from '../rules/events.js';
 import { decide } from '../rules/decide.js';
 import { initialProgress, type ClientProgress } from '../rules/progress.js';
-import { unlockIdOf } from '../actors/unlock-records.js';
+import { unlockIdOf } from '../platform/unlock-records.js';
 import { TOPICS } from '../platform/topics.js';
 import {
   catalog,
@@ -14,10 +13,9 @@ import {
   readTopic,
   topicEnds,
 } from './support/engine.js';
+import { killGroup, startChild } from './support/children.js';
 import { clientEvent, days, purchase, refund } from './support/events.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
-
-const CHILD = fileURLToPath(new URL('../scripts/processor-child.ts', import.meta.url));
 
 /** A varied history per client: coffees (with a duplicate and a refund), countries, a streak, an app action. */
 function historyOf(clientId: string, n: number): InputEvent[] {
@@ -48,27 +46,6 @@ function expectedOutcome(events: InputEvent[]) {
     progress = decision.progress;
   }
   return { progress, version };
-}
-
-function startChild(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    detached: true,
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(child));
-    child.once('exit', (code) => reject(new Error(`processor child exited with ${code}`)));
-  });
-}
-
-/** SIGKILL to the child's whole process group, as `kill -9` would hit a deployed instance. */
-function killGroup(child: ChildProcess) {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
 }
 
 describe('crash and restart (kill -9)', () => {
@@ -121,7 +98,7 @@ describe('crash and restart (kill -9)', () => {
 
     for (const wave of waves) await produceEvents(kafka, topics, wave);
     const total = [...histories.values()].reduce((sum, events) => sum + events.length, 0);
-    const first = await startChild(env);
+    const first = await startChild('processor-child.ts', env);
     children.push(first);
     await eventually(storedOffsets, (n) => n > 0);
     killGroup(first);
@@ -131,7 +108,7 @@ describe('crash and restart (kill -9)', () => {
     expect(killedAt).toBeGreaterThan(0);
     expect(killedAt).toBeLessThan(total);
     await forgetKafkaOffsets(env.CHILD_GROUP, [topics.transactions, topics.clientEvents]);
-    children.push(await startChild(env));
+    children.push(await startChild('processor-child.ts', env));
     await eventually(storedOffsets, (n) => n === total, 60_000);
 
     // Each client's waves arrive in the order its history was cut into them, per topic.

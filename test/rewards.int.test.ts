@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { rewardDelivery } from '../api/reward-delivery.js';
-import { unlockIdOf, unlockedMessage } from '../actors/unlock-records.js';
+import { unlockIdOf, unlockedMessage } from '../platform/unlock-records.js';
 import { DEFAULT_PARTNER_LIMITS, type PartnerEndpoint, type PartnerLimits } from '../platform/config.js';
 import { metrics } from '../platform/metrics.js';
 import { createActivities } from '../workflows/activities.js';

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { unlockIdOf } from '../actors/unlock-records.js';
+import { unlockIdOf } from '../platform/unlock-records.js';
 import { createApp } from '../api/app.js';
 import { postgresReads } from '../api/client-reads.js';
 import { rewardDelivery } from '../api/reward-delivery.js';

@@ -5,7 +5,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Partitioners, type Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { loadCatalog } from '../../platform/catalog-files.js';
-import { unlockedMessage } from '../../actors/unlock-records.js';
+import { unlockedMessage } from '../../platform/unlock-records.js';
 import { DEFAULT_PARTNER_LIMITS } from '../../platform/config.js';
 import { createActivities } from '../../workflows/activities.js';
 import { buildWorkflowBundle } from '../../workflows/bundle.js';

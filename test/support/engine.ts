@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { inject } from 'vitest';
 import type { InputEvent } from '../../rules/events.js';
 import { startProcessor } from '../../actors/processor.js';
-import type { OutputTopics } from '../../actors/unlock-records.js';
+import type { OutputTopics } from '../../platform/unlock-records.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
 import { startDefaultRuleFeed } from '../../platform/rule-feed.js';
 import { viewOf } from '../../rules/progress-view.js';
@@ -29,7 +29,19 @@ export function valueOf(event: InputEvent): unknown {
   return event.type === 'TransactionReceived' ? event.transaction : event.event;
 }
 
-/** Produces events to the test's topics, keyed by client id as the core bank does. */
+let lastStamp = 0;
+
+/** A Kafka time, now or just after, before every record produced from now on and after every one so far. */
+export async function nextWrittenAt(): Promise<Date> {
+  while (Date.now() <= lastStamp) await new Promise((resolve) => setTimeout(resolve, 5));
+  return new Date();
+}
+
+/**
+ * Produces events to the test's topics, keyed by client id as the core bank does. Each record is stamped a
+ * millisecond after the one before it (across calls too), so the order the bank wrote them, which replays
+ * follow across the two topics, is exactly the order given.
+ */
 export async function produceEvents(
   kafka: Kafka,
   topics: { transactions: string; clientEvents: string },
@@ -37,14 +49,24 @@ export async function produceEvents(
 ) {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const transactions = events.filter((e) => e.type === 'TransactionReceived');
-  const clientEvents = events.filter((e) => e.type === 'ClientEventReceived');
-  const toMessages = (list: InputEvent[]) =>
-    list.map((e) => ({ key: e.clientId, value: JSON.stringify(valueOf(e)) }));
+  const first = Math.max(Date.now(), lastStamp + 1);
+  lastStamp = first + events.length;
+  // By place in the list, not by event: a record delivered twice is stamped at each of its deliveries.
+  const stamped = events.map((event, i) => ({ event, timestamp: String(first + i) }));
+  const toMessages = (type: InputEvent['type']) =>
+    stamped
+      .filter(({ event }) => event.type === type)
+      .map(({ event, timestamp }) => ({
+        key: event.clientId,
+        value: JSON.stringify(valueOf(event)),
+        timestamp,
+      }));
+  const transactions = toMessages('TransactionReceived');
+  const clientEvents = toMessages('ClientEventReceived');
   await producer.sendBatch({
     topicMessages: [
-      { topic: topics.transactions, messages: toMessages(transactions) },
-      { topic: topics.clientEvents, messages: toMessages(clientEvents) },
+      { topic: topics.transactions, messages: transactions },
+      { topic: topics.clientEvents, messages: clientEvents },
     ].filter((t) => t.messages.length > 0),
   });
   await producer.disconnect();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { TOPICS } from '../platform/topics.js';
+import { TOPICS } from './topics.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
 import { unlockPush } from '../rules/push.js';
@@ -20,6 +20,7 @@ export interface OutboxRecord {
   topic: string;
   key: string;
   value: unknown;
+  headers?: Record<string, string>;
 }
 
 /** An unlock with its stable id and the records that announce it. */

@@ -1,0 +1,129 @@
+import type pg from 'pg';
+import { NO_SEGMENTS } from '../rules/audience.js';
+import type { Catalog } from '../rules/catalog.js';
+import type { ClientProgress } from '../rules/progress.js';
+import { upgradeProgress } from '../rules/progress-upgrade.js';
+import type { OutboxRecord, UnlockOutput } from './unlock-records.js';
+
+/**
+ * The engine's state tables as every writer of them sees them: clients' progress, unlocks and the outbox.
+ * The processor writes them with each batch; a backfill's merge writes them for the clients it merged.
+ */
+
+/** A client's progress with the version that only grows, so a late writer never overwrites newer progress. */
+export interface StoredProgress {
+  version: number;
+  progress: ClientProgress;
+}
+
+/** What a client actor starts from: the stored progress (none for a client never seen) and its segments. */
+export interface StoredClient {
+  stored: StoredProgress | undefined;
+  segments: readonly string[];
+}
+
+/** Loads many clients' stored progress and segments in one query (in a transaction's view, given its client). */
+export async function loadClients(
+  db: pg.Pool | pg.PoolClient,
+  clientIds: string[],
+  catalog: Catalog,
+): Promise<Map<string, StoredClient>> {
+  const { rows } = await db.query<{
+    client_id: string;
+    version: string | null;
+    progress: ClientProgress | null;
+    segments: string[] | null;
+  }>(
+    `SELECT ids.client_id, p.version, p.progress,
+            (SELECT array_agg(segment_id ORDER BY segment_id) FROM segment_members s
+              WHERE s.client_id = ids.client_id) AS segments
+       FROM unnest($1::text[]) AS ids (client_id) LEFT JOIN client_progress p USING (client_id)`,
+    [clientIds],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.client_id,
+      {
+        stored:
+          row.progress === null
+            ? undefined
+            : { version: Number(row.version), progress: upgradeProgress(row.progress, catalog) },
+        segments: row.segments ?? NO_SEGMENTS.segments,
+      },
+    ]),
+  );
+}
+
+/** The segments each of these clients belongs to (clients of none are absent). */
+export async function loadSegments(db: pg.Pool, clientIds: string[]): Promise<Map<string, string[]>> {
+  const { rows } = await db.query<{ client_id: string; segments: string[] }>(
+    `SELECT client_id, array_agg(segment_id ORDER BY segment_id) AS segments FROM segment_members
+      WHERE client_id = ANY($1) GROUP BY client_id`,
+    [clientIds],
+  );
+  return new Map(rows.map((row) => [row.client_id, row.segments]));
+}
+
+/** Stores each client's progress, unless the stored one has the same or a newer version. */
+export async function writeProgress(client: pg.PoolClient, progress: Map<string, StoredProgress>) {
+  if (progress.size === 0) return;
+  const ids = [...progress.keys()];
+  const values = [...progress.values()];
+  await client.query(
+    `INSERT INTO client_progress (client_id, version, progress)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::json[])
+     ON CONFLICT (client_id) DO UPDATE
+       SET version = EXCLUDED.version, progress = EXCLUDED.progress, updated_at = now()
+       WHERE client_progress.version < EXCLUDED.version`,
+    [ids, values.map((v) => v.version), values.map((v) => JSON.stringify(v.progress))],
+  );
+}
+
+/**
+ * Stores each unlock once; only those stored now (not seen before) have their records written to the outbox.
+ * A backfill's unlocks name it, and are announced by the backfill itself once awarded.
+ */
+export async function writeUnlocks(client: pg.PoolClient, unlocks: UnlockOutput[], backfillReplay?: string) {
+  if (unlocks.length === 0) return;
+  const { rows } = await client.query<{ unlock_id: string }>(
+    `INSERT INTO achievement_unlocks
+       (unlock_id, client_id, achievement_id, rule_id, rule_version, points, partner_id, unlocked_at, source_event_id,
+        backfill_replay)
+     SELECT *, $10::uuid FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[],
+                                     $7::text[], $8::timestamptz[], $9::text[])
+     ON CONFLICT (client_id, achievement_id) DO NOTHING
+     RETURNING unlock_id`,
+    [
+      unlocks.map((u) => u.unlockId),
+      unlocks.map((u) => u.unlock.clientId),
+      unlocks.map((u) => u.unlock.achievementId),
+      unlocks.map((u) => u.unlock.ruleId),
+      unlocks.map((u) => u.unlock.ruleVersion),
+      unlocks.map((u) => u.unlock.points),
+      unlocks.map((u) => u.unlock.partnerId ?? null),
+      unlocks.map((u) => u.unlock.unlockedAt),
+      unlocks.map((u) => u.unlock.sourceEventId),
+      backfillReplay ?? null,
+    ],
+  );
+  const stored = new Set(rows.map((row) => row.unlock_id));
+  await writeOutbox(
+    client,
+    unlocks.filter((u) => stored.has(u.unlockId)).flatMap((u) => u.records),
+  );
+}
+
+/** Writes records for the outbox publisher to send, in the transaction of the change they announce. */
+export async function writeOutbox(client: pg.PoolClient, records: OutboxRecord[]) {
+  if (records.length === 0) return;
+  await client.query(
+    `INSERT INTO outbox (topic, key, value, headers)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::json[])`,
+    [
+      records.map((r) => r.topic),
+      records.map((r) => r.key),
+      records.map((r) => JSON.stringify(r.value)),
+      records.map((r) => (r.headers ? JSON.stringify(r.headers) : null)),
+    ],
+  );
+}
