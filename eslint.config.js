@@ -22,7 +22,14 @@ export default tseslint.config(
   {
     // Workflow code is replayed deterministically in Temporal's sandbox: it may import only the workflow SDK
     // and types (activities are reached through proxyActivities), never Node built-ins or I/O libraries.
-    files: ['workflows/index.ts', 'workflows/**/*.workflow.ts', 'workflows/reward-contract.ts'],
+    files: [
+      'workflows/index.ts',
+      'workflows/**/*.workflow.ts',
+      'workflows/reward-contract.ts',
+      'workflows/replay-contract.ts',
+      'workflows/replay-details.ts',
+      'workflows/replay-workflow-parts.ts',
+    ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

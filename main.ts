@@ -11,6 +11,8 @@ import { postgresReads } from './api/client-reads.js';
 import { DEFAULT_EDGE } from './api/edge.js';
 import { rewardDelivery } from './api/reward-delivery.js';
 import { postgresRuleAdmin } from './api/rule-admin-store.js';
+import { temporalReplays } from './api/replay-starter.js';
+import { postgresReplays } from './api/replay-store.js';
 import { startApi } from './api/server.js';
 import { readRuleFiles } from './platform/catalog-files.js';
 import { startRuleFeed } from './platform/rule-feed.js';
@@ -19,7 +21,7 @@ import { config } from './platform/config.js';
 import { checkHealth, dependencyProbes } from './platform/health.js';
 import { createKafka } from './platform/kafka.js';
 import { logger } from './platform/logger.js';
-import { TOPICS } from './platform/topics.js';
+import { CONSUMER_GROUP, TOPICS } from './platform/topics.js';
 import { createPool, migrate } from './platform/postgres.js';
 import { exitOnSignals, onShutdown, shutdown } from './platform/shutdown.js';
 import { temporalConfig } from './temporal.config.js';
@@ -58,6 +60,8 @@ const starters: Record<Role, () => Promise<Stop>> = {
       address,
       namespace,
       taskQueue: taskQueues.rewards,
+      replayTaskQueue: taskQueues.replays,
+      backfillRewardTaskQueue: taskQueues.backfillRewards,
     });
     return async () => {
       await stopWorker();
@@ -70,14 +74,11 @@ const starters: Record<Role, () => Promise<Stop>> = {
     const pool = createPool(DATABASE_URL);
     const rules = await startRuleFeed(pool);
     const everLive = () => rules.book().everLive();
-    const { address, namespace } = temporalConfig();
+    const { address, namespace, taskQueues } = temporalConfig();
     const temporal = Connection.lazy({ address });
     const probes = dependencyProbes({ kafka: createKafka('achievements-api'), pool, temporal });
-    const partnerCallbacks = rewardDelivery(
-      pool,
-      new Client({ connection: temporal, namespace }),
-      config().partners,
-    );
+    const client = new Client({ connection: temporal, namespace });
+    const partnerCallbacks = rewardDelivery(pool, client, config().partners);
     const { JWT_SECRET, JWT_JWKS_URL, JWT_MAX_LIFETIME_S, BANK_TIME_ZONE } = config();
     const stopServer = await startApi(
       {
@@ -95,6 +96,17 @@ const starters: Record<Role, () => Promise<Stop>> = {
           zone: BANK_TIME_ZONE,
           configuredPartners: () => config().partners.keys(),
         }),
+        replays: {
+          starter: temporalReplays({
+            kafka: createKafka('achievements-replays'),
+            temporal: client,
+            taskQueue: taskQueues.replays,
+            topics: { transactions: TOPICS.transactions, clientEvents: TOPICS.clientEvents },
+            groupId: CONSUMER_GROUP,
+            run: { chunkMs: config().BACKFILL_CHUNK, maxHistoryLength: 10_000, heartbeatTimeoutMs: 30_000 },
+          }),
+          store: postgresReplays(pool),
+        },
         edge: { ...DEFAULT_EDGE, corsOrigins: config().CORS_ORIGINS },
         trustedProxyHops: config().TRUSTED_PROXY_HOPS,
         admin: postgresAdminReads(pool, everLive, BANK_TIME_ZONE),

@@ -3,6 +3,10 @@ import { config } from './platform/config.js';
 /** Task queues of the engine's Temporal worker; clients and the worker must agree on these names. */
 export const TASK_QUEUES = Object.freeze({
   rewards: 'achievements-rewards',
+  /** Dry runs and backfills: their workflows and replay activities. */
+  replays: 'achievements-replays',
+  /** The rewards of unlocks a backfill found, apart from live clients' rewards. */
+  backfillRewards: 'achievements-rewards-backfill',
 });
 
 /** Where the Temporal frontend is and which namespace the engine uses (CONTRACT §1). */

@@ -6,6 +6,8 @@ import { logger } from '../platform/logger.js';
 import { adminRoutes, type ExplainSources } from './admin.js';
 import type { AdminReads } from './admin-reads.js';
 import { authenticate, type AuthOptions } from './auth.js';
+import type { ReplayDependencies } from './backfill-request.js';
+import { dryRunRoutes } from './dry-runs.js';
 import { catalogRoutes } from './catalog.js';
 import { docsRoutes } from './docs.js';
 import { DEFAULT_EDGE, edgeMiddleware, type EdgeOptions } from './edge.js';
@@ -34,6 +36,8 @@ export interface ApiDependencies {
   me: MeDependencies;
   admin: AdminReads;
   rules: RuleAdminStore;
+  /** Dry runs and backfills: what starts them, and their rows. */
+  replays: ReplayDependencies;
   explain: ExplainSources;
   edge?: EdgeOptions;
   limits?: Partial<ApiLimits>;
@@ -91,7 +95,8 @@ export function createApp(deps: ApiDependencies) {
     '/',
     adminRoutes(() => deps.me.catalogs().everLive, deps.admin, deps.explain, limits),
   );
-  app.route('/', ruleRoutes(deps.rules));
+  app.route('/', dryRunRoutes(deps.replays));
+  app.route('/', ruleRoutes(deps.rules, deps.replays));
   app.route('/', ruleSimulationRoutes(deps.me.zone));
   app.route('/', segmentRoutes(deps.rules));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

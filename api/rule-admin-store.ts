@@ -4,6 +4,8 @@ import { measuredSinceFor } from '../rules/rule-book.js';
 import { ruleSchema } from '../rules/rule-schema.js';
 import { validateRuleDocument, type RuleProblem } from '../rules/rule-validation.js';
 import type { AuditEntry } from './admin-reads.js';
+import { backfillWorkflowId } from '../workflows/replay-contract.js';
+import { backfillRunning, recordBackfill, type BackfillRequest } from './replay-store.js';
 
 /** Who asks for a change, as the audit log records it. */
 export type Actor = Pick<AuditEntry, 'actorId' | 'actorRole'>;
@@ -34,8 +36,17 @@ const progressOn = (version: number, measuredSince: number): ProgressOnActivatio
   measuredSince < version ? { kept: true, since: measuredSince } : { kept: false, startsAt: 'activation' };
 
 export type Activation =
-  | { outcome: 'activated' | 'already-active'; version: number; progress: ProgressOnActivation }
-  | { outcome: 'no-such-version' };
+  | {
+      outcome: 'activated' | 'already-active';
+      version: number;
+      progress: ProgressOnActivation;
+      /** The backfill asked for with the activation, recorded in the same transaction, to start now. */
+      backfill?: { replayId: string; workflowId: string };
+    }
+  | { outcome: 'no-such-version' }
+  /** A backfill was asked of a version that keeps an earlier version's progress, already counted live. */
+  | { outcome: 'keeps-progress'; since: number }
+  | { outcome: 'backfill-running'; workflowId: string };
 
 /** Rule and segment administration in PostgreSQL; every change is written to the audit log with it. */
 export interface RuleAdminStore {
@@ -44,7 +55,7 @@ export interface RuleAdminStore {
     document: unknown,
     actor: Actor,
   ): Promise<{ ok: true; ruleId: string; version: number } | { ok: false; problems: RuleProblem[] }>;
-  activate(ruleId: string, version: number, actor: Actor): Promise<Activation>;
+  activate(ruleId: string, version: number, actor: Actor, backfill?: BackfillRequest): Promise<Activation>;
   deactivate(ruleId: string, actor: Actor): Promise<'deactivated' | 'not-active' | 'no-such-rule'>;
   importSegment(
     segmentId: string,
@@ -54,7 +65,13 @@ export interface RuleAdminStore {
   ): Promise<{ added: number; removed: number; members: number }>;
 }
 
-async function audit(client: pg.PoolClient, actor: Actor, action: string, target: string, reason: string) {
+export async function audit(
+  client: pg.PoolClient,
+  actor: Actor,
+  action: string,
+  target: string,
+  reason: string,
+) {
   await client.query(
     'INSERT INTO audit_log (actor_id, actor_role, action, target, reason) VALUES ($1, $2, $3, $4, $5)',
     [actor.actorId, actor.actorRole, action, target, reason],
@@ -174,18 +191,31 @@ export function postgresRuleAdmin(
         return { ok: true as const, ruleId: id, version };
       }),
 
-    activate: (ruleId, version, actor) =>
-      inTransaction(db, async (client) => {
+    activate: (ruleId, version, actor, backfill) =>
+      inTransaction(db, async (client): Promise<Activation> => {
         await lockRule(client, ruleId);
         const document = await documentOf(client, ruleId, version);
         if (document === undefined) return { outcome: 'no-such-version' as const };
         const latest = await latestChange(client, ruleId);
-        if (latest?.version === version)
-          return {
-            outcome: 'already-active' as const,
+        const workflowId = backfillWorkflowId(ruleId, version);
+        if (backfill && (await backfillRunning(client, workflowId)))
+          return { outcome: 'backfill-running', workflowId };
+        const withBackfill = async (activation: Activation & { outcome: 'activated' | 'already-active' }) =>
+          backfill
+            ? {
+                ...activation,
+                backfill: await recordBackfill(client, { ruleId, version, document }, backfill, actor),
+              }
+            : activation;
+        if (latest?.version === version) {
+          if (backfill && latest.measured_since! < version)
+            return { outcome: 'keeps-progress', since: latest.measured_since! };
+          return withBackfill({
+            outcome: 'already-active',
             version,
             progress: progressOn(version, latest.measured_since!),
-          };
+          });
+        }
         const active =
           latest?.version != null
             ? {
@@ -194,6 +224,7 @@ export function postgresRuleAdmin(
               }
             : undefined;
         const measuredSince = measuredSinceFor(active, ruleSchema.parse(document));
+        if (backfill && measuredSince < version) return { outcome: 'keeps-progress', since: measuredSince };
         await client.query(
           `INSERT INTO rule_changes (rule_id, version, measured_since, requested_by) VALUES ($1, $2, $3, $4)`,
           [ruleId, version, measuredSince, actor.actorId],
@@ -203,7 +234,7 @@ export function postgresRuleAdmin(
           ? `progress kept from v${progress.since}`
           : 'progress starts at activation';
         await audit(client, actor, 'rule.activate', `${ruleId} v${version}`, note);
-        return { outcome: 'activated' as const, version, progress };
+        return withBackfill({ outcome: 'activated', version, progress });
       }),
 
     deactivate: (ruleId, actor) =>

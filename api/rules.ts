@@ -4,6 +4,12 @@ import type { AuthEnv } from './auth.js';
 import { actorOf, forAdmins, forOperations, invalid, refusals, security } from './operations.js';
 import { problem, problemResponse } from './problem.js';
 import type { RuleAdminStore } from './rule-admin-store.js';
+import {
+  backfillPolicy,
+  backfillRequest,
+  backfillRunning,
+  type ReplayDependencies,
+} from './backfill-request.js';
 import { createRouter } from './router.js';
 
 /** A rule document in the engine's rule format (docs: README, "The five-minute achievement"). */
@@ -106,14 +112,7 @@ const activateRoute = createRoute({
           schema: z
             .object({
               backfillFrom: z.iso.datetime({ offset: true }).optional(),
-              policy: z
-                .object({
-                  notify: z.boolean().optional(),
-                  levels: z.enum(['all', 'highest']).optional(),
-                  maxPoints: z.number().int().nonnegative().optional(),
-                })
-                .strict()
-                .optional(),
+              policy: backfillPolicy.optional(),
             })
             .strict(),
         },
@@ -130,11 +129,16 @@ const activateRoute = createRoute({
             version: z.number().int(),
             outcome: z.enum(['activated', 'already-active']),
             progress: progressOnActivation,
+            backfill: z
+              .object({ replayId: z.string(), workflowId: z.string() })
+              .optional()
+              .openapi({ description: 'The backfill started with it: its workflow in the Temporal UI' }),
           }),
         },
       },
     },
     404: problemResponse('No such rule version'),
+    409: problemResponse('A backfill of this version is still running'),
     ...refusals,
   },
 });
@@ -161,8 +165,8 @@ const deactivateRoute = createRoute({
   },
 });
 
-/** Rule versions (CONTRACT §6): support reads them, admins create, activate and deactivate. */
-export function ruleRoutes(store: RuleAdminStore) {
+/** Rule versions (CONTRACT §6): support reads them, admins create, activate (and backfill) and deactivate. */
+export function ruleRoutes(store: RuleAdminStore, replays: ReplayDependencies) {
   const app = createRouter<AuthEnv>();
   app.openapi(listRoute, async (c) => c.json({ rules: await store.list() }, 200));
   app.openapi(createRuleRoute, async (c) => {
@@ -172,20 +176,46 @@ export function ruleRoutes(store: RuleAdminStore) {
   });
   app.openapi(activateRoute, async (c) => {
     const { ruleId, version } = c.req.valid('param');
-    if (c.req.valid('json')?.backfillFrom !== undefined)
-      return problem(c, {
-        title: 'Bad Request',
-        status: 400,
-        detail:
-          'backfillFrom: backfills over history are not available in this version; activate without it.',
-      });
-    const activation = await store.activate(ruleId, version, actorOf(c));
-    if (activation.outcome === 'no-such-version')
-      return problem(c, {
-        title: 'Not Found',
-        status: 404,
-        detail: `Rule ${ruleId} has no version ${version}; see GET /v1/admin/rules.`,
-      });
+    const body = c.req.valid('json') ?? {};
+    const backfill = await backfillRequest(body, replays.starter);
+    if ('problems' in backfill) return invalid(c, backfill.problems);
+    const activation = await store.activate(ruleId, version, actorOf(c), backfill.request);
+    switch (activation.outcome) {
+      case 'no-such-version':
+        return problem(c, {
+          title: 'Not Found',
+          status: 404,
+          detail: `Rule ${ruleId} has no version ${version}; see GET /v1/admin/rules.`,
+        });
+      case 'keeps-progress':
+        return invalid(c, [
+          {
+            pointer: '/backfillFrom',
+            detail: `v${version} keeps the progress counted live since v${activation.since} went live; a backfill replays a version that measures something new`,
+          },
+        ]);
+      case 'backfill-running':
+        return backfillRunning(c, activation.workflowId);
+    }
+    if (activation.backfill) {
+      const { replayId, workflowId } = activation.backfill;
+      const started = await replays.starter
+        .start('backfill', replayId, workflowId)
+        .catch(async (error: unknown) => {
+          await replays.store.markFailed(replayId, `the workflow did not start: ${String(error)}`);
+          return undefined;
+        });
+      if (started === undefined)
+        return problem(c, {
+          title: 'Service Unavailable',
+          status: 503,
+          detail: `Rule ${ruleId} v${version} is active, but Temporal did not start its backfill; send the same request again.`,
+        });
+      if (!started) {
+        await replays.store.markFailed(replayId, 'a run of its workflow was still going');
+        return backfillRunning(c, workflowId);
+      }
+    }
     return c.json({ ruleId, ...activation }, 202);
   });
   app.openapi(deactivateRoute, async (c) => {

@@ -99,6 +99,12 @@ const envSchema = z.object({
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** The API's address as partners reach it, for the callback URL sent with each request. */
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** How many partitions of a dry run or backfill one worker replays at once. */
+  REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** How long a backfill's replay activity works between checkpoints (and reports to the Temporal UI). */
+  BACKFILL_CHUNK: duration.default(30_000),
+  /** How many rewards per second a backfill starts at most, on its own task queue. */
+  BACKFILL_REWARD_RATE: z.coerce.number().positive().max(10_000).default(50),
 });
 
 /** How hard the engine may press one partner: requests at once and per second (PARTNER_<ID>_CONCURRENCY, _RATE). */

@@ -144,20 +144,21 @@ export class HistoryReader {
   }
 
   /**
-   * Hands every record below `until` (per topic) to `onRecords`, in bank order and in runs, and resolves once
-   * all were handed (true), or earlier, between runs, when `shouldStop` says so (false).
+   * Hands every record below `until` (per topic) to `onRecords`, in bank order and in runs of up to `maxRun`,
+   * and resolves once all were handed (true), or earlier, between runs, when `shouldStop` says so (false).
    */
   async readUntil(
     until: readonly bigint[],
     onRecords: (records: HistoryRecords) => Promise<void> | void,
     shouldStop: () => boolean = () => false,
+    maxRun = 5_000,
   ): Promise<boolean> {
     this.order.setUntil(until);
     let quietSince = Date.now();
     while (!this.order.reached()) {
       if (this.failure) throw this.failure;
       if (shouldStop()) return false;
-      const run = this.order.take(5_000);
+      const run = this.order.take(maxRun);
       this.resumeDrained();
       if (run.length > 0) {
         quietSince = Date.now();

@@ -1,4 +1,5 @@
-import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { HistoryReader } from './history-reader.js';
 
 /** A replay from a time whose history Kafka may no longer hold in full: refused rather than run on a part. */
 export class BeyondRetention extends Error {
@@ -8,12 +9,20 @@ export class BeyondRetention extends Error {
     readonly earliestFrom: string | undefined,
   ) {
     super(
-      `partition ${partition} of ${topic} no longer holds its history from that time (retention deleted the oldest records)` +
-        (earliestFrom ? `; the earliest time a replay can start from now is ${earliestFrom}` : ''),
+      `partition ${partition} of ${topic} no longer holds all its history from that time (its oldest records were deleted)` +
+        (earliestFrom
+          ? `; the earliest time to replay from now is ${earliestFrom}`
+          : '; choose a later time'),
     );
     this.name = 'BeyondRetention';
   }
 }
+
+/**
+ * A time as Kafka's offset lookup takes it: a time before 1970 means the whole history (negative timestamps
+ * are Kafka's codes for "earliest" and "latest", or refused).
+ */
+const kafkaTime = (timeMs: number) => Math.max(0, timeMs);
 
 /** Each input partition's offsets, one per topic in the order the topics were given. */
 export type PartitionOffsets = bigint[][];
@@ -28,60 +37,64 @@ async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>): P
   }
 }
 
-/** How long a topic keeps records by time alone, or undefined when it may delete them earlier (by size) or never. */
-async function timeOnlyRetentionMs(admin: Admin, topic: string): Promise<number | undefined> {
-  const { resources } = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: [
-      { type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms', 'retention.bytes'] },
-    ],
-  });
-  const value = (name: string) =>
-    Number(resources[0]?.configEntries.find((entry) => entry.configName === name)?.configValue);
-  const byTime = value('retention.ms');
-  return byTime >= 0 && value('retention.bytes') < 0 ? byTime : undefined;
+/** When the oldest record a partition still holds was written: a replay may start from then on. */
+async function writtenAt(kafka: Kafka, topic: string, partition: number, offset: bigint): Promise<number> {
+  const reader = await HistoryReader.open(kafka, [topic], partition, [offset]);
+  let timestamp = 0;
+  try {
+    await reader.readUntil([offset + 1n], (records) => {
+      timestamp = Number(records[0]!.record.timestamp);
+    });
+  } finally {
+    await reader.close();
+  }
+  return timestamp;
 }
 
 /**
  * Where each partition's history from `fromMs` begins, on every input topic (the first offset whose Kafka
- * timestamp is at or after it). Refused with `BeyondRetention` when a partition has lost records that may be
- * that recent: its oldest retained record is no older than `fromMs`, and time-based retention alone does not
- * prove every deleted record older. The topics must be co-partitioned (equal partition counts).
+ * timestamp is at or after it). Refused with `BeyondRetention` when a partition may have lost records that
+ * recent: it has deleted records (retention, or an operator's delete) and its oldest one held is not older
+ * than `fromMs`. The topics must be co-partitioned (equal partition counts).
  */
 export async function historyFrom(
   kafka: Kafka,
   topics: readonly string[],
   fromMs: number,
-  nowMs = Date.now(),
 ): Promise<PartitionOffsets> {
-  return withAdmin(kafka, async (admin) => {
-    const perTopic = await Promise.all(
+  const perTopic = await withAdmin(kafka, (admin) =>
+    Promise.all(
       topics.map(async (topic) => {
-        const [at, ends, retentionMs] = await Promise.all([
-          admin.fetchTopicOffsetsByTimestamp(topic, fromMs),
+        const [at, ends] = await Promise.all([
+          admin.fetchTopicOffsetsByTimestamp(topic, kafkaTime(fromMs)),
           admin.fetchTopicOffsets(topic),
-          timeOnlyRetentionMs(admin, topic),
         ]);
-        const proven = retentionMs !== undefined && fromMs >= nowMs - retentionMs;
-        for (const end of ends) {
-          const start = BigInt(at.find((p) => p.partition === end.partition)!.offset);
-          if (BigInt(end.low) > 0n && start <= BigInt(end.low) && !proven) {
-            const earliest =
-              retentionMs === undefined ? undefined : new Date(nowMs - retentionMs + 60_000).toISOString();
-            throw new BeyondRetention(topic, end.partition, earliest);
-          }
-        }
         return ends
+          .sort((a, b) => a.partition - b.partition)
           .map((end) => ({
             partition: end.partition,
-            offset: at.find((p) => p.partition === end.partition)!,
-          }))
-          .sort((a, b) => a.partition - b.partition)
-          .map(({ offset }) => BigInt(offset.offset));
+            low: BigInt(end.low),
+            high: BigInt(end.high),
+            start: BigInt(at.find((p) => p.partition === end.partition)!.offset),
+          }));
       }),
+    ),
+  );
+  for (const [i, partitions] of perTopic.entries()) {
+    const cut = partitions.find(({ low, start }) => low > 0n && start <= low);
+    if (!cut) continue;
+    const earliest =
+      cut.low < cut.high ? await writtenAt(kafka, topics[i]!, cut.partition, cut.low) : undefined;
+    throw new BeyondRetention(
+      topics[i]!,
+      cut.partition,
+      earliest === undefined ? undefined : new Date(earliest + 1).toISOString(),
     );
-    return coPartitioned(topics, perTopic);
-  });
+  }
+  return coPartitioned(
+    topics,
+    perTopic.map((partitions) => partitions.map(({ start }) => start)),
+  );
 }
 
 /**
@@ -97,7 +110,7 @@ export async function offsetsSince(
     const perTopic = await Promise.all(
       topics.map(async (topic) => {
         const [at, ends] = await Promise.all([
-          sinceMs === undefined ? undefined : admin.fetchTopicOffsetsByTimestamp(topic, sinceMs),
+          sinceMs === undefined ? undefined : admin.fetchTopicOffsetsByTimestamp(topic, kafkaTime(sinceMs)),
           admin.fetchTopicOffsets(topic),
         ]);
         return ends

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type ConfigResourceTypes, type LogEntry } from 'kafkajs';
 import { config } from './config.js';
 import { logger } from './logger.js';
 
@@ -25,3 +25,9 @@ export function createKafka(clientId: string, brokers: string[] = config().KAFKA
     retry: { initialRetryTime: 200, retries: 8 },
   });
 }
+
+/**
+ * Kafka's resource type of a topic's configuration. Node finds no `ConfigResourceTypes` among the named
+ * exports of kafkajs's CommonJS module, so its value is spelled out here.
+ */
+export const TOPIC_CONFIG = 2 as ConfigResourceTypes.TOPIC;

@@ -6,13 +6,15 @@ import { postgresAdminReads } from '../api/admin-reads.js';
 import { createApp } from '../api/app.js';
 import { kafkaHistory } from '../api/client-history.js';
 import { postgresRuleAdmin } from '../api/rule-admin-store.js';
+import { temporalReplays } from '../api/replay-starter.js';
+import { postgresReplays } from '../api/replay-store.js';
 import { postgresReads } from '../api/client-reads.js';
 import { rewardDelivery } from '../api/reward-delivery.js';
 import { checkHealth, dependencyProbes } from '../platform/health.js';
 import { TEST_JWT_SECRET } from './support/api.js';
 import { catalog, ownInputTopics } from './support/engine.js';
 import { ensureSchemathesis, runSchemathesis } from './support/schemathesis.js';
-import { migratedSchema, testKafka } from './support/stack.js';
+import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { token } from './support/tokens.js';
 
 const PARTNER_SECRET = 'coffee-house-fuzz-secret';
@@ -47,6 +49,18 @@ describe('the HTTP API under schemathesis, generated from /openapi.json', () => 
       me: { catalogs: () => ({ live: catalog, everLive: catalog }), zone: 'Europe/Kyiv', reads },
       admin: postgresAdminReads(db.pool, () => catalog, 'Europe/Kyiv'),
       rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => ['coffee-house'] }),
+      // Replays the fuzzer starts wait on a task queue no worker polls: only the routes are under test here.
+      replays: {
+        starter: temporalReplays({
+          kafka,
+          temporal: new Client({ connection }),
+          taskQueue: uniqueName('fuzz-replays'),
+          topics,
+          groupId: uniqueName('group'),
+          run: { chunkMs: 1_000, maxHistoryLength: 1_000, heartbeatTimeoutMs: 10_000 },
+        }),
+        store: postgresReplays(db.pool),
+      },
       explain: {
         ...reads,
         historyOf: kafkaHistory(kafka, {

@@ -198,12 +198,13 @@ describe('rules as versioned data, live without a restart', () => {
     ]);
   });
 
-  it('answers 404 for a version that does not exist, and 400 for a backfill (not built yet)', async () => {
+  it('answers 404 for a version that does not exist, and 400 for a backfill from a time to come', async () => {
     expect((await call('POST', '/v1/admin/rules/nope/versions/1/activate')).status).toBe(404);
     expect((await call('POST', '/v1/admin/rules/nope/deactivate')).status).toBe(404);
     const backfill = await call('POST', '/v1/admin/rules/coffee-lover/versions/1/activate', {
-      backfillFrom: '2026-01-01T00:00:00Z',
+      backfillFrom: '2999-01-01T00:00:00Z',
     });
     expect(backfill.status).toBe(400);
+    expect(await backfill.json()).toMatchObject({ errors: [{ pointer: '/backfillFrom' }] });
   });
 });

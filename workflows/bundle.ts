@@ -17,11 +17,11 @@ export async function buildWorkflowBundle(outFile = WORKFLOW_BUNDLE): Promise<st
 }
 
 /**
- * Production workers load the prebuilt bundle (and refuse to start without one); elsewhere the worker bundles
- * the current source, so a stale bundle can never run in development.
+ * Production workers load the prebuilt bundle (and refuse to start without one); elsewhere the current source
+ * is bundled, once for every worker of the process, so a stale bundle can never run in development.
  */
-export function workflowSource(production: boolean) {
-  if (!production) return { workflowsPath: WORKFLOWS_PATH };
+export async function workflowSource(production: boolean) {
+  if (!production) return { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }) };
   if (!existsSync(WORKFLOW_BUNDLE))
     throw new Error(`no workflow bundle at ${WORKFLOW_BUNDLE}; run npm run build:workflows`);
   return { workflowBundle: { codePath: WORKFLOW_BUNDLE } };

@@ -17,6 +17,8 @@ export interface RewardInput {
   callbackTimeoutMs: number;
   /** How long to keep asking a partner that does not answer (PARTNER_RETRY_WINDOW) before the reward fails. */
   partnerRetryMs: number;
+  /** False when the client is not to be told (a backfill awarding silently); absent means told. */
+  notify?: boolean;
 }
 
 export type RewardStatus =

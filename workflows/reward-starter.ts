@@ -10,6 +10,7 @@ import { identifier } from '../platform/text.js';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { TOPICS } from '../platform/topics.js';
+import { BACKFILL_HEADER } from './replay-contract.js';
 import { rewardWorkflowId, SEARCH_ATTRIBUTES, type RewardInput } from './reward-contract.js';
 import { rewardWorkflow } from './reward.workflow.js';
 
@@ -57,11 +58,20 @@ export interface StarterOptions {
   topic?: string;
 }
 
+/** What starting a reward needs: where, how to find the unlock's partner, and its partner timeouts. */
+export type RewardStart = Pick<
+  StarterOptions,
+  'temporal' | 'taskQueue' | 'level' | 'callbackTimeoutMs' | 'partnerRetryMs'
+>;
+
+/** An unlock to reward; `notify: false` rewards it silently (a backfill's policy). */
+export type UnlockToReward = z.output<typeof unlockedSchema> & { notify?: boolean };
+
 /**
  * Starts `reward-<clientId>-<achievementId>` once per unlock. Unlock records arrive at least once; the
  * workflow id is the business key and duplicates are rejected, so "already started" means "already done".
  */
-export async function startReward(options: StarterOptions, unlock: z.output<typeof unlockedSchema>) {
+export async function startReward(options: RewardStart, unlock: UnlockToReward) {
   const level = await options.level(unlock);
   if (!level) throw new Error(`achievement ${unlock.achievementId} is not in any rule ever live`);
   const partnerId = level.partner ?? null;
@@ -76,6 +86,7 @@ export async function startReward(options: StarterOptions, unlock: z.output<type
     partnerId,
     callbackTimeoutMs: options.callbackTimeoutMs,
     partnerRetryMs: options.partnerRetryMs,
+    ...(unlock.notify === false ? { notify: false } : {}),
   };
   try {
     await options.temporal.workflow.start(rewardWorkflow, {
@@ -105,6 +116,8 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
     const letters: DeadLetter[] = [];
     const starts: Promise<boolean>[] = [];
     for (const message of messages) {
+      // A backfill starts its own unlocks' rewards, on its own task queue at its own pace.
+      if (message.headers?.[BACKFILL_HEADER] !== undefined) continue;
       const parsed = unlockedSchema.safeParse(parseJson(message.value?.toString()));
       if (!parsed.success) {
         const refusal = `not an achievements.unlocked.v1 record: ${describeIssue(parsed.error)}`;

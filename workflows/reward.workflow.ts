@@ -124,6 +124,6 @@ export async function rewardWorkflow(input: RewardInput): Promise<RewardState> {
     return state;
   }
   await settle('fulfilled', { voucherCode: answer.voucherCode ?? null });
-  await ledger.notifyRewardFulfilled(input);
+  if (input.notify !== false) await ledger.notifyRewardFulfilled(input);
   return state;
 }

@@ -2,7 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import { Partitioners } from 'kafkajs';
 import type { Catalog } from '../rules/catalog.js';
 import { DEFAULT_PARTNER_LIMITS, type Config, type PartnerLimits } from '../platform/config.js';
-import { findLevel, type RuleFeed } from '../platform/rule-feed.js';
+import { findLevel, type RuleFeed, type UnlockedUnder } from '../platform/rule-feed.js';
+import { CONTRACT_OUTPUTS } from '../platform/unlock-records.js';
+import { createReplayActivities } from './replay-activities.js';
 import { createKafka } from '../platform/kafka.js';
 import { createPool } from '../platform/postgres.js';
 import { createActivities } from './activities.js';
@@ -15,6 +17,9 @@ export interface TemporalTarget {
   address: string;
   namespace: string;
   taskQueue: string;
+  /** The task queues of dry runs and backfills, and of the rewards backfills start. */
+  replayTaskQueue: string;
+  backfillRewardTaskQueue: string;
 }
 
 /** Every partner the catalog names or the configuration sets, with its bounds (defaults when unset). */
@@ -52,24 +57,41 @@ export async function startWorkerRole(
     pseudonymKey: config.PARTNER_PSEUDONYM_KEY,
     publicBaseUrl: config.PUBLIC_BASE_URL,
   });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const rewardStart = {
+    temporal: client,
+    level: (unlock: UnlockedUnder) => findLevel(rules, unlock),
+    callbackTimeoutMs: config.PARTNER_CALLBACK_TIMEOUT,
+    partnerRetryMs: config.PARTNER_RETRY_WINDOW,
+  };
   const stopWorker = await startWorker({
     ...temporal,
     activities,
     partnerActivities,
     partners: partnersToServe(config, catalog()),
     prebuilt: config.NODE_ENV === 'production',
+    replays: {
+      taskQueue: temporal.replayTaskQueue,
+      rewardTaskQueue: temporal.backfillRewardTaskQueue,
+      concurrency: config.REPLAY_CONCURRENCY,
+      activities: createReplayActivities({
+        db,
+        kafka,
+        rules,
+        zone: config.BANK_TIME_ZONE,
+        rewards: { ...rewardStart, taskQueue: temporal.backfillRewardTaskQueue },
+        outputs: CONTRACT_OUTPUTS,
+        awardsPerSecond: config.BACKFILL_REWARD_RATE,
+      }),
+    },
   });
-  const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, namespace: temporal.namespace });
   await ensureExpirySchedule(client, temporal.taskQueue);
   const stopStarter = await startRewardStarter({
+    ...rewardStart,
     kafka,
     db,
-    temporal: client,
     taskQueue: temporal.taskQueue,
-    level: (unlock) => findLevel(rules, unlock),
-    callbackTimeoutMs: config.PARTNER_CALLBACK_TIMEOUT,
-    partnerRetryMs: config.PARTNER_RETRY_WINDOW,
   });
   return async () => {
     await stopStarter();

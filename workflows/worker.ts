@@ -4,6 +4,7 @@ import { logger } from '../platform/logger.js';
 import type { RewardActivities } from './activities.js';
 import { workflowSource } from './bundle.js';
 import type { PartnerActivities } from './partner-activities.js';
+import type { ReplayActivities } from './replay-activities.js';
 import { partnerTaskQueue } from './reward-contract.js';
 import { installTemporalRuntime } from './runtime.js';
 
@@ -17,6 +18,14 @@ export interface WorkerOptions {
   partners: PartnerLimits[];
   /** Load the prebuilt bundle (production) instead of bundling the source at start. */
   prebuilt: boolean;
+  /** Dry runs and backfills, and the rewards backfills start, each on a task queue of their own. */
+  replays?: {
+    taskQueue: string;
+    rewardTaskQueue: string;
+    activities: ReplayActivities;
+    /** How many partitions this worker replays at once. */
+    concurrency: number;
+  };
 }
 
 /**
@@ -45,25 +54,55 @@ export function createPartnerWorkers(
   );
 }
 
-/** Runs the reward worker and the partner workers; the returned function drains them and closes the connection. */
-export async function startWorker(options: WorkerOptions): Promise<() => Promise<void>> {
-  installTemporalRuntime();
-  const connection = await NativeConnection.connect({ address: options.address });
+/** A reward workflow worker on `taskQueue` with the partner workers beside it. */
+async function rewardWorkers(
+  connection: NativeConnection,
+  options: WorkerOptions,
+  source: Awaited<ReturnType<typeof workflowSource>>,
+  taskQueue: string,
+): Promise<Worker[]> {
+  const { namespace } = options;
   const rewards = await Worker.create({
     connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    ...workflowSource(options.prebuilt),
+    namespace,
+    taskQueue,
+    ...source,
     activities: options.activities,
   });
-  const partnerWorkers = await createPartnerWorkers(
+  const partners = await createPartnerWorkers(
     connection,
-    options.namespace,
-    options.taskQueue,
+    namespace,
+    taskQueue,
     options.partnerActivities,
     options.partners,
   );
-  const workers = [rewards, ...partnerWorkers];
+  return [rewards, ...partners];
+}
+
+/**
+ * Runs the reward worker and the partner workers, and, when asked, the replay worker and the workers of the
+ * rewards backfills start (their own queues, so live clients' rewards never wait behind a backfill's); the
+ * returned function drains them all and closes the connection.
+ */
+export async function startWorker(options: WorkerOptions): Promise<() => Promise<void>> {
+  installTemporalRuntime();
+  const connection = await NativeConnection.connect({ address: options.address });
+  const source = await workflowSource(options.prebuilt);
+  const workers = await rewardWorkers(connection, options, source, options.taskQueue);
+  if (options.replays) {
+    const { taskQueue, rewardTaskQueue, activities, concurrency } = options.replays;
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: options.namespace,
+        taskQueue,
+        ...source,
+        activities,
+        maxConcurrentActivityTaskExecutions: concurrency,
+      }),
+      ...(await rewardWorkers(connection, options, source, rewardTaskQueue)),
+    );
+  }
   const log = logger('worker');
   const running = Promise.all(
     workers.map((worker) =>

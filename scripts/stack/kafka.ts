@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { ALL_TOPICS } from '../../platform/topics.js';
+import { TOPIC_CONFIG } from '../../platform/kafka.js';
+import { ALL_TOPICS, TOPICS } from '../../platform/topics.js';
 import { CACHE_DIR, DATA_DIR, REPO_ROOT } from './paths.js';
 import { runVisible, runningPid, spawnDetached, stopProcess, waitUntilReady } from './processes.js';
 
@@ -120,17 +121,37 @@ export async function brokerAnswers(brokers: string[]): Promise<boolean> {
   }
 }
 
-/** Creates the CONTRACT's topics that do not exist yet, with `partitions` partitions each. */
+/** The input topics keep their whole history locally, so a backfill or a dry run can reach back to the first day. */
+const KEEP_HISTORY = [{ name: 'retention.ms', value: '-1' }];
+const INPUT_TOPICS: readonly string[] = [TOPICS.transactions, TOPICS.clientEvents];
+
+/**
+ * Creates the CONTRACT's topics that do not exist yet, with `partitions` partitions each, and makes the input
+ * topics keep their history (a stack made by an older checkout kept them 7 days, Kafka's default).
+ */
 export async function ensureTopics(brokers: string[], partitions: number) {
   const admin = quietKafka(brokers).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = ALL_TOPICS.filter((topic) => !existing.has(topic));
-    if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    if (missing.length > 0)
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: partitions,
+          replicationFactor: 1,
+          ...(INPUT_TOPICS.includes(topic) ? { configEntries: KEEP_HISTORY } : {}),
+        })),
+      });
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: INPUT_TOPICS.map((name) => ({
+        type: TOPIC_CONFIG,
+        name,
+        configEntries: KEEP_HISTORY,
+      })),
     });
   } finally {
     await admin.disconnect();

@@ -29,6 +29,19 @@ export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDe
       segmentsOf: () => Promise.resolve([]),
       zone: 'Europe/Kyiv',
     },
+    replays: {
+      starter: {
+        topics: { transactions: 'unused', clientEvents: 'unused' },
+        groupId: 'unused',
+        historyGap: unused('replays.historyGap'),
+        start: unused('replays.start'),
+      },
+      store: {
+        createDryRun: unused('replays.createDryRun'),
+        dryRun: unused('replays.dryRun'),
+        markFailed: unused('replays.markFailed'),
+      },
+    },
     rules: {
       list: unused('rules.list'),
       create: unused('rules.create'),

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import { ruleSchema } from '../rules/rule-schema.js';
+import { problemsOf } from '../rules/rule-validation.js';
+import type { AuthEnv } from './auth.js';
+import type { ReplayDependencies } from './backfill-request.js';
+import { actorOf, forAdmins, forOperations, invalid, refusals, security } from './operations.js';
+import { problem, problemResponse } from './problem.js';
+import { createRouter } from './router.js';
+
+const dryRunBody = z.looseObject({}).openapi('DryRunRequest', {
+  description:
+    '{ "rule": a rule document (its examples are not run), "from": the time to replay history from }',
+});
+
+const dryRunSchema = z.object({ rule: z.looseObject({}), from: z.iso.datetime({ offset: true }) }).strict();
+
+const startRoute = createRoute({
+  method: 'post',
+  path: '/v1/admin/rules/dry-runs',
+  tags: ['rules'],
+  security,
+  middleware: forAdmins,
+  summary: 'Computes a rule over history from a time, with no side effect: clients per level and points',
+  request: { body: { required: true, content: { 'application/json': { schema: dryRunBody } } } },
+  responses: {
+    202: {
+      description: 'Started: read its result at /v1/admin/rules/dry-runs/{dryRunId}',
+      content: { 'application/json': { schema: z.object({ dryRunId: z.string(), workflowId: z.string() }) } },
+    },
+    ...refusals,
+  },
+});
+
+const dryRunView = z.object({
+  dryRunId: z.string(),
+  ruleId: z.string(),
+  from: z.string(),
+  status: z.enum(['running', 'done', 'cancelled', 'failed']),
+  requestedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  eventsReplayed: z.number().int(),
+  eventsTotal: z.number().int(),
+  partitions: z.number().int(),
+  partitionsDone: z.number().int(),
+  clients: z.record(z.string(), z.number().int()),
+  points: z.number().int(),
+  error: z.string().nullable(),
+});
+
+const readRoute = createRoute({
+  method: 'get',
+  path: '/v1/admin/rules/dry-runs/{dryRunId}',
+  tags: ['rules'],
+  security,
+  middleware: forOperations,
+  summary:
+    'A dry run: its status and progress, and (of the partitions done) clients per achievement and points',
+  request: { params: z.object({ dryRunId: z.uuid() }) },
+  responses: {
+    200: { description: 'The dry run', content: { 'application/json': { schema: dryRunView } } },
+    404: problemResponse('No such dry run'),
+    ...refusals,
+  },
+});
+
+/** `POST /v1/admin/rules/dry-runs` and `GET …/{dryRunId}` (CONTRACT §6): a rule over history, nothing written. */
+export function dryRunRoutes(replays: ReplayDependencies) {
+  const app = createRouter<AuthEnv>();
+  app.openapi(startRoute, async (c) => {
+    const body = dryRunSchema.safeParse(c.req.valid('json'));
+    if (!body.success) return invalid(c, problemsOf(body.error));
+    // A draft has no version yet, as in a simulation.
+    const document = { version: 1, ...body.data.rule };
+    const rule = ruleSchema.safeParse(document);
+    if (!rule.success) return invalid(c, problemsOf(rule.error, ['rule']));
+    const fromMs = Date.parse(body.data.from);
+    if (fromMs > Date.now())
+      return invalid(c, [{ pointer: '/from', detail: 'is in the future; a dry run replays history' }]);
+    const gap = await replays.starter.historyGap(fromMs);
+    if (gap) return invalid(c, [{ pointer: '/from', detail: gap }]);
+    const replayId = randomUUID();
+    const request = {
+      replayId,
+      document: { ...document, id: rule.data.id },
+      fromMs,
+      topics: replays.starter.topics,
+    };
+    const workflowId = await replays.store.createDryRun(request, actorOf(c));
+    const started = await replays.starter.start('dry-run', replayId, workflowId).catch(() => undefined);
+    if (!started) {
+      await replays.store.markFailed(replayId, 'its workflow did not start');
+      return problem(c, {
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'Temporal did not start the dry run; send the same request again.',
+      });
+    }
+    return c.json({ dryRunId: replayId, workflowId }, 202);
+  });
+  app.openapi(readRoute, async (c) => {
+    const { dryRunId } = c.req.valid('param');
+    const view = await replays.store.dryRun(dryRunId);
+    if (!view)
+      return problem(c, {
+        title: 'Not Found',
+        status: 404,
+        detail: `No dry run ${dryRunId}; start one with POST.`,
+      });
+    return c.json(view, 200);
+  });
+  return app;
+}

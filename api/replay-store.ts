@@ -1,0 +1,169 @@
+import type pg from 'pg';
+import { inTransaction } from '../platform/postgres.js';
+import type { InputTopics } from '../platform/topics.js';
+import type { BackfillPolicy } from '../rules/backfill-awards.js';
+import { backfillWorkflowId, dryRunWorkflowId } from '../workflows/replay-contract.js';
+import { audit, type Actor } from './rule-admin-store.js';
+
+/** A backfill asked for with an activation (CONTRACT §6): its replay, from when, by which policy, where. */
+export interface BackfillRequest {
+  replayId: string;
+  fromMs: number;
+  policy: Partial<BackfillPolicy>;
+  topics: InputTopics;
+  /** The live consumer group it merges into. */
+  groupId: string;
+}
+
+/** A dry run as `GET /v1/admin/rules/dry-runs/{id}` shows it; `clients` and `points` of the partitions done. */
+export interface DryRunView {
+  dryRunId: string;
+  ruleId: string;
+  from: string;
+  status: 'running' | 'done' | 'cancelled' | 'failed';
+  requestedAt: string;
+  finishedAt: string | null;
+  eventsReplayed: number;
+  eventsTotal: number;
+  partitions: number;
+  partitionsDone: number;
+  clients: Record<string, number>;
+  points: number;
+  error: string | null;
+}
+
+/** Whether a run of this replay workflow has not ended yet. */
+export async function backfillRunning(client: pg.PoolClient, workflowId: string): Promise<boolean> {
+  const { rowCount } = await client.query(
+    "SELECT 1 FROM replays WHERE workflow_id = $1 AND status = 'running'",
+    [workflowId],
+  );
+  return rowCount !== 0;
+}
+
+const policyNote = (request: BackfillRequest) =>
+  `from ${new Date(request.fromMs).toISOString()}; policy ${JSON.stringify(request.policy)}`;
+
+/** Records a backfill of a version in the activation's transaction, with its audit entry. */
+export async function recordBackfill(
+  client: pg.PoolClient,
+  rule: { ruleId: string; version: number; document: unknown },
+  request: BackfillRequest,
+  actor: Actor,
+) {
+  const workflowId = backfillWorkflowId(rule.ruleId, rule.version);
+  await client.query(
+    `INSERT INTO replays (replay_id, kind, workflow_id, rule_id, rule_version, document, from_time, policy, topics,
+                          group_id, status, phase, requested_by)
+     VALUES ($1, 'backfill', $2, $3, $4, $5, $6, $7, $8, $9, 'running', 'planning', $10)`,
+    [
+      request.replayId,
+      workflowId,
+      rule.ruleId,
+      rule.version,
+      JSON.stringify(rule.document),
+      new Date(request.fromMs),
+      JSON.stringify(request.policy),
+      JSON.stringify(request.topics),
+      request.groupId,
+      actor.actorId,
+    ],
+  );
+  await audit(client, actor, 'rule.backfill', `${rule.ruleId} v${rule.version}`, policyNote(request));
+  return { replayId: request.replayId, workflowId };
+}
+
+interface DryRunRow {
+  rule_id: string;
+  from_time: Date;
+  status: DryRunView['status'];
+  requested_at: Date;
+  finished_at: Date | null;
+  error: string | null;
+  document: { levels: { achievementId: string }[] };
+  events_replayed: string;
+  events_total: string;
+  partitions: string;
+  summaries: { clients: Record<string, number>; points: number }[];
+}
+
+/** Dry runs in PostgreSQL: each asked for is recorded (and audited) before its workflow starts. */
+export function postgresReplays(db: pg.Pool) {
+  return {
+    /** Records a dry run to start, with its audit entry; answers its workflow id. */
+    createDryRun(
+      request: { replayId: string; document: { id: string }; fromMs: number; topics: InputTopics },
+      actor: Actor,
+    ) {
+      const { replayId, document, fromMs, topics } = request;
+      return inTransaction(db, async (client) => {
+        await client.query(
+          `INSERT INTO replays (replay_id, kind, workflow_id, rule_id, document, from_time, topics, status, phase,
+                                requested_by)
+           VALUES ($1, 'dry-run', $2, $3, $4, $5, $6, 'running', 'planning', $7)`,
+          [
+            replayId,
+            dryRunWorkflowId(replayId),
+            document.id,
+            JSON.stringify(document),
+            new Date(fromMs),
+            JSON.stringify(topics),
+            actor.actorId,
+          ],
+        );
+        await audit(
+          client,
+          actor,
+          'rule.dry-run',
+          `${document.id} (dry run ${replayId})`,
+          `from ${new Date(fromMs).toISOString()}`,
+        );
+        return dryRunWorkflowId(replayId);
+      });
+    },
+
+    async dryRun(dryRunId: string): Promise<DryRunView | undefined> {
+      const { rows } = await db.query<DryRunRow>(
+        `SELECT r.rule_id, r.from_time, r.status, r.requested_at, r.finished_at, r.error, r.document,
+                coalesce(sum(p.events_replayed), 0) AS events_replayed,
+                coalesce(sum(coalesce(p.transactions_until - p.transactions_from + p.events_until - p.events_from, 0)), 0)
+                  AS events_total,
+                count(p.partition) AS partitions,
+                coalesce(json_agg(p.summary) FILTER (WHERE p.summary IS NOT NULL), '[]') AS summaries
+           FROM replays r LEFT JOIN replay_partitions p USING (replay_id)
+          WHERE r.replay_id = $1 AND r.kind = 'dry-run'
+          GROUP BY r.replay_id`,
+        [dryRunId],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      const clients = Object.fromEntries(row.document.levels.map((level) => [level.achievementId, 0]));
+      for (const summary of row.summaries)
+        for (const [id, count] of Object.entries(summary.clients)) clients[id] = (clients[id] ?? 0) + count;
+      return {
+        dryRunId,
+        ruleId: row.rule_id,
+        from: row.from_time.toISOString(),
+        status: row.status,
+        requestedAt: row.requested_at.toISOString(),
+        finishedAt: row.finished_at?.toISOString() ?? null,
+        eventsReplayed: Number(row.events_replayed),
+        eventsTotal: Number(row.events_total),
+        partitions: Number(row.partitions),
+        partitionsDone: row.summaries.length,
+        clients,
+        points: row.summaries.reduce((sum, summary) => sum + summary.points, 0),
+        error: row.error,
+      };
+    },
+
+    async markFailed(replayId: string, error: string) {
+      await db.query(
+        "UPDATE replays SET status = 'failed', error = $2, finished_at = now() WHERE replay_id = $1 AND status = 'running'",
+        [replayId, error],
+      );
+    },
+  };
+}
+
+export type ReplayStore = ReturnType<typeof postgresReplays>;

@@ -1,0 +1,68 @@
+/**
+ * A worker role in a process of its own, for the backfill test that kills a worker with SIGKILL mid-replay:
+ * the live reward queue, the replay queue and the backfill reward queue, over the test's schema and topics,
+ * which the environment names.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { Partitioners } from 'kafkajs';
+import { createKafka } from '../platform/kafka.js';
+import { createPool } from '../platform/postgres.js';
+import { findLevel, startRuleFeed } from '../platform/rule-feed.js';
+import { createActivities } from '../workflows/activities.js';
+import { createPartnerActivities } from '../workflows/partner-activities.js';
+import { createReplayActivities } from '../workflows/replay-activities.js';
+import { startWorker } from '../workflows/worker.js';
+
+const env = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+
+const db = createPool(env('CHILD_DATABASE_URL'), env('CHILD_SCHEMA'));
+const rules = await startRuleFeed(db);
+const kafka = createKafka('replay-worker-child', env('CHILD_BROKERS').split(','));
+const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+await producer.connect();
+const address = env('CHILD_TEMPORAL');
+const temporal = new Client({ connection: await Connection.connect({ address }) });
+await startWorker({
+  address,
+  namespace: 'default',
+  taskQueue: env('CHILD_REWARD_QUEUE'),
+  activities: createActivities({
+    db,
+    producer,
+    catalog: () => rules.book().everLive(),
+    pointsExpiryMs: 365 * 86_400_000,
+    tiers: { silver: 1000, gold: 3000 },
+  }),
+  partnerActivities: createPartnerActivities({
+    partners: new Map(),
+    pseudonymKey: 'test-pseudonym-key-of-at-least-32-chars',
+    publicBaseUrl: 'http://127.0.0.1:1',
+  }),
+  partners: [],
+  prebuilt: false,
+  replays: {
+    taskQueue: env('CHILD_REPLAY_QUEUE'),
+    rewardTaskQueue: env('CHILD_BACKFILL_REWARD_QUEUE'),
+    concurrency: 2,
+    activities: createReplayActivities({
+      db,
+      kafka,
+      rules,
+      zone: 'Europe/Kyiv',
+      rewards: {
+        temporal,
+        taskQueue: env('CHILD_BACKFILL_REWARD_QUEUE'),
+        level: (unlock) => findLevel(rules, unlock),
+        callbackTimeoutMs: 60_000,
+        partnerRetryMs: 60_000,
+      },
+      outputs: { unlocked: env('CHILD_UNLOCKED_TOPIC'), notifications: env('CHILD_PUSH_TOPIC') },
+      awardsPerSecond: 200,
+    }),
+  },
+});
+process.stdout.write('ready\n');

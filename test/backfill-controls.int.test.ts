@@ -1,0 +1,373 @@
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { Partitioners, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApp } from '../api/app.js';
+import { postgresRuleAdmin } from '../api/rule-admin-store.js';
+import { findLevel } from '../platform/rule-feed.js';
+import { createActivities } from '../workflows/activities.js';
+import { createPartnerActivities } from '../workflows/partner-activities.js';
+import { createReplayActivities } from '../workflows/replay-activities.js';
+import {
+  BACKFILL_HEADER,
+  cancelReplaySignal,
+  pauseBackfillSignal,
+  replayStatusQuery,
+  resumeBackfillSignal,
+  type ReplayStatus,
+} from '../workflows/replay-contract.js';
+import { startWorker } from '../workflows/worker.js';
+import { apiDependencies } from './support/api.js';
+import { bankHistory } from './support/bank-history.js';
+import { coffeeFanRule } from './support/coffee-fan-rule.js';
+import {
+  eventually,
+  nextWrittenAt,
+  ownInputTopics,
+  processedThrough,
+  produceEvents,
+  readTopic,
+  startTestProcessor,
+  topicEnds,
+} from './support/engine.js';
+import { replayDependencies, temporalClient, TEST_RUN } from './support/replays.js';
+import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { token } from './support/tokens.js';
+
+/** The coffee-fan rule under another id (and achievement ids), so each test owns its rule. */
+const fanRule = (id: string) => ({
+  ...coffeeFanRule,
+  id,
+  levels: coffeeFanRule.levels.map((level, i) => ({ ...level, achievementId: `${id}-${i + 1}` })),
+});
+
+describe('operating a backfill: pause, cancel, its policy, and what it refuses', () => {
+  const kafka = testKafka();
+  const queues = {
+    rewards: uniqueName('rewards'),
+    replays: uniqueName('replays'),
+    backfill: uniqueName('bf'),
+  };
+  const outputs = { unlocked: uniqueName('unlocked'), notifications: uniqueName('push') };
+  const groupId = uniqueName('group');
+  let db: Awaited<ReturnType<typeof migratedSchema>>;
+  let topics: Awaited<ReturnType<typeof ownInputTopics>>;
+  let temporal: Awaited<ReturnType<typeof temporalClient>>;
+  let processor: Awaited<ReturnType<typeof startTestProcessor>>;
+  let producer: Producer;
+  let stopWorker: () => Promise<void>;
+  let app: ReturnType<typeof createApp>;
+  let from: string;
+
+  beforeAll(async () => {
+    db = await migratedSchema();
+    topics = await ownInputTopics(kafka, 3);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: Object.values(outputs).map((topic) => ({ topic, numPartitions: 1 })),
+    });
+    await admin.disconnect();
+    temporal = await temporalClient();
+    processor = await startTestProcessor(db.pool, topics, groupId, outputs);
+    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const rules = processor.rules;
+    stopWorker = await startWorker({
+      address: inject('temporalAddress'),
+      namespace: 'default',
+      taskQueue: queues.rewards,
+      activities: createActivities({
+        db: db.pool,
+        producer,
+        catalog: () => rules.book().everLive(),
+        pointsExpiryMs: 365 * 86_400_000,
+        tiers: { silver: 1000, gold: 3000 },
+      }),
+      partnerActivities: createPartnerActivities({
+        partners: new Map(),
+        pseudonymKey: 'test-pseudonym-key-of-at-least-32-chars',
+        publicBaseUrl: 'http://127.0.0.1:1',
+      }),
+      partners: [],
+      prebuilt: false,
+      replays: {
+        taskQueue: queues.replays,
+        rewardTaskQueue: queues.backfill,
+        concurrency: 2,
+        activities: createReplayActivities({
+          db: db.pool,
+          kafka,
+          rules,
+          zone: 'Europe/Kyiv',
+          rewards: {
+            temporal: temporal.client,
+            taskQueue: queues.backfill,
+            level: (unlock) => findLevel(rules, unlock),
+            callbackTimeoutMs: 60_000,
+            partnerRetryMs: 60_000,
+          },
+          outputs,
+          awardsPerSecond: 500,
+        }),
+      },
+    });
+    const run = { ...TEST_RUN, chunkRecords: 40 };
+    app = createApp(
+      apiDependencies({
+        rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => [] }),
+        replays: replayDependencies(db.pool, temporal.client, {
+          taskQueue: queues.replays,
+          topics,
+          groupId,
+          run,
+        }),
+      }),
+    );
+    const clients = Array.from({ length: 80 }, () => uniqueName('c'));
+    from = (await nextWrittenAt()).toISOString();
+    const history = bankHistory(clients, 21, { from: 3, to: 27 });
+    await produceEvents(kafka, topics, history);
+    await processedThrough(
+      db.pool,
+      topics.transactions,
+      history.filter((e) => e.type === 'TransactionReceived').length,
+    );
+  });
+
+  afterAll(async () => {
+    await stopWorker?.();
+    await producer?.disconnect();
+    await processor?.stop();
+    await temporal?.close();
+    await db?.drop();
+  });
+
+  const call = async (method: string, path: string, body?: unknown) =>
+    app.request(path, {
+      method,
+      headers: {
+        Authorization: `Bearer ${await token({ role: 'admin', sub: 'emp-4' })}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const activate = async (ruleId: string, body: unknown) => {
+    const answer = await call('POST', `/v1/admin/rules/${ruleId}/versions/1/activate`, body);
+    expect(answer.status).toBe(202);
+    return ((await answer.json()) as { backfill: { replayId: string; workflowId: string } }).backfill;
+  };
+  const replayed = async (replayId: string) =>
+    Number(
+      (
+        await db.pool.query<{ n: string }>(
+          'SELECT coalesce(sum(events_replayed), 0) AS n FROM replay_partitions WHERE replay_id = $1',
+          [replayId],
+        )
+      ).rows[0]!.n,
+    );
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Live state a backfill could touch: every client's progress and every unlock. */
+  const liveState = async () =>
+    (
+      await db.pool.query<{ state: unknown }>(
+        `SELECT json_build_object(
+           'progress', (SELECT json_agg(json_build_array(client_id, version, progress::text) ORDER BY client_id)
+                          FROM client_progress),
+           'unlocks', (SELECT json_agg(json_build_array(unlock_id, unlocked_at) ORDER BY unlock_id)
+                         FROM achievement_unlocks)) AS state`,
+      )
+    ).rows[0]!.state;
+
+  it('paused, replays no more; cancelled before its merge, leaves live state as if it never ran', async () => {
+    expect((await call('POST', '/v1/admin/rules', fanRule('fan-cancel'))).status).toBe(201);
+    // Live first, with nothing to backfill yet: the rule counts from its activation.
+    expect((await call('POST', '/v1/admin/rules/fan-cancel/versions/1/activate', {})).status).toBe(202);
+    await eventually(
+      () =>
+        Promise.resolve(
+          processor.rules
+            .book()
+            .active()
+            .rules.some((rule) => rule.id === 'fan-cancel'),
+        ),
+      Boolean,
+    );
+    const before = await liveState();
+    const backfill = await activate('fan-cancel', { backfillFrom: from });
+    const handle = temporal.client.workflow.getHandle(backfill.workflowId);
+    await eventually(
+      () => replayed(backfill.replayId),
+      (n) => n > 0,
+    );
+    await handle.signal(pauseBackfillSignal);
+    expect(await handle.query(replayStatusQuery)).toMatchObject({ phase: 'replaying', paused: true });
+    // A chunk under way when the pause came finishes; after that, nothing moves.
+    await pause(2_500);
+    const whilePaused = await replayed(backfill.replayId);
+    await pause(2_000);
+    expect(await replayed(backfill.replayId)).toBe(whilePaused);
+
+    await handle.signal(cancelReplaySignal, 'wrong from; starting again');
+    const status = (await handle.result()) as ReplayStatus;
+    expect(status).toMatchObject({ phase: 'cancelled', cancelReason: 'wrong from; starting again' });
+    expect(await liveState()).toEqual(before);
+    const { rows } = await db.pool.query<{ status: string; kept: string }>(
+      `SELECT status, (SELECT count(*) FROM replay_client_state WHERE replay_id = $1) AS kept
+         FROM replays WHERE replay_id = $1`,
+      [backfill.replayId],
+    );
+    expect(rows).toEqual([{ status: 'cancelled', kept: '0' }]);
+  });
+
+  it('awards by its policy: silently, only each client’s highest level, within a cap on points', async () => {
+    expect((await call('POST', '/v1/admin/rules', fanRule('fan-policy'))).status).toBe(201);
+    const backfill = await activate('fan-policy', {
+      backfillFrom: from,
+      policy: { notify: false, levels: 'highest', maxPoints: 200 },
+    });
+    const handle = temporal.client.workflow.getHandle(backfill.workflowId);
+    await handle.signal(pauseBackfillSignal);
+    await handle.signal(resumeBackfillSignal);
+    const status = (await handle.result()) as ReplayStatus;
+    expect(status).toMatchObject({ phase: 'done', paused: false });
+
+    const { rows: found } = await db.pool.query<{
+      unlock_id: string;
+      client_id: string;
+      achievement_id: string;
+      points: number;
+    }>(
+      `SELECT unlock_id, client_id, achievement_id, points FROM achievement_unlocks
+        WHERE backfill_replay = $1 ORDER BY unlocked_at, unlock_id`,
+      [backfill.replayId],
+    );
+    expect(found.length).toBe(status.unlocksFound);
+    const silvers = new Set(found.filter((u) => u.achievement_id === 'fan-policy-2').map((u) => u.client_id));
+    expect(silvers.size).toBeGreaterThan(0);
+    // The test's own reading of the policy: outranked bronzes get nothing; the rest, in order, while they fit.
+    let budget = 200;
+    const expectedPoints = found.map((u) => {
+      if (u.achievement_id === 'fan-policy-1' && silvers.has(u.client_id)) return 0;
+      const points = u.achievement_id === 'fan-policy-1' ? 10 : 25;
+      if (points > budget) return 0;
+      budget -= points;
+      return points;
+    });
+    expect(found.map((u) => u.points)).toEqual(expectedPoints);
+    expect(status.pointsGranted).toBe(200 - budget);
+    const granted = await eventually(
+      () =>
+        db.pool.query<{ idempotency_key: string; points: number }>(
+          "SELECT idempotency_key, points FROM loyalty_ledger WHERE kind = 'grant' AND idempotency_key = ANY($1)",
+          [found.map((u) => `grant:${u.unlock_id}`)],
+        ),
+      ({ rows }) => rows.length === found.filter((u) => u.points > 0).length,
+    );
+    expect(granted.rows.reduce((sum, row) => sum + row.points, 0)).toBe(200 - budget);
+
+    // Announced on the unlock topic with the backfill's header; silent: no push.
+    const announced = await readTopic(
+      kafka,
+      outputs.unlocked,
+      [{ partition: 0, offset: '0' }],
+      (message) => message.headers?.[BACKFILL_HEADER]?.toString() === backfill.replayId,
+      (seen) => seen.length >= found.length,
+    );
+    expect(announced).toHaveLength(found.length);
+    // Every record of the backfill is out once the outbox is empty; then the pushes are read to the end.
+    await eventually(
+      async () => Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n),
+      (left) => left === 0,
+    );
+    const [end] = await topicEnds(kafka, outputs.notifications);
+    const pushes = await readTopic(
+      kafka,
+      outputs.notifications,
+      [{ partition: 0, offset: '0' }],
+      () => true,
+      (seen) => seen.length >= Number(end!.offset),
+    );
+    expect(pushes.filter((m) => m.headers?.[BACKFILL_HEADER] !== undefined)).toEqual([]);
+  });
+
+  it('refuses a backfill of a version that keeps earlier progress, one already running, and one of a lost history', async () => {
+    expect((await call('POST', '/v1/admin/rules', fanRule('fan-refusals'))).status).toBe(201);
+    expect((await call('POST', '/v1/admin/rules/fan-refusals/versions/1/activate', {})).status).toBe(202);
+    const pointsOnly = {
+      ...fanRule('fan-refusals'),
+      levels: fanRule('fan-refusals').levels.map((l) => ({ ...l, points: 99 })),
+    };
+    expect((await call('POST', '/v1/admin/rules', pointsOnly)).status).toBe(201);
+    const kept = await call('POST', '/v1/admin/rules/fan-refusals/versions/2/activate', {
+      backfillFrom: from,
+    });
+    expect(kept.status).toBe(400);
+    expect(await kept.json()).toMatchObject({ errors: [{ pointer: '/backfillFrom' }] });
+    expect(
+      (await call('POST', '/v1/admin/rules/fan-refusals/versions/1/activate', { policy: { notify: false } }))
+        .status,
+    ).toBe(400);
+
+    const running = await activate('fan-refusals', { backfillFrom: from });
+    const handle = temporal.client.workflow.getHandle(running.workflowId);
+    await handle.signal(pauseBackfillSignal);
+    const twice = await call('POST', '/v1/admin/rules/fan-refusals/versions/1/activate', {
+      backfillFrom: from,
+    });
+    expect(twice.status).toBe(409);
+    await handle.signal(cancelReplaySignal, 'test over');
+    expect(await handle.result()).toMatchObject({ phase: 'cancelled' });
+
+    // Input topics whose oldest records were deleted: a backfill from before the oldest one left is refused.
+    const cut = await ownInputTopics(kafka, 1);
+    const early = (await nextWrittenAt()).toISOString();
+    await produceEvents(kafka, cut, bankHistory([uniqueName('c')], 22));
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.fetchTopicMetadata({ topics: [cut.transactions] });
+    await admin.deleteTopicRecords({ topic: cut.transactions, partitions: [{ partition: 0, offset: '2' }] });
+    await admin.disconnect();
+    const cutApp = createApp(
+      apiDependencies({
+        rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => [] }),
+        replays: replayDependencies(db.pool, temporal.client, {
+          taskQueue: queues.replays,
+          topics: cut,
+          groupId,
+        }),
+      }),
+    );
+    const lost = await cutApp.request('/v1/admin/rules/fan-refusals/versions/1/activate', {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${await token({ role: 'admin', sub: 'emp-4' })}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify({ backfillFrom: early }),
+    });
+    expect(lost.status).toBe(400);
+    expect(await lost.json()).toMatchObject({ errors: [{ pointer: '/backfillFrom' }] });
+  });
+
+  it('stops before merging a version no longer live, leaving live state alone', async () => {
+    expect((await call('POST', '/v1/admin/rules', fanRule('fan-stopped'))).status).toBe(201);
+    const backfill = await activate('fan-stopped', { backfillFrom: from });
+    const handle = temporal.client.workflow.getHandle(backfill.workflowId);
+    await handle.signal(pauseBackfillSignal);
+    expect((await call('POST', '/v1/admin/rules/fan-stopped/deactivate')).status).toBe(202);
+    await handle.signal(resumeBackfillSignal);
+    const failure = await handle.result().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    // The workflow failed on the merge activity's refusal, which no retry could change.
+    const refusal = (failure as WorkflowFailedError).cause?.cause;
+    expect(refusal).toBeInstanceOf(ApplicationFailure);
+    expect((refusal as ApplicationFailure).message).toMatch(/no longer live \(deactivated\)/);
+    const { rows } = await db.pool.query<{ n: string; status: string }>(
+      `SELECT (SELECT count(*) FROM achievement_unlocks WHERE backfill_replay = $1) AS n, status
+         FROM replays WHERE replay_id = $1`,
+      [backfill.replayId],
+    );
+    expect(rows).toEqual([{ n: '0', status: 'failed' }]);
+  });
+});

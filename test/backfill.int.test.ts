@@ -1,0 +1,308 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApp } from '../api/app.js';
+import { postgresRuleAdmin } from '../api/rule-admin-store.js';
+import { findLevel, startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
+import { buildCatalog } from '../rules/catalog.js';
+import type { InputEvent } from '../rules/events.js';
+import { replayStatusQuery, type ReplayStatus } from '../workflows/replay-contract.js';
+import { startRewardStarter } from '../workflows/reward-starter.js';
+import { apiDependencies } from './support/api.js';
+import { bankHistory, countsOf, expectedUnlocks } from './support/bank-history.js';
+import { killGroup, startChild } from './support/children.js';
+import { coffeeFanRule } from './support/coffee-fan-rule.js';
+import {
+  eventually,
+  nextWrittenAt,
+  ownInputTopics,
+  processedThrough,
+  produceEvents,
+  readTopic,
+} from './support/engine.js';
+import { replayDependencies, temporalClient, TEST_RUN } from './support/replays.js';
+import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { token } from './support/tokens.js';
+
+const fan = buildCatalog([{ source: 'coffee-fan', document: { version: 1, ...coffeeFanRule } }]);
+const CLIENTS = 300;
+
+/** Unlocks as sorted lines, client achievement time: a difference reads as the lines that differ. */
+const listed = (unlocks: Map<string, Map<string, string>>) =>
+  [...unlocks].flatMap(([clientId, mine]) => [...mine].map(([id, at]) => `${clientId} ${id} ${at}`)).sort();
+
+const transactionsOf = (events: InputEvent[]) =>
+  events.filter((e) => e.type === 'TransactionReceived').length;
+
+describe('a backfill of a new rule over history, while live traffic goes on (CONTRACT §6)', () => {
+  const kafka = testKafka();
+  const queues = {
+    rewards: uniqueName('rewards'),
+    replays: uniqueName('replays'),
+    backfillRewards: uniqueName('backfill-rewards'),
+  };
+  const outputs = { unlocked: uniqueName('unlocked'), notifications: uniqueName('push') };
+  const groupId = uniqueName('group');
+  const children: ChildProcess[] = [];
+  let db: Awaited<ReturnType<typeof migratedSchema>>;
+  let topics: Awaited<ReturnType<typeof ownInputTopics>>;
+  let temporal: Awaited<ReturnType<typeof temporalClient>>;
+  let rules: RuleFeed;
+  let app: ReturnType<typeof createApp>;
+  let stopStarter: () => Promise<void>;
+
+  beforeAll(async () => {
+    db = await migratedSchema();
+    topics = await ownInputTopics(kafka, 6);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: Object.values(outputs).map((topic) => ({ topic, numPartitions: 1 })),
+    });
+    await admin.disconnect();
+    temporal = await temporalClient();
+    rules = await startRuleFeed(db.pool);
+    const run = { ...TEST_RUN, chunkRecords: 150, heartbeatTimeoutMs: 4_000 };
+    app = createApp(
+      apiDependencies({
+        rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => [] }),
+        replays: replayDependencies(db.pool, temporal.client, {
+          taskQueue: queues.replays,
+          topics,
+          groupId,
+          run,
+        }),
+      }),
+    );
+    stopStarter = await startRewardStarter({
+      kafka,
+      db: db.pool,
+      temporal: temporal.client,
+      taskQueue: queues.rewards,
+      level: (unlock) => findLevel(rules, unlock),
+      callbackTimeoutMs: 60_000,
+      partnerRetryMs: 60_000,
+      groupId: uniqueName('starter'),
+      topic: outputs.unlocked,
+    });
+  });
+
+  afterAll(async () => {
+    for (const child of children) killGroup(child);
+    await stopStarter?.();
+    rules?.stop();
+    await temporal?.close();
+    await db?.drop();
+  });
+
+  const call = async (method: string, path: string, body?: unknown) =>
+    app.request(path, {
+      method,
+      headers: {
+        Authorization: `Bearer ${await token({ role: 'admin', sub: 'emp-9' })}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  const processorEnv = () => ({
+    CHILD_BROKERS: inject('kafkaBrokers').join(','),
+    CHILD_DATABASE_URL: inject('databaseUrl'),
+    CHILD_SCHEMA: db.schema,
+    CHILD_GROUP: groupId,
+    CHILD_TX_TOPIC: topics.transactions,
+    CHILD_EVENTS_TOPIC: topics.clientEvents,
+    CHILD_UNLOCKED_TOPIC: outputs.unlocked,
+    CHILD_PUSH_TOPIC: outputs.notifications,
+  });
+  const workerEnv = () => ({
+    ...processorEnv(),
+    CHILD_TEMPORAL: inject('temporalAddress'),
+    CHILD_REWARD_QUEUE: queues.rewards,
+    CHILD_REPLAY_QUEUE: queues.replays,
+    CHILD_BACKFILL_REWARD_QUEUE: queues.backfillRewards,
+  });
+  const started = async (script: string, env: Record<string, string>) => {
+    const child = await startChild(script, env);
+    children.push(child);
+    return child;
+  };
+
+  /** Every unlock of the rule, by client and achievement, with its time. */
+  async function unlocksOfRule() {
+    const { rows } = await db.pool.query<{ client_id: string; achievement_id: string; unlocked_at: Date }>(
+      "SELECT client_id, achievement_id, unlocked_at FROM achievement_unlocks WHERE rule_id = 'coffee-fan'",
+    );
+    const unlocks = new Map<string, Map<string, string>>();
+    for (const row of rows) {
+      const mine = unlocks.get(row.client_id) ?? new Map<string, string>();
+      mine.set(row.achievement_id, row.unlocked_at.toISOString());
+      unlocks.set(row.client_id, mine);
+    }
+    return unlocks;
+  }
+
+  /**
+   * What a second backfill must leave as it was: progress, unlocks, the ledger, and the rule's rewards (others,
+   * of partners no test server answers, move on by themselves).
+   */
+  const snapshot = async () =>
+    (
+      await db.pool.query<{ state: unknown }>(
+        `SELECT json_build_object(
+           'progress', (SELECT json_agg(json_build_array(client_id, version, progress::text) ORDER BY client_id)
+                          FROM client_progress),
+           'unlocks', (SELECT json_agg(json_build_array(unlock_id, unlocked_at, points, source_event_id)
+                                       ORDER BY unlock_id) FROM achievement_unlocks),
+           'ledger', (SELECT json_agg(json_build_array(idempotency_key, points) ORDER BY idempotency_key)
+                        FROM loyalty_ledger),
+           'rewards', (SELECT json_agg(json_build_array(reward_id, status, points) ORDER BY reward_id) FROM rewards
+                        WHERE achievement_id LIKE 'coffee-fan-%')
+         ) AS state`,
+      )
+    ).rows[0]!.state;
+
+  it('unlocks exactly whom history and live traffic say, when they say, through a worker crash and a processor crash', async () => {
+    const clients = Array.from({ length: CLIENTS }, () => uniqueName('c'));
+    const ancient = bankHistory(clients, 11, { from: 1, to: 10 });
+    await produceEvents(kafka, topics, ancient);
+    const from = (await nextWrittenAt()).toISOString();
+    const history = bankHistory(clients, 12, { from: 5, to: 20 });
+    await produceEvents(kafka, topics, history);
+    let processor = await started('processor-child.ts', processorEnv());
+    const live = [
+      ...bankHistory(clients, 13, { from: 15, to: 28 }),
+      ...bankHistory(clients, 14, { from: 22, to: 30 }),
+    ];
+    const all = [...ancient, ...history, ...live];
+    const processedAll = () =>
+      Promise.all([
+        processedThrough(db.pool, topics.transactions, transactionsOf(all), 120_000),
+        processedThrough(db.pool, topics.clientEvents, all.length - transactionsOf(all), 120_000),
+      ]);
+    await processedThrough(db.pool, topics.transactions, transactionsOf([...ancient, ...history]), 60_000);
+    expect((await call('POST', '/v1/admin/rules', coffeeFanRule)).status).toBe(201);
+    let worker = await started('replay-worker-child.ts', workerEnv());
+
+    // Live traffic goes on, for the same clients, all through the replay and the merge.
+    const phase = async () =>
+      (
+        await db.pool.query<{ phase: string }>(
+          "SELECT phase FROM replays WHERE workflow_id = 'backfill-coffee-fan-v1' ORDER BY requested_at DESC LIMIT 1",
+        )
+      ).rows[0]?.phase ?? 'planning';
+    const traffic = (async () => {
+      let sent = 0;
+      while (sent < live.length) {
+        const now = await phase();
+        const slice = now === 'awarding' || now === 'done' ? live.length : 20;
+        await produceEvents(kafka, topics, live.slice(sent, sent + slice));
+        sent += slice;
+        await new Promise((resolve) => setTimeout(resolve, now === 'merging' ? 30 : 300));
+      }
+    })();
+    const activated = await call('POST', '/v1/admin/rules/coffee-fan/versions/1/activate', {
+      backfillFrom: from,
+    });
+    expect(activated.status).toBe(202);
+    const { backfill } = (await activated.json()) as { backfill: { replayId: string; workflowId: string } };
+    expect(backfill.workflowId).toBe('backfill-coffee-fan-v1');
+
+    // The worker dies mid-replay (some partitions checkpointed, none merged), and so does a processor.
+    await eventually(
+      () =>
+        db.pool.query<{ replayed: string; replaying: string }>(
+          `SELECT coalesce(sum(events_replayed), 0) AS replayed, count(*) FILTER (WHERE status = 'replaying') AS replaying
+             FROM replay_partitions WHERE replay_id = $1`,
+          [backfill.replayId],
+        ),
+      ({ rows: [row] }) => Number(row!.replayed) > 0 && Number(row!.replaying) >= 3,
+      60_000,
+    );
+    killGroup(worker);
+    worker = await started('replay-worker-child.ts', workerEnv());
+    killGroup(processor);
+    processor = await started('processor-child.ts', processorEnv());
+    const handle = temporal.client.workflow.getHandle(backfill.workflowId);
+    const status = (await handle.result()) as ReplayStatus;
+    await traffic;
+    await processedAll();
+
+    // Exactly the clients, levels and times of the rule live on every record written since `from`.
+    const expected = expectedUnlocks([...history, ...live], fan);
+    expect(listed(await unlocksOfRule())).toEqual(listed(expected));
+    expect(status).toMatchObject({ phase: 'done', cancelReason: null });
+    expect(status.unlocksFound).toBeGreaterThan(0);
+    expect(status.partitions.every((p) => p.status === 'merged')).toBe(true);
+    // The replay went on from its checkpoints after the kill: some activity ran again.
+    const { events } = await handle.fetchHistory();
+    expect(events!.some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1)).toBe(true);
+
+    // Every unlock, found by the backfill or live, has its reward exactly once and is announced.
+    const { rows: unlockIds } = await db.pool.query<{ unlock_id: string }>(
+      "SELECT unlock_id FROM achievement_unlocks WHERE rule_id = 'coffee-fan'",
+    );
+    const expectedPoints = countsOf(expected, fan).points;
+    await eventually(
+      () =>
+        db.pool.query<{ grants: string; points: string }>(
+          `SELECT count(*) AS grants, coalesce(sum(points), 0) AS points FROM loyalty_ledger
+            WHERE kind = 'grant' AND idempotency_key = ANY($1)`,
+          [unlockIds.map((u) => `grant:${u.unlock_id}`)],
+        ),
+      ({ rows: [row] }) => Number(row!.grants) === unlockIds.length && Number(row!.points) === expectedPoints,
+      60_000,
+    );
+    const announced = await readTopic(
+      kafka,
+      outputs.unlocked,
+      [{ partition: 0, offset: '0' }],
+      (message) => message.value!.toString().includes('"ruleId":"coffee-fan"'),
+      (seen) =>
+        new Set(seen.map((m) => (JSON.parse(m.value!.toString()) as { unlockId: string }).unlockId)).size >=
+        unlockIds.length,
+    );
+    expect(
+      new Set(announced.map((m) => (JSON.parse(m.value!.toString()) as { unlockId: string }).unlockId)),
+    ).toEqual(new Set(unlockIds.map((u) => u.unlock_id)));
+
+    // The Temporal UI shows how far it got: search attributes and the workflow's current details.
+    const described = await handle.describe();
+    expect(described.searchAttributes).toMatchObject({ replayPhase: ['done'], replayShareDone: [1] });
+    const metadata = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toMatch(/events replayed: [\d,]+ of [\d,]+ \(100 %\)/);
+    expect(await handle.query(replayStatusQuery)).toMatchObject({ phase: 'done' });
+
+    // A dry run of the same rule from the same time agrees with what the backfill left.
+    const dryRun = (await (
+      await call('POST', '/v1/admin/rules/dry-runs', { rule: coffeeFanRule, from })
+    ).json()) as {
+      dryRunId: string;
+    };
+    const view = await eventually(
+      async () =>
+        (await (await call('GET', `/v1/admin/rules/dry-runs/${dryRun.dryRunId}`)).json()) as {
+          status: string;
+          clients: Record<string, number>;
+          points: number;
+        },
+      (result) => result.status !== 'running',
+      60_000,
+    );
+    expect(view).toMatchObject({ status: 'done', ...countsOf(expected, fan) });
+
+    // The same backfill run again changes nothing.
+    const before = await snapshot();
+    const again = await call('POST', '/v1/admin/rules/coffee-fan/versions/1/activate', {
+      backfillFrom: from,
+    });
+    expect(again.status).toBe(202);
+    const second = (await again.json()) as { outcome: string; backfill: { replayId: string } };
+    expect(second).toMatchObject({ outcome: 'already-active' });
+    const rerun = (await temporal.client.workflow.getHandle(backfill.workflowId).result()) as ReplayStatus;
+    expect(rerun).toMatchObject({ phase: 'done', unlocksFound: 0, unlocksCorrected: 0, pointsGranted: 0 });
+    expect(await snapshot()).toEqual(before);
+    killGroup(worker);
+    killGroup(processor);
+  }, 300_000);
+});

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app.js';
+import { startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
+import { buildCatalog } from '../rules/catalog.js';
+import { apiDependencies } from './support/api.js';
+import { bankHistory, countsOf, expectedUnlocks } from './support/bank-history.js';
+import { coffeeFanRule } from './support/coffee-fan-rule.js';
+import { eventually, nextWrittenAt, ownInputTopics, produceEvents } from './support/engine.js';
+import { replayDependencies, startReplayWorker, temporalClient } from './support/replays.js';
+import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { token } from './support/tokens.js';
+
+const fan = buildCatalog([{ source: 'coffee-fan', document: { version: 1, ...coffeeFanRule } }]);
+
+describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
+  const kafka = testKafka();
+  const taskQueue = uniqueName('replays');
+  let db: Awaited<ReturnType<typeof migratedSchema>>;
+  let topics: Awaited<ReturnType<typeof ownInputTopics>>;
+  let temporal: Awaited<ReturnType<typeof temporalClient>>;
+  let rules: RuleFeed;
+  let worker: Awaited<ReturnType<typeof startReplayWorker>>;
+  let app: ReturnType<typeof createApp>;
+
+  beforeAll(async () => {
+    db = await migratedSchema();
+    topics = await ownInputTopics(kafka, 3);
+    temporal = await temporalClient();
+    rules = await startRuleFeed(db.pool);
+    worker = await startReplayWorker(db.pool, rules, temporal.client, { taskQueue });
+    app = createApp(
+      apiDependencies({
+        replays: replayDependencies(db.pool, temporal.client, { taskQueue, topics }),
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    rules?.stop();
+    await temporal?.close();
+    await db?.drop();
+  });
+
+  const call = async (method: string, path: string, body?: unknown, role = 'admin') =>
+    app.request(path, {
+      method,
+      headers: {
+        Authorization: `Bearer ${await token({ role, sub: 'emp-3' })}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  const finished = (dryRunId: string) =>
+    eventually(
+      async () =>
+        (await (await call('GET', `/v1/admin/rules/dry-runs/${dryRunId}`, undefined, 'support')).json()) as {
+          status: string;
+          eventsReplayed: number;
+          eventsTotal: number;
+          clients: Record<string, number>;
+          points: number;
+        },
+      (view) => view.status !== 'running',
+      60_000,
+    );
+
+  it('counts, from a time on, the clients who would hold each level and the points, as the test’s own replay does', async () => {
+    const clients = Array.from({ length: 60 }, () => uniqueName('c'));
+    // Records written before `from` are not replayed, even though their event times fall in the same month.
+    await produceEvents(kafka, topics, bankHistory(clients, 1, { from: 1, to: 10 }));
+    const from = (await nextWrittenAt()).toISOString();
+    const history = bankHistory(clients, 2, { from: 5, to: 28 });
+    await produceEvents(kafka, topics, history);
+
+    const started = await call('POST', '/v1/admin/rules/dry-runs', { rule: coffeeFanRule, from });
+    expect(started.status).toBe(202);
+    const { dryRunId } = (await started.json()) as { dryRunId: string };
+    const result = await finished(dryRunId);
+    const expected = countsOf(expectedUnlocks(history, fan), fan);
+    expect(result).toMatchObject({
+      status: 'done',
+      eventsReplayed: history.length,
+      eventsTotal: history.length,
+      ...expected,
+    });
+    expect(expected.clients['coffee-fan-silver']).toBeGreaterThan(0);
+
+    // Again: the same answer. And nothing but the dry runs' own rows was written.
+    const again = (await (
+      await call('POST', '/v1/admin/rules/dry-runs', { rule: coffeeFanRule, from })
+    ).json()) as {
+      dryRunId: string;
+    };
+    expect(await finished(again.dryRunId)).toMatchObject({ status: 'done', ...expected });
+    const written = await db.pool.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM client_progress) + (SELECT count(*) FROM achievement_unlocks)
+            + (SELECT count(*) FROM outbox) + (SELECT count(*) FROM consumer_offsets)
+            + (SELECT count(*) FROM replay_client_state) AS n`,
+    );
+    expect(Number(written.rows[0]!.n)).toBe(0);
+    const audit = await db.pool.query<{ action: string; actor_id: string }>(
+      "SELECT action, actor_id FROM audit_log WHERE action = 'rule.dry-run'",
+    );
+    expect(audit.rows).toEqual([
+      { action: 'rule.dry-run', actor_id: 'emp-3' },
+      { action: 'rule.dry-run', actor_id: 'emp-3' },
+    ]);
+  });
+
+  it('refuses what it cannot do with a problem naming the field: a bad rule, a time to come, a history retention cut', async () => {
+    const bad = await call('POST', '/v1/admin/rules/dry-runs', {
+      rule: { ...coffeeFanRule, levels: [] },
+      from: '2026-11-01T00:00:00Z',
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: { pointer: string }[] }).errors[0]!.pointer).toBe('/rule/levels');
+    const future = await call('POST', '/v1/admin/rules/dry-runs', {
+      rule: coffeeFanRule,
+      from: '2999-01-01T00:00:00Z',
+    });
+    expect(future.status).toBe(400);
+    expect(await future.json()).toMatchObject({ errors: [{ pointer: '/from' }] });
+    expect(
+      (
+        await call(
+          'POST',
+          '/v1/admin/rules/dry-runs',
+          { rule: coffeeFanRule, from: '2026-11-01T00:00:00Z' },
+          'support',
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await call('GET', `/v1/admin/rules/dry-runs/${crypto.randomUUID()}`, undefined, 'support')).status,
+    ).toBe(404);
+
+    // Records deleted from the start of a partition: a replay from before the oldest one left is refused.
+    const cut = await ownInputTopics(kafka, 1);
+    const early = (await nextWrittenAt()).toISOString();
+    await produceEvents(kafka, cut, bankHistory([uniqueName('c'), uniqueName('c')], 3));
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.fetchTopicMetadata({ topics: [cut.transactions] });
+    await admin.deleteTopicRecords({ topic: cut.transactions, partitions: [{ partition: 0, offset: '3' }] });
+    await admin.disconnect();
+    const cutApp = createApp(
+      apiDependencies({ replays: replayDependencies(db.pool, temporal.client, { taskQueue, topics: cut }) }),
+    );
+    const dryRun = async (fromTime: string) =>
+      cutApp.request('/v1/admin/rules/dry-runs', {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${await token({ role: 'admin', sub: 'emp-3' })}`,
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({ rule: coffeeFanRule, from: fromTime }),
+      });
+    // A time before 1970 asks for the whole history, which is not all there either.
+    for (const fromTime of [early, '0197-01-31T15:04:35-18:55']) {
+      const refused = await (await dryRun(fromTime)).json();
+      expect(refused).toMatchObject({ status: 400, errors: [{ pointer: '/from' }] });
+      expect((refused as { errors: { detail: string }[] }).errors[0]!.detail).toMatch(
+        /no longer holds all its history .* the earliest time to replay from now is 20\d\d-/,
+      );
+    }
+  });
+});

@@ -1,0 +1,84 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type pg from 'pg';
+import { inject } from 'vitest';
+import { temporalReplays } from '../../api/replay-starter.js';
+import { postgresReplays } from '../../api/replay-store.js';
+import type { RuleFeed } from '../../platform/rule-feed.js';
+import type { InputTopics } from '../../platform/topics.js';
+import type { OutputTopics } from '../../platform/unlock-records.js';
+import { WORKFLOWS_PATH } from '../../workflows/bundle.js';
+import { createReplayActivities } from '../../workflows/replay-activities.js';
+import { installTemporalRuntime } from '../../workflows/runtime.js';
+import { catalog } from './engine.js';
+import { testKafka, uniqueName } from './stack.js';
+
+/** How the tests' replays run: short chunks, so checkpoints and progress come often. */
+export const TEST_RUN = { chunkMs: 1_000, maxHistoryLength: 10_000, heartbeatTimeoutMs: 5_000 };
+
+/** A Temporal client of the test run's server; `close` when done. */
+export async function temporalClient() {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  return { client: new Client({ connection }), close: () => connection.close() };
+}
+
+/** The API's replay dependencies over the test's schema, topics and consumer group, on its own task queue. */
+export function replayDependencies(
+  db: pg.Pool,
+  client: Client,
+  options: { taskQueue: string; topics: InputTopics; groupId?: string; run?: typeof TEST_RUN },
+) {
+  return {
+    starter: temporalReplays({
+      kafka: testKafka(),
+      temporal: client,
+      taskQueue: options.taskQueue,
+      topics: options.topics,
+      groupId: options.groupId ?? uniqueName('group'),
+      run: options.run ?? TEST_RUN,
+    }),
+    store: postgresReplays(db),
+  };
+}
+
+/**
+ * A worker in this process running the replay workflows and activities on `taskQueue`. Backfill rewards go to
+ * a queue no worker polls here: tests that award run their workers in a child process (see replay-worker-child).
+ */
+export async function startReplayWorker(
+  db: pg.Pool,
+  rules: RuleFeed,
+  client: Client,
+  options: { taskQueue: string; outputs?: OutputTopics },
+) {
+  installTemporalRuntime();
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: options.taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createReplayActivities({
+      db,
+      kafka: testKafka(),
+      rules,
+      zone: 'Europe/Kyiv',
+      rewards: {
+        temporal: client,
+        taskQueue: uniqueName('unpolled-rewards'),
+        level: ({ achievementId }) => Promise.resolve(catalog.achievements.get(achievementId)?.level),
+        callbackTimeoutMs: 60_000,
+        partnerRetryMs: 60_000,
+      },
+      outputs: options.outputs ?? { unlocked: uniqueName('unused'), notifications: uniqueName('unused') },
+      awardsPerSecond: 100,
+    }),
+  });
+  const running = worker.run();
+  return {
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type pg from 'pg';
+import { loadClients, writeProgress, writeUnlocks, type StoredProgress } from '../platform/engine-state.js';
+import { HistoryReader } from '../platform/history-reader.js';
+import { historyEnds } from '../platform/history-span.js';
+import { inTransaction } from '../platform/postgres.js';
+import type { RuleFeed } from '../platform/rule-feed.js';
+import { unlockIdOf, type UnlockOutput } from '../platform/unlock-records.js';
+import { mergeReplayed } from '../rules/backfill-merge.js';
+import type { AchievementUnlocked } from '../rules/decide.js';
+import { applyRecords, livePositions, type ChunkDependencies } from './replay-chunk.js';
+import { loadPartitions, topicsOf, type ReplayJob } from './replay-jobs.js';
+import type { PartitionState } from './replay-states.js';
+
+/** Live processing is held up only for the last records the merge reads: at most about this many. */
+const CLOSE_ENOUGH = 2_000;
+const PAGE = 1_000;
+const NONE: ReadonlySet<string> = new Set();
+
+export interface MergeDependencies extends ChunkDependencies {
+  rules: RuleFeed;
+}
+
+/** What merging one partition did. */
+export interface MergeOutcome {
+  partition: number;
+  eventsReplayed: number;
+  clientsTouched: number;
+  unlocksFound: number;
+  unlocksCorrected: number;
+}
+
+const lag = (live: bigint[], at: bigint[]) =>
+  live.reduce((sum, offset, i) => sum + (offset > at[i]! ? Number(offset - at[i]!) : 0), 0);
+
+/**
+ * Locks where live processing stands on the partition, so no batch commits there until the merge does; a
+ * processor holding a batch waits, then finds the epoch moved and reads its clients again. A topic whose
+ * partition live processing never committed is given a position only if it holds no record.
+ */
+async function holdLive(client: pg.PoolClient, deps: MergeDependencies, job: ReplayJob, partition: number) {
+  const topics = topicsOf(job);
+  const lock = () =>
+    client.query<{ topic: string; next_offset: string }>(
+      `SELECT topic, next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = ANY($2) AND partition = $3
+        ORDER BY topic FOR UPDATE`,
+      [job.groupId, topics, partition],
+    );
+  let { rows } = await lock();
+  if (rows.length < topics.length) {
+    const ends = (await historyEnds(deps.kafka, topics))[partition]!;
+    for (const [i, topic] of topics.entries()) {
+      if (rows.some((row) => row.topic === topic)) continue;
+      if (ends[i]! > 0n)
+        throw new Error(
+          `live processing has not read partition ${partition} of ${topic} yet; the merge waits`,
+        );
+      await client.query(
+        `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+         ON CONFLICT DO NOTHING`,
+        [job.groupId, topic, partition],
+      );
+    }
+    ({ rows } = await lock());
+  }
+  return topics.map((topic) => BigInt(rows.find((row) => row.topic === topic)!.next_offset));
+}
+
+/** Refuses to merge a version that is no longer what live processing counts into (deactivated, or replaced). */
+async function ensureStillLive(rules: RuleFeed, job: ReplayJob) {
+  const live = (await rules.refresh()).active().rules.find((rule) => rule.id === job.rule.id);
+  if (live?.progressKey === job.rule.progressKey) return;
+  throw ApplicationFailure.nonRetryable(
+    `${job.rule.id} v${job.rule.version} is no longer live (${live ? `v${live.version} counts into its own progress` : 'deactivated'}); its backfill stops before merging more`,
+    'Superseded',
+  );
+}
+
+async function earnedUnderVersion(client: pg.PoolClient, job: ReplayJob, clientIds: string[]) {
+  const { rows } = await client.query<{ client_id: string; achievements: string[] }>(
+    `SELECT client_id, array_agg(achievement_id) AS achievements FROM achievement_unlocks
+      WHERE client_id = ANY($1) AND rule_id = $2 AND rule_version = $3 AND backfill_replay IS NULL
+      GROUP BY client_id`,
+    [clientIds, job.rule.id, job.rule.version],
+  );
+  return new Map(rows.map((row) => [row.client_id, new Set(row.achievements)]));
+}
+
+async function correctUnlocks(client: pg.PoolClient, corrected: AchievementUnlocked[]) {
+  if (corrected.length === 0) return;
+  await client.query(
+    `UPDATE achievement_unlocks u SET unlocked_at = c.at, source_event_id = c.source
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS c (client_id, achievement_id, at, source)
+      WHERE u.client_id = c.client_id AND u.achievement_id = c.achievement_id`,
+    [
+      corrected.map((u) => u.clientId),
+      corrected.map((u) => u.achievementId),
+      corrected.map((u) => u.unlockedAt),
+      corrected.map((u) => u.sourceEventId),
+    ],
+  );
+}
+
+/** Merges every client the replay touched into its stored progress and unlocks, page by page. */
+async function mergeClients(
+  client: pg.PoolClient,
+  deps: MergeDependencies,
+  job: ReplayJob,
+  partition: number,
+  state: PartitionState,
+) {
+  const touched = state.replay.touched();
+  const catalog = deps.rules.book().active();
+  let unlocksFound = 0;
+  let unlocksCorrected = 0;
+  for (let i = 0; i < touched.length; i += PAGE) {
+    const page = touched.slice(i, i + PAGE);
+    const ids = page.map(([clientId]) => clientId);
+    const [stored, earned] = await Promise.all([
+      loadClients(client, ids, catalog),
+      earnedUnderVersion(client, job, ids),
+    ]);
+    const progress = new Map<string, StoredProgress>();
+    const found: UnlockOutput[] = [];
+    const corrected: AchievementUnlocked[] = [];
+    for (const [clientId, replayed] of page) {
+      const live = stored.get(clientId)?.stored;
+      const merged = mergeReplayed(
+        clientId,
+        live?.progress,
+        replayed,
+        job.rule,
+        earned.get(clientId) ?? NONE,
+      );
+      if (merged.progress !== live?.progress)
+        progress.set(clientId, { version: (live?.version ?? 0) + 1, progress: merged.progress });
+      for (const unlock of merged.found)
+        found.push({ unlock, unlockId: unlockIdOf(clientId, unlock.achievementId), records: [] });
+      corrected.push(...merged.corrected);
+    }
+    await writeProgress(client, progress);
+    await writeUnlocks(client, found, job.replayId);
+    await correctUnlocks(client, corrected);
+    unlocksFound += found.length;
+    unlocksCorrected += corrected.length;
+    deps.heartbeat({ partition, clientsMerged: i + page.length, of: touched.length });
+  }
+  return { clientsTouched: touched.length, unlocksFound, unlocksCorrected };
+}
+
+/**
+ * Merges a partition's replay into live state where live processing stands: catches up with it, then, holding
+ * its commits on the partition, reads the last records, merges every touched client and moves the epoch, all
+ * in one transaction, so each record counts once across the replay and live processing. Idempotent.
+ */
+export async function mergePartition(
+  deps: MergeDependencies,
+  job: ReplayJob,
+  partition: number,
+): Promise<MergeOutcome> {
+  const [row] = await loadPartitions(deps.db, job.replayId, partition);
+  if (!row) throw new Error(`replay ${job.replayId} has no partition ${partition}`);
+  if (row.status === 'merged') return row.summary as MergeOutcome;
+  const state = await deps.states.resume(job, row);
+  const reader = await HistoryReader.open(deps.kafka, topicsOf(job), partition, state.positions);
+  const apply = async (records: Parameters<typeof applyRecords>[4]) => {
+    await applyRecords(deps, job, state, reader, records);
+    deps.heartbeat({ partition, eventsReplayed: state.replay.eventsReplayed });
+  };
+  try {
+    for (;;) {
+      const live = await livePositions(deps.db, job, partition);
+      if (lag(live, state.positions) <= CLOSE_ENOUGH) break;
+      await reader.readUntil(live, apply);
+    }
+    return await inTransaction(deps.db, async (client) => {
+      const live = await holdLive(client, deps, job, partition);
+      // Another attempt of this activity (one the server gave up on too early) may have merged meanwhile.
+      const { rows: mine } = await client.query<{ status: string; summary: MergeOutcome }>(
+        'SELECT status, summary FROM replay_partitions WHERE replay_id = $1 AND partition = $2 FOR UPDATE',
+        [job.replayId, partition],
+      );
+      if (mine[0]!.status === 'merged') return mine[0]!.summary;
+      await reader.readUntil(live, apply);
+      await ensureStillLive(deps.rules, job);
+      const merged = await mergeClients(client, deps, job, partition, state);
+      const outcome: MergeOutcome = { partition, eventsReplayed: state.replay.eventsReplayed, ...merged };
+      await client.query(
+        'UPDATE consumer_offsets SET epoch = epoch + 1 WHERE group_id = $1 AND topic = ANY($2) AND partition = $3',
+        [job.groupId, topicsOf(job), partition],
+      );
+      await client.query(
+        `UPDATE replay_partitions
+            SET status = 'merged', transactions_at = $3, events_at = $4, events_replayed = $5,
+                clients_touched = $6, summary = $7, updated_at = now()
+          WHERE replay_id = $1 AND partition = $2`,
+        [
+          job.replayId,
+          partition,
+          String(state.positions[0]),
+          String(state.positions[1]),
+          outcome.eventsReplayed,
+          outcome.clientsTouched,
+          outcome,
+        ],
+      );
+      await client.query('DELETE FROM replay_client_state WHERE replay_id = $1 AND partition = $2', [
+        job.replayId,
+        partition,
+      ]);
+      return outcome;
+    });
+  } finally {
+    await reader.close();
+    deps.states.forget(job.replayId, partition);
+  }
+}

@@ -1,0 +1,148 @@
+import type pg from 'pg';
+import { loadSegments } from '../platform/engine-state.js';
+import { inTransaction } from '../platform/postgres.js';
+import { NO_SEGMENTS, type ClientSegments } from '../rules/audience.js';
+import type { ClientProgress } from '../rules/progress.js';
+import { Replay } from '../rules/replay.js';
+import type { PartitionRow, ReplayJob } from './replay-jobs.js';
+
+/** A partition's replay as far as it has read: every client's progress, and where each topic continues. */
+export interface PartitionState {
+  replay: Replay;
+  positions: bigint[];
+  /** The segments of clients seen, for a rule whose audience names segments (memberships as imported now). */
+  segments: Map<string, ClientSegments>;
+  usedMs: number;
+}
+
+/** The partition moved on since this attempt read it: another attempt of the same activity got there first. */
+export class StaleReplay extends Error {
+  constructor(replayId: string, partition: number) {
+    super(
+      `partition ${partition} of replay ${replayId} moved on since this attempt read it; it writes nothing`,
+    );
+    this.name = 'StaleReplay';
+  }
+}
+
+/** A cached state unused this long is dropped: its replay moved to another worker, or was cancelled. */
+const IDLE_MS = 10 * 60_000;
+
+const same = (a: bigint[], b: bigint[]) => a.length === b.length && a.every((offset, i) => offset === b[i]);
+
+/**
+ * The partition states this worker holds between a replay's activities, so consecutive chunks of a partition
+ * on one worker continue in memory. A backfill checkpoints each chunk to PostgreSQL, so a chunk on another
+ * worker, or after a crash, resumes from there; a dry run keeps nothing, and starts its partition again.
+ */
+export class ReplayStates {
+  private readonly held = new Map<string, PartitionState>();
+
+  constructor(
+    private readonly db: pg.Pool,
+    private readonly zone: string,
+  ) {}
+
+  /** The state at the row's checkpoint: held here if it is exactly that, else read back (or begun anew). */
+  async resume(job: ReplayJob, row: PartitionRow): Promise<PartitionState> {
+    this.dropIdle();
+    const key = `${job.replayId}:${row.partition}`;
+    const held = this.held.get(key);
+    if (held && (job.kind === 'dry-run' || same(held.positions, row.at))) {
+      held.usedMs = Date.now();
+      return held;
+    }
+    const state =
+      job.kind === 'backfill'
+        ? {
+            replay: new Replay(job.catalog, this.zone, await this.checkpointed(job, row), row.eventsReplayed),
+            positions: row.at,
+          }
+        : { replay: new Replay(job.catalog, this.zone), positions: row.from };
+    const resumed = { ...state, segments: new Map(), usedMs: Date.now() };
+    this.held.set(key, resumed);
+    return resumed;
+  }
+
+  private async checkpointed(job: ReplayJob, row: PartitionRow): Promise<[string, ClientProgress][]> {
+    const { rows } = await this.db.query<{ client_id: string; progress: ClientProgress }>(
+      'SELECT client_id, progress FROM replay_client_state WHERE replay_id = $1 AND partition = $2',
+      [job.replayId, row.partition],
+    );
+    return rows.map((r) => [r.client_id, r.progress]);
+  }
+
+  /** Looks up the segments of clients not seen yet, when the rule's audience names segments. */
+  async learnSegments(job: ReplayJob, state: PartitionState, clientIds: Iterable<string>) {
+    if (!job.rule.audience?.segments) return;
+    const unknown = [...new Set(clientIds)].filter((clientId) => !state.segments.has(clientId));
+    if (unknown.length === 0) return;
+    const found = await loadSegments(this.db, unknown);
+    for (const clientId of unknown)
+      state.segments.set(clientId, { segments: found.get(clientId) ?? NO_SEGMENTS.segments });
+  }
+
+  /**
+   * Writes a backfill's checkpoint: the clients changed since the last one, and where the partition stands,
+   * moved only from where this chunk found it. An attempt the server gave up on (it ran again elsewhere) finds
+   * the partition moved and writes nothing; its state here is dropped.
+   */
+  async checkpoint(job: ReplayJob, found: PartitionRow, state: PartitionState, caughtUp: boolean) {
+    const changed = state.replay.takeChanged();
+    const { clientsTouched } = state.replay.summary();
+    try {
+      await inTransaction(this.db, async (client) => {
+        // A replay cancelled meanwhile keeps no checkpoint: its cancellation dropped them all.
+        const running = await client.query(
+          "SELECT 1 FROM replays WHERE replay_id = $1 AND status = 'running' FOR SHARE",
+          [job.replayId],
+        );
+        if (running.rowCount === 0) return;
+        const moved = await client.query(
+          `UPDATE replay_partitions
+              SET transactions_at = $3, events_at = $4, events_replayed = $5, clients_touched = $6,
+                  status = CASE WHEN $7 THEN 'caught-up' ELSE status END, updated_at = now()
+            WHERE replay_id = $1 AND partition = $2 AND status = 'replaying'
+              AND transactions_at = $8 AND events_at = $9`,
+          [
+            job.replayId,
+            found.partition,
+            String(state.positions[0]),
+            String(state.positions[1]),
+            state.replay.eventsReplayed,
+            clientsTouched,
+            caughtUp,
+            String(found.at[0]),
+            String(found.at[1]),
+          ],
+        );
+        if (moved.rowCount === 0) throw new StaleReplay(job.replayId, found.partition);
+        if (changed.length > 0)
+          await client.query(
+            `INSERT INTO replay_client_state (replay_id, partition, client_id, progress)
+             SELECT $1, $2, * FROM unnest($3::text[], $4::json[])
+             ON CONFLICT (replay_id, partition, client_id) DO UPDATE SET progress = EXCLUDED.progress`,
+            [
+              job.replayId,
+              found.partition,
+              changed.map(([clientId]) => clientId),
+              changed.map(([, progress]) => JSON.stringify(progress)),
+            ],
+          );
+      });
+    } catch (error) {
+      // What this state holds is no longer what PostgreSQL holds: the next chunk reads the checkpoint back.
+      this.forget(job.replayId, found.partition);
+      throw error;
+    }
+  }
+
+  forget(replayId: string, partition: number) {
+    this.held.delete(`${replayId}:${partition}`);
+  }
+
+  private dropIdle() {
+    const now = Date.now();
+    for (const [key, state] of this.held) if (now - state.usedMs > IDLE_MS) this.held.delete(key);
+  }
+}
