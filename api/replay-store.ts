@@ -92,7 +92,12 @@ export function postgresReplays(db: pg.Pool) {
   return {
     /** Records a dry run to start, with its audit entry; answers its workflow id. */
     createDryRun(
-      request: { replayId: string; document: { id: string }; fromMs: number; topics: InputTopics },
+      request: {
+        replayId: string;
+        document: Record<string, unknown> & { id: string };
+        fromMs: number;
+        topics: InputTopics;
+      },
       actor: Actor,
     ) {
       const { replayId, document, fromMs, topics } = request;

@@ -2,7 +2,7 @@ import { withAttributes } from './attributes.js';
 import { inAudience, NO_SEGMENTS, type ClientSegments } from './audience.js';
 import type { Catalog, CatalogRule } from './catalog.js';
 import { dropOlder, hasKey, insertEntry, readEntries } from './entries.js';
-import type { InputEvent } from './events.js';
+import type { ClientEvent, InputEvent, Transaction } from './events.js';
 import { clientEventMismatch, transactionMismatch, type Mismatch } from './filters.js';
 import { measureKind } from './measures.js';
 import { clientEventKey, keyOf, LATENESS_MS, transferKey, type ClientProgress } from './progress.js';
@@ -40,50 +40,49 @@ export interface Decision {
   outcomes?: RuleOutcome[];
 }
 
-/** An event as the rules count it: its key, time, amount, and what each rule would keep of it. */
+/** An event as the rules count it: its key, time and amount, and the transaction or client event it is. */
 interface Counted {
   clientId: string;
   id: string;
   key: number;
   timeMs: number;
   amount: number;
-  /** The rule's value of the event, undefined when the rule does not count it (or `mismatch` says why). */
-  valueFor: (rule: CatalogRule) => { value: number } | { mismatch: Mismatch } | undefined;
+  transaction: Transaction | undefined;
+  clientEvent: ClientEvent | undefined;
 }
 
 const isSettled = (rule: CatalogRule, progress: ClientProgress) =>
   rule.levels.every((level) => level.achievementId in progress.unlocked);
 
-function countedTransaction(event: InputEvent & { type: 'TransactionReceived' }): Counted {
-  const tx = event.transaction;
-  return {
-    clientId: tx.clientId,
-    id: tx.id,
-    key: tx.kind === 'transfer' ? transferKey(tx.id) : keyOf(tx.id),
-    timeMs: Date.parse(tx.time),
-    amount: tx.amount,
-    valueFor: (rule) => {
-      const mismatch = transactionMismatch(rule, tx);
-      if (mismatch) return { mismatch };
-      const value = measureKind(rule.measure).valueOf(tx);
-      return value === undefined ? undefined : { value };
-    },
-  };
-}
+const countedTransaction = (tx: Transaction, timeMs: number): Counted => ({
+  clientId: tx.clientId,
+  id: tx.id,
+  key: tx.kind === 'transfer' ? transferKey(tx.id) : keyOf(tx.id),
+  timeMs,
+  amount: tx.amount,
+  transaction: tx,
+  clientEvent: undefined,
+});
 
-function countedClientEvent(event: InputEvent & { type: 'ClientEventReceived' }): Counted {
-  const { id, clientId, time } = event.event;
-  return {
-    clientId,
-    id,
-    key: clientEventKey(id),
-    timeMs: Date.parse(time),
-    amount: 1,
-    valueFor: (rule) => {
-      const mismatch = clientEventMismatch(rule, event.event);
-      return mismatch ? { mismatch } : { value: 0 };
-    },
-  };
+const countedClientEvent = (event: ClientEvent, timeMs: number): Counted => ({
+  clientId: event.clientId,
+  id: event.id,
+  key: clientEventKey(event.id),
+  timeMs,
+  amount: 1,
+  transaction: undefined,
+  clientEvent: event,
+});
+
+/**
+ * What the rule keeps of the event (a distinct value; else 0), which part of its trigger or filter the event
+ * fails, or undefined when the rule cannot count it (it lacks the field measured). No allocation: per event
+ * and rule on the hot path.
+ */
+function valueFor(rule: CatalogRule, event: Counted): number | Mismatch | undefined {
+  const tx = event.transaction;
+  if (tx === undefined) return clientEventMismatch(rule, event.clientEvent!) ?? 0;
+  return transactionMismatch(rule, tx) ?? measureKind(rule.measure).valueOf(tx);
 }
 
 /**
@@ -98,43 +97,47 @@ function countTowardsRules(
   client: ClientSegments,
   outcomes: RuleOutcome[] | undefined,
 ): Decision {
-  const refunded = refundedAmounts(progress.refunds);
-  const remaining = Math.max(0, event.amount - (refunded.get(event.key) ?? 0));
+  // Read only once a rule takes the event: most events match no rule.
+  let refunded: Map<number, number> | undefined;
+  let remaining = 0;
   let rules = progress.rules;
   let unlockedRecords = progress.unlocked;
   const unlocked: AchievementUnlocked[] = [];
   for (const rule of catalog.rules) {
-    const note = (outcome: RuleOutcome) => outcomes?.push(outcome);
-    const valued = event.valueFor(rule);
+    const valued = valueFor(rule, event);
     if (valued === undefined) {
-      note({ rule: rule.id, outcome: 'no-value' });
+      outcomes?.push({ rule: rule.id, outcome: 'no-value' });
       continue;
     }
-    if ('mismatch' in valued) {
-      note({ rule: rule.id, outcome: 'unmatched', mismatch: valued.mismatch });
+    if (typeof valued === 'string') {
+      outcomes?.push({ rule: rule.id, outcome: 'unmatched', mismatch: valued });
       continue;
     }
     if (!inAudience(rule, progress, client)) {
-      note({ rule: rule.id, outcome: 'outside-audience' });
+      outcomes?.push({ rule: rule.id, outcome: 'outside-audience' });
       continue;
     }
     if (isSettled(rule, progress)) {
-      note({ rule: rule.id, outcome: 'settled' });
+      outcomes?.push({ rule: rule.id, outcome: 'settled' });
       continue;
     }
     const window = windowKind(rule);
     const kept = dropOlder(rules[rule.progressKey]?.entries ?? [], window.keeps(progress.horizonMs, zone));
     if (hasKey(kept, event.key)) {
-      note({ rule: rule.id, outcome: 'repeat' });
+      outcomes?.push({ rule: rule.id, outcome: 'repeat' });
       continue;
+    }
+    if (refunded === undefined) {
+      refunded = refundedAmounts(progress.refunds);
+      remaining = Math.max(0, event.amount - (refunded.get(event.key) ?? 0));
     }
     const entries = insertEntry(kept, {
       key: event.key,
       timeMs: event.timeMs,
       amount: event.amount,
-      ...valued,
+      value: valued,
     });
-    note({ rule: rule.id, outcome: remaining > 0 ? 'counted' : 'refunded' });
+    outcomes?.push({ rule: rule.id, outcome: remaining > 0 ? 'counted' : 'refunded' });
     rules = { ...rules, [rule.progressKey]: { entries } };
     if (remaining <= 0) continue;
     const measure = measureKind(rule.measure);
@@ -175,6 +178,7 @@ function noteLate(catalog: Catalog, outcomes: RuleOutcome[] | undefined) {
 function decideEvent(
   progress: ClientProgress,
   event: InputEvent,
+  timeMs: number,
   catalog: Catalog,
   zone: string,
   client: ClientSegments,
@@ -186,13 +190,15 @@ function decideEvent(
       refundKey: keyOf(tx.id),
       purchaseKey: keyOf(tx.originalId!),
       amount: tx.amount,
-      timeMs: Date.parse(tx.time),
+      timeMs,
     });
     return { progress: next, unlocked: [] };
   }
   const counted =
-    event.type === 'TransactionReceived' ? countedTransaction(event) : countedClientEvent(event);
-  if (counted.timeMs < progress.horizonMs - LATENESS_MS) {
+    event.type === 'TransactionReceived'
+      ? countedTransaction(event.transaction, timeMs)
+      : countedClientEvent(event.event, timeMs);
+  if (timeMs < progress.horizonMs - LATENESS_MS) {
     noteLate(catalog, outcomes);
     return { progress, unlocked: [] };
   }
@@ -220,6 +226,6 @@ export function decide(
   const timeMs = Date.parse(event.type === 'TransactionReceived' ? event.transaction.time : event.event.time);
   const moved = timeMs > progress.horizonMs ? { ...progress, horizonMs: timeMs } : progress;
   const outcomes: RuleOutcome[] | undefined = options.trace ? [] : undefined;
-  const decision = decideEvent(moved, event, catalog, zone, options.client ?? NO_SEGMENTS, outcomes);
+  const decision = decideEvent(moved, event, timeMs, catalog, zone, options.client ?? NO_SEGMENTS, outcomes);
   return outcomes ? { ...decision, outcomes } : decision;
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { strictUtf8 } from '../platform/text.js';
-import { clientEventSchema, transactionSchema, type InputEvent } from './events.js';
+import { clientEventSchema, quickTransaction, transactionSchema, type InputEvent } from './events.js';
 
 export type Decoded = { ok: true; event: InputEvent } | { ok: false; error: string };
 
@@ -64,17 +64,25 @@ function impossibleTime(time: string, writtenAtMs: number | undefined): string |
   return undefined;
 }
 
+/** Validates by `quick` where it is sure (the hot path), else by the schema, which also says what is wrong. */
 function validate<T extends { clientId: string; time: string }>(
   schema: z.ZodType<T>,
+  quick: (json: unknown) => T | undefined,
   json: unknown,
   key: Uint8Array | null,
   writtenAtMs: number | undefined,
 ) {
-  const result = schema.safeParse(json);
-  if (!result.success) return { ok: false as const, error: `schema: ${describe(result.error)}` };
-  const problem = keyMismatch(key, result.data.clientId) ?? impossibleTime(result.data.time, writtenAtMs);
-  return problem ? { ok: false as const, error: problem } : { ok: true as const, data: result.data };
+  let data = quick(json);
+  if (data === undefined) {
+    const result = schema.safeParse(json);
+    if (!result.success) return { ok: false as const, error: `schema: ${describe(result.error)}` };
+    data = result.data;
+  }
+  const problem = keyMismatch(key, data.clientId) ?? impossibleTime(data.time, writtenAtMs);
+  return problem ? { ok: false as const, error: problem } : { ok: true as const, data };
 }
+
+const notSure = () => undefined;
 
 function decodeValid(
   kind: RecordKind,
@@ -85,14 +93,14 @@ function decodeValid(
   const parsed = parseJson(value);
   if (!parsed.ok) return parsed;
   if (kind === 'transaction') {
-    const tx = validate(transactionSchema, parsed.json, key, writtenAtMs);
+    const tx = validate(transactionSchema, quickTransaction, parsed.json, key, writtenAtMs);
     if (!tx.ok) return tx;
     return {
       ok: true,
       event: { type: 'TransactionReceived', clientId: tx.data.clientId, transaction: tx.data },
     };
   }
-  const event = validate(clientEventSchema, parsed.json, key, writtenAtMs);
+  const event = validate(clientEventSchema, notSure, parsed.json, key, writtenAtMs);
   if (!event.ok) return event;
   return {
     ok: true,

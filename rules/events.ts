@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier, plainText } from '../platform/text.js';
+import { identifier, isIdentifier, plainText } from '../platform/text.js';
 
 /** An ISO 8601 instant with an explicit offset or Z, as CONTRACT §2 requires for event time. */
 const eventTime = z.iso.datetime({ offset: true });
@@ -80,6 +80,45 @@ export const clientEventSchema = z
   });
 
 export type Transaction = z.output<typeof transactionSchema>;
+
+const CURRENCY = /^[A-Z]{3}$/;
+const COUNTRY = /^[A-Z]{2}$/;
+/** zod's own pattern of an ISO 8601 time with an offset, so both checks agree on every string. */
+const EVENT_TIME = eventTime._zod.def.pattern!;
+
+const isInteger = (value: unknown, min: number, max: number): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+const isWithin = (value: unknown, min: number, max: number): value is number =>
+  typeof value === 'number' && value >= min && value <= max;
+
+function quickGeo(geo: unknown): Transaction['geo'] | false {
+  if (geo === undefined || geo === null) return geo;
+  if (typeof geo !== 'object' || Array.isArray(geo)) return false;
+  const { lat, lon, country } = geo as Record<string, unknown>;
+  if (!isWithin(lat, -90, 90) || !isWithin(lon, -180, 180)) return false;
+  return typeof country === 'string' && COUNTRY.test(country) ? { lat, lon, country } : false;
+}
+
+/**
+ * A `bank.transactions.v1` value checked without zod, for the hot path: what it accepts, `transactionSchema`
+ * accepts as the same transaction (a property test holds them to it). Undefined means "not sure": the caller
+ * asks zod, which also says what is wrong with a value it refuses.
+ */
+export function quickTransaction(json: unknown): Transaction | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const { id, clientId, kind, amount, currency, time, categoryId, merchantId, geo, originalId } =
+    json as Record<string, unknown>;
+  if (!isIdentifier(id) || !isIdentifier(clientId) || !isIdentifier(merchantId)) return undefined;
+  if (kind !== 'purchase' && kind !== 'refund' && kind !== 'transfer') return undefined;
+  if (!isInteger(amount, 1, MAX_AMOUNT) || !isInteger(categoryId, 0, 9999)) return undefined;
+  if (typeof currency !== 'string' || !CURRENCY.test(currency)) return undefined;
+  if (typeof time !== 'string' || !EVENT_TIME.test(time)) return undefined;
+  if (!(originalId === undefined || originalId === null || isIdentifier(originalId))) return undefined;
+  if (kind === 'refund' && !originalId) return undefined;
+  const place = quickGeo(geo);
+  if (place === false) return undefined;
+  return { id, clientId, kind, amount, currency, time, categoryId, merchantId, geo: place, originalId };
+}
 export type ClientEvent = z.output<typeof clientEventSchema>;
 
 /** An input record that passed its schema, as a past-tense fact. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, clientEvent, days, KYIV, purchase, refund } from '../test/support/events.js';
-import { explain } from './explain.js';
+import { catalog, clientEvent, days, given, KYIV, purchase, refund } from '../test/support/events.js';
+import { explain, historySince } from './explain.js';
 
 describe('explain: why each event did or did not count', () => {
   it('names counted, unmatched, repeated, refunded, late and unlocking events for coffee-lover', () => {
@@ -43,5 +43,28 @@ describe('explain: why each event did or did not count', () => {
       counted: true,
       why: 'counted, and unlocked the achievement',
     });
+  });
+});
+
+describe('historySince: the Kafka time from which a client’s records can explain an achievement', () => {
+  const DAY = 86_400_000;
+  const nowMs = Date.parse('2026-12-20T12:00:00Z');
+
+  it('for a monthly window, reads the month before now and the lateness week, and a day more', () => {
+    const since = historySince(catalog.achievements.get('coffee-lover')!, given([]).progress, nowMs);
+    expect(since).toBe(nowMs - 31 * DAY - 7 * DAY - DAY);
+  });
+
+  it('once unlocked, reads from the window that unlocked it', () => {
+    const { progress } = given(days('2026-11-01', 10).map((time) => purchase({ categoryId: 5814, time })));
+    const unlockedAt = Date.parse(progress.unlocked['coffee-lover']!.at);
+    expect(historySince(catalog.achievements.get('coffee-lover')!, progress, nowMs)).toBe(
+      unlockedAt - 39 * DAY,
+    );
+  });
+
+  it('for a lifetime window or a streak, reads all of the history', () => {
+    for (const id of ['first-purchase', 'week-streak'])
+      expect(historySince(catalog.achievements.get(id)!, given([]).progress, nowMs)).toBeUndefined();
   });
 });

@@ -70,6 +70,9 @@ function distinctOf(field: 'country' | 'merchantId' | 'categoryId' | 'currency')
   };
 }
 
+/** One per distinct field, made once: asked for on every event a rule counts. */
+const distinct = new Map<string, MeasureKind>();
+
 export function measureKind(measure: RuleMeasure): MeasureKind {
   switch (measure.type) {
     case 'first':
@@ -78,7 +81,10 @@ export function measureKind(measure: RuleMeasure): MeasureKind {
       return counting;
     case 'sum':
       return summing;
-    case 'distinct':
-      return distinctOf(measure.field);
+    case 'distinct': {
+      let kind = distinct.get(measure.field);
+      if (!kind) distinct.set(measure.field, (kind = distinctOf(measure.field)));
+      return kind;
+    }
   }
 }

@@ -147,7 +147,7 @@ function streak(longest: number): WindowKind {
   };
 }
 
-export function windowKind(rule: Rule): WindowKind {
+function windowOf(rule: Rule): WindowKind {
   if (rule.measure.type === 'streak') return streak(rule.levels.at(-1)!.target);
   switch (rule.window.type) {
     case 'lifetime':
@@ -157,4 +157,13 @@ export function windowKind(rule: Rule): WindowKind {
     case 'rolling':
       return rolling(rule.window.duration);
   }
+}
+
+/** Made once per rule (rules are immutable): asked for on every event a rule counts. */
+const windows = new WeakMap<Rule, WindowKind>();
+
+export function windowKind(rule: Rule): WindowKind {
+  let kind = windows.get(rule);
+  if (!kind) windows.set(rule, (kind = windowOf(rule)));
+  return kind;
 }

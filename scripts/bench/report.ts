@@ -40,9 +40,10 @@ const sectionText = (section: Section) => [
 /** Replaces one section of BENCHMARKS.md with a run of that part alone (`npm run bench -- --only …`). */
 export function updateSection(section: Section) {
   const text = readFileSync(BENCHMARKS, 'utf8');
-  const start = text.indexOf(`\n## ${section.title}\n`);
-  if (start === -1) throw new Error(`BENCHMARKS.md has no section "${section.title}"`);
-  const next = text.indexOf('\n## ', start + 1);
+  const found = text.indexOf(`\n## ${section.title}\n`);
+  // A section not written yet goes at the end.
+  const start = found === -1 ? text.trimEnd().length : found;
+  const next = found === -1 ? -1 : text.indexOf('\n## ', start + 1);
   const dated = {
     ...section,
     notes: [`Measured alone on ${new Date().toISOString()} (${machine()}).`, ...section.notes],
