@@ -4,13 +4,20 @@ export interface OffsetRecord {
   timestamp: string;
 }
 
+/**
+ * Offsets are kept as numbers inside: exact up to 2⁵³, which no partition's offsets come near, and compared
+ * for every record, where parsing a bigint each time would cost more than the comparison.
+ */
 interface Stream<R> {
   buffer: R[];
+  /** The offset and Kafka time of each buffered record, parsed once. */
+  offsets: number[];
+  times: number[];
   /** Index in `buffer` of the next record not yet taken. */
   head: number;
   /** The offset after the last one fetched (control records included): where the stream stands when drained. */
-  fetchedTo: bigint;
-  until: bigint;
+  fetchedTo: number;
+  until: number;
 }
 
 /** A record taken in bank order, with the index of the topic (stream) it came from. */
@@ -29,19 +36,32 @@ export class BankOrder<R extends OffsetRecord> {
   private readonly streams: Stream<R>[];
 
   constructor(from: readonly bigint[]) {
-    this.streams = from.map((offset) => ({ buffer: [], head: 0, fetchedTo: offset, until: offset }));
+    this.streams = from.map((offset) => ({
+      buffer: [],
+      offsets: [],
+      times: [],
+      head: 0,
+      fetchedTo: Number(offset),
+      until: Number(offset),
+    }));
   }
 
   /** Where each stream is to be read up to (exclusive); records at or past it stay buffered, not taken. */
   setUntil(until: readonly bigint[]) {
-    until.forEach((offset, i) => (this.streams[i]!.until = offset));
+    until.forEach((offset, i) => (this.streams[i]!.until = Number(offset)));
   }
 
   /** A fetched batch of one stream; `nextOffset` is the offset after the batch's last, control records included. */
   push(stream: number, records: readonly R[], nextOffset: bigint) {
     const s = this.streams[stream]!;
-    for (const record of records) if (BigInt(record.offset) >= s.fetchedTo) s.buffer.push(record);
-    if (nextOffset > s.fetchedTo) s.fetchedTo = nextOffset;
+    for (const record of records) {
+      const offset = Number(record.offset);
+      if (offset < s.fetchedTo) continue;
+      s.buffer.push(record);
+      s.offsets.push(offset);
+      s.times.push(Number(record.timestamp));
+    }
+    if (Number(nextOffset) > s.fetchedTo) s.fetchedTo = Number(nextOffset);
   }
 
   /** Records fetched and not yet taken, per stream: what the reader bounds by pausing a stream. */
@@ -50,8 +70,8 @@ export class BankOrder<R extends OffsetRecord> {
     return s.buffer.length - s.head;
   }
 
-  private nextOffset(s: Stream<R>): bigint {
-    return s.head < s.buffer.length ? BigInt(s.buffer[s.head]!.offset) : s.fetchedTo;
+  private nextOffset(s: Stream<R>): number {
+    return s.head < s.buffer.length ? s.offsets[s.head]! : s.fetchedTo;
   }
 
   /** True once every stream stands at its cut. */
@@ -61,10 +81,7 @@ export class BankOrder<R extends OffsetRecord> {
 
   /** The offset each stream continues from: after the last record taken (or fetched past, for control records). */
   positions(): bigint[] {
-    return this.streams.map((s) => {
-      const next = this.nextOffset(s);
-      return next < s.until ? next : s.until;
-    });
+    return this.streams.map((s) => BigInt(Math.min(this.nextOffset(s), s.until)));
   }
 
   /** Up to `max` records in bank order, as many as can be known now. */
@@ -78,7 +95,7 @@ export class BankOrder<R extends OffsetRecord> {
         if (this.nextOffset(s) >= s.until) continue;
         // Still short of its cut with nothing fetched: its next record may come first, so wait for it.
         if (s.head >= s.buffer.length) return this.compact(taken);
-        const time = Number(s.buffer[s.head]!.timestamp);
+        const time = s.times[s.head]!;
         if (best === -1 || time < bestTime) {
           best = i;
           bestTime = time;
@@ -96,6 +113,8 @@ export class BankOrder<R extends OffsetRecord> {
     for (const s of this.streams) {
       if (s.head > 1024 && s.head * 2 > s.buffer.length) {
         s.buffer = s.buffer.slice(s.head);
+        s.offsets = s.offsets.slice(s.head);
+        s.times = s.times.slice(s.head);
         s.head = 0;
       }
     }

@@ -72,9 +72,8 @@ export class ReplayStates {
     return rows.map((r) => [r.client_id, r.progress]);
   }
 
-  /** Looks up the segments of clients not seen yet, when the rule's audience names segments. */
-  async learnSegments(job: ReplayJob, state: PartitionState, clientIds: Iterable<string>) {
-    if (!job.rule.audience?.segments) return;
+  /** Looks up the segments of clients not seen yet (for a rule whose audience names segments). */
+  async learnSegments(state: PartitionState, clientIds: Iterable<string>) {
     const unknown = [...new Set(clientIds)].filter((clientId) => !state.segments.has(clientId));
     if (unknown.length === 0) return;
     const found = await loadSegments(this.db, unknown);
