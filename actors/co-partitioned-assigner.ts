@@ -13,7 +13,7 @@ export function coPartitionedAssignment(
   partitionsByTopic: ReadonlyMap<string, readonly number[]>,
 ): Map<string, Record<string, number[]>> {
   const members = [...memberIds].sort();
-  const assignment = new Map(members.map((memberId) => [memberId, {} as Record<string, number[]>]));
+  const assignment = new Map<string, Record<string, number[]>>(members.map((memberId) => [memberId, {}]));
   for (const [topic, partitions] of partitionsByTopic) {
     for (const partition of partitions) {
       const taken = assignment.get(members[partition % members.length]!)!;
