@@ -1,7 +1,7 @@
 /**
- * A worker role in a process of its own, for the backfill test that kills a worker with SIGKILL mid-replay:
- * the live reward queue, the replay queue and the backfill reward queue, over the test's schema and topics,
- * which the environment names.
+ * A worker role in a process of its own, for the replay tests (one kills it with SIGKILL mid-replay) and the
+ * benchmark: the live reward queue, the replay queue and the backfill reward queue, over the schema and topics
+ * the environment names (CHILD_REPLAY_CONCURRENCY and CHILD_AWARDS_PER_SECOND optional).
  */
 import { Client, Connection } from '@temporalio/client';
 import { Partitioners } from 'kafkajs';
@@ -47,7 +47,7 @@ await startWorker({
   replays: {
     taskQueue: env('CHILD_REPLAY_QUEUE'),
     rewardTaskQueue: env('CHILD_BACKFILL_REWARD_QUEUE'),
-    concurrency: 2,
+    concurrency: Number(process.env.CHILD_REPLAY_CONCURRENCY ?? 2),
     activities: createReplayActivities({
       db,
       kafka,
@@ -61,7 +61,7 @@ await startWorker({
         partnerRetryMs: 60_000,
       },
       outputs: { unlocked: env('CHILD_UNLOCKED_TOPIC'), notifications: env('CHILD_PUSH_TOPIC') },
-      awardsPerSecond: 200,
+      awardsPerSecond: Number(process.env.CHILD_AWARDS_PER_SECOND ?? 200),
     }),
   },
 });

@@ -1,12 +1,8 @@
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { Partitioners, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApp } from '../api/app.js';
-import { postgresRuleAdmin } from '../api/rule-admin-store.js';
-import { findLevel } from '../platform/rule-feed.js';
-import { createActivities } from '../workflows/activities.js';
-import { createPartnerActivities } from '../workflows/partner-activities.js';
-import { createReplayActivities } from '../workflows/replay-activities.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { createApp } from '../api/app.js';
+import type { OutputTopics } from '../platform/unlock-records.js';
+import { killGroup, startChild, type Child } from '../scripts/children.js';
 import {
   BACKFILL_HEADER,
   cancelReplaySignal,
@@ -15,23 +11,29 @@ import {
   resumeBackfillSignal,
   type ReplayStatus,
 } from '../workflows/replay-contract.js';
-import { startWorker } from '../workflows/worker.js';
-import { apiDependencies } from './support/api.js';
 import { bankHistory } from './support/bank-history.js';
 import { coffeeFanRule } from './support/coffee-fan-rule.js';
 import {
   eventually,
   nextWrittenAt,
   ownInputTopics,
+  ownOutputTopics,
   processedThrough,
   produceEvents,
   readTopic,
   startTestProcessor,
   topicEnds,
 } from './support/engine.js';
-import { replayDependencies, temporalClient, TEST_RUN } from './support/replays.js';
+import {
+  historyWithAHole,
+  ownTaskQueues,
+  replayApi,
+  replayWorkerEnv,
+  temporalClient,
+  TEST_RUN,
+} from './support/replays.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
-import { token } from './support/tokens.js';
+import { requestsAs } from './support/tokens.js';
 
 /** The coffee-fan rule under another id (and achievement ids), so each test owns its rule. */
 const fanRule = (id: string) => ({
@@ -42,88 +44,34 @@ const fanRule = (id: string) => ({
 
 describe('operating a backfill: pause, cancel, its policy, and what it refuses', () => {
   const kafka = testKafka();
-  const queues = {
-    rewards: uniqueName('rewards'),
-    replays: uniqueName('replays'),
-    backfill: uniqueName('bf'),
-  };
-  const outputs = { unlocked: uniqueName('unlocked'), notifications: uniqueName('push') };
+  const queues = ownTaskQueues();
+  let outputs: OutputTopics;
   const groupId = uniqueName('group');
   let db: Awaited<ReturnType<typeof migratedSchema>>;
   let topics: Awaited<ReturnType<typeof ownInputTopics>>;
   let temporal: Awaited<ReturnType<typeof temporalClient>>;
   let processor: Awaited<ReturnType<typeof startTestProcessor>>;
-  let producer: Producer;
-  let stopWorker: () => Promise<void>;
+  let worker: Child;
   let app: ReturnType<typeof createApp>;
   let from: string;
 
   beforeAll(async () => {
     db = await migratedSchema();
     topics = await ownInputTopics(kafka, 3);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: Object.values(outputs).map((topic) => ({ topic, numPartitions: 1 })),
-    });
-    await admin.disconnect();
+    outputs = await ownOutputTopics(kafka);
     temporal = await temporalClient();
     processor = await startTestProcessor(db.pool, topics, groupId, outputs);
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    const rules = processor.rules;
-    stopWorker = await startWorker({
-      address: inject('temporalAddress'),
-      namespace: 'default',
-      taskQueue: queues.rewards,
-      activities: createActivities({
-        db: db.pool,
-        producer,
-        catalog: () => rules.book().everLive(),
-        pointsExpiryMs: 365 * 86_400_000,
-        tiers: { silver: 1000, gold: 3000 },
-      }),
-      partnerActivities: createPartnerActivities({
-        partners: new Map(),
-        pseudonymKey: 'test-pseudonym-key-of-at-least-32-chars',
-        publicBaseUrl: 'http://127.0.0.1:1',
-      }),
-      partners: [],
-      prebuilt: false,
-      replays: {
-        taskQueue: queues.replays,
-        rewardTaskQueue: queues.backfill,
-        concurrency: 2,
-        activities: createReplayActivities({
-          db: db.pool,
-          kafka,
-          rules,
-          zone: 'Europe/Kyiv',
-          rewards: {
-            temporal: temporal.client,
-            taskQueue: queues.backfill,
-            level: (unlock) => findLevel(rules, unlock),
-            callbackTimeoutMs: 60_000,
-            partnerRetryMs: 60_000,
-          },
-          outputs,
-          awardsPerSecond: 500,
-        }),
-      },
-    });
-    const run = { ...TEST_RUN, chunkRecords: 40 };
-    app = createApp(
-      apiDependencies({
-        rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => [] }),
-        replays: replayDependencies(db.pool, temporal.client, {
-          taskQueue: queues.replays,
-          topics,
-          groupId,
-          run,
-        }),
-      }),
+    worker = await startChild(
+      'replay-worker-child.ts',
+      replayWorkerEnv({ schema: db.schema, queues, outputs }),
     );
+    const run = { ...TEST_RUN, chunkRecords: 40 };
+    app = replayApi(db.pool, temporal.client, {
+      taskQueue: queues.replays,
+      topics,
+      groupId,
+      run,
+    });
     const clients = Array.from({ length: 80 }, () => uniqueName('c'));
     from = (await nextWrittenAt()).toISOString();
     const history = bankHistory(clients, 21, { from: 3, to: 27 });
@@ -136,22 +84,14 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
   });
 
   afterAll(async () => {
-    await stopWorker?.();
-    await producer?.disconnect();
+    if (worker) killGroup(worker);
     await processor?.stop();
     await temporal?.close();
     await db?.drop();
   });
 
-  const call = async (method: string, path: string, body?: unknown) =>
-    app.request(path, {
-      method,
-      headers: {
-        Authorization: `Bearer ${await token({ role: 'admin', sub: 'emp-4' })}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const call = (method: string, path: string, body?: unknown) =>
+    requestsAs(app, { role: 'admin', sub: 'emp-4' })(method, path, body);
   const activate = async (ruleId: string, body: unknown) => {
     const answer = await call('POST', `/v1/admin/rules/${ruleId}/versions/1/activate`, body);
     expect(answer.status).toBe(202);
@@ -320,32 +260,17 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
     expect(await handle.result()).toMatchObject({ phase: 'cancelled' });
 
     // Input topics whose oldest records were deleted: a backfill from before the oldest one left is refused.
-    const cut = await ownInputTopics(kafka, 1);
-    const early = (await nextWrittenAt()).toISOString();
-    await produceEvents(kafka, cut, bankHistory([uniqueName('c')], 22));
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.fetchTopicMetadata({ topics: [cut.transactions] });
-    await admin.deleteTopicRecords({ topic: cut.transactions, partitions: [{ partition: 0, offset: '2' }] });
-    await admin.disconnect();
-    const cutApp = createApp(
-      apiDependencies({
-        rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => [] }),
-        replays: replayDependencies(db.pool, temporal.client, {
-          taskQueue: queues.replays,
-          topics: cut,
-          groupId,
-        }),
-      }),
-    );
-    const lost = await cutApp.request('/v1/admin/rules/fan-refusals/versions/1/activate', {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${await token({ role: 'admin', sub: 'emp-4' })}`,
-        'Content-Type': 'application/json',
-      },
-      body: JSON.stringify({ backfillFrom: early }),
+    const hole = await historyWithAHole(kafka);
+    const holeApp = replayApi(db.pool, temporal.client, {
+      taskQueue: queues.replays,
+      topics: hole.topics,
+      groupId,
     });
+    const lost = await requestsAs(holeApp, { role: 'admin', sub: 'emp-4' })(
+      'POST',
+      '/v1/admin/rules/fan-refusals/versions/1/activate',
+      { backfillFrom: hole.before },
+    );
     expect(lost.status).toBe(400);
     expect(await lost.json()).toMatchObject({ errors: [{ pointer: '/backfillFrom' }] });
   });

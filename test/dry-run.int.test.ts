@@ -6,9 +6,14 @@ import { apiDependencies } from './support/api.js';
 import { bankHistory, countsOf, expectedUnlocks } from './support/bank-history.js';
 import { coffeeFanRule } from './support/coffee-fan-rule.js';
 import { eventually, nextWrittenAt, ownInputTopics, produceEvents } from './support/engine.js';
-import { replayDependencies, startReplayWorker, temporalClient } from './support/replays.js';
+import {
+  historyWithAHole,
+  replayDependencies,
+  startReplayWorker,
+  temporalClient,
+} from './support/replays.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
-import { token } from './support/tokens.js';
+import { requestsAs } from './support/tokens.js';
 
 const fan = buildCatalog([{ source: 'coffee-fan', document: { version: 1, ...coffeeFanRule } }]);
 
@@ -42,15 +47,8 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
     await db?.drop();
   });
 
-  const call = async (method: string, path: string, body?: unknown, role = 'admin') =>
-    app.request(path, {
-      method,
-      headers: {
-        Authorization: `Bearer ${await token({ role, sub: 'emp-3' })}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const call = (method: string, path: string, body?: unknown, role = 'admin') =>
+    requestsAs(app, { role, sub: 'emp-3' })(method, path, body);
 
   const finished = (dryRunId: string) =>
     eventually(
@@ -137,28 +135,19 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
     ).toBe(404);
 
     // Records deleted from the start of a partition: a replay from before the oldest one left is refused.
-    const cut = await ownInputTopics(kafka, 1);
-    const early = (await nextWrittenAt()).toISOString();
-    await produceEvents(kafka, cut, bankHistory([uniqueName('c'), uniqueName('c')], 3));
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.fetchTopicMetadata({ topics: [cut.transactions] });
-    await admin.deleteTopicRecords({ topic: cut.transactions, partitions: [{ partition: 0, offset: '3' }] });
-    await admin.disconnect();
+    const hole = await historyWithAHole(kafka);
     const cutApp = createApp(
-      apiDependencies({ replays: replayDependencies(db.pool, temporal.client, { taskQueue, topics: cut }) }),
+      apiDependencies({
+        replays: replayDependencies(db.pool, temporal.client, { taskQueue, topics: hole.topics }),
+      }),
     );
-    const dryRun = async (fromTime: string) =>
-      cutApp.request('/v1/admin/rules/dry-runs', {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${await token({ role: 'admin', sub: 'emp-3' })}`,
-          'Content-Type': 'application/json',
-        },
-        body: JSON.stringify({ rule: coffeeFanRule, from: fromTime }),
+    const dryRun = (fromTime: string) =>
+      requestsAs(cutApp, { role: 'admin', sub: 'emp-3' })('POST', '/v1/admin/rules/dry-runs', {
+        rule: coffeeFanRule,
+        from: fromTime,
       });
     // A time before 1970 asks for the whole history, which is not all there either.
-    for (const fromTime of [early, '0197-01-31T15:04:35-18:55']) {
+    for (const fromTime of [hole.before, '0197-01-31T15:04:35-18:55']) {
       const refused = await (await dryRun(fromTime)).json();
       expect(refused).toMatchObject({ status: 400, errors: [{ pointer: '/from' }] });
       expect((refused as { errors: { detail: string }[] }).errors[0]!.detail).toMatch(

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OutputTopics } from '../platform/unlock-records.js';
 import {
   eventually,
   ownInputTopics,
+  ownOutputTopics,
   processedThrough,
   produceEvents,
   readTopic,
@@ -15,22 +17,16 @@ import { taxiRule } from './support/taxi-rule.js';
 
 describe('rules as versioned data, live without a restart', () => {
   const kafka = testKafka();
-  const outputs = { unlocked: uniqueName('unlocked'), notifications: uniqueName('push') };
   let db: Awaited<ReturnType<typeof migratedSchema>>;
   let topics: Awaited<ReturnType<typeof ownInputTopics>>;
   let processor: Awaited<ReturnType<typeof startTestProcessor>>;
   let api: Awaited<ReturnType<typeof startRuleApi>>;
+  let outputs: OutputTopics;
 
   beforeAll(async () => {
     db = await migratedSchema();
     topics = await ownInputTopics(kafka);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: Object.values(outputs).map((topic) => ({ topic, numPartitions: 1 })),
-    });
-    await admin.disconnect();
+    outputs = await ownOutputTopics(kafka);
     processor = await startTestProcessor(db.pool, topics, uniqueName('group'), outputs);
     api = await startRuleApi(db.pool, ['coffee-house']);
   });

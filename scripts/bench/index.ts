@@ -15,7 +15,8 @@ import { LOCAL_BROKER } from '../stack/kafka.js';
 import { localServices, upStack } from '../stack/stack.js';
 import { LOCAL_TEMPORAL } from '../stack/temporal.js';
 import { measureDrain } from './drain.js';
-import { committedRecords, killEngineChild, startEngineChild, waitForCommitted } from './engine-child.js';
+import { killGroup, startChild } from '../children.js';
+import { committedRecords, waitForCommitted } from './committed.js';
 import { measureLatency } from './latency.js';
 import { table, updateSection, writeBenchmarks, type Row, type Section } from './report.js';
 import { measureApi } from './api.js';
@@ -127,7 +128,7 @@ const childEnv = {
   CHILD_UNLOCKED_TOPIC: workload.topics.unlocked,
   CHILD_PUSH_TOPIC: workload.topics.notifications,
 };
-let engine = await startEngineChild(childEnv);
+let engine = await startChild('processor-child.ts', childEnv);
 const engineStarted = performance.now();
 const engineDone = await waitForCommitted(db, size.records);
 const engineRate = size.records / ((engineDone - engineStarted) / 1000);
@@ -144,6 +145,7 @@ async function measureReplaysSection(): Promise<Section> {
   const replays = await measureReplays({
     kafka,
     db,
+    childEnv,
     temporalAddress: process.env.TEMPORAL_ADDRESS ?? LOCAL_TEMPORAL,
     topics: workload.topics,
     outputs: { unlocked: workload.topics.unlocked, notifications: workload.topics.notifications },
@@ -191,7 +193,7 @@ async function measureReplaysSection(): Promise<Section> {
 }
 
 if (values.only === 'replays') {
-  killEngineChild(engine, 'SIGTERM');
+  killGroup(engine, 'SIGTERM');
   const section = await measureReplaysSection();
   console.log(`\n${table(section.rows)}\n`);
   updateSection(section);
@@ -240,10 +242,10 @@ const memory = JSON.parse(memoryOut.toString()) as {
 };
 
 step('(f) recovery after kill -9');
-killEngineChild(engine);
+killGroup(engine);
 const before = await committedRecords(db);
 const restartAt = performance.now();
-engine = await startEngineChild(childEnv);
+engine = await startChild('processor-child.ts', childEnv);
 const probe = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
 await probe.connect();
 const probeTx = {
@@ -265,7 +267,7 @@ await probe.send({
 await probe.disconnect();
 const recoveredAt = await waitForCommitted(db, before + 1);
 const recoveryS = (recoveredAt - restartAt) / 1000;
-killEngineChild(engine, 'SIGTERM');
+killGroup(engine, 'SIGTERM');
 
 const rows: Row[] = [
   { measure: '(a) kafkajs drain rate (consume and discard)', value: rate(drain), target: '—', verdict: '—' },

@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { temporalReplays } from '../../api/replay-starter.js';
 import { postgresReplays } from '../../api/replay-store.js';
 import { postgresRuleAdmin } from '../../api/rule-admin-store.js';
-import { startRuleFeed } from '../../platform/rule-feed.js';
 import type { InputTopics } from '../../platform/topics.js';
 import type { OutputTopics } from '../../platform/unlock-records.js';
-import { workflowSource } from '../../workflows/bundle.js';
-import { createReplayActivities } from '../../workflows/replay-activities.js';
 import type { ReplayStatus } from '../../workflows/replay-contract.js';
-import { installTemporalRuntime } from '../../workflows/runtime.js';
+import { killGroup, startChild } from '../children.js';
 
 /** A rule none of the catalog's is: six pharmacy purchases (MCC 5912) in a calendar month. */
 const RULE = {
@@ -62,7 +58,7 @@ async function phasesOf(db: pg.Pool, replayId: string, handle: Promise<unknown>)
 }
 
 /**
- * (l, m): a new rule over the workload's history, in a worker of this process on a task queue of its own:
+ * (l, m): a new rule over the workload's history, in a worker process of its own on a task queue of its own:
  * a dry run over every record, then a backfill from the first one merged into the live state the engine
  * benchmark stored (its consumer group's positions), awarding with `maxPoints: 0` so no reward workflow is
  * started and the figure is the replay's and the merge's alone.
@@ -70,6 +66,8 @@ async function phasesOf(db: pg.Pool, replayId: string, handle: Promise<unknown>)
 export async function measureReplays(options: {
   kafka: Kafka;
   db: pg.Pool;
+  /** What the worker process needs to reach the same stack, schema and topics. */
+  childEnv: { CHILD_BROKERS: string; CHILD_DATABASE_URL: string; CHILD_SCHEMA: string };
   temporalAddress: string;
   topics: InputTopics;
   outputs: OutputTopics;
@@ -77,35 +75,20 @@ export async function measureReplays(options: {
   runId: string;
   concurrency: number;
 }): Promise<ReplayFigures> {
-  installTemporalRuntime();
   const { db, kafka, topics } = options;
   const taskQueue = `bench-replays-${options.runId}`;
-  const rules = await startRuleFeed(db);
+  const worker = await startChild('replay-worker-child.ts', {
+    ...options.childEnv,
+    CHILD_TEMPORAL: options.temporalAddress,
+    CHILD_REWARD_QUEUE: `${taskQueue}-rewards`,
+    CHILD_REPLAY_QUEUE: taskQueue,
+    CHILD_BACKFILL_REWARD_QUEUE: `${taskQueue}-backfill-rewards`,
+    CHILD_UNLOCKED_TOPIC: options.outputs.unlocked,
+    CHILD_PUSH_TOPIC: options.outputs.notifications,
+    CHILD_REPLAY_CONCURRENCY: String(options.concurrency),
+  });
   const connection = await Connection.connect({ address: options.temporalAddress });
   const temporal = new Client({ connection });
-  const nativeConnection = await NativeConnection.connect({ address: options.temporalAddress });
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    ...(await workflowSource(false)),
-    maxConcurrentActivityTaskExecutions: options.concurrency,
-    activities: createReplayActivities({
-      db,
-      kafka,
-      rules,
-      zone: 'Europe/Kyiv',
-      rewards: {
-        temporal,
-        taskQueue: `${taskQueue}-rewards`,
-        level: () => Promise.resolve(undefined),
-        callbackTimeoutMs: 60_000,
-        partnerRetryMs: 60_000,
-      },
-      outputs: options.outputs,
-      awardsPerSecond: 50,
-    }),
-  });
-  const running = worker.run();
   const starter = temporalReplays({
     kafka,
     temporal,
@@ -165,10 +148,7 @@ export async function measureReplays(options: {
       workers: options.concurrency,
     };
   } finally {
-    worker.shutdown();
-    await running;
-    await nativeConnection.close();
+    killGroup(worker, 'SIGTERM');
     await connection.close();
-    rules.stop();
   }
 }

@@ -2,19 +2,8 @@ import type { Catalog } from '../../rules/catalog.js';
 import { decide } from '../../rules/decide.js';
 import type { InputEvent } from '../../rules/events.js';
 import { initialProgress, type ClientProgress } from '../../rules/progress.js';
+import { random } from '../../scripts/simulator/traffic.js';
 import { clientEvent, purchase, refund } from './events.js';
-
-/** A small seeded generator (mulberry32), so a history is the same in every run of its seed. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Card traffic of many clients in November 2026, in the order the core bank writes it: per client 0–9 coffees

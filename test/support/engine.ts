@@ -25,6 +25,19 @@ export async function ownInputTopics(kafka: Kafka, partitions = 3) {
   return topics;
 }
 
+/** Unlock and push topics of a test's own (one partition each), so it reads only what its engine wrote. */
+export async function ownOutputTopics(kafka: Kafka): Promise<OutputTopics> {
+  const outputs = { unlocked: uniqueName('unlocked'), notifications: uniqueName('push') };
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: Object.values(outputs).map((topic) => ({ topic, numPartitions: 1 })),
+  });
+  await admin.disconnect();
+  return outputs;
+}
+
 export function valueOf(event: InputEvent): unknown {
   return event.type === 'TransactionReceived' ? event.transaction : event.event;
 }

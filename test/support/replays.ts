@@ -2,7 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { inject } from 'vitest';
+import { createApp } from '../../api/app.js';
 import { temporalReplays } from '../../api/replay-starter.js';
+import { postgresRuleAdmin } from '../../api/rule-admin-store.js';
 import { postgresReplays } from '../../api/replay-store.js';
 import type { RuleFeed } from '../../platform/rule-feed.js';
 import type { InputTopics } from '../../platform/topics.js';
@@ -10,7 +12,10 @@ import type { OutputTopics } from '../../platform/unlock-records.js';
 import { WORKFLOWS_PATH } from '../../workflows/bundle.js';
 import { createReplayActivities } from '../../workflows/replay-activities.js';
 import { installTemporalRuntime } from '../../workflows/runtime.js';
-import { catalog } from './engine.js';
+import type { Kafka } from 'kafkajs';
+import { apiDependencies } from './api.js';
+import { bankHistory } from './bank-history.js';
+import { catalog, nextWrittenAt, ownInputTopics, produceEvents } from './engine.js';
 import { testKafka, uniqueName } from './stack.js';
 
 /** How the tests' replays run: short chunks, so checkpoints and progress come often. */
@@ -81,4 +86,56 @@ export async function startReplayWorker(
       await connection.close();
     },
   };
+}
+
+/**
+ * Input topics (one partition) whose oldest records were deleted, as retention deletes them, and a time from
+ * before all of them: a replay from then would miss what is gone.
+ */
+export async function historyWithAHole(kafka: Kafka) {
+  const topics = await ownInputTopics(kafka, 1);
+  const before = (await nextWrittenAt()).toISOString();
+  await produceEvents(kafka, topics, bankHistory([uniqueName('c'), uniqueName('c')], 3));
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.fetchTopicMetadata({ topics: [topics.transactions] });
+  await admin.deleteTopicRecords({ topic: topics.transactions, partitions: [{ partition: 0, offset: '2' }] });
+  await admin.disconnect();
+  return { topics, before };
+}
+
+/** The environment of `scripts/replay-worker-child.ts` over a test's schema, topics and task queues. */
+export function replayWorkerEnv(options: {
+  schema: string;
+  queues: { rewards: string; replays: string; backfillRewards: string };
+  outputs: OutputTopics;
+}): Record<string, string> {
+  return {
+    CHILD_BROKERS: inject('kafkaBrokers').join(','),
+    CHILD_DATABASE_URL: inject('databaseUrl'),
+    CHILD_SCHEMA: options.schema,
+    CHILD_TEMPORAL: inject('temporalAddress'),
+    CHILD_REWARD_QUEUE: options.queues.rewards,
+    CHILD_REPLAY_QUEUE: options.queues.replays,
+    CHILD_BACKFILL_REWARD_QUEUE: options.queues.backfillRewards,
+    CHILD_UNLOCKED_TOPIC: options.outputs.unlocked,
+    CHILD_PUSH_TOPIC: options.outputs.notifications,
+  };
+}
+
+/** Task queues of a test's own for the worker child: live rewards, replays, and the rewards backfills start. */
+export const ownTaskQueues = () => ({
+  rewards: uniqueName('rewards'),
+  replays: uniqueName('replays'),
+  backfillRewards: uniqueName('backfill-rewards'),
+});
+
+/** The API with the parts replays touch real (rule versions, replays), over a test's schema and topics. */
+export function replayApi(db: pg.Pool, client: Client, options: Parameters<typeof replayDependencies>[2]) {
+  return createApp(
+    apiDependencies({
+      rules: postgresRuleAdmin(db, { zone: 'Europe/Kyiv', configuredPartners: () => [] }),
+      replays: replayDependencies(db, client, options),
+    }),
+  );
 }

@@ -5,7 +5,7 @@ import { postgresReads } from '../../api/client-reads.js';
 import { postgresRuleAdmin } from '../../api/rule-admin-store.js';
 import { startRuleFeed } from '../../platform/rule-feed.js';
 import { apiDependencies } from './api.js';
-import { token } from './tokens.js';
+import { requestsAs } from './tokens.js';
 
 /**
  * The API over a test's schema with the parts rule administration touches real: the rule store, a rule feed of
@@ -25,14 +25,7 @@ export async function startRuleApi(db: pg.Pool, configuredPartners: string[] = [
     admin: postgresAdminReads(db, everLive, 'Europe/Kyiv'),
     rules: postgresRuleAdmin(db, { zone: 'Europe/Kyiv', configuredPartners: () => configuredPartners }),
   });
-  const call = async (method: string, path: string, body?: unknown, as = { role: 'admin', sub: 'emp-7' }) =>
-    app.request(path, {
-      method,
-      headers: {
-        Authorization: `Bearer ${await token(as)}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const call = (method: string, path: string, body?: unknown, as = { role: 'admin', sub: 'emp-7' }) =>
+    requestsAs(app, as)(method, path, body);
   return { app, call, stop: () => rules.stop() };
 }

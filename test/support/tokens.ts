@@ -37,3 +37,19 @@ export async function badTokens(): Promise<[string, string][]> {
     ['for a subject of 129 characters', await token({ sub: 'c'.repeat(129) })],
   ];
 }
+
+/** Sends requests to `app` (a Hono app, no listening server) as `who`, a JSON body when given. */
+export function requestsAs(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  who: { role: string; sub: string },
+) {
+  return async (method: string, path: string, body?: unknown) =>
+    app.request(path, {
+      method,
+      headers: {
+        Authorization: `Bearer ${await token(who)}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+}
