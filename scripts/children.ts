@@ -22,7 +22,8 @@ export function startChild(script: string, env: Record<string, string>): Promise
   });
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve({ process: child, startupMs: performance.now() - started });
+      if (chunk.toString().includes('ready'))
+        resolve({ process: child, startupMs: performance.now() - started });
     });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
