@@ -65,7 +65,8 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
       'replay-worker-child.ts',
       replayWorkerEnv({ schema: db.schema, queues, outputs }),
     );
-    const run = { ...TEST_RUN, chunkRecords: 40 };
+    // Short histories: a backfill here continues as new several times on its way, as a long one would.
+    const run = { ...TEST_RUN, chunkRecords: 40, maxHistoryLength: 60 };
     app = replayApi(db.pool, temporal.client, {
       taskQueue: queues.replays,
       topics,
@@ -171,6 +172,10 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
     await handle.signal(resumeBackfillSignal);
     const status = (await handle.result()) as ReplayStatus;
     expect(status).toMatchObject({ phase: 'done', paused: false });
+    const runs = [];
+    for await (const run of temporal.client.workflow.list({ query: `WorkflowId = '${backfill.workflowId}'` }))
+      runs.push(run.runId);
+    expect(runs.length).toBeGreaterThan(1);
 
     const { rows: found } = await db.pool.query<{
       unlock_id: string;
