@@ -121,21 +121,22 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
     ).rows[0]!.state;
 
   it('paused, replays no more; cancelled before its merge, leaves live state as if it never ran', async () => {
-    expect((await call('POST', '/v1/admin/rules', fanRule('fan-cancel'))).status).toBe(201);
+    const id = uniqueName('fan-cancel');
+    expect((await call('POST', '/v1/admin/rules', fanRule(id))).status).toBe(201);
     // Live first, with nothing to backfill yet: the rule counts from its activation.
-    expect((await call('POST', '/v1/admin/rules/fan-cancel/versions/1/activate', {})).status).toBe(202);
+    expect((await call('POST', `/v1/admin/rules/${id}/versions/1/activate`, {})).status).toBe(202);
     await eventually(
       () =>
         Promise.resolve(
           processor.rules
             .book()
             .active()
-            .rules.some((rule) => rule.id === 'fan-cancel'),
+            .rules.some((rule) => rule.id === id),
         ),
       Boolean,
     );
     const before = await liveState();
-    const backfill = await activate('fan-cancel', { backfillFrom: from });
+    const backfill = await activate(id, { backfillFrom: from });
     const handle = temporal.client.workflow.getHandle(backfill.workflowId);
     await eventually(
       () => replayed(backfill.replayId),
@@ -162,8 +163,9 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
   });
 
   it('awards by its policy: silently, only each client’s highest level, within a cap on points', async () => {
-    expect((await call('POST', '/v1/admin/rules', fanRule('fan-policy'))).status).toBe(201);
-    const backfill = await activate('fan-policy', {
+    const id = uniqueName('fan-policy');
+    expect((await call('POST', '/v1/admin/rules', fanRule(id))).status).toBe(201);
+    const backfill = await activate(id, {
       backfillFrom: from,
       policy: { notify: false, levels: 'highest', maxPoints: 200 },
     });
@@ -188,13 +190,13 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
       [backfill.replayId],
     );
     expect(found.length).toBe(status.unlocksFound);
-    const silvers = new Set(found.filter((u) => u.achievement_id === 'fan-policy-2').map((u) => u.client_id));
+    const silvers = new Set(found.filter((u) => u.achievement_id === `${id}-2`).map((u) => u.client_id));
     expect(silvers.size).toBeGreaterThan(0);
     // The test's own reading of the policy: outranked bronzes get nothing; the rest, in order, while they fit.
     let budget = 200;
     const expectedPoints = found.map((u) => {
-      if (u.achievement_id === 'fan-policy-1' && silvers.has(u.client_id)) return 0;
-      const points = u.achievement_id === 'fan-policy-1' ? 10 : 25;
+      if (u.achievement_id === `${id}-1` && silvers.has(u.client_id)) return 0;
+      const points = u.achievement_id === `${id}-1` ? 10 : 25;
       if (points > budget) return 0;
       budget -= points;
       return points;
@@ -237,27 +239,27 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
   });
 
   it('refuses a backfill of a version that keeps earlier progress, one already running, and one of a lost history', async () => {
-    expect((await call('POST', '/v1/admin/rules', fanRule('fan-refusals'))).status).toBe(201);
-    expect((await call('POST', '/v1/admin/rules/fan-refusals/versions/1/activate', {})).status).toBe(202);
+    const id = uniqueName('fan-refusals');
+    expect((await call('POST', '/v1/admin/rules', fanRule(id))).status).toBe(201);
+    expect((await call('POST', `/v1/admin/rules/${id}/versions/1/activate`, {})).status).toBe(202);
     const pointsOnly = {
-      ...fanRule('fan-refusals'),
-      levels: fanRule('fan-refusals').levels.map((l) => ({ ...l, points: 99 })),
+      ...fanRule(id),
+      levels: fanRule(id).levels.map((l) => ({ ...l, points: 99 })),
     };
     expect((await call('POST', '/v1/admin/rules', pointsOnly)).status).toBe(201);
-    const kept = await call('POST', '/v1/admin/rules/fan-refusals/versions/2/activate', {
+    const kept = await call('POST', `/v1/admin/rules/${id}/versions/2/activate`, {
       backfillFrom: from,
     });
     expect(kept.status).toBe(400);
     expect(await kept.json()).toMatchObject({ errors: [{ pointer: '/backfillFrom' }] });
     expect(
-      (await call('POST', '/v1/admin/rules/fan-refusals/versions/1/activate', { policy: { notify: false } }))
-        .status,
+      (await call('POST', `/v1/admin/rules/${id}/versions/1/activate`, { policy: { notify: false } })).status,
     ).toBe(400);
 
-    const running = await activate('fan-refusals', { backfillFrom: from });
+    const running = await activate(id, { backfillFrom: from });
     const handle = temporal.client.workflow.getHandle(running.workflowId);
     await handle.signal(pauseBackfillSignal);
-    const twice = await call('POST', '/v1/admin/rules/fan-refusals/versions/1/activate', {
+    const twice = await call('POST', `/v1/admin/rules/${id}/versions/1/activate`, {
       backfillFrom: from,
     });
     expect(twice.status).toBe(409);
@@ -273,7 +275,7 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
     });
     const lost = await requestsAs(holeApp, { role: 'admin', sub: 'emp-4' })(
       'POST',
-      '/v1/admin/rules/fan-refusals/versions/1/activate',
+      `/v1/admin/rules/${id}/versions/1/activate`,
       { backfillFrom: hole.before },
     );
     expect(lost.status).toBe(400);
@@ -281,11 +283,12 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
   });
 
   it('stops before merging a version no longer live, leaving live state alone', async () => {
-    expect((await call('POST', '/v1/admin/rules', fanRule('fan-stopped'))).status).toBe(201);
-    const backfill = await activate('fan-stopped', { backfillFrom: from });
+    const id = uniqueName('fan-stopped');
+    expect((await call('POST', '/v1/admin/rules', fanRule(id))).status).toBe(201);
+    const backfill = await activate(id, { backfillFrom: from });
     const handle = temporal.client.workflow.getHandle(backfill.workflowId);
     await handle.signal(pauseBackfillSignal);
-    expect((await call('POST', '/v1/admin/rules/fan-stopped/deactivate')).status).toBe(202);
+    expect((await call('POST', `/v1/admin/rules/${id}/deactivate`)).status).toBe(202);
     await handle.signal(resumeBackfillSignal);
     const failure = await handle.result().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkflowFailedError);

@@ -23,7 +23,9 @@ import { ownTaskQueues, replayApi, replayWorkerEnv, temporalClient, TEST_RUN } f
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
 
-const fan = buildCatalog([{ source: 'coffee-fan', document: { version: 1, ...coffeeFanRule } }]);
+/** The coffee-fan rule under an id of this run's, so its backfill's workflow id is this run's too. */
+const rule = { ...coffeeFanRule, id: uniqueName('coffee-fan') };
+const fan = buildCatalog([{ source: rule.id, document: { version: 1, ...rule } }]);
 const CLIENTS = 300;
 const STARTED = proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 
@@ -104,7 +106,8 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
   /** Every unlock of the rule, by client and achievement, with its time. */
   async function unlocksOfRule() {
     const { rows } = await db.pool.query<{ client_id: string; achievement_id: string; unlocked_at: Date }>(
-      "SELECT client_id, achievement_id, unlocked_at FROM achievement_unlocks WHERE rule_id = 'coffee-fan'",
+      'SELECT client_id, achievement_id, unlocked_at FROM achievement_unlocks WHERE rule_id = $1',
+      [rule.id],
     );
     const unlocks = new Map<string, Map<string, string>>();
     for (const row of rows) {
@@ -154,14 +157,15 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
         processedThrough(db.pool, topics.clientEvents, all.length - transactionsOf(all), 120_000),
       ]);
     await processedThrough(db.pool, topics.transactions, transactionsOf([...ancient, ...history]), 60_000);
-    expect((await call('POST', '/v1/admin/rules', coffeeFanRule)).status).toBe(201);
+    expect((await call('POST', '/v1/admin/rules', rule)).status).toBe(201);
     let worker = await started('replay-worker-child.ts', workerEnv());
 
     // Live traffic goes on, for the same clients, all through the replay and the merge.
     const phase = async () =>
       (
         await db.pool.query<{ phase: string }>(
-          "SELECT phase FROM replays WHERE workflow_id = 'backfill-coffee-fan-v1' ORDER BY requested_at DESC LIMIT 1",
+          'SELECT phase FROM replays WHERE workflow_id = $1 ORDER BY requested_at DESC LIMIT 1',
+          [`backfill-${rule.id}-v1`],
         )
       ).rows[0]?.phase ?? 'planning';
     const traffic = (async () => {
@@ -174,12 +178,12 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
         await new Promise((resolve) => setTimeout(resolve, now === 'merging' ? 30 : 300));
       }
     })();
-    const activated = await call('POST', '/v1/admin/rules/coffee-fan/versions/1/activate', {
+    const activated = await call('POST', `/v1/admin/rules/${rule.id}/versions/1/activate`, {
       backfillFrom: from,
     });
     expect(activated.status).toBe(202);
     const { backfill } = (await activated.json()) as { backfill: { replayId: string; workflowId: string } };
-    expect(backfill.workflowId).toBe('backfill-coffee-fan-v1');
+    expect(backfill.workflowId).toBe(`backfill-${rule.id}-v1`);
 
     // The worker dies mid-replay, in the middle of a chunk (some partitions checkpointed, none merged), and so
     // does a processor.
@@ -227,7 +231,8 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
 
     // Every unlock, found by the backfill or live, has its reward exactly once and is announced.
     const { rows: unlockIds } = await db.pool.query<{ unlock_id: string }>(
-      "SELECT unlock_id FROM achievement_unlocks WHERE rule_id = 'coffee-fan'",
+      'SELECT unlock_id FROM achievement_unlocks WHERE rule_id = $1',
+      [rule.id],
     );
     const expectedPoints = countsOf(expected, fan).points;
     await eventually(
@@ -244,7 +249,7 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
       kafka,
       outputs.unlocked,
       [{ partition: 0, offset: '0' }],
-      (message) => message.value!.toString().includes('"ruleId":"coffee-fan"'),
+      (message) => message.value!.toString().includes(`"ruleId":"${rule.id}"`),
       (seen) =>
         new Set(seen.map((m) => (JSON.parse(m.value!.toString()) as { unlockId: string }).unlockId)).size >=
         unlockIds.length,
@@ -261,9 +266,7 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
     expect(await handle.query(replayStatusQuery)).toMatchObject({ phase: 'done' });
 
     // A dry run of the same rule from the same time agrees with what the backfill left.
-    const dryRun = (await (
-      await call('POST', '/v1/admin/rules/dry-runs', { rule: coffeeFanRule, from })
-    ).json()) as {
+    const dryRun = (await (await call('POST', '/v1/admin/rules/dry-runs', { rule, from })).json()) as {
       dryRunId: string;
     };
     const view = await eventually(
@@ -280,7 +283,7 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
 
     // The same backfill run again changes nothing.
     const before = await snapshot();
-    const again = await call('POST', '/v1/admin/rules/coffee-fan/versions/1/activate', {
+    const again = await call('POST', `/v1/admin/rules/${rule.id}/versions/1/activate`, {
       backfillFrom: from,
     });
     expect(again.status).toBe(202);
