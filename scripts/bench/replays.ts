@@ -10,9 +10,12 @@ import type { OutputTopics } from '../../platform/unlock-records.js';
 import type { ReplayStatus } from '../../workflows/replay-contract.js';
 import { killGroup, startChild } from '../children.js';
 
-/** A rule none of the catalog's is: six pharmacy purchases (MCC 5912) in a calendar month. */
-const RULE = {
-  id: 'pharmacy-regular',
+/**
+ * A rule none of the catalog's is: six pharmacy purchases (MCC 5912) in a calendar month. Its id is the run's
+ * own, so its backfill's workflow id is too (Temporal keeps every run's history).
+ */
+const ruleOf = (runId: string) => ({
+  id: `pharmacy-regular-${runId}`,
   trigger: { on: 'transaction' },
   filter: { kinds: ['purchase'], categoryIds: [5912] },
   measure: { type: 'count' },
@@ -30,7 +33,7 @@ const RULE = {
       },
     },
   ],
-};
+});
 
 const ACTOR = { actorId: 'bench', actorRole: 'admin' } as const;
 
@@ -77,6 +80,7 @@ export async function measureReplays(options: {
 }): Promise<ReplayFigures> {
   const { db, kafka, topics } = options;
   const taskQueue = `bench-replays-${options.runId}`;
+  const rule = ruleOf(options.runId);
   const worker = await startChild('replay-worker-child.ts', {
     ...options.childEnv,
     CHILD_TEMPORAL: options.temporalAddress,
@@ -100,7 +104,7 @@ export async function measureReplays(options: {
   try {
     const dryRunId = randomUUID();
     const dryRunWorkflow = await postgresReplays(db).createDryRun(
-      { replayId: dryRunId, document: { ...RULE, version: 1 }, fromMs: 0, topics },
+      { replayId: dryRunId, document: { ...rule, version: 1 }, fromMs: 0, topics },
       ACTOR,
     );
     const dryStarted = performance.now();
@@ -114,10 +118,10 @@ export async function measureReplays(options: {
     if (dry.phase !== 'done') throw new Error(`the dry run ended ${dry.phase}`);
 
     const store = postgresRuleAdmin(db, { zone: 'Europe/Kyiv', configuredPartners: () => [] });
-    const created = await store.create(RULE, ACTOR);
+    const created = await store.create(rule, ACTOR);
     if (!created.ok) throw new Error(`the benchmark rule was refused: ${JSON.stringify(created.problems)}`);
     const replayId = randomUUID();
-    const activation = await store.activate(RULE.id, 1, ACTOR, {
+    const activation = await store.activate(rule.id, 1, ACTOR, {
       replayId,
       fromMs: 0,
       policy: { notify: false, maxPoints: 0 },
@@ -136,7 +140,7 @@ export async function measureReplays(options: {
     return {
       dryRun: {
         seconds: dryRunSeconds,
-        clients: dryRows[0]!.result.clients[RULE.id]!,
+        clients: dryRows[0]!.result.clients['pharmacy-regular']!,
         points: dryRows[0]!.result.points,
       },
       backfill: {
