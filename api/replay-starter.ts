@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
 import { BeyondRetention, historyFrom } from '../platform/history-span.js';
 import type { InputTopics } from '../platform/topics.js';
@@ -13,6 +13,8 @@ export interface ReplayStarter {
   historyGap(fromMs: number): Promise<string | undefined>;
   /** Starts the replay's workflow; false when a run of that workflow id is still going. */
   start(kind: 'dry-run' | 'backfill', replayId: string, workflowId: string): Promise<boolean>;
+  /** Whether the latest run of the workflow id has not ended yet. */
+  isRunning(workflowId: string): Promise<boolean>;
 }
 
 export interface ReplayStarterOptions {
@@ -55,6 +57,14 @@ export function temporalReplays(options: ReplayStarterOptions): ReplayStarter {
         return true;
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+        throw error;
+      }
+    },
+    isRunning: async (workflowId) => {
+      try {
+        return (await options.temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
         throw error;
       }
     },

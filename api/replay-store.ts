@@ -162,6 +162,16 @@ export function postgresReplays(db: pg.Pool) {
       };
     },
 
+    /** Closes the rows of a workflow id whose run ended without saying how (terminated in the Temporal UI). */
+    async closeEnded(workflowId: string) {
+      await db.query(
+        `UPDATE replays SET status = 'failed', finished_at = now(),
+                error = 'its workflow ended without finishing (terminated in the Temporal UI?)'
+          WHERE workflow_id = $1 AND status = 'running'`,
+        [workflowId],
+      );
+    },
+
     async markFailed(replayId: string, error: string) {
       await db.query(
         "UPDATE replays SET status = 'failed', error = $2, finished_at = now() WHERE replay_id = $1 AND status = 'running'",

@@ -179,7 +179,15 @@ export function ruleRoutes(store: RuleAdminStore, replays: ReplayDependencies) {
     const body = c.req.valid('json') ?? {};
     const backfill = await backfillRequest(body, replays.starter);
     if ('problems' in backfill) return invalid(c, backfill.problems);
-    const activation = await store.activate(ruleId, version, actorOf(c), backfill.request);
+    let activation = await store.activate(ruleId, version, actorOf(c), backfill.request);
+    // A row says running, but Temporal says its run ended (terminated, not cancelled): close it and go on.
+    if (
+      activation.outcome === 'backfill-running' &&
+      !(await replays.starter.isRunning(activation.workflowId))
+    ) {
+      await replays.store.closeEnded(activation.workflowId);
+      activation = await store.activate(ruleId, version, actorOf(c), backfill.request);
+    }
     switch (activation.outcome) {
       case 'no-such-version':
         return problem(c, {

@@ -238,7 +238,7 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
     expect(pushes.filter((m) => m.headers?.[BACKFILL_HEADER] !== undefined)).toEqual([]);
   });
 
-  it('refuses a backfill of a version that keeps earlier progress, one already running, and one of a lost history', async () => {
+  it('refuses a backfill of a version that keeps earlier progress, one already running (not one terminated), and one of a lost history', async () => {
     const id = uniqueName('fan-refusals');
     expect((await call('POST', '/v1/admin/rules', fanRule(id))).status).toBe(201);
     expect((await call('POST', `/v1/admin/rules/${id}/versions/1/activate`, {})).status).toBe(202);
@@ -263,8 +263,17 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
       backfillFrom: from,
     });
     expect(twice.status).toBe(409);
-    await handle.signal(cancelReplaySignal, 'test over');
-    expect(await handle.result()).toMatchObject({ phase: 'cancelled' });
+    // Terminated in the Temporal UI (not cancelled), it cannot say it ended: the next activation finds out.
+    await handle.terminate('an operator stopped it hard');
+    const again = await activate(id, { backfillFrom: from });
+    const { rows: ended } = await db.pool.query<{ status: string }>(
+      'SELECT status FROM replays WHERE replay_id = $1',
+      [running.replayId],
+    );
+    expect(ended).toEqual([{ status: 'failed' }]);
+    const next = temporal.client.workflow.getHandle(again.workflowId);
+    await next.signal(cancelReplaySignal, 'test over');
+    expect(await next.result()).toMatchObject({ phase: 'cancelled' });
 
     // Input topics whose oldest records were deleted: a backfill from before the oldest one left is refused.
     const hole = await historyWithAHole(kafka);

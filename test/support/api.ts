@@ -35,11 +35,13 @@ export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDe
         groupId: 'unused',
         historyGap: unused('replays.historyGap'),
         start: unused('replays.start'),
+        isRunning: unused('replays.isRunning'),
       },
       store: {
         createDryRun: unused('replays.createDryRun'),
         dryRun: unused('replays.dryRun'),
         markFailed: unused('replays.markFailed'),
+        closeEnded: unused('replays.closeEnded'),
       },
     },
     rules: {
