@@ -22,7 +22,7 @@ export class TooManyAttributes extends Error {
 export function withAttributes(progress: ClientProgress, event: ClientEvent): ClientProgress {
   if (event.type !== ATTRIBUTES_UPDATED) return progress;
   const timeMs = Date.parse(event.time);
-  const oldest = progress.horizonMs - LATENESS_MS;
+  const oldest = progress.eventsHorizonMs - LATENESS_MS;
   const next: ClientAttributes = {};
   for (const [name, kept] of Object.entries(progress.attributes ?? {})) {
     if (kept[0] !== null || kept[1] >= oldest) next[name] = kept;

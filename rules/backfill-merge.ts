@@ -50,7 +50,11 @@ export function mergeReplayed(
   rule: CatalogRule,
   earnedLive: ReadonlySet<string>,
 ): MergedClient {
-  const base = live ?? { ...initialProgress(), horizonMs: replayed.horizonMs };
+  const base = live ?? {
+    ...initialProgress(),
+    transactionsHorizonMs: replayed.transactionsHorizonMs,
+    eventsHorizonMs: replayed.eventsHorizonMs,
+  };
   const unlocked: Record<string, UnlockRecord> = { ...base.unlocked };
   const found: AchievementUnlocked[] = [];
   const corrected: AchievementUnlocked[] = [];
@@ -72,16 +76,19 @@ export function mergeReplayed(
   const settled = rule.levels.every((level) => level.achievementId in unlocked);
   const entries = settled ? [] : unionEntries(liveRule?.entries ?? [], replayed.rules[key]?.entries ?? []);
   const refunds = unionRefunds(base.refunds, replayed.refunds);
-  const horizonMs = Math.max(base.horizonMs, replayed.horizonMs);
+  const transactionsHorizonMs = Math.max(base.transactionsHorizonMs, replayed.transactionsHorizonMs);
+  const eventsHorizonMs = Math.max(base.eventsHorizonMs, replayed.eventsHorizonMs);
   if (
     live &&
     found.length === 0 &&
     corrected.length === 0 &&
     sameEntries(liveRule?.entries, entries) &&
     refunds === base.refunds &&
-    horizonMs === base.horizonMs
+    transactionsHorizonMs === base.transactionsHorizonMs &&
+    eventsHorizonMs === base.eventsHorizonMs
   )
     return { progress: live, found, corrected };
   const rules = entries.length > 0 ? { ...others, [key]: { entries } } : others;
-  return { progress: { ...base, horizonMs, rules, unlocked, refunds }, found, corrected };
+  const progress = { ...base, transactionsHorizonMs, eventsHorizonMs, rules, unlocked, refunds };
+  return { progress, found, corrected };
 }

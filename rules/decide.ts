@@ -5,7 +5,14 @@ import { dropOlder, hasKey, insertEntry, readEntries } from './entries.js';
 import type { ClientEvent, InputEvent, Transaction } from './events.js';
 import { clientEventMismatch, transactionMismatch, type Mismatch } from './filters.js';
 import { measureKind } from './measures.js';
-import { clientEventKey, keyOf, LATENESS_MS, transferKey, type ClientProgress } from './progress.js';
+import {
+  clientEventKey,
+  horizonOf,
+  keyOf,
+  LATENESS_MS,
+  transferKey,
+  type ClientProgress,
+} from './progress.js';
 import { refundedAmounts, withPurchaseArrived, withRefund } from './refunds.js';
 import { windowKind } from './windows.js';
 
@@ -92,6 +99,7 @@ function valueFor(rule: CatalogRule, event: Counted): number | Mismatch | undefi
 function countTowardsRules(
   progress: ClientProgress,
   event: Counted,
+  horizonMs: number,
   catalog: Catalog,
   zone: string,
   client: ClientSegments,
@@ -122,7 +130,7 @@ function countTowardsRules(
       continue;
     }
     const window = windowKind(rule);
-    const kept = dropOlder(rules[rule.progressKey]?.entries ?? [], window.keeps(progress.horizonMs, zone));
+    const kept = dropOlder(rules[rule.progressKey]?.entries ?? [], window.keeps(horizonMs, zone));
     if (hasKey(kept, event.key)) {
       outcomes?.push({ rule: rule.id, outcome: 'repeat' });
       continue;
@@ -198,21 +206,36 @@ function decideEvent(
     event.type === 'TransactionReceived'
       ? countedTransaction(event.transaction, timeMs)
       : countedClientEvent(event.event, timeMs);
-  if (timeMs < progress.horizonMs - LATENESS_MS) {
+  const horizonMs = horizonOf(progress, event);
+  if (timeMs < horizonMs - LATENESS_MS) {
     noteLate(catalog, outcomes);
     return { progress, unlocked: [] };
   }
   const known = event.type === 'ClientEventReceived' ? withAttributes(progress, event.event) : progress;
-  return countTowardsRules(withPurchaseArrived(known, counted.key), counted, catalog, zone, client, outcomes);
+  return countTowardsRules(
+    withPurchaseArrived(known, counted.key),
+    counted,
+    horizonMs,
+    catalog,
+    zone,
+    client,
+    outcomes,
+  );
 }
+
+const withHorizon = (progress: ClientProgress, event: InputEvent, timeMs: number): ClientProgress =>
+  event.type === 'TransactionReceived'
+    ? { ...progress, transactionsHorizonMs: timeMs }
+    : { ...progress, eventsHorizonMs: timeMs };
 
 /**
  * The rule engine: a pure function of (progress, event) → (progress, unlocks), shared by live processing,
  * replays of history, simulations and the rule tests. `zone` is the bank's time zone for calendar windows.
  *
- * Every record moves the client's horizon (its newest event time); a record dated more than `LATENESS_MS`
- * before it counts for nothing. The same event id counts once. A refund takes back what it covers of its
- * purchase, before or after the purchase arrives (see refunds.ts). An `attributes.updated` event sets the
+ * Every record moves its input topic's horizon for the client (the newest time of the client's transactions,
+ * or of their client events); a record dated more than `LATENESS_MS` before it counts for nothing. The same
+ * event id counts once. A refund takes back what it covers of its purchase, before or after the purchase
+ * arrives (see refunds.ts). An `attributes.updated` event sets the
  * client's attributes; a rule with an audience counts only for clients in it, by those attributes and the
  * segments in `options.client` (see audience.ts).
  */
@@ -224,7 +247,7 @@ export function decide(
   options: { trace?: boolean; client?: ClientSegments } = {},
 ): Decision {
   const timeMs = Date.parse(event.type === 'TransactionReceived' ? event.transaction.time : event.event.time);
-  const moved = timeMs > progress.horizonMs ? { ...progress, horizonMs: timeMs } : progress;
+  const moved = timeMs > horizonOf(progress, event) ? withHorizon(progress, event, timeMs) : progress;
   const outcomes: RuleOutcome[] | undefined = options.trace ? [] : undefined;
   const decision = decideEvent(moved, event, timeMs, catalog, zone, options.client ?? NO_SEGMENTS, outcomes);
   return outcomes ? { ...decision, outcomes } : decision;

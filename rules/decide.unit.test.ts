@@ -20,6 +20,6 @@ describe('decide: what needs storing', () => {
     const transfer = purchase({ kind: 'transfer', time: '2026-11-09T12:00:00+02:00' });
     const after = decide(progress, transfer, catalog, KYIV).progress;
     expect(after).not.toBe(progress);
-    expect(after.horizonMs).toBe(Date.parse('2026-11-09T12:00:00+02:00'));
+    expect(after.transactionsHorizonMs).toBe(Date.parse('2026-11-09T12:00:00+02:00'));
   });
 });

@@ -29,7 +29,7 @@ const MISMATCH: Record<Mismatch, string> = {
 const OUTCOME: Record<Exclude<RuleOutcome['outcome'], 'unmatched'>, string> = {
   counted: 'counted',
   repeat: 'a repeat of an event already counted',
-  late: `too late: dated more than ${LATENESS_MS / 86_400_000} days before the newest record received before it`,
+  late: `too late: dated more than ${LATENESS_MS / 86_400_000} days before the newest record of its kind (transaction or app action) received before it`,
   refunded: 'its refunds had already taken back all of it',
   settled: 'the achievement was already unlocked',
   'no-value': 'it lacks the field this achievement counts',

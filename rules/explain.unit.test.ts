@@ -22,7 +22,7 @@ describe('explain: why each event did or did not count', () => {
       'its merchant category is not one the rule counts',
       'a repeat of an event already counted',
       `a refund: took back what it covers of purchase ${coffees[1]!.type === 'TransactionReceived' ? coffees[1]!.transaction.id : ''}`,
-      'too late: dated more than 7 days before the newest record received before it',
+      'too late: dated more than 7 days before the newest record of its kind (transaction or app action) received before it',
       'not the kind of event this achievement counts',
       'counted',
       'counted, and unlocked the achievement',

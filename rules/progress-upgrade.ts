@@ -1,6 +1,12 @@
 import type { Catalog } from './catalog.js';
 import { PROGRESS_FORMAT, type ClientProgress, type RuleProgress, type UnlockRecord } from './progress.js';
 
+/** Progress as format 2 stored it: one horizon for both input topics. */
+type FormatTwo = Omit<ClientProgress, 'format' | 'transactionsHorizonMs' | 'eventsHorizonMs'> & {
+  format: 2;
+  horizonMs: number;
+};
+
 /** Progress as builds before format 2 stored it: per rule `[key, timeMs, value]` triples, refunds as keys. */
 interface FormatOne {
   rules: Record<string, { latestMs: number; entries: number[] }>;
@@ -27,11 +33,20 @@ function upgradeRule(kept: number[], measure: string): RuleProgress {
 
 /**
  * Progress read from storage in the current layout. Earlier builds' progress keeps its counts: what it lacks
- * (the amounts of counted events, the times of early refunds) is filled in as those builds treated it.
+ * (the amounts of counted events, the times of early refunds, a horizon per input topic) is filled in as those
+ * builds treated it.
  */
-export function upgradeProgress(stored: ClientProgress | FormatOne, catalog: Catalog): ClientProgress {
-  if ('format' in stored && stored.format === PROGRESS_FORMAT) return stored;
-  const old = stored as FormatOne;
+export function upgradeProgress(
+  stored: ClientProgress | FormatTwo | FormatOne,
+  catalog: Catalog,
+): ClientProgress {
+  if (!('format' in stored)) return upgradeFormatOne(stored, catalog);
+  if (stored.format === PROGRESS_FORMAT) return stored;
+  const { horizonMs, ...rest } = stored;
+  return { ...rest, format: PROGRESS_FORMAT, transactionsHorizonMs: horizonMs, eventsHorizonMs: horizonMs };
+}
+
+function upgradeFormatOne(old: FormatOne, catalog: Catalog): ClientProgress {
   const horizonMs = Math.max(0, ...Object.values(old.rules).map((rule) => rule.latestMs));
   const rules: Record<string, RuleProgress> = {};
   for (const rule of catalog.rules) {
@@ -40,7 +55,8 @@ export function upgradeProgress(stored: ClientProgress | FormatOne, catalog: Cat
   }
   return {
     format: PROGRESS_FORMAT,
-    horizonMs,
+    transactionsHorizonMs: horizonMs,
+    eventsHorizonMs: horizonMs,
     rules,
     unlocked: old.unlocked,
     refunds: old.refunded.flatMap((purchaseKey) => [0, purchaseKey, WHOLE, horizonMs]),

@@ -5,7 +5,7 @@ import { keyOf } from './progress.js';
 import { viewOf } from './progress-view.js';
 import { upgradeProgress } from './progress-upgrade.js';
 
-describe('upgradeProgress: progress stored by builds before format 2', () => {
+describe('upgradeProgress: progress stored by earlier builds', () => {
   const t = (iso: string) => Date.parse(iso);
   const stored = {
     rules: {
@@ -25,8 +25,9 @@ describe('upgradeProgress: progress stored by builds before format 2', () => {
   it('keeps the counts, amounts and unlocks, in time order, with the newest time as the horizon', () => {
     const upgraded = upgradeProgress(stored, catalog);
     expect(upgraded).toEqual({
-      format: 2,
-      horizonMs: t('2026-11-09T10:00:00Z'),
+      format: 3,
+      transactionsHorizonMs: t('2026-11-09T10:00:00Z'),
+      eventsHorizonMs: t('2026-11-09T10:00:00Z'),
       rules: {
         'coffee-lover': {
           entries: [
@@ -58,5 +59,23 @@ describe('upgradeProgress: progress stored by builds before format 2', () => {
     const after = decide(upgraded, refunded, catalog, KYIV).progress;
     const coffeeLover = catalog.achievements.get('coffee-lover')!;
     expect(viewOf(coffeeLover, after, t('2026-11-10T12:00:00+02:00'), KYIV).progress.current).toBe(2);
+  });
+
+  it('gives progress of format 2 its one horizon as the horizon of both input topics', () => {
+    const formatTwo = {
+      format: 2 as const,
+      horizonMs: t('2026-11-09T10:00:00Z'),
+      rules: { 'coffee-lover': { entries: [keyOf('c-1'), t('2026-11-02T10:00:00Z'), 1, 0] } },
+      unlocked: stored.unlocked,
+      refunds: [],
+      attributes: { cardProduct: ['gold', t('2026-11-01T10:00:00Z')] as [string, number] },
+    };
+    const { horizonMs: _one, ...kept } = formatTwo;
+    expect(upgradeProgress(formatTwo, catalog)).toEqual({
+      ...kept,
+      format: 3,
+      transactionsHorizonMs: t('2026-11-09T10:00:00Z'),
+      eventsHorizonMs: t('2026-11-09T10:00:00Z'),
+    });
   });
 });

@@ -1,14 +1,19 @@
+import type { InputEvent } from './events.js';
+
 /**
  * A client's progress: the state the client actor holds, the rule engine evolves and PostgreSQL stores as JSON.
  * It keeps each counted event for as long as it can still change an achievement, as flat numbers, and a rule
  * whose levels are all unlocked forgets its events.
  */
 
-/** How late a record may be and still count: dated at most this long before the newest record of the client. */
+/**
+ * How late a record may be and still count: dated at most this long before the client's newest record of its
+ * own input topic (see `horizonOf`).
+ */
 export const LATENESS_MS = 7 * 86_400_000;
 
 /** The stored layout; progress written by earlier builds is upgraded when read (see `upgradeProgress`). */
-export const PROGRESS_FORMAT = 2;
+export const PROGRESS_FORMAT = 3;
 
 /**
  * One rule's counted events, flat quadruples `[eventKey, timeMs, amount, value, …]` in rising time: `amount` is
@@ -28,8 +33,10 @@ export type ClientAttributes = Record<string, [string | number | boolean | null,
 
 export interface ClientProgress {
   format: typeof PROGRESS_FORMAT;
-  /** The newest event time among the client's records: how late another record may be is measured from it. */
-  horizonMs: number;
+  /** The newest time among the client's transactions: how late another transaction may be is measured from it. */
+  transactionsHorizonMs: number;
+  /** The newest time among the client's app actions (client events): the same for another client event. */
+  eventsHorizonMs: number;
   rules: Record<string, RuleProgress>;
   unlocked: Record<string, UnlockRecord>;
   /**
@@ -43,11 +50,21 @@ export interface ClientProgress {
 
 export const initialProgress = (): ClientProgress => ({
   format: PROGRESS_FORMAT,
-  horizonMs: 0,
+  transactionsHorizonMs: 0,
+  eventsHorizonMs: 0,
   rules: {},
   unlocked: {},
   refunds: [],
 });
+
+/**
+ * The horizon a record's lateness is measured from: that of its own input topic. Live processing keeps each
+ * partition's order but not the order across the two topics, so a client event taken before transactions the
+ * bank wrote earlier must not make them late: with one horizon per topic, what counts is the same however
+ * processing interleaves the topics, and a replay of history in the bank's order counts what live did.
+ */
+export const horizonOf = (progress: ClientProgress, event: InputEvent) =>
+  event.type === 'TransactionReceived' ? progress.transactionsHorizonMs : progress.eventsHorizonMs;
 
 /** A 53-bit hash of an event id or a field value: compact to keep, and safe as a JS number. */
 export function keyOf(text: string): number {

@@ -5,7 +5,7 @@ import { LATENESS_MS, type ClientProgress } from './progress.js';
  * Refunds (CONTRACT §2): a refund takes back what it covers of its purchase, whether it arrives before or after
  * it, and the same refund id counts once. One that arrives before its purchase is remembered for as long as
  * that purchase could still count: until it is itself dated more than `LATENESS_MS` before the client's
- * newest record (a purchase is not dated after its refund). A forgotten refund leaves no trace: delivered
+ * newest transaction (a purchase is not dated after its refund). A forgotten refund leaves no trace: delivered
  * again after its purchase, it counts as new.
  */
 
@@ -32,7 +32,7 @@ const heldByAnyRule = (progress: ClientProgress, purchaseKey: number) =>
 
 /** The refunds still worth keeping: those of a purchase a rule holds, and those recent enough to wait for theirs. */
 function stillUseful(progress: ClientProgress): number[] {
-  const floor = progress.horizonMs - LATENESS_MS;
+  const floor = progress.transactionsHorizonMs - LATENESS_MS;
   const { refunds } = progress;
   const kept: number[] = [];
   for (let i = 0; i < refunds.length; i += STRIDE) {
@@ -47,7 +47,7 @@ function stillUseful(progress: ClientProgress): number[] {
 export function withRefund(progress: ClientProgress, refund: RefundReceived): ClientProgress {
   const { refunds } = progress;
   for (let i = 0; i < refunds.length; i += STRIDE) if (refunds[i] === refund.refundKey) return progress;
-  const tooLate = refund.timeMs < progress.horizonMs - LATENESS_MS;
+  const tooLate = refund.timeMs < progress.transactionsHorizonMs - LATENESS_MS;
   const kept = stillUseful(progress);
   if (tooLate && !heldByAnyRule(progress, refund.purchaseKey)) {
     return kept.length === refunds.length ? progress : { ...progress, refunds: kept };
@@ -63,7 +63,7 @@ export function withRefund(progress: ClientProgress, refund: RefundReceived): Cl
  */
 export function withPurchaseArrived(progress: ClientProgress, purchaseKey: number): ClientProgress {
   if (progress.refunds.length === 0 || heldByAnyRule(progress, purchaseKey)) return progress;
-  const floor = progress.horizonMs - LATENESS_MS;
+  const floor = progress.transactionsHorizonMs - LATENESS_MS;
   const { refunds } = progress;
   const kept: number[] = [];
   for (let i = 0; i < refunds.length; i += STRIDE) {

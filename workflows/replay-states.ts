@@ -3,6 +3,7 @@ import { loadSegments } from '../platform/engine-state.js';
 import { inTransaction } from '../platform/postgres.js';
 import { NO_SEGMENTS, type ClientSegments } from '../rules/audience.js';
 import type { ClientProgress } from '../rules/progress.js';
+import { upgradeProgress } from '../rules/progress-upgrade.js';
 import { Replay } from '../rules/replay.js';
 import type { PartitionRow, ReplayJob } from './replay-jobs.js';
 
@@ -69,7 +70,8 @@ export class ReplayStates {
       'SELECT client_id, progress FROM replay_client_state WHERE replay_id = $1 AND partition = $2',
       [job.replayId, row.partition],
     );
-    return rows.map((r) => [r.client_id, r.progress]);
+    // A checkpoint an earlier build wrote is read as any stored progress is.
+    return rows.map((r) => [r.client_id, upgradeProgress(r.progress, job.catalog)]);
   }
 
   /** Looks up the segments of clients not seen yet (for a rule whose audience names segments). */

@@ -9,7 +9,7 @@ import type { Rule } from '../../rules/rule-schema.js';
  */
 
 const DAY_MS = 86_400_000;
-/** The one approximation the engine documents: a record dated this long before the newest counts for nothing. */
+/** The approximation the engine documents: a record dated this long before the newest of its topic counts for nothing. */
 const LATENESS_MS = 7 * DAY_MS;
 
 interface Counted {
@@ -148,7 +148,8 @@ function distinctValue(rule: Rule, tx: Transaction): string | undefined {
 
 /** One client's history, replayed by brute force. */
 export class ReferenceModel {
-  private horizonMs = 0;
+  /** The newest time of each input topic's records: transactions, client events. */
+  private readonly horizons = { transactions: 0, clientEvents: 0 };
   private readonly transactions = new Map<string, KnownTransaction>();
   private readonly clientEvents = new Map<string, KnownClientEvent>();
   private readonly refunds = new Map<string, KnownRefund>();
@@ -163,12 +164,14 @@ export class ReferenceModel {
   receive(event: InputEvent): ModelUnlock[] {
     const source = event.type === 'TransactionReceived' ? event.transaction : event.event;
     const timeMs = Date.parse(source.time);
-    this.horizonMs = Math.max(this.horizonMs, timeMs);
-    const floor = this.horizonMs - LATENESS_MS;
+    const topic = event.type === 'TransactionReceived' ? 'transactions' : 'clientEvents';
+    this.horizons[topic] = Math.max(this.horizons[topic], timeMs);
+    const floor = this.horizons[topic] - LATENESS_MS;
+    const transactionsFloor = this.horizons.transactions - LATENESS_MS;
     const purchaseKnown = (id: string) => this.transactions.get(id)?.tx.kind === 'purchase';
     // A refund still waiting for its purchase is forgotten once dated too long ago; it leaves no trace.
     for (const [id, refund] of this.refunds) {
-      if (!purchaseKnown(refund.originalId) && refund.timeMs < floor) this.refunds.delete(id);
+      if (!purchaseKnown(refund.originalId) && refund.timeMs < transactionsFloor) this.refunds.delete(id);
     }
     const known = { id: source.id, timeMs, admitted: timeMs >= floor };
     if (event.type === 'ClientEventReceived') {
