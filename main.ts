@@ -6,6 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { startProcessor } from './actors/processor.js';
 import { postgresAdminReads } from './api/admin-reads.js';
+import { clientErasure } from './api/client-erasure.js';
 import { kafkaHistory } from './api/client-history.js';
 import { postgresReads } from './api/client-reads.js';
 import { DEFAULT_EDGE } from './api/edge.js';
@@ -15,6 +16,7 @@ import { temporalReplays } from './api/replay-starter.js';
 import { postgresReplays } from './api/replay-store.js';
 import { startApi } from './api/server.js';
 import { readRuleFiles } from './platform/catalog-files.js';
+import { loadContext } from './platform/engine-state.js';
 import { startRuleFeed } from './platform/rule-feed.js';
 import { seedDefaultRules } from './platform/rule-store.js';
 import { config } from './platform/config.js';
@@ -80,6 +82,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
     const client = new Client({ connection: temporal, namespace });
     const partnerCallbacks = rewardDelivery(pool, client, config().partners);
     const { JWT_SECRET, JWT_JWKS_URL, JWT_MAX_LIFETIME_S, BANK_TIME_ZONE } = config();
+    const admin = postgresAdminReads(pool, everLive, BANK_TIME_ZONE);
     const stopServer = await startApi(
       {
         checkHealth: () => checkHealth(probes),
@@ -109,9 +112,17 @@ const starters: Record<Role, () => Promise<Stop>> = {
         },
         edge: { ...DEFAULT_EDGE, corsOrigins: config().CORS_ORIGINS },
         trustedProxyHops: config().TRUSTED_PROXY_HOPS,
-        admin: postgresAdminReads(pool, everLive, BANK_TIME_ZONE),
+        admin,
+        privacy: {
+          db: pool,
+          erasure: clientErasure(pool, client),
+          audit: admin.audit,
+          catalog: everLive,
+          zone: BANK_TIME_ZONE,
+        },
         explain: {
           ...postgresReads(pool, everLive),
+          contextOf: (clientId) => loadContext(pool, clientId),
           historyOf: kafkaHistory(createKafka('achievements-explain'), {
             transaction: TOPICS.transactions,
             'client-event': TOPICS.clientEvents,

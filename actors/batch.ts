@@ -65,8 +65,8 @@ async function ensureActors(ctx: BatchContext, clientIds: string[], key: string,
   ) {
     const loaded = await loadClients(ctx.db, missing, catalog);
     for (const clientId of missing) {
-      const { stored, segments } = loaded.get(clientId)!;
-      ctx.actors.spawn(clientId, key, stored, segments);
+      const { stored, context } = loaded.get(clientId)!;
+      ctx.actors.spawn(clientId, key, stored, context);
     }
   }
 }

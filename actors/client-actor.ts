@@ -1,4 +1,3 @@
-import type { ClientSegments } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
 import { decide, type AchievementUnlocked } from '../rules/decide.js';
 import type { InputEvent } from '../rules/events.js';
@@ -29,8 +28,8 @@ export interface SetSegments {
 
 export type ClientMessage = ApplyEvent | SetSegments;
 
-/** What a client actor holds: its stored progress and the segments it belongs to. */
-export type ClientState = StoredProgress & ClientSegments;
+/** What a client actor holds: its stored progress, the segments it belongs to, and when it was erased. */
+export type ClientState = StoredProgress & { segments: readonly string[]; erasedAtMs: number | undefined };
 
 /**
  * The client actor's behaviour: a thin shell around the pure rule engine. It holds the client's progress,
@@ -39,13 +38,10 @@ export type ClientState = StoredProgress & ClientSegments;
  */
 export function clientBehaviour(zone: string) {
   return (state: ClientState, message: ClientMessage): ClientState => {
-    if (message.type === 'SetSegments')
-      return { version: state.version, progress: state.progress, segments: message.segments };
+    if (message.type === 'SetSegments') return { ...state, segments: message.segments };
     const decision = decide(state.progress, message.event, message.catalog, zone, { client: state });
     const changed = decision.progress !== state.progress;
-    const next = changed
-      ? { version: state.version + 1, progress: decision.progress, segments: state.segments }
-      : state;
+    const next = changed ? { ...state, version: state.version + 1, progress: decision.progress } : state;
     message.reply({
       ok: true,
       clientId: message.event.clientId,

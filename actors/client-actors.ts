@@ -1,4 +1,5 @@
 import { dispatch, spawn, start, stop, type ActorSystemRef, type Ref } from 'nact';
+import type { ClientContext } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { InputEvent } from '../rules/events.js';
 import { clientBehaviour, type Applied, type ClientMessage } from './client-actor.js';
@@ -46,20 +47,16 @@ export class ClientActors {
     return [...new Set(clientIds)].filter((clientId) => !this.live.has(clientId));
   }
 
-  /** Spawns a client's actor with its stored progress (a new client starts from nothing) and segments. */
-  spawn(
-    clientId: string,
-    partitionKey: string,
-    stored: StoredProgress | undefined,
-    segments: readonly string[],
-  ) {
+  /** Spawns a client's actor with its stored progress (a new client starts from nothing) and context. */
+  spawn(clientId: string, partitionKey: string, stored: StoredProgress | undefined, context: ClientContext) {
     if (this.live.has(clientId)) return;
     const ref = spawn(this.system, this.behaviour, actorName(clientId), {
       // A literal, not a spread: the state keeps a fixed shape with its fields in the object (smaller heap).
       initialState: {
         version: stored?.version ?? 0,
         progress: stored?.progress ?? initialProgress(),
-        segments,
+        segments: context.segments,
+        erasedAtMs: context.erasedAtMs,
       },
       // A rule that throws on an event answers the waiting batch (which sets the event aside to the DLQ) and
       // resumes with the progress as it was: the client's other events, and other clients, go on.

@@ -1,3 +1,4 @@
+import { NO_CONTEXT } from '../rules/audience.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalog, purchase, ruleDocument } from '../test/support/events.js';
 import { ClientActors } from './client-actors.js';
@@ -12,7 +13,7 @@ afterEach(() => actors.stopAll());
 describe('ClientActors', () => {
   it('applies a client’s events in order and reports the new progress and unlocks', async () => {
     actors = new ClientActors('Europe/Kyiv', 60_000);
-    actors.spawn('c-1', 'tx:0', undefined, []);
+    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
     const [first, second] = await Promise.all([
       actors.apply(purchase({ time: at }), catalog),
       actors.apply(purchase({ time: at }), catalog),
@@ -28,15 +29,15 @@ describe('ClientActors', () => {
       version: 7,
       progress: { ...initialProgress(), unlocked: { 'first-purchase': { at, sourceEventId: 'tx-0' } } },
     };
-    actors.spawn('c-1', 'tx:0', stored, []);
+    actors.spawn('c-1', 'tx:0', stored, NO_CONTEXT);
     const applied = await actors.apply(purchase({ time: at }), catalog);
     expect(applied).toMatchObject({ ok: true, stored: { version: 8 }, unlocked: [] });
   });
 
   it('passivates only actors idle for longer than the idle time', async () => {
     actors = new ClientActors('Europe/Kyiv', 1_000);
-    actors.spawn('c-1', 'tx:0', undefined, []);
-    actors.spawn('c-2', 'tx:0', undefined, []);
+    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
+    actors.spawn('c-2', 'tx:0', undefined, NO_CONTEXT);
     await actors.apply(purchase({ clientId: 'c-2', time: at }), catalog);
     expect(actors.passivateIdle(Date.now() + 500)).toBe(0);
     expect(actors.passivateIdle(Date.now() + 1_500)).toBe(2);
@@ -51,7 +52,7 @@ describe('ClientActors', () => {
         document: { ...ruleDocument('first-purchase'), audience: { segments: ['gold'] } },
       },
     ]);
-    actors.spawn('c-1', 'tx:0', undefined, []);
+    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
     const outside = await actors.apply(purchase({ id: 'tx-1', time: at }), forGold);
     expect(outside).toMatchObject({ ok: true, unlocked: [] });
     actors.setSegments('c-1', ['gold']);
@@ -61,8 +62,8 @@ describe('ClientActors', () => {
 
   it('releases the clients of revoked partitions and keeps the others', () => {
     actors = new ClientActors('Europe/Kyiv', 60_000);
-    actors.spawn('c-1', 'tx:0', undefined, []);
-    actors.spawn('c-2', 'tx:1', undefined, []);
+    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
+    actors.spawn('c-2', 'tx:1', undefined, NO_CONTEXT);
     expect(actors.releasePartitions((key) => key === 'tx:1')).toBe(1);
     expect(actors.missing(['c-1', 'c-2'])).toEqual(['c-1']);
   });
@@ -84,8 +85,8 @@ describe('ClientActors', () => {
       ),
     };
     actors = new ClientActors('Europe/Kyiv', 60_000);
-    actors.spawn('c-1', 'tx:0', undefined, []);
-    actors.spawn('c-2', 'tx:0', undefined, []);
+    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
+    actors.spawn('c-2', 'tx:0', undefined, NO_CONTEXT);
     const failed = await actors.apply(purchase({ time: at, categoryId: 6666 }), broken);
     expect(failed).toEqual({ ok: false, clientId: 'c-1', error: 'rule evaluation failed: corrupt rule' });
     const other = await actors.apply(purchase({ clientId: 'c-2', time: at, categoryId: 5814 }), broken);

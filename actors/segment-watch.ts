@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import { logger } from '../platform/logger.js';
-import { NO_SEGMENTS } from '../rules/audience.js';
 import type { ClientActors } from './client-actors.js';
-import { loadSegments } from '../platform/engine-state.js';
+import { loadContexts } from '../platform/engine-state.js';
 
 /**
  * Tells cached client actors when operations change their segments: every second it reads the segment imports
@@ -19,9 +18,8 @@ export async function startSegmentWatch(db: pg.Pool, actors: ClientActors, inter
     );
     if (rows.length === 0) return;
     const cached = actors.cached(new Set(rows.flatMap((row) => row.client_ids)));
-    const segments = await loadSegments(db, cached);
-    for (const clientId of cached)
-      actors.setSegments(clientId, segments.get(clientId) ?? NO_SEGMENTS.segments);
+    const contexts = await loadContexts(db, cached);
+    for (const clientId of cached) actors.setSegments(clientId, contexts.get(clientId)!.segments);
     seen = rows.at(-1)!.seq;
   };
   let running = Promise.resolve();

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { ClientContext } from '../rules/audience.js';
 import type { InputEvent } from '../rules/events.js';
 import type { Catalog } from '../rules/catalog.js';
 import { explain, historySince } from '../rules/explain.js';
@@ -128,7 +129,8 @@ const explainRoute = createRoute({
 /** Where an explanation's facts come from: the stored progress and the client's events in Kafka. */
 export interface ExplainSources {
   progressOf: (clientId: string) => Promise<ClientProgress>;
-  segmentsOf: (clientId: string) => Promise<string[]>;
+  /** The client's segments and erasure: events dated before an erasure explain nothing. */
+  contextOf: (clientId: string) => Promise<ClientContext>;
   /** The client's records written to Kafka since `sinceMs` (all retained ones when undefined). */
   historyOf: (clientId: string, sinceMs: number | undefined) => Promise<InputEvent[]>;
   zone: string;
@@ -169,9 +171,9 @@ export function adminRoutes(
     if (!achievement) return unknownAchievement(c, id);
     await audited(c, 'achievement.explain', `${clientId}/${id}`, c.req.valid('query').reason);
     const nowMs = (sources.nowMs ?? Date.now)();
-    const [progress, segments] = await Promise.all([
+    const [progress, context] = await Promise.all([
       sources.progressOf(clientId),
-      sources.segmentsOf(clientId),
+      sources.contextOf(clientId),
     ]);
     // Only the records the achievement's window can hold are read, not the client's whole partition.
     const history = await sources.historyOf(clientId, historySince(achievement, progress, nowMs));
@@ -186,7 +188,7 @@ export function adminRoutes(
           window: { ...achievement.rule.window },
           timeZone: sources.zone,
         },
-        events: explain(id, rules, history, sources.zone, { segments }),
+        events: explain(id, rules, history, sources.zone, context),
       },
       200,
     );

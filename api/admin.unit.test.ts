@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NO_CONTEXT } from '../rules/audience.js';
 import { apiDependencies } from '../test/support/api.js';
 import { given, purchase } from '../test/support/events.js';
 import { badTokens, token } from '../test/support/tokens.js';
@@ -22,7 +23,7 @@ function setup() {
       explain: {
         progressOf: () => Promise.resolve(given(history).progress),
         historyOf: () => Promise.resolve(history),
-        segmentsOf: () => Promise.resolve([]),
+        contextOf: () => Promise.resolve(NO_CONTEXT),
         zone: 'Europe/Kyiv',
         nowMs: () => Date.parse('2026-11-20T12:00:00+02:00'),
       },
@@ -184,7 +185,7 @@ describe('operations limits', () => {
         explain: {
           progressOf: () => Promise.resolve(given(history).progress),
           historyOf: () => Promise.resolve(history),
-          segmentsOf: () => Promise.resolve([]),
+          contextOf: () => Promise.resolve(NO_CONTEXT),
           zone: 'Europe/Kyiv',
         },
         limits: { operations: { limit: 3, windowMs: 60_000 }, explain: { limit: 1, windowMs: 60_000 } },

@@ -21,6 +21,7 @@ import { healthRoutes } from './health.js';
 import { metricsRoutes, timeRequests } from './metrics.js';
 import { meRoutes, type MeDependencies } from './me.js';
 import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
+import { privacyRoutes, type PrivacyDependencies } from './privacy.js';
 import { problem } from './problem.js';
 import type { RuleAdminStore } from './rule-admin-store.js';
 import { createRouter } from './router.js';
@@ -39,6 +40,8 @@ export interface ApiDependencies {
   /** Dry runs and backfills: what starts them, and their rows. */
   replays: ReplayDependencies;
   explain: ExplainSources;
+  /** Exports and erasures of a client's data (CONTRACT §7). */
+  privacy: PrivacyDependencies;
   edge?: EdgeOptions;
   limits?: Partial<ApiLimits>;
   /** Proxies of the bank's own in front of the API, whose X-Forwarded-For names the caller's address. */
@@ -95,6 +98,7 @@ export function createApp(deps: ApiDependencies) {
     '/',
     adminRoutes(() => deps.me.catalogs().everLive, deps.admin, deps.explain, limits),
   );
+  app.route('/', privacyRoutes(deps.privacy));
   app.route('/', dryRunRoutes(deps.replays));
   app.route('/', ruleRoutes(deps.rules, deps.replays));
   app.route('/', ruleSimulationRoutes(deps.me.zone));

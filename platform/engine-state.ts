@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { NO_SEGMENTS } from '../rules/audience.js';
+import { NO_CONTEXT, type ClientContext } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
@@ -16,27 +16,43 @@ export interface StoredProgress {
   progress: ClientProgress;
 }
 
-/** What a client actor starts from: the stored progress (none for a client never seen) and its segments. */
+/** What a client actor starts from: the stored progress (none for a client never seen) and its context. */
 export interface StoredClient {
   stored: StoredProgress | undefined;
-  segments: readonly string[];
+  context: ClientContext;
 }
 
-/** Loads many clients' stored progress and segments in one query (in a transaction's view, given its client). */
+/** A client's segments and erasure as `loadClients` and `loadContexts` select them. */
+const CONTEXT_COLUMNS = `(SELECT array_agg(segment_id ORDER BY segment_id) FROM segment_members s
+                            WHERE s.client_id = ids.client_id) AS segments,
+                         (SELECT erased_at FROM erased_clients e WHERE e.client_id = ids.client_id) AS erased_at`;
+
+interface ContextRow {
+  segments: string[] | null;
+  erased_at: Date | null;
+}
+
+const contextOf = (row: ContextRow): ClientContext =>
+  row.segments === null && row.erased_at === null
+    ? NO_CONTEXT
+    : {
+        segments: row.segments ?? NO_CONTEXT.segments,
+        ...(row.erased_at ? { erasedAtMs: row.erased_at.getTime() } : {}),
+      };
+
+/**
+ * Loads many clients' stored progress, segments and erasure in one query (in a transaction's view, given its
+ * client).
+ */
 export async function loadClients(
   db: pg.Pool | pg.PoolClient,
   clientIds: string[],
   catalog: Catalog,
 ): Promise<Map<string, StoredClient>> {
-  const { rows } = await db.query<{
-    client_id: string;
-    version: string | null;
-    progress: ClientProgress | null;
-    segments: string[] | null;
-  }>(
-    `SELECT ids.client_id, p.version, p.progress,
-            (SELECT array_agg(segment_id ORDER BY segment_id) FROM segment_members s
-              WHERE s.client_id = ids.client_id) AS segments
+  const { rows } = await db.query<
+    { client_id: string; version: string | null; progress: ClientProgress | null } & ContextRow
+  >(
+    `SELECT ids.client_id, p.version, p.progress, ${CONTEXT_COLUMNS}
        FROM unnest($1::text[]) AS ids (client_id) LEFT JOIN client_progress p USING (client_id)`,
     [clientIds],
   );
@@ -48,21 +64,27 @@ export async function loadClients(
           row.progress === null
             ? undefined
             : { version: Number(row.version), progress: upgradeProgress(row.progress, catalog) },
-        segments: row.segments ?? NO_SEGMENTS.segments,
+        context: contextOf(row),
       },
     ]),
   );
 }
 
-/** The segments each of these clients belongs to (clients of none are absent). */
-export async function loadSegments(db: pg.Pool, clientIds: string[]): Promise<Map<string, string[]>> {
-  const { rows } = await db.query<{ client_id: string; segments: string[] }>(
-    `SELECT client_id, array_agg(segment_id ORDER BY segment_id) AS segments FROM segment_members
-      WHERE client_id = ANY($1) GROUP BY client_id`,
+/** Each of these clients' segments and erasure. */
+export async function loadContexts(
+  db: pg.Pool | pg.PoolClient,
+  clientIds: string[],
+): Promise<Map<string, ClientContext>> {
+  const { rows } = await db.query<{ client_id: string } & ContextRow>(
+    `SELECT ids.client_id, ${CONTEXT_COLUMNS} FROM unnest($1::text[]) AS ids (client_id)`,
     [clientIds],
   );
-  return new Map(rows.map((row) => [row.client_id, row.segments]));
+  return new Map(rows.map((row) => [row.client_id, contextOf(row)]));
 }
+
+/** One client's segments and erasure. */
+export const loadContext = async (db: pg.Pool, clientId: string): Promise<ClientContext> =>
+  (await loadContexts(db, [clientId])).get(clientId)!;
 
 /** Stores each client's progress, unless the stored one has the same or a newer version. */
 export async function writeProgress(client: pg.PoolClient, progress: Map<string, StoredProgress>) {

@@ -1,5 +1,5 @@
 import { withAttributes } from './attributes.js';
-import { inAudience, NO_SEGMENTS, type ClientSegments } from './audience.js';
+import { inAudience, NO_CONTEXT, type ClientContext } from './audience.js';
 import type { Catalog, CatalogRule } from './catalog.js';
 import { dropOlder, hasKey, insertEntry, readEntries } from './entries.js';
 import type { ClientEvent, InputEvent, Transaction } from './events.js';
@@ -36,7 +36,8 @@ export interface AchievementUnlocked {
 export type RuleOutcome =
   | {
       rule: string;
-      outcome: 'counted' | 'repeat' | 'late' | 'refunded' | 'settled' | 'no-value' | 'outside-audience';
+      outcome:
+        'counted' | 'repeat' | 'late' | 'refunded' | 'settled' | 'no-value' | 'outside-audience' | 'erased';
     }
   | { rule: string; outcome: 'unmatched'; mismatch: Mismatch };
 
@@ -102,7 +103,7 @@ function countTowardsRules(
   horizonMs: number,
   catalog: Catalog,
   zone: string,
-  client: ClientSegments,
+  client: ClientContext,
   outcomes: RuleOutcome[] | undefined,
 ): Decision {
   // Read only once a rule takes the event: most events match no rule.
@@ -178,9 +179,9 @@ function countTowardsRules(
   return { progress: changed ? { ...progress, rules, unlocked: unlockedRecords } : progress, unlocked };
 }
 
-/** Notes, for a trace, that no rule considered an event too late to count. */
-function noteLate(catalog: Catalog, outcomes: RuleOutcome[] | undefined) {
-  for (const rule of catalog.rules) outcomes?.push({ rule: rule.id, outcome: 'late' });
+/** Notes, for a trace, that no rule considered an event, and why. */
+function noteNone(catalog: Catalog, outcomes: RuleOutcome[] | undefined, outcome: 'late' | 'erased') {
+  for (const rule of catalog.rules) outcomes?.push({ rule: rule.id, outcome });
 }
 
 function decideEvent(
@@ -189,7 +190,7 @@ function decideEvent(
   timeMs: number,
   catalog: Catalog,
   zone: string,
-  client: ClientSegments,
+  client: ClientContext,
   outcomes: RuleOutcome[] | undefined,
 ): Decision {
   if (event.type === 'TransactionReceived' && event.transaction.kind === 'refund') {
@@ -208,7 +209,7 @@ function decideEvent(
       : countedClientEvent(event.event, timeMs);
   const horizonMs = horizonOf(progress, event);
   if (timeMs < horizonMs - LATENESS_MS) {
-    noteLate(catalog, outcomes);
+    noteNone(catalog, outcomes, 'late');
     return { progress, unlocked: [] };
   }
   const known = event.type === 'ClientEventReceived' ? withAttributes(progress, event.event) : progress;
@@ -237,18 +238,25 @@ const withHorizon = (progress: ClientProgress, event: InputEvent, timeMs: number
  * event id counts once. A refund takes back what it covers of its purchase, before or after the purchase
  * arrives (see refunds.ts). An `attributes.updated` event sets the
  * client's attributes; a rule with an audience counts only for clients in it, by those attributes and the
- * segments in `options.client` (see audience.ts).
+ * segments in `options.client` (see audience.ts). An event dated before the client's erasure
+ * (`options.client.erasedAtMs`) counts for nothing.
  */
 export function decide(
   progress: ClientProgress,
   event: InputEvent,
   catalog: Catalog,
   zone: string,
-  options: { trace?: boolean; client?: ClientSegments } = {},
+  options: { trace?: boolean; client?: ClientContext } = {},
 ): Decision {
   const timeMs = Date.parse(event.type === 'TransactionReceived' ? event.transaction.time : event.event.time);
-  const moved = timeMs > horizonOf(progress, event) ? withHorizon(progress, event, timeMs) : progress;
+  const client = options.client ?? NO_CONTEXT;
   const outcomes: RuleOutcome[] | undefined = options.trace ? [] : undefined;
-  const decision = decideEvent(moved, event, timeMs, catalog, zone, options.client ?? NO_SEGMENTS, outcomes);
+  if (client.erasedAtMs !== undefined && timeMs < client.erasedAtMs) {
+    // An erased client's past stays erased: it neither counts nor moves a horizon.
+    noteNone(catalog, outcomes, 'erased');
+    return outcomes ? { progress, unlocked: [], outcomes } : { progress, unlocked: [] };
+  }
+  const moved = timeMs > horizonOf(progress, event) ? withHorizon(progress, event, timeMs) : progress;
+  const decision = decideEvent(moved, event, timeMs, catalog, zone, client, outcomes);
   return outcomes ? { ...decision, outcomes } : decision;
 }

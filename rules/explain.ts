@@ -1,4 +1,4 @@
-import type { ClientSegments } from './audience.js';
+import type { ClientContext } from './audience.js';
 import type { Achievement, Catalog } from './catalog.js';
 import { decide, type AchievementUnlocked, type RuleOutcome } from './decide.js';
 import { hasKey } from './entries.js';
@@ -34,6 +34,7 @@ const OUTCOME: Record<Exclude<RuleOutcome['outcome'], 'unmatched'>, string> = {
   settled: 'the achievement was already unlocked',
   'no-value': 'it lacks the field this achievement counts',
   'outside-audience': 'the client was not in the audience this achievement is for',
+  erased: 'dated before the client’s data was erased: it counts for nothing',
 };
 
 function idAndTime(event: InputEvent) {
@@ -78,7 +79,7 @@ export function traceRule(
   catalog: Catalog,
   events: InputEvent[],
   zone: string,
-  client?: ClientSegments,
+  client?: ClientContext,
 ): TracedEvent[] {
   const rule = catalog.rules.find((candidate) => candidate.id === ruleId)!;
   let progress = initialProgress();
@@ -117,7 +118,7 @@ export function explain(
   catalog: Catalog,
   events: InputEvent[],
   zone: string,
-  client?: ClientSegments,
+  client?: ClientContext,
 ): ExplainedEvent[] {
   const { rule } = catalog.achievements.get(achievementId)!;
   return traceRule(rule.id, catalog, events, zone, client).map(

@@ -1,4 +1,4 @@
-import { inAudience, type ClientSegments } from './audience.js';
+import { inAudience, type ClientContext } from './audience.js';
 import type { Achievement, Catalog, CatalogRule } from './catalog.js';
 import { readEntries } from './entries.js';
 import { measureKind } from './measures.js';
@@ -30,7 +30,7 @@ export function achievementsShown(
   live: Catalog,
   everLive: Catalog,
   progress: ClientProgress,
-  client: ClientSegments,
+  client: ClientContext,
 ): Achievement[] {
   const shown = [...live.achievements.values()].filter(({ rule }) => inAudience(rule, progress, client));
   const ids = new Set(shown.map(({ level }) => level.achievementId));

@@ -1,4 +1,4 @@
-import { NO_SEGMENTS, type ClientSegments } from './audience.js';
+import { NO_CONTEXT, type ClientContext } from './audience.js';
 import type { Catalog, CatalogRule } from './catalog.js';
 import { decide } from './decide.js';
 import type { InputEvent } from './events.js';
@@ -40,7 +40,7 @@ export class Replay {
    * (it counts for nothing, there as here). A record a rule refuses (too many attributes) leaves the client's
    * progress as it was, as the client actor's crash policy does live.
    */
-  apply(event: InputEvent | undefined, client: ClientSegments = NO_SEGMENTS) {
+  apply(event: InputEvent | undefined, client: ClientContext = NO_CONTEXT) {
     this.eventsReplayed++;
     if (!event) return;
     const before = this.progress.get(event.clientId) ?? initialProgress();

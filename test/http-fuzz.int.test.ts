@@ -13,6 +13,8 @@ import { rewardDelivery } from '../api/reward-delivery.js';
 import { checkHealth, dependencyProbes } from '../platform/health.js';
 import { TEST_JWT_SECRET } from './support/api.js';
 import { catalog, ownInputTopics } from './support/engine.js';
+import { loadContext } from '../platform/engine-state.js';
+import { clientErasure } from '../api/client-erasure.js';
 import { ensureSchemathesis, runSchemathesis } from './support/schemathesis.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { token } from './support/tokens.js';
@@ -36,6 +38,7 @@ describe('the HTTP API under schemathesis, generated from /openapi.json', () => 
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     stops.push(() => connection.close());
     const reads = postgresReads(db.pool, () => catalog);
+    const admin = postgresAdminReads(db.pool, () => catalog, 'Europe/Kyiv');
     const app = createApp({
       checkHealth: () => checkHealth(dependencyProbes({ kafka, pool: db.pool, temporal: connection })),
       partnerCallbacks: rewardDelivery(
@@ -47,7 +50,14 @@ describe('the HTTP API under schemathesis, generated from /openapi.json', () => 
       ),
       auth: { secret: TEST_JWT_SECRET, maxLifetimeS: 300 },
       me: { catalogs: () => ({ live: catalog, everLive: catalog }), zone: 'Europe/Kyiv', reads },
-      admin: postgresAdminReads(db.pool, () => catalog, 'Europe/Kyiv'),
+      admin,
+      privacy: {
+        db: db.pool,
+        erasure: clientErasure(db.pool, new Client({ connection })),
+        audit: admin.audit,
+        catalog: () => catalog,
+        zone: 'Europe/Kyiv',
+      },
       rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => ['coffee-house'] }),
       // Replays the fuzzer starts wait on a task queue no worker polls: only the routes are under test here.
       replays: {
@@ -63,6 +73,7 @@ describe('the HTTP API under schemathesis, generated from /openapi.json', () => 
       },
       explain: {
         ...reads,
+        contextOf: (clientId) => loadContext(db.pool, clientId),
         historyOf: kafkaHistory(kafka, {
           transaction: topics.transactions,
           'client-event': topics.clientEvents,

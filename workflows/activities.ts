@@ -4,7 +4,14 @@ import type { Catalog } from '../rules/catalog.js';
 import { rewardFulfilledPush } from '../rules/push.js';
 import { metrics } from '../platform/metrics.js';
 import { TOPICS } from '../platform/topics.js';
-import { appendEntry, expireDueGrants, recomputeTier } from './ledger.js';
+import {
+  appendEntry,
+  erasedClients,
+  erasedSince,
+  expireDueGrants,
+  isErasedSince,
+  recomputeTier,
+} from './ledger.js';
 import type { RewardInput, RewardState } from './reward-contract.js';
 import type { TierThresholds } from './tiers.js';
 
@@ -23,8 +30,13 @@ export interface ActivityDependencies {
  */
 export function createActivities(deps: ActivityDependencies) {
   return {
-    /** Grants the unlock's points once, whatever the retries (the idempotency key is the reward id). */
-    async grantPoints(input: RewardInput): Promise<void> {
+    /**
+     * Grants the unlock's points once, whatever the retries (the idempotency key is the reward id); answers
+     * true, granting nothing, when the client was erased after the unlock.
+     */
+    async grantPoints(input: RewardInput): Promise<boolean> {
+      const erased = await erasedClients(deps.db, [input.clientId]);
+      if (isErasedSince(erased.get(input.clientId), input.unlockedAt)) return true;
       await appendEntry(deps.db, {
         clientId: input.clientId,
         kind: 'grant',
@@ -32,8 +44,10 @@ export function createActivities(deps: ActivityDependencies) {
         idempotencyKey: `grant:${input.rewardId}`,
         reference: input.achievementId,
         expiresAt: new Date(Date.now() + deps.pointsExpiryMs),
+        ...(input.unlockedAt ? { earnedAt: input.unlockedAt } : {}),
       });
       await recomputeTier(deps.db, input.clientId, deps.tiers);
+      return false;
     },
 
     /** Stores the reward's current status where the app and the callback checks read it. */
@@ -41,7 +55,7 @@ export function createActivities(deps: ActivityDependencies) {
       await deps.db.query(
         `INSERT INTO rewards
            (reward_id, workflow_id, client_id, achievement_id, points, partner_id, status, voucher_code, reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE NOT ${erasedSince('$3', '$10::timestamptz')}
          ON CONFLICT (reward_id) DO UPDATE
            SET status = $7, voucher_code = $8, reason = $9, updated_at = now()`,
         [
@@ -54,6 +68,7 @@ export function createActivities(deps: ActivityDependencies) {
           reward.status,
           reward.voucherCode,
           reward.reason,
+          reward.unlockedAt ?? null,
         ],
       );
       metrics.rewardStatuses.inc({ status: reward.status, partner: reward.partnerId ?? 'none' });

@@ -158,6 +158,7 @@ export async function awardUnlocks(
         points: award.points,
         ruleId: job.rule.id,
         ruleVersion: job.rule.version,
+        unlockedAt: row.unlocked_at.toISOString(),
         notify: award.notify,
       });
     }

@@ -124,7 +124,10 @@ async function mergeClients(
     const found: UnlockOutput[] = [];
     const corrected: AchievementUnlocked[] = [];
     for (const [clientId, replayed] of page) {
-      const live = stored.get(clientId)?.stored;
+      const { stored: live, context } = stored.get(clientId)!;
+      // Erased while the replay ran: what it replayed of the client may predate the erasure, so none of it is
+      // merged (live processing counts the client's events since).
+      if ((context.erasedAtMs ?? 0) > job.requestedAtMs) continue;
       const merged = mergeReplayed(
         clientId,
         live?.progress,

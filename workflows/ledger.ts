@@ -9,13 +9,26 @@ export interface LedgerEntry {
   idempotencyKey: string;
   reference: string;
   expiresAt?: Date;
+  /** When what it rewards happened (an unlock's time); an erasure after it refuses the entry. */
+  earnedAt?: string;
 }
 
-/** Appends an entry unless one with its idempotency key exists; answers whether it was written now. */
+/**
+ * SQL true when client `$client` was erased after `$time` (CONTRACT §7): nothing earned before an erasure
+ * is written for the client any more. A null time means "before any erasure".
+ */
+export const erasedSince = (client: string, time: string) =>
+  `EXISTS (SELECT 1 FROM erased_clients WHERE client_id = ${client} AND erased_at > coalesce(${time}, '-infinity'))`;
+
+/**
+ * Appends an entry unless one with its idempotency key exists, or the client was erased after it was earned;
+ * answers whether it was written now.
+ */
 export async function appendEntry(db: pg.Pool | pg.PoolClient, entry: LedgerEntry): Promise<boolean> {
   const { rowCount } = await db.query(
     `INSERT INTO loyalty_ledger (client_id, kind, points, idempotency_key, reference, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
+     SELECT $1, $2, $3, $4, $5, $6 WHERE NOT ${erasedSince('$1', '$7::timestamptz')}
+     ON CONFLICT (idempotency_key) DO NOTHING`,
     [
       entry.clientId,
       entry.kind,
@@ -23,10 +36,25 @@ export async function appendEntry(db: pg.Pool | pg.PoolClient, entry: LedgerEntr
       entry.idempotencyKey,
       entry.reference,
       entry.expiresAt ?? null,
+      entry.earnedAt ?? null,
     ],
   );
   return rowCount === 1;
 }
+
+/** When each of these clients was erased (clients never erased are absent). */
+export async function erasedClients(db: pg.Pool, clientIds: string[]): Promise<Map<string, Date>> {
+  if (clientIds.length === 0) return new Map();
+  const { rows } = await db.query<{ client_id: string; erased_at: Date }>(
+    'SELECT client_id, erased_at FROM erased_clients WHERE client_id = ANY($1)',
+    [clientIds],
+  );
+  return new Map(rows.map((row) => [row.client_id, row.erased_at]));
+}
+
+/** Whether an erasure (if any) came after `earnedAt` (an unlock's time; undefined: after any time). */
+export const isErasedSince = (erasedAt: Date | undefined, earnedAt: string | undefined) =>
+  erasedAt !== undefined && (earnedAt === undefined || erasedAt.getTime() > Date.parse(earnedAt));
 
 /** The balance: the sum of every entry of the client. */
 export async function balanceOf(db: pg.Pool, clientId: string): Promise<number> {

@@ -46,12 +46,11 @@ export async function applyRecords(
     const result = decodeRecord(KINDS[stream]!, record.key, record.value, Number(record.timestamp));
     return result.ok ? result.event : undefined;
   });
-  if (job.rule.audience?.segments)
-    await deps.states.learnSegments(
-      state,
-      decoded.flatMap((event) => (event ? [event.clientId] : [])),
-    );
-  for (const event of decoded) state.replay.apply(event, event && state.segments.get(event.clientId));
+  await deps.states.learnContexts(
+    state,
+    decoded.flatMap((event) => (event ? [event.clientId] : [])),
+  );
+  for (const event of decoded) state.replay.apply(event, event && state.contexts.get(event.clientId));
   state.positions = reader.positions();
 }
 

@@ -12,6 +12,8 @@ export interface ReplayJob {
   catalog: Catalog;
   rule: CatalogRule;
   fromMs: number;
+  /** When it was asked for: a client erased since may have been replayed before its erasure was known. */
+  requestedAtMs: number;
   policy: BackfillPolicy;
   topics: InputTopics;
   /** The live consumer group whose positions a backfill follows and merges at. */
@@ -28,11 +30,12 @@ export async function loadJob(db: pg.Pool, replayId: string): Promise<ReplayJob>
     rule_version: number | null;
     document: Record<string, unknown>;
     from_time: Date;
+    requested_at: Date;
     policy: Partial<BackfillPolicy> | null;
     topics: InputTopics;
     group_id: string | null;
   }>(
-    `SELECT kind, rule_id, rule_version, document, from_time, policy, topics, group_id FROM replays
+    `SELECT kind, rule_id, rule_version, document, from_time, requested_at, policy, topics, group_id FROM replays
       WHERE replay_id = $1`,
     [replayId],
   );
@@ -52,6 +55,7 @@ export async function loadJob(db: pg.Pool, replayId: string): Promise<ReplayJob>
     catalog,
     rule: catalog.rules[0]!,
     fromMs: row.from_time.getTime(),
+    requestedAtMs: row.requested_at.getTime(),
     policy: { ...DEFAULT_BACKFILL_POLICY, ...row.policy },
     topics: row.topics,
     groupId: row.group_id,

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { loadSegments } from '../platform/engine-state.js';
+import { loadContexts } from '../platform/engine-state.js';
 import { inTransaction } from '../platform/postgres.js';
-import { NO_SEGMENTS, type ClientSegments } from '../rules/audience.js';
+import type { ClientContext } from '../rules/audience.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
 import { Replay } from '../rules/replay.js';
@@ -11,8 +11,11 @@ import type { PartitionRow, ReplayJob } from './replay-jobs.js';
 export interface PartitionState {
   replay: Replay;
   positions: bigint[];
-  /** The segments of clients seen, for a rule whose audience names segments (memberships as imported now). */
-  segments: Map<string, ClientSegments>;
+  /**
+   * The context of each client seen: segments as imported now, and an erasure, which the merge checks again
+   * (a client erased since is not merged).
+   */
+  contexts: Map<string, ClientContext>;
   usedMs: number;
 }
 
@@ -60,7 +63,7 @@ export class ReplayStates {
             positions: row.at,
           }
         : { replay: new Replay(job.catalog, this.zone), positions: row.from };
-    const resumed = { ...state, segments: new Map(), usedMs: Date.now() };
+    const resumed = { ...state, contexts: new Map(), usedMs: Date.now() };
     this.held.set(key, resumed);
     return resumed;
   }
@@ -74,13 +77,12 @@ export class ReplayStates {
     return rows.map((r) => [r.client_id, upgradeProgress(r.progress, job.catalog)]);
   }
 
-  /** Looks up the segments of clients not seen yet (for a rule whose audience names segments). */
-  async learnSegments(state: PartitionState, clientIds: Iterable<string>) {
-    const unknown = [...new Set(clientIds)].filter((clientId) => !state.segments.has(clientId));
+  /** Looks up the context of clients not seen yet. */
+  async learnContexts(state: PartitionState, clientIds: Iterable<string>) {
+    const unknown = [...new Set(clientIds)].filter((clientId) => !state.contexts.has(clientId));
     if (unknown.length === 0) return;
-    const found = await loadSegments(this.db, unknown);
-    for (const clientId of unknown)
-      state.segments.set(clientId, { segments: found.get(clientId) ?? NO_SEGMENTS.segments });
+    for (const [clientId, context] of await loadContexts(this.db, unknown))
+      state.contexts.set(clientId, context);
   }
 
   /**

@@ -19,6 +19,8 @@ export interface RewardInput {
   partnerRetryMs: number;
   /** False when the client is not to be told (a backfill awarding silently); absent means told. */
   notify?: boolean;
+  /** When the achievement unlocked: an erasure of the client after it stops the reward (CONTRACT §7). */
+  unlockedAt?: string;
 }
 
 export type RewardStatus =

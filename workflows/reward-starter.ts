@@ -10,6 +10,7 @@ import { identifier } from '../platform/text.js';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { TOPICS } from '../platform/topics.js';
+import { erasedClients, isErasedSince } from './ledger.js';
 import { BACKFILL_HEADER } from './replay-contract.js';
 import { rewardWorkflowId, SEARCH_ATTRIBUTES, type RewardInput } from './reward-contract.js';
 import { rewardWorkflow } from './reward.workflow.js';
@@ -27,6 +28,7 @@ const unlockedSchema = z.object({
   points: z.number().int().min(0).max(1_000_000),
   ruleId: identifier(64).optional(),
   ruleVersion: z.number().int().positive().optional(),
+  unlockedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 function describeIssue(error: z.ZodError): string {
@@ -86,6 +88,7 @@ export async function startReward(options: RewardStart, unlock: UnlockToReward) 
     partnerId,
     callbackTimeoutMs: options.callbackTimeoutMs,
     partnerRetryMs: options.partnerRetryMs,
+    ...(unlock.unlockedAt ? { unlockedAt: unlock.unlockedAt } : {}),
     ...(unlock.notify === false ? { notify: false } : {}),
   };
   try {
@@ -114,7 +117,7 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
   const log = logger('reward-starter');
   const startSlice = async (messages: KafkaMessage[], topic: string, partition: number) => {
     const letters: DeadLetter[] = [];
-    const starts: Promise<boolean>[] = [];
+    const unlocks: UnlockToReward[] = [];
     for (const message of messages) {
       // A backfill starts its own unlocks' rewards, on its own task queue at its own pace.
       if (message.headers?.[BACKFILL_HEADER] !== undefined) continue;
@@ -124,7 +127,7 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
         letters.push(deadLetter({ topic, partition, message }, refusal));
         continue;
       }
-      if (await options.level(parsed.data)) starts.push(startReward(options, parsed.data));
+      if (await options.level(parsed.data)) unlocks.push(parsed.data);
       else {
         const refusal = `achievement ${parsed.data.achievementId} is not in any rule ever live`;
         letters.push(deadLetter({ topic, partition, message }, refusal));
@@ -135,9 +138,20 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
       await sendDeadLetters({ producer, db: options.db, topic: TOPICS.deadLetters }, letters);
       log.error({ partition, count: letters.length }, 'unlock records sent to the DLQ');
     }
-    const started = (await Promise.all(starts)).filter(Boolean).length;
+    const erased = await erasedClients(
+      options.db,
+      unlocks.map((unlock) => unlock.clientId),
+    );
+    // An unlock earned before its client's erasure is not rewarded (CONTRACT §7).
+    const due = unlocks.filter((unlock) => !isErasedSince(erased.get(unlock.clientId), unlock.unlockedAt));
+    const started = (await Promise.all(due.map((unlock) => startReward(options, unlock)))).filter(
+      Boolean,
+    ).length;
     metrics.workflowsStarted.inc(started);
-    log.debug({ started, repeated: starts.length - started }, 'reward workflows started');
+    log.debug(
+      { started, repeated: due.length - started, erased: unlocks.length - due.length },
+      'reward workflows started',
+    );
   };
   const producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = options.kafka.consumer({ groupId: options.groupId ?? STARTER_GROUP });

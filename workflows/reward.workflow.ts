@@ -78,7 +78,13 @@ export async function rewardWorkflow(input: RewardInput): Promise<RewardState> {
     await ledger.recordReward({ ...input, ...state });
   };
 
-  await ledger.grantPoints(input);
+  // The client's data was erased since the unlock (CONTRACT §7): nothing is granted, asked for or told.
+  if ((await ledger.grantPoints(input)) === true) {
+    state.status = 'cancelled';
+    state.reason = 'the client’s data was erased';
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.rewardStatus, value: state.status }]);
+    return state;
+  }
   if (!input.partnerId) {
     await settle('granted');
     return state;

@@ -4,7 +4,7 @@
  * measures the heap that spawning one actor per client with that progress adds. Prints JSON.
  */
 import { ClientActors } from '../../actors/client-actors.js';
-import { NO_SEGMENTS } from '../../rules/audience.js';
+import { NO_CONTEXT } from '../../rules/audience.js';
 import type { InputEvent } from '../../rules/events.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
 import { decide } from '../../rules/decide.js';
@@ -40,7 +40,7 @@ for (const [clientId, json] of rows)
     clientId,
     'bench:0',
     JSON.parse(json) as { version: number; progress: ClientProgress },
-    NO_SEGMENTS.segments,
+    NO_CONTEXT,
   );
 gc();
 const after = process.memoryUsage().heapUsed;

@@ -1,5 +1,6 @@
 import type { ApiDependencies } from '../../api/app.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
+import { NO_CONTEXT } from '../../rules/audience.js';
 
 const unused = (what: string) => () => Promise.reject(new Error(`${what} is not used by this test`));
 
@@ -26,7 +27,14 @@ export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDe
     explain: {
       progressOf: unused('progressOf'),
       historyOf: unused('historyOf'),
-      segmentsOf: () => Promise.resolve([]),
+      contextOf: () => Promise.resolve(NO_CONTEXT),
+      zone: 'Europe/Kyiv',
+    },
+    privacy: {
+      db: undefined as never,
+      erasure: { erase: unused('privacy.erase') },
+      audit: unused('privacy.audit'),
+      catalog: () => catalog,
       zone: 'Europe/Kyiv',
     },
     replays: {

@@ -1,0 +1,365 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresAdminReads } from '../api/admin-reads.js';
+import { createApp } from '../api/app.js';
+import { kafkaHistory } from '../api/client-history.js';
+import { clientErasure } from '../api/client-erasure.js';
+import { postgresReads } from '../api/client-reads.js';
+import { postgresRuleAdmin } from '../api/rule-admin-store.js';
+import { loadContext } from '../platform/engine-state.js';
+import { resetForRebuild } from '../platform/rebuild.js';
+import type { OutputTopics } from '../platform/unlock-records.js';
+import { findLevel, startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
+import type { InputEvent } from '../rules/events.js';
+import { rewardWorkflowId } from '../workflows/reward-contract.js';
+import { startRewardStarter } from '../workflows/reward-starter.js';
+import { killGroup, startChild, type Child } from '../scripts/children.js';
+import { apiDependencies } from './support/api.js';
+import { coffeeFanRule } from './support/coffee-fan-rule.js';
+import {
+  eventually,
+  ownInputTopics,
+  ownOutputTopics,
+  processedThrough,
+  produceEvents,
+  startTestProcessor,
+  topicEnds,
+} from './support/engine.js';
+import { purchase } from './support/events.js';
+import {
+  ownTaskQueues,
+  replayDependencies,
+  replayWorkerEnv,
+  temporalClient,
+  TEST_RUN,
+} from './support/replays.js';
+import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { requestsAs } from './support/tokens.js';
+
+/** Ten coffees on ten days of late November, the first one also the client's first purchase. */
+const coffees = (clientId: string): InputEvent[] =>
+  Array.from({ length: 10 }, (_, i) =>
+    purchase({
+      id: `${clientId}-coffee-${i}`,
+      clientId,
+      categoryId: 5814,
+      amount: 5_000,
+      time: `2026-11-${String(19 + i).padStart(2, '0')}T08:00:00+02:00`,
+    }),
+  );
+
+describe('a client’s data exported and erased (CONTRACT §7)', () => {
+  const kafka = testKafka();
+  const queues = ownTaskQueues();
+  const groupId = uniqueName('group');
+  const children: Child[] = [];
+  let db: Awaited<ReturnType<typeof migratedSchema>>;
+  let topics: Awaited<ReturnType<typeof ownInputTopics>>;
+  let outputs: OutputTopics;
+  let temporal: Awaited<ReturnType<typeof temporalClient>>;
+  let rules: RuleFeed;
+  let processor: Awaited<ReturnType<typeof startTestProcessor>>;
+  let stopStarter: () => Promise<void>;
+  let app: ReturnType<typeof createApp>;
+
+  beforeAll(async () => {
+    db = await migratedSchema();
+    topics = await ownInputTopics(kafka, 3);
+    outputs = await ownOutputTopics(kafka);
+    temporal = await temporalClient();
+    processor = await startTestProcessor(db.pool, topics, groupId, outputs);
+    rules = await startRuleFeed(db.pool);
+    stopStarter = await startRewardStarter({
+      kafka,
+      db: db.pool,
+      temporal: temporal.client,
+      taskQueue: queues.rewards,
+      level: (unlock) => findLevel(rules, unlock),
+      callbackTimeoutMs: 600_000,
+      partnerRetryMs: 600_000,
+      groupId: uniqueName('starter'),
+      topic: outputs.unlocked,
+    });
+    children.push(
+      await startChild('replay-worker-child.ts', replayWorkerEnv({ schema: db.schema, queues, outputs })),
+    );
+    const everLive = () => rules.book().everLive();
+    const admin = postgresAdminReads(db.pool, everLive, 'Europe/Kyiv');
+    app = createApp(
+      apiDependencies({
+        admin,
+        rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => [] }),
+        replays: replayDependencies(db.pool, temporal.client, {
+          taskQueue: queues.replays,
+          topics,
+          groupId,
+          run: TEST_RUN,
+        }),
+        explain: {
+          ...postgresReads(db.pool, everLive),
+          contextOf: (clientId) => loadContext(db.pool, clientId),
+          historyOf: kafkaHistory(kafka, {
+            transaction: topics.transactions,
+            'client-event': topics.clientEvents,
+          }),
+          zone: 'Europe/Kyiv',
+        },
+        privacy: {
+          db: db.pool,
+          erasure: clientErasure(db.pool, temporal.client),
+          audit: admin.audit,
+          catalog: everLive,
+          zone: 'Europe/Kyiv',
+        },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    for (const child of children) killGroup(child);
+    await stopStarter?.();
+    await processor?.stop();
+    rules?.stop();
+    await temporal?.close();
+    await db?.drop();
+  });
+
+  const call = (method: string, path: string, body?: unknown, role = 'admin') =>
+    requestsAs(app, { role, sub: 'emp-7' })(method, path, body);
+  const count = async (sql: string, params: unknown[]) =>
+    Number((await db.pool.query<{ n: string }>(sql, params)).rows[0]!.n);
+
+  /**
+   * Produces the clients' coffees (coffee-lover, first-purchase and week-streak unlock) and waits for every
+   * unlock's reward: points granted, status stored. Answers the records and each client's unlocks.
+   */
+  async function rewarded(clients: string[]) {
+    const events = clients.flatMap(coffees);
+    await produceEvents(kafka, topics, events);
+    const { rows } = await eventually(
+      () =>
+        db.pool.query<{
+          client_id: string;
+          achievements: string[];
+          points: number;
+          grants: string;
+          rewards: string;
+        }>(
+          `SELECT client_id, array_agg(achievement_id ORDER BY achievement_id) AS achievements, sum(points)::int AS points,
+                  (SELECT count(*) FROM loyalty_ledger l WHERE l.client_id = u.client_id AND kind = 'grant') AS grants,
+                  (SELECT count(*) FROM rewards r WHERE r.client_id = u.client_id) AS rewards
+             FROM achievement_unlocks u WHERE client_id = ANY($1) GROUP BY client_id`,
+          [clients],
+        ),
+      ({ rows }) =>
+        rows.length === clients.length &&
+        rows.every(
+          (row) =>
+            row.achievements.includes('coffee-lover') &&
+            Number(row.grants) === row.achievements.length &&
+            Number(row.rewards) === row.achievements.length,
+        ),
+      60_000,
+    );
+    return { events, unlocks: new Map(rows.map((row) => [row.client_id, row])) };
+  }
+
+  it('exports what the engine holds about a client, for admins giving a reason, and audits it', async () => {
+    const clientId = uniqueName('c');
+    const unlocks = (await rewarded([clientId])).unlocks.get(clientId)!;
+    expect((await call('PUT', '/v1/admin/segments/vip/members', { clientIds: [clientId] })).status).toBe(202);
+
+    const refused = await call(
+      'GET',
+      `/v1/admin/clients/${clientId}/export?reason=DSAR-1`,
+      undefined,
+      'support',
+    );
+    expect(refused.status).toBe(403);
+    const unexplained = await call('GET', `/v1/admin/clients/${clientId}/export`);
+    expect(unexplained.status).toBe(400);
+    expect(((await unexplained.json()) as { detail: string }).detail).toContain('reason');
+
+    const response = await call('GET', `/v1/admin/clients/${clientId}/export?reason=DSAR-1`);
+    expect(response.status).toBe(200);
+    const exported = (await response.json()) as Record<string, unknown> & {
+      achievements: { achievementId: string; unlocked: boolean }[];
+      unlocks: { achievementId: string }[];
+      ledger: { kind: string; points: number }[];
+      rewards: { achievementId: string; status: string }[];
+      segments: { segmentId: string }[];
+      audit: { action: string; actorId: string; reason: string }[];
+      progress: { version: number } | null;
+    };
+    expect(exported).toMatchObject({ clientId, erasedAt: null, balance: unlocks.points });
+    expect(
+      exported.achievements
+        .filter((a) => a.unlocked)
+        .map((a) => a.achievementId)
+        .sort(),
+    ).toEqual(unlocks.achievements);
+    expect(exported.unlocks.map((u) => u.achievementId).sort()).toEqual(unlocks.achievements);
+    expect(exported.ledger.map((e) => e.kind)).toEqual(unlocks.achievements.map(() => 'grant'));
+    expect(exported.rewards.map((r) => r.achievementId).sort()).toEqual(unlocks.achievements);
+    expect(exported.segments.map((s) => s.segmentId)).toEqual(['vip']);
+    expect(exported.progress?.version).toBeGreaterThan(0);
+    expect(exported.audit).toEqual([
+      expect.objectContaining({ action: 'client.export', actorId: 'emp-7', reason: 'DSAR-1' }),
+    ]);
+  }, 120_000);
+
+  it('erases a client; nothing dated before the erasure brings them back: redelivery, a replay of the log, explain, a dry run, a backfill', async () => {
+    const [erased, kept] = [uniqueName('c'), uniqueName('c')];
+    const { events: history, unlocks } = await rewarded([erased, kept]);
+    const earned = unlocks.get(erased)!;
+    const points = await count(
+      `SELECT coalesce(sum(points), 0) AS n FROM loyalty_ledger WHERE client_id = $1`,
+      [erased],
+    );
+    const progressOf = async (clientId: string) =>
+      (await db.pool.query('SELECT progress FROM client_progress WHERE client_id = $1', [clientId])).rows;
+    const keptBefore = await progressOf(kept);
+    const liability = await count('SELECT coalesce(sum(points), 0) AS n FROM loyalty_ledger', []);
+
+    expect(
+      (await call('DELETE', `/v1/admin/clients/${erased}?reason=DSAR-2`, undefined, 'support')).status,
+    ).toBe(403);
+    const response = await call('DELETE', `/v1/admin/clients/${erased}?reason=DSAR-2`);
+    expect(response.status).toBe(202);
+    const erasure = (await response.json()) as { erasedAt: string; workflowsDeleted: number };
+    expect(erasure).toMatchObject({
+      clientId: erased,
+      removed: { progress: 1, unlocks: earned.achievements.length, rewards: earned.achievements.length },
+      ledgerEntriesPseudonymized: earned.achievements.length,
+      workflowsDeleted: earned.achievements.length,
+    });
+
+    // Nothing names the client any more, but the audit log saying who erased them and why.
+    for (const table of [
+      'client_progress',
+      'achievement_unlocks',
+      'rewards',
+      'loyalty_ledger',
+      'loyalty_tiers',
+    ])
+      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE client_id = $1`, [erased]), table).toBe(0);
+    expect(await count('SELECT coalesce(sum(points), 0) AS n FROM loyalty_ledger', [])).toBe(liability);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM loyalty_ledger WHERE client_id LIKE 'erased-%' AND points > 0`,
+        [],
+      ),
+    ).toBe(earned.achievements.length);
+    expect(points).toBe(earned.points);
+    const audit = await db.pool.query<{ actor_id: string; reason: string }>(
+      "SELECT actor_id, reason FROM audit_log WHERE action = 'client.erase' AND target = $1",
+      [erased],
+    );
+    expect(audit.rows).toEqual([{ actor_id: 'emp-7', reason: 'DSAR-2' }]);
+    // Temporal deletes a workflow's history in the background: a workflow closed just before, within a minute.
+    const found = (achievementId: string) =>
+      temporal.client.workflow
+        .getHandle(rewardWorkflowId(erased, achievementId))
+        .describe()
+        .then(
+          () => true,
+          (error: unknown) => !(error instanceof WorkflowNotFoundError),
+        );
+    await eventually(
+      async () => (await Promise.all(earned.achievements.map(found))).filter(Boolean).length,
+      (left) => left === 0,
+      120_000,
+    );
+
+    const unlocksOfErased = async () =>
+      (
+        await db.pool.query<{ achievement_id: string; unlocked_at: Date }>(
+          'SELECT achievement_id, unlocked_at FROM achievement_unlocks WHERE client_id = $1',
+          [erased],
+        )
+      ).rows;
+    // A purchase dated after the erasure counts, for a client starting afresh (though the processor had them
+    // in memory): its first purchase again, and nothing from before.
+    await produceEvents(kafka, topics, [
+      purchase({
+        id: `${erased}-later`,
+        clientId: erased,
+        categoryId: 5411,
+        amount: 30_000,
+        time: new Date().toISOString(),
+      }),
+    ]);
+    await eventually(
+      () => count(`SELECT coalesce(sum(points), 0) AS n FROM loyalty_ledger WHERE client_id = $1`, [erased]),
+      (n) => n === 50,
+      60_000,
+    );
+    const afresh = await unlocksOfErased();
+    expect(afresh.map((unlock) => unlock.achievement_id)).toEqual(['first-purchase']);
+    expect(afresh[0]!.unlocked_at.getTime()).toBeGreaterThan(Date.parse(erasure.erasedAt));
+
+    // Redelivered, and read again from the start of the log by a rebuild of the engine's progress.
+    await produceEvents(kafka, topics, history);
+    await processor.stop();
+    await resetForRebuild({ db: db.pool, kafka, groupId, topics });
+    processor = await startTestProcessor(db.pool, topics, groupId, outputs);
+    const written = (await topicEnds(kafka, topics.transactions)).reduce(
+      (sum, end) => sum + Number(end.offset),
+      0,
+    );
+    await processedThrough(db.pool, topics.transactions, written, 60_000);
+    expect(await unlocksOfErased()).toEqual(afresh);
+    // Everyone else's progress is rebuilt as it was.
+    expect(await progressOf(kept)).toEqual(keptBefore);
+
+    // Explain finds the client's records in Kafka, and says none from before the erasure counts.
+    const explained = await call(
+      'GET',
+      `/v1/admin/clients/${erased}/achievements/coffee-lover/explain?reason=dispute%20after%20erasure`,
+    );
+    const { events } = (await explained.json()) as { events: { id: string; why: string }[] };
+    const before = events.filter((e) => e.id !== `${erased}-later`);
+    expect(before.length).toBe(2 * 10);
+    expect(new Set(before.map((e) => e.why))).toEqual(
+      new Set(['dated before the client’s data was erased: it counts for nothing']),
+    );
+
+    // A dry run and a backfill of a new rule over the whole history count the client for nothing.
+    const rule = { ...coffeeFanRule, id: uniqueName('coffee-fan') };
+    const dry = await call('POST', '/v1/admin/rules/dry-runs', { rule, from: '2026-01-01T00:00:00Z' });
+    const { dryRunId } = (await dry.json()) as { dryRunId: string };
+    const result = await eventually(
+      async () =>
+        (await (await call('GET', `/v1/admin/rules/dry-runs/${dryRunId}`)).json()) as {
+          status: string;
+          clients: Record<string, number>;
+        },
+      (view) => view.status !== 'running',
+      60_000,
+    );
+    // Every other client of this schema (the export test's, and `kept`) holds both levels; `erased` none.
+    const others = await count(
+      'SELECT count(DISTINCT client_id) AS n FROM client_progress WHERE client_id <> $1',
+      [erased],
+    );
+    expect(result).toMatchObject({
+      status: 'done',
+      clients: { 'coffee-fan-bronze': others, 'coffee-fan-silver': others },
+    });
+    expect((await call('POST', '/v1/admin/rules', rule)).status).toBe(201);
+    const activated = await call('POST', `/v1/admin/rules/${rule.id}/versions/1/activate`, {
+      backfillFrom: '2026-01-01T00:00:00Z',
+    });
+    expect(activated.status).toBe(202);
+    const { backfill } = (await activated.json()) as { backfill: { workflowId: string } };
+    await temporal.client.workflow.getHandle(backfill.workflowId).result();
+    const fans = await db.pool.query<{ client_id: string }>(
+      'SELECT DISTINCT client_id FROM achievement_unlocks WHERE rule_id = $1',
+      [rule.id],
+    );
+    expect(fans.rows.map((row) => row.client_id)).toContain(kept);
+    expect(fans.rows.map((row) => row.client_id)).not.toContain(erased);
+
+    expect(await unlocksOfErased()).toEqual(afresh);
+  }, 300_000);
+});
