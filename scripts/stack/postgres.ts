@@ -95,15 +95,20 @@ export async function postgresAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** Creates the engine's login role and database on first start. */
+/**
+ * Creates the engine's login role and database on first start, and an empty database beside it to restore
+ * backups into (a restore drill, README "Backups").
+ */
 async function ensureDatabase() {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
     const role = await admin.query(`SELECT 1 FROM pg_roles WHERE rolname = 'achievements'`);
     if (role.rowCount === 0) await admin.query('CREATE ROLE achievements LOGIN');
-    const db = await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'achievements'`);
-    if (db.rowCount === 0) await admin.query('CREATE DATABASE achievements OWNER achievements');
+    for (const database of ['achievements', 'achievements_restore']) {
+      const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (db.rowCount === 0) await admin.query(`CREATE DATABASE ${database} OWNER achievements`);
+    }
   } finally {
     await admin.end();
   }
