@@ -217,7 +217,12 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
       [erased],
     );
     const progressOf = async (clientId: string) =>
-      (await db.pool.query('SELECT progress FROM client_progress WHERE client_id = $1', [clientId])).rows;
+      (
+        await db.pool.query<{ progress: unknown }>(
+          'SELECT progress FROM client_progress WHERE client_id = $1',
+          [clientId],
+        )
+      ).rows;
     const keptBefore = await progressOf(kept);
     const liability = await count('SELECT coalesce(sum(points), 0) AS n FROM loyalty_ledger', []);
 
