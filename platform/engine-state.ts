@@ -82,6 +82,14 @@ export async function loadContexts(
   return new Map(rows.map((row) => [row.client_id, contextOf(row)]));
 }
 
+/** When each erased client was erased (ms). */
+export async function loadErasures(db: pg.Pool): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ client_id: string; erased_at: Date }>(
+    'SELECT client_id, erased_at FROM erased_clients',
+  );
+  return new Map(rows.map((row) => [row.client_id, row.erased_at.getTime()]));
+}
+
 /** One client's segments and erasure. */
 export const loadContext = async (db: pg.Pool, clientId: string): Promise<ClientContext> =>
   (await loadContexts(db, [clientId])).get(clientId)!;

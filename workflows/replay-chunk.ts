@@ -4,7 +4,7 @@ import { HistoryReader, type HistoryRecords } from '../platform/history-reader.j
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { PartitionProgress } from './replay-contract.js';
 import { loadPartitions, progressOf, topicsOf, type PartitionRow, type ReplayJob } from './replay-jobs.js';
-import type { PartitionState, ReplayStates } from './replay-states.js';
+import { contextIn, type PartitionState, type ReplayStates } from './replay-states.js';
 
 /** The schema of each topic the reader takes, in its order (see `topicsOf`). */
 const KINDS: RecordKind[] = ['transaction', 'client-event'];
@@ -46,11 +46,12 @@ export async function applyRecords(
     const result = decodeRecord(KINDS[stream]!, record.key, record.value, Number(record.timestamp));
     return result.ok ? result.event : undefined;
   });
-  await deps.states.learnContexts(
-    state,
-    decoded.flatMap((event) => (event ? [event.clientId] : [])),
-  );
-  for (const event of decoded) state.replay.apply(event, event && state.contexts.get(event.clientId));
+  if (job.rule.audience?.segments)
+    await deps.states.learnContexts(
+      state,
+      decoded.flatMap((event) => (event ? [event.clientId] : [])),
+    );
+  for (const event of decoded) state.replay.apply(event, event && contextIn(state, event.clientId));
   state.positions = reader.positions();
 }
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { loadContexts } from '../platform/engine-state.js';
+import { loadContexts, loadErasures } from '../platform/engine-state.js';
 import { inTransaction } from '../platform/postgres.js';
-import type { ClientContext } from '../rules/audience.js';
+import { NO_CONTEXT, type ClientContext } from '../rules/audience.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
 import { Replay } from '../rules/replay.js';
@@ -11,12 +11,22 @@ import type { PartitionRow, ReplayJob } from './replay-jobs.js';
 export interface PartitionState {
   replay: Replay;
   positions: bigint[];
-  /**
-   * The context of each client seen: segments as imported now, and an erasure, which the merge checks again
-   * (a client erased since is not merged).
-   */
+  /** For a rule whose audience names segments: each client's segments as imported now, and erasure. */
   contexts: Map<string, ClientContext>;
+  /**
+   * When each erased client was erased, read as each activity begins (a client erased later is left out of
+   * the merge, which checks again).
+   */
+  erasures: Map<string, number>;
   usedMs: number;
+}
+
+/** The client's context in this replay: learned with its segments, or just its erasure, if any. */
+export function contextIn(state: PartitionState, clientId: string): ClientContext {
+  const learned = state.contexts.get(clientId);
+  if (learned) return learned;
+  const erasedAtMs = state.erasures.get(clientId);
+  return erasedAtMs === undefined ? NO_CONTEXT : { segments: NO_CONTEXT.segments, erasedAtMs };
 }
 
 /** The partition moved on since this attempt read it: another attempt of the same activity got there first. */
@@ -52,8 +62,10 @@ export class ReplayStates {
     this.dropIdle();
     const key = `${job.replayId}:${row.partition}`;
     const held = this.held.get(key);
+    const erasures = await loadErasures(this.db);
     if (held && (job.kind === 'dry-run' || same(held.positions, row.at))) {
       held.usedMs = Date.now();
+      held.erasures = erasures;
       return held;
     }
     const state =
@@ -63,7 +75,7 @@ export class ReplayStates {
             positions: row.at,
           }
         : { replay: new Replay(job.catalog, this.zone), positions: row.from };
-    const resumed = { ...state, contexts: new Map(), usedMs: Date.now() };
+    const resumed = { ...state, contexts: new Map(), erasures, usedMs: Date.now() };
     this.held.set(key, resumed);
     return resumed;
   }
@@ -77,7 +89,7 @@ export class ReplayStates {
     return rows.map((r) => [r.client_id, upgradeProgress(r.progress, job.catalog)]);
   }
 
-  /** Looks up the context of clients not seen yet. */
+  /** Looks up the segments and erasure of clients not seen yet (for a rule whose audience names segments). */
   async learnContexts(state: PartitionState, clientIds: Iterable<string>) {
     const unknown = [...new Set(clientIds)].filter((clientId) => !state.contexts.has(clientId));
     if (unknown.length === 0) return;
