@@ -2,11 +2,10 @@ import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { OutputTopics } from '../platform/unlock-records.js';
 import type { createApp } from '../api/app.js';
-import { findLevel, startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
+import { startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { buildCatalog } from '../rules/catalog.js';
 import type { InputEvent } from '../rules/events.js';
 import { replayStatusQuery, type ReplayStatus } from '../workflows/replay-contract.js';
-import { startRewardStarter } from '../workflows/reward-starter.js';
 import { bankHistory, countsOf, expectedUnlocks } from './support/bank-history.js';
 import { killGroup, startChild, type Child } from '../scripts/children.js';
 import { coffeeFanRule } from './support/coffee-fan-rule.js';
@@ -19,7 +18,14 @@ import {
   produceEvents,
   readTopic,
 } from './support/engine.js';
-import { ownTaskQueues, replayApi, replayWorkerEnv, temporalClient, TEST_RUN } from './support/replays.js';
+import {
+  ownTaskQueues,
+  replayApi,
+  replayWorkerEnv,
+  startTestRewardStarter,
+  temporalClient,
+  TEST_RUN,
+} from './support/replays.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
 
@@ -62,16 +68,13 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
       groupId,
       run,
     });
-    stopStarter = await startRewardStarter({
-      kafka,
+    stopStarter = await startTestRewardStarter({
       db: db.pool,
-      temporal: temporal.client,
+      client: temporal.client,
+      rules,
       taskQueue: queues.rewards,
-      level: (unlock) => findLevel(rules, unlock),
-      callbackTimeoutMs: 60_000,
-      partnerRetryMs: 60_000,
-      groupId: uniqueName('starter'),
       topic: outputs.unlocked,
+      partnerTimeoutMs: 60_000,
     });
   });
 

@@ -7,13 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { backup, BackupRefused, restore, verifiedBackup, type BackupManifest } from '../platform/backup.js';
 import { createPool } from '../platform/postgres.js';
 import { bankHistory } from './support/bank-history.js';
-import {
-  ownInputTopics,
-  processedThrough,
-  produceEvents,
-  startTestProcessor,
-  topicEnds,
-} from './support/engine.js';
+import { ownInputTopics, produceEvents, startTestProcessor, processedToEnds } from './support/engine.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 
 describe('encrypted backups of the engine’s PostgreSQL data (README, “Backups”)', () => {
@@ -40,14 +34,6 @@ describe('encrypted backups of the engine’s PostgreSQL data (README, “Backup
     await db?.drop();
   });
 
-  /** Waits until `pool`'s engine has stored positions at the end of both input topics. */
-  async function processedAll(pool: pg.Pool) {
-    for (const topic of [topics.transactions, topics.clientEvents]) {
-      const written = (await topicEnds(kafka, topic)).reduce((sum, end) => sum + Number(end.offset), 0);
-      await processedThrough(pool, topic, written, 60_000);
-    }
-  }
-
   const state = async (pool: pg.Pool) => ({
     progress: (
       await pool.query('SELECT client_id, version, progress FROM client_progress ORDER BY client_id')
@@ -64,7 +50,7 @@ describe('encrypted backups of the engine’s PostgreSQL data (README, “Backup
     const clients = Array.from({ length: 80 }, () => uniqueName('c'));
     await produceEvents(kafka, topics, bankHistory(clients, 31));
     processor = await startTestProcessor(db.pool, topics, groupId);
-    await processedAll(db.pool);
+    await processedToEnds(db.pool, kafka, topics);
 
     const identity = await generateX25519Identity();
     const dir = await mkdtemp(join(tmpdir(), 'backup-'));
@@ -88,7 +74,7 @@ describe('encrypted backups of the engine’s PostgreSQL data (README, “Backup
 
     // Traffic goes on after the backup; the original engine processes it.
     await produceEvents(kafka, topics, bankHistory(clients, 32, { from: 20, to: 30 }));
-    await processedAll(db.pool);
+    await processedToEnds(db.pool, kafka, topics);
     const final = await state(db.pool);
     await processor.stop();
     processor = undefined;
@@ -107,7 +93,7 @@ describe('encrypted backups of the engine’s PostgreSQL data (README, “Backup
     expect(await restore({ databaseUrl: restoredUrl, manifestPath, identity, kafka })).toEqual(manifest);
     restoredPool = createPool(restoredUrl, db.schema);
     processor = await startTestProcessor(restoredPool, topics, groupId);
-    await processedAll(restoredPool);
+    await processedToEnds(restoredPool, kafka, topics);
     // What was processed after the backup is processed again on the restored state: nothing lost or doubled.
     expect(await state(restoredPool)).toEqual(final);
   }, 180_000);

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientErasure } from '../api/client-erasure.js';
 import type { OutputTopics } from '../platform/unlock-records.js';
 import { killGroup, startChild, type Child } from '../scripts/children.js';
-import type { InputEvent } from '../rules/events.js';
 import { coffeeFanRule } from './support/coffee-fan-rule.js';
 import {
   eventually,
@@ -12,21 +11,12 @@ import {
   produceEvents,
   startTestProcessor,
 } from './support/engine.js';
-import { clientEvent, purchase } from './support/events.js';
+import { clientEvent, dailyCoffees } from './support/events.js';
 import { ownTaskQueues, replayApi, replayWorkerEnv, temporalClient, TEST_RUN } from './support/replays.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
 
-const coffees = (clientId: string): InputEvent[] =>
-  Array.from({ length: 6 }, (_, i) =>
-    purchase({
-      id: `${clientId}-coffee-${i}`,
-      clientId,
-      categoryId: 5814,
-      amount: 5_000,
-      time: `2026-11-${String(20 + i).padStart(2, '0')}T08:00:00+02:00`,
-    }),
-  );
+const coffees = (clientId: string) => dailyCoffees(clientId, 6, 20);
 
 describe('a client erased while a backfill runs (CONTRACT §6, §7)', () => {
   const kafka = testKafka();

@@ -9,10 +9,8 @@ import { postgresRuleAdmin } from '../api/rule-admin-store.js';
 import { loadContext } from '../platform/engine-state.js';
 import { resetForRebuild } from '../platform/rebuild.js';
 import type { OutputTopics } from '../platform/unlock-records.js';
-import { findLevel, startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
-import type { InputEvent } from '../rules/events.js';
+import { startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { rewardWorkflowId } from '../workflows/reward-contract.js';
-import { startRewardStarter } from '../workflows/reward-starter.js';
 import { killGroup, startChild, type Child } from '../scripts/children.js';
 import { apiDependencies } from './support/api.js';
 import { coffeeFanRule } from './support/coffee-fan-rule.js';
@@ -20,16 +18,16 @@ import {
   eventually,
   ownInputTopics,
   ownOutputTopics,
-  processedThrough,
   produceEvents,
   startTestProcessor,
-  topicEnds,
+  processedToEnds,
 } from './support/engine.js';
-import { purchase } from './support/events.js';
+import { dailyCoffees, purchase } from './support/events.js';
 import {
   ownTaskQueues,
   replayDependencies,
   replayWorkerEnv,
+  startTestRewardStarter,
   temporalClient,
   TEST_RUN,
 } from './support/replays.js';
@@ -37,16 +35,7 @@ import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
 
 /** Ten coffees on ten days of late November, the first one also the client's first purchase. */
-const coffees = (clientId: string): InputEvent[] =>
-  Array.from({ length: 10 }, (_, i) =>
-    purchase({
-      id: `${clientId}-coffee-${i}`,
-      clientId,
-      categoryId: 5814,
-      amount: 5_000,
-      time: `2026-11-${String(19 + i).padStart(2, '0')}T08:00:00+02:00`,
-    }),
-  );
+const coffees = (clientId: string) => dailyCoffees(clientId, 10, 19);
 
 describe('a client’s data exported and erased (CONTRACT §7)', () => {
   const kafka = testKafka();
@@ -69,16 +58,13 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
     temporal = await temporalClient();
     processor = await startTestProcessor(db.pool, topics, groupId, outputs);
     rules = await startRuleFeed(db.pool);
-    stopStarter = await startRewardStarter({
-      kafka,
+    stopStarter = await startTestRewardStarter({
       db: db.pool,
-      temporal: temporal.client,
+      client: temporal.client,
+      rules,
       taskQueue: queues.rewards,
-      level: (unlock) => findLevel(rules, unlock),
-      callbackTimeoutMs: 600_000,
-      partnerRetryMs: 600_000,
-      groupId: uniqueName('starter'),
       topic: outputs.unlocked,
+      partnerTimeoutMs: 600_000,
     });
     children.push(
       await startChild('replay-worker-child.ts', replayWorkerEnv({ schema: db.schema, queues, outputs })),
@@ -308,11 +294,7 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
     await processor.stop();
     await resetForRebuild({ db: db.pool, kafka, groupId, topics });
     processor = await startTestProcessor(db.pool, topics, groupId, outputs);
-    const written = (await topicEnds(kafka, topics.transactions)).reduce(
-      (sum, end) => sum + Number(end.offset),
-      0,
-    );
-    await processedThrough(db.pool, topics.transactions, written, 60_000);
+    await processedToEnds(db.pool, kafka, topics);
     expect(await unlocksOfErased()).toEqual(afresh);
     // Everyone else's progress is rebuilt as it was.
     expect(await progressOf(kept)).toEqual(keptBefore);

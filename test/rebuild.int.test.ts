@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RebuildRefused, resetForRebuild } from '../platform/rebuild.js';
 import { bankHistory } from './support/bank-history.js';
-import {
-  ownInputTopics,
-  processedThrough,
-  produceEvents,
-  startTestProcessor,
-  topicEnds,
-} from './support/engine.js';
+import { ownInputTopics, produceEvents, startTestProcessor, processedToEnds } from './support/engine.js';
 import { historyWithAHole } from './support/replays.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 
@@ -27,14 +21,6 @@ describe('rebuilding the engine’s progress from the log (README, “Rebuilding
     await processor?.stop();
     await db?.drop();
   });
-
-  /** Waits until the processors have stored positions at the end of both input topics. */
-  async function processedAll() {
-    for (const topic of [topics.transactions, topics.clientEvents]) {
-      const written = (await topicEnds(kafka, topic)).reduce((sum, end) => sum + Number(end.offset), 0);
-      await processedThrough(db.pool, topic, written, 60_000);
-    }
-  }
 
   /** Every client's progress (its version aside) and every unlock, as the app and the rewards see them. */
   const state = async () => ({
@@ -58,7 +44,7 @@ describe('rebuilding the engine’s progress from the log (README, “Rebuilding
       ...bankHistory(clients, 22, { from: 20, to: 30 }),
     ]);
     processor = await startTestProcessor(db.pool, topics, groupId);
-    await processedAll();
+    await processedToEnds(db.pool, kafka, topics);
     // A client who earned coffee-lover under an earlier rule, which today's rules would not give them again.
     const veteran = uniqueName('c');
     await db.pool.query(
@@ -85,7 +71,7 @@ describe('rebuilding the engine’s progress from the log (README, “Rebuilding
     });
 
     processor = await startTestProcessor(db.pool, topics, groupId);
-    await processedAll();
+    await processedToEnds(db.pool, kafka, topics);
     // Unlocked stays unlocked: the veteran's progress starts from their unlock; everyone else's is as it was.
     const after = await state();
     expect(after.progress.find((row) => row.client_id === veteran)?.progress).toMatchObject({

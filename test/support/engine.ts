@@ -174,6 +174,19 @@ export function processedThrough(db: pg.Pool, topic: string, count: number, time
   );
 }
 
+/** Waits until the engine has stored positions at the end of both input topics, as they are now. */
+export async function processedToEnds(
+  db: pg.Pool,
+  kafka: Kafka,
+  topics: { transactions: string; clientEvents: string },
+  timeoutMs = 60_000,
+) {
+  for (const topic of [topics.transactions, topics.clientEvents]) {
+    const written = (await topicEnds(kafka, topic)).reduce((sum, end) => sum + Number(end.offset), 0);
+    await processedThrough(db, topic, written, timeoutMs);
+  }
+}
+
 /** Polls `probe` until it returns a value that passes `done`; fails with the last value after `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T>,

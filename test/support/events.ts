@@ -98,3 +98,15 @@ export const firstPurchaseUnlock = (clientId: string): AchievementUnlocked => ({
   unlockedAt: '2026-11-24T06:15:00.000Z',
   sourceEventId: 'tx-1',
 });
+
+/** `count` coffees (MCC 5814) of one client, one a day at 08:00 Kyiv from November `firstDay` on. */
+export const dailyCoffees = (clientId: string, count: number, firstDay: number): InputEvent[] =>
+  Array.from({ length: count }, (_, i) =>
+    purchase({
+      id: `${clientId}-coffee-${i}`,
+      clientId,
+      categoryId: 5814,
+      amount: 5_000,
+      time: `2026-11-${String(firstDay + i).padStart(2, '0')}T08:00:00+02:00`,
+    }),
+  );

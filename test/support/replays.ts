@@ -6,11 +6,12 @@ import { createApp } from '../../api/app.js';
 import { temporalReplays } from '../../api/replay-starter.js';
 import { postgresRuleAdmin } from '../../api/rule-admin-store.js';
 import { postgresReplays } from '../../api/replay-store.js';
-import type { RuleFeed } from '../../platform/rule-feed.js';
+import { findLevel, type RuleFeed } from '../../platform/rule-feed.js';
 import type { InputTopics } from '../../platform/topics.js';
 import type { OutputTopics } from '../../platform/unlock-records.js';
 import { WORKFLOWS_PATH } from '../../workflows/bundle.js';
 import { createReplayActivities } from '../../workflows/replay-activities.js';
+import { startRewardStarter } from '../../workflows/reward-starter.js';
 import { installTemporalRuntime } from '../../workflows/runtime.js';
 import type { Kafka } from 'kafkajs';
 import { apiDependencies } from './api.js';
@@ -138,4 +139,29 @@ export function replayApi(db: pg.Pool, client: Client, options: Parameters<typeo
       replays: replayDependencies(db, client, options),
     }),
   );
+}
+
+/**
+ * The reward starter in this process, on a test's unlock topic and reward queue, with a group of its own:
+ * partners get `partnerTimeoutMs` both to answer and to call back. Returns its stop function.
+ */
+export function startTestRewardStarter(options: {
+  db: pg.Pool;
+  client: Client;
+  rules: RuleFeed;
+  taskQueue: string;
+  topic: string;
+  partnerTimeoutMs: number;
+}) {
+  return startRewardStarter({
+    kafka: testKafka(),
+    db: options.db,
+    temporal: options.client,
+    taskQueue: options.taskQueue,
+    level: (unlock) => findLevel(options.rules, unlock),
+    callbackTimeoutMs: options.partnerTimeoutMs,
+    partnerRetryMs: options.partnerTimeoutMs,
+    groupId: uniqueName('starter'),
+    topic: options.topic,
+  });
 }
