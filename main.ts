@@ -81,7 +81,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
     const probes = dependencyProbes({ kafka: createKafka('achievements-api'), pool, temporal });
     const client = new Client({ connection: temporal, namespace });
     const partnerCallbacks = rewardDelivery(pool, client, config().partners);
-    const { JWT_SECRET, JWT_JWKS_URL, JWT_MAX_LIFETIME_S, BANK_TIME_ZONE } = config();
+    const { JWT_SECRET, JWT_PREVIOUS_SECRET, JWT_JWKS_URL, JWT_MAX_LIFETIME_S, BANK_TIME_ZONE } = config();
     const admin = postgresAdminReads(pool, everLive, BANK_TIME_ZONE);
     const stopServer = await startApi(
       {
@@ -89,7 +89,11 @@ const starters: Record<Role, () => Promise<Stop>> = {
         partnerCallbacks,
         auth: JWT_JWKS_URL
           ? { jwksUrl: JWT_JWKS_URL, maxLifetimeS: JWT_MAX_LIFETIME_S }
-          : { secret: JWT_SECRET, maxLifetimeS: JWT_MAX_LIFETIME_S },
+          : {
+              secret: JWT_SECRET,
+              ...(JWT_PREVIOUS_SECRET ? { previousSecret: JWT_PREVIOUS_SECRET } : {}),
+              maxLifetimeS: JWT_MAX_LIFETIME_S,
+            },
         me: {
           catalogs: () => ({ live: rules.book().active(), everLive: everLive() }),
           zone: BANK_TIME_ZONE,

@@ -18,6 +18,8 @@ export type AuthEnv = { Variables: { principal: Principal } };
 export interface AuthOptions {
   /** HS256 key for local use; production verifies against `jwksUrl` instead. */
   secret?: string;
+  /** The HS256 key being rotated out: a token whose signature `secret` does not verify is tried with it. */
+  previousSecret?: string;
   jwksUrl?: string;
   maxLifetimeS: number;
 }
@@ -41,7 +43,15 @@ function verifier(options: AuthOptions) {
     return (token: string) => jwtVerify(token, jwks, checks(['RS256', 'ES256']));
   }
   const key = new TextEncoder().encode(options.secret);
-  return (token: string) => jwtVerify(token, key, checks(['HS256']));
+  const previous = options.previousSecret ? new TextEncoder().encode(options.previousSecret) : undefined;
+  return async (token: string) => {
+    try {
+      return await jwtVerify(token, key, checks(['HS256']));
+    } catch (error) {
+      if (!previous || !(error instanceof errors.JWSSignatureVerificationFailed)) throw error;
+      return jwtVerify(token, previous, checks(['HS256']));
+    }
+  };
 }
 
 /**

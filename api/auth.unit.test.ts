@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_JWT_SECRET } from '../test/support/api.js';
 import { token } from '../test/support/tokens.js';
 import { authenticate, type AuthEnv } from './auth.js';
 
@@ -45,5 +46,27 @@ describe('authenticate against a JWKS (production)', () => {
   it('refuses an HS256 token, even one signed with the dev secret', async () => {
     const response = await app().request('/who', { headers: { Authorization: `Bearer ${await token()}` } });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('authenticate with HS256 while the secret is rotated', () => {
+  const NEW_SECRET = 'the-new-secret-of-at-least-32-characters';
+  const who = (options: { secret: string; previousSecret?: string }) =>
+    new Hono<AuthEnv>()
+      .use('*', authenticate({ ...options, maxLifetimeS: 300 }))
+      .get('/who', (c) => c.json(c.get('principal')));
+  const statusWith = async (app: ReturnType<typeof who>, jwt: string) =>
+    (await app.request('/who', { headers: { Authorization: `Bearer ${jwt}` } })).status;
+
+  it('accepts tokens of the new and of the previous secret, and refuses others', async () => {
+    const app = who({ secret: NEW_SECRET, previousSecret: TEST_JWT_SECRET });
+    expect(await statusWith(app, await token({}, new TextEncoder().encode(NEW_SECRET)))).toBe(200);
+    expect(await statusWith(app, await token())).toBe(200);
+    const forged = await token({}, new TextEncoder().encode('a-third-secret-of-at-least-32-characters'));
+    expect(await statusWith(app, forged)).toBe(401);
+  });
+
+  it('refuses tokens of the previous secret once it is unset', async () => {
+    expect(await statusWith(who({ secret: NEW_SECRET }), await token())).toBe(401);
   });
 });

@@ -36,8 +36,8 @@ const callbackBody = z
   });
 
 export interface PartnerCallbackDependencies {
-  /** Each partner's shared secret, by partner id. */
-  partners: ReadonlyMap<string, { readonly secret: string }>;
+  /** Each partner's shared secret (and the one being rotated out, if any), by partner id. */
+  partners: ReadonlyMap<string, { readonly secret: string; readonly previousSecret?: string }>;
   /** The reward's partner and workflow, or undefined when there is no such reward. */
   findReward: (rewardId: string) => Promise<{ partnerId: string | null; workflowId: string } | undefined>;
   /** Hands the result to the reward's workflow; resolves once Temporal has recorded it. */
@@ -93,7 +93,8 @@ export function partnerCallbackRoutes(deps: PartnerCallbackDependencies) {
         detail: 'Send X-Timestamp as unix seconds within 5 minutes of now.',
       });
     }
-    if (!signatureMatches(partner.secret, timestamp, rawBody, signature)) {
+    const secrets = [partner.secret, ...(partner.previousSecret ? [partner.previousSecret] : [])];
+    if (!secrets.some((secret) => signatureMatches(secret, timestamp, rawBody, signature))) {
       return problem(c, {
         title: 'Bad signature',
         status: 401,

@@ -14,12 +14,12 @@ const rewards: Record<string, { partnerId: string; workflowId: string }> = {
   'r-tea': { partnerId: 'tea-house', workflowId: 'reward-c-1-tea-lover' },
 };
 
-function setup() {
+function setup(secrets: ReadonlyMap<string, { secret: string; previousSecret?: string }> = partners) {
   const delivered: [string, PartnerCallback][] = [];
   const app = createApp(
     apiDependencies({
       partnerCallbacks: {
-        partners,
+        partners: secrets,
         findReward: (rewardId) => Promise.resolve(rewards[rewardId]),
         deliver: (workflowId, callback) => Promise.resolve(void delivered.push([workflowId, callback])),
         nowMs: () => NOW_MS,
@@ -55,6 +55,23 @@ describe('POST /v1/partners/{partnerId}/callbacks', () => {
     const response = await app.request(path, init);
     expect(response.status).toBe(202);
     expect(delivered).toEqual([['reward-c-1-coffee-lover', { status: 'fulfilled', voucherCode: 'CAFE-42' }]]);
+  });
+
+  it('during a rotation, accepts callbacks signed with the new secret or the one being rotated out', async () => {
+    const rotating = new Map([
+      ['coffee-house', { secret: 'coffee-house-new-secret', previousSecret: SECRET }],
+    ]);
+    const { app, delivered } = setup(rotating);
+    const statusOf = async ({ path, init }: ReturnType<typeof post>) =>
+      (await app.request(path, init)).status;
+    expect(await statusOf(post(fulfilled))).toBe(202);
+    expect(await statusOf(post(fulfilled, { secret: 'coffee-house-new-secret' }))).toBe(202);
+    expect(await statusOf(post(fulfilled, { secret: 'guess' }))).toBe(401);
+    expect(delivered).toHaveLength(2);
+    // Once the old secret is unset, what it signs is refused.
+    const rotated = setup(new Map([['coffee-house', { secret: 'coffee-house-new-secret' }]]));
+    const { path, init } = post(fulfilled);
+    expect((await rotated.app.request(path, init)).status).toBe(401);
   });
 
   it.each([

@@ -58,6 +58,8 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   BANK_TIME_ZONE: timeZone.default('Europe/Kyiv'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters for HS256').default(DEV_JWT_SECRET),
+  /** The HS256 key being rotated out: tokens it signed are still accepted until it is unset. */
+  JWT_PREVIOUS_SECRET: z.string().min(32, 'must be at least 32 characters for HS256').optional(),
   JWT_JWKS_URL: z.url().optional(),
   JWT_MAX_LIFETIME_S: z.coerce.number().int().positive().default(300),
   PARTNER_CALLBACK_TIMEOUT: duration.default(24 * 3_600_000),
@@ -119,6 +121,8 @@ export const DEFAULT_PARTNER_LIMITS = { concurrency: 8, perSecond: 20 } as const
 export interface PartnerEndpoint extends PartnerLimits {
   readonly url: string;
   readonly secret: string;
+  /** PARTNER_<ID>_PREVIOUS_SECRET while a rotation is under way: callbacks signed with it still verify. */
+  readonly previousSecret?: string;
 }
 
 export type Config = Readonly<Omit<z.output<typeof envSchema>, 'PUBLIC_BASE_URL'>> & {
@@ -153,10 +157,12 @@ function readPartners(env: NodeJS.ProcessEnv): Map<string, PartnerEndpoint> {
       throw new ConfigError(name, `expected an http(s) URL, got "${url}"`);
     }
     if (!secret) throw new ConfigError(secretName, `required because ${name} is set`);
+    const previousSecret = env[`PARTNER_${match[1]}_PREVIOUS_SECRET`];
     partners.set(id, {
       id,
       url: url.replace(/\/+$/, ''),
       secret,
+      ...(previousSecret ? { previousSecret } : {}),
       concurrency: positiveNumber(
         env,
         `PARTNER_${match[1]}_CONCURRENCY`,

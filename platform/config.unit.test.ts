@@ -52,6 +52,15 @@ describe('configuration from the environment', () => {
     expect(partnerEnvName('coffee-house')).toBe('COFFEE_HOUSE');
   });
 
+  it('reads the partner secret being rotated out from PARTNER_<ID>_PREVIOUS_SECRET', () => {
+    const config = parseConfig({
+      PARTNER_COFFEE_HOUSE_URL: 'http://127.0.0.1:9400',
+      PARTNER_COFFEE_HOUSE_SECRET: 'new',
+      PARTNER_COFFEE_HOUSE_PREVIOUS_SECRET: 'old',
+    });
+    expect(config.partners.get('coffee-house')).toMatchObject({ secret: 'new', previousSecret: 'old' });
+  });
+
   it('bounds each partner by its own concurrency and rate, and refuses nonsense', () => {
     const pair = { PARTNER_COFFEE_HOUSE_URL: 'http://127.0.0.1:9400', PARTNER_COFFEE_HOUSE_SECRET: 's' };
     const config = parseConfig({

@@ -58,12 +58,14 @@ export interface StarterOptions {
   groupId?: string;
   /** The unlock topic; tests and the benchmark give their own, deployments keep CONTRACT §2's. */
   topic?: string;
+  /** For an unlock whose workflow already exists: writes what PostgreSQL lost of it again (reconcileReward). */
+  reconcile?: (input: RewardInput) => Promise<unknown>;
 }
 
 /** What starting a reward needs: where, how to find the unlock's partner, and its partner timeouts. */
 export type RewardStart = Pick<
   StarterOptions,
-  'temporal' | 'taskQueue' | 'level' | 'callbackTimeoutMs' | 'partnerRetryMs'
+  'temporal' | 'taskQueue' | 'level' | 'callbackTimeoutMs' | 'partnerRetryMs' | 'reconcile'
 >;
 
 /** An unlock to reward; `notify: false` rewards it silently (a backfill's policy). */
@@ -71,7 +73,8 @@ export type UnlockToReward = z.output<typeof unlockedSchema> & { notify?: boolea
 
 /**
  * Starts `reward-<clientId>-<achievementId>` once per unlock. Unlock records arrive at least once; the
- * workflow id is the business key and duplicates are rejected, so "already started" means "already done".
+ * workflow id is the business key and duplicates are rejected, so "already started" means "already done",
+ * unless PostgreSQL lost what the workflow wrote (a restore): `reconcile` checks, and writes it again.
  */
 export async function startReward(options: RewardStart, unlock: UnlockToReward) {
   const level = await options.level(unlock);
@@ -107,8 +110,9 @@ export async function startReward(options: RewardStart, unlock: UnlockToReward) 
     });
     return true;
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
-    throw error;
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    await options.reconcile?.(input);
+    return false;
   }
 }
 

@@ -10,6 +10,8 @@ import { createPool } from '../platform/postgres.js';
 import { createActivities } from './activities.js';
 import { ensureExpirySchedule } from './expiry-schedule.js';
 import { createPartnerActivities } from './partner-activities.js';
+import type { RewardInput } from './reward-contract.js';
+import { reconcileReward } from './reward-reconcile.js';
 import { startRewardStarter } from './reward-starter.js';
 import { startWorker } from './worker.js';
 
@@ -64,6 +66,7 @@ export async function startWorkerRole(
     level: (unlock: UnlockedUnder) => findLevel(rules, unlock),
     callbackTimeoutMs: config.PARTNER_CALLBACK_TIMEOUT,
     partnerRetryMs: config.PARTNER_RETRY_WINDOW,
+    reconcile: (input: RewardInput) => reconcileReward({ db, temporal: client, activities }, input),
   };
   const stopWorker = await startWorker({
     ...temporal,

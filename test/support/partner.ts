@@ -28,9 +28,11 @@ async function readBody(request: IncomingMessage): Promise<string> {
 
 /**
  * A partner system on a local port: it checks each request's signature, answers as the test told it to for
- * that reward, and calls back to the request's callbackUrl, signed with the shared secret.
+ * that reward (`otherwise` for rewards it was told nothing about), and calls back to the request's
+ * callbackUrl, signed with the shared secret. `close` shuts its port; `reopen`
+ * listens on the same one again, as a partner back from an outage.
  */
-export async function startFakePartner(secret: string) {
+export async function startFakePartner(secret: string, otherwise: PartnerBehaviour = { kind: 'silent' }) {
   const behaviours = new Map<string, PartnerBehaviour>();
   const received: ReceivedRequest[] = [];
   let open = 0;
@@ -59,7 +61,7 @@ export async function startFakePartner(secret: string) {
       const body = JSON.parse(raw) as PartnerRewardRequest;
       const signatureValid = signatureMatches(secret, timestamp, raw, signature);
       received.push({ body, signatureValid });
-      const behaviour = behaviours.get(body.rewardId) ?? { kind: 'silent' };
+      const behaviour = behaviours.get(body.rewardId) ?? otherwise;
       if (behaviour.kind === 'hang') {
         mostOpen = Math.max(mostOpen, ++open);
         response.on('close', () => open--);
@@ -82,19 +84,24 @@ export async function startFakePartner(secret: string) {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listen = (port: number) =>
+    new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
     behave: (rewardId: string, behaviour: PartnerBehaviour) => behaviours.set(rewardId, behaviour),
     requestsFor: (rewardId: string) => received.filter((r) => r.body.rewardId === rewardId),
     callBack,
     callbackStatuses,
     /** The most requests that were hanging at once. */
     mostOpen: () => mostOpen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close,
+    reopen: () => listen(port),
   };
 }

@@ -25,7 +25,7 @@ export const TEST_RUN = { chunkMs: 1_000, maxHistoryLength: 10_000, heartbeatTim
 /** A Temporal client of the test run's server; `close` when done. */
 export async function temporalClient() {
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  return { client: new Client({ connection }), close: () => connection.close() };
+  return { client: new Client({ connection }), connection, close: () => connection.close() };
 }
 
 /** The API's replay dependencies over the test's schema, topics and consumer group, on its own task queue. */
