@@ -19,7 +19,8 @@ import { readRuleFiles } from './platform/catalog-files.js';
 import { loadContext } from './platform/engine-state.js';
 import { startRuleFeed } from './platform/rule-feed.js';
 import { seedDefaultRules } from './platform/rule-store.js';
-import { config } from './platform/config.js';
+import { config, ConfigError, reloadConfig } from './platform/config.js';
+import { startSandboxPartners } from './platform/partner-sandbox.js';
 import { checkHealth, dependencyProbes } from './platform/health.js';
 import { createKafka } from './platform/kafka.js';
 import { logger } from './platform/logger.js';
@@ -32,6 +33,18 @@ import { startWorkerRole } from './workflows/worker-role.js';
 const ROLES = ['processor', 'worker', 'api'] as const;
 type Role = (typeof ROLES)[number];
 
+/** A bad setting is one line naming the variable and what it expects, not a stack trace. */
+function checkConfig() {
+  try {
+    config();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`achievements: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+checkConfig();
 const log = logger('main');
 
 type Stop = () => Promise<void>;
@@ -163,14 +176,45 @@ async function seedRules() {
   }
 }
 
+/** Partners of the catalog with no PARTNER_<ID>_URL get a sandbox on loopback when run locally. */
+async function startLocalPartners() {
+  const named = readRuleFiles().flatMap(({ document }) =>
+    ((document as { levels?: { partner?: string }[] }).levels ?? []).flatMap((level) =>
+      level.partner ? [level.partner] : [],
+    ),
+  );
+  const sandboxes = await startSandboxPartners(named, process.env, config().PARTNER_SANDBOX_DELAY);
+  if (sandboxes.length === 0) return;
+  reloadConfig();
+  onShutdown('partner sandboxes', async () => {
+    await Promise.all(sandboxes.map((sandbox) => sandbox.close()));
+  });
+  log.info({ partners: sandboxes.map(({ id, url }) => ({ id, url })) }, 'sandbox partners started');
+}
+
+/** What `npm start` tells a newcomer once every role runs: where to look, and how to get a token. */
+async function printWhereEverythingIs() {
+  const api = `http://127.0.0.1:${config().PORT}`;
+  const { TEMPORAL_UI_URL } = await import('./scripts/stack/temporal.js');
+  const lines = [
+    `API          ${api}  (try ${api}/health)`,
+    `API docs     ${api}/docs  (OpenAPI: ${api}/openapi.json)`,
+    `metrics      ${api}/metrics`,
+    ...(process.env.TEMPORAL_ADDRESS ? [] : [`Temporal UI  ${TEMPORAL_UI_URL}`]),
+    'a token      npm run token -- --client c-0   (or --role admin --sub emp-1)',
+    'traffic      npm run simulate',
+  ];
+  console.log(`\nThe achievements engine is running:\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
+}
+
 async function main() {
   const roles = chosenRoles(process.argv[2]);
-  config();
   exitOnSignals();
   if (process.argv[2] === undefined) {
     const { localServices, upStack } = await import('./scripts/stack/stack.js');
     await upStack(localServices());
   }
+  if (process.argv[2] === undefined) await startLocalPartners();
   const applied = await migrate(config().DATABASE_URL);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   await seedRules();
@@ -184,6 +228,7 @@ async function main() {
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
   log.info({ roles }, 'engine running');
+  if (process.argv[2] === undefined) await printWhereEverythingIs();
 }
 
 main().catch(async (error: unknown) => {

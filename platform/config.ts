@@ -105,6 +105,8 @@ const envSchema = z.object({
   REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** How long a backfill's replay activity works between checkpoints (and reports to the Temporal UI). */
   BACKFILL_CHUNK: duration.default(30_000),
+  /** How long `npm start`'s sandbox partners take to call back (local use only). */
+  PARTNER_SANDBOX_DELAY: duration.default(3_000),
   /** How many rewards per second a backfill starts at most, on its own task queue. */
   BACKFILL_REWARD_RATE: z.coerce.number().positive().max(10_000).default(50),
 });
@@ -205,5 +207,11 @@ let loaded: Config | undefined;
 /** The process's configuration, read once at start-up. */
 export function config(): Config {
   loaded ??= parseConfig(process.env);
+  return loaded;
+}
+
+/** Reads the environment again, once `npm start` has put its sandbox partners into it. */
+export function reloadConfig(): Config {
+  loaded = parseConfig(process.env);
   return loaded;
 }

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { partnerEnvName } from './config.js';
+import { logger } from './logger.js';
+import { sign, signatureMatches } from './signature.js';
+
+const rewardRequest = z.object({ rewardId: z.string().min(1), callbackUrl: z.url() });
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface SandboxPartner {
+  id: string;
+  url: string;
+  secret: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * A stand-in for partner `id` on loopback, for local use only: it takes CONTRACT §5's signed
+ * `POST /rewards`, refuses a bad signature with 401, accepts with 202, and `delayMs` later calls back, signed,
+ * with `fulfilled` and a voucher code, so a newcomer's local unlocks reach `fulfilled` with no partner running.
+ */
+export async function startSandboxPartner(id: string, delayMs: number): Promise<SandboxPartner> {
+  const log = logger('partner-sandbox');
+  const secret = randomBytes(32).toString('hex');
+  const callBack = async (rewardId: string, callbackUrl: string) => {
+    const body = JSON.stringify({
+      rewardId,
+      status: 'fulfilled',
+      voucherCode: `SANDBOX-${rewardId.slice(0, 8)}`,
+    });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const response = await fetch(callbackUrl, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Timestamp': timestamp,
+        'X-Signature': sign(secret, timestamp, body),
+      },
+      body,
+    });
+    log.info({ partner: id, rewardId, status: response.status }, 'sandbox partner called back');
+  };
+  const server: Server = createServer((request, response) => {
+    void readBody(request).then((raw) => {
+      const timestamp = String(request.headers['x-timestamp'] ?? '');
+      const signature = String(request.headers['x-signature'] ?? '');
+      if (request.method !== 'POST' || request.url !== '/rewards') return response.writeHead(404).end();
+      if (!signatureMatches(secret, timestamp, raw, signature))
+        return response.writeHead(401).end('bad signature');
+      const parsed = rewardRequest.safeParse(parsedJson(raw));
+      if (!parsed.success) return response.writeHead(400).end('not a reward request');
+      response.writeHead(202).end();
+      const { rewardId, callbackUrl } = parsed.data;
+      setTimeout(() => {
+        callBack(rewardId, callbackUrl).catch((error: unknown) =>
+          log.warn({ err: error, partner: id, rewardId }, 'sandbox partner could not call back'),
+        );
+      }, delayMs).unref();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    id,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    secret,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * `npm start` on a laptop: a sandbox for each partner the catalog names and no PARTNER_<ID>_URL configures,
+ * put into the environment as if configured (never in production). Answers the sandboxes started.
+ */
+export async function startSandboxPartners(
+  partnerIds: Iterable<string>,
+  env: NodeJS.ProcessEnv,
+  delayMs: number,
+): Promise<SandboxPartner[]> {
+  if (env.NODE_ENV === 'production') return [];
+  const sandboxes: SandboxPartner[] = [];
+  for (const id of new Set(partnerIds)) {
+    const name = partnerEnvName(id);
+    if (env[`PARTNER_${name}_URL`]) continue;
+    const sandbox = await startSandboxPartner(id, delayMs);
+    env[`PARTNER_${name}_URL`] = sandbox.url;
+    env[`PARTNER_${name}_SECRET`] = sandbox.secret;
+    sandboxes.push(sandbox);
+  }
+  return sandboxes;
+}

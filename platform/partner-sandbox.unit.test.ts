@@ -1,0 +1,78 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PARTNER_LIMITS } from './config.js';
+import { signatureMatches } from './signature.js';
+import { sendPartnerRequest } from '../workflows/partner-request.js';
+import { startSandboxPartner, startSandboxPartners, type SandboxPartner } from './partner-sandbox.js';
+
+const started: SandboxPartner[] = [];
+afterAll(async () => {
+  for (const sandbox of started) await sandbox.close();
+});
+
+/** The engine's callback route as the sandbox meets it: every callback, and whether its signature verifies. */
+async function callbackReceiver(secret: () => string) {
+  const received: { body: unknown; signed: boolean }[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const signed = signatureMatches(
+        secret(),
+        String(request.headers['x-timestamp']),
+        raw,
+        String(request.headers['x-signature']),
+      );
+      received.push({ body: JSON.parse(raw), signed });
+      response.writeHead(202).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/partners/coffee-house/callbacks`;
+  return { url, received, close: () => server.close() };
+}
+
+describe('the sandbox partner of npm start', () => {
+  it('accepts a signed request and calls back, signed, with a fulfilled voucher', async () => {
+    const sandbox = await startSandboxPartner('coffee-house', 10);
+    started.push(sandbox);
+    const receiver = await callbackReceiver(() => sandbox.secret);
+    const endpoint = {
+      id: 'coffee-house',
+      url: sandbox.url,
+      secret: sandbox.secret,
+      ...DEFAULT_PARTNER_LIMITS,
+    };
+    const request = {
+      rewardId: 'a20392d6-6fdd-5ea5-8f98-3ab95dceb323',
+      partnerId: 'coffee-house',
+      clientRef: 'ref-1',
+      achievementId: 'coffee-lover',
+      callbackUrl: receiver.url,
+    };
+    await sendPartnerRequest(endpoint, request);
+    await expect.poll(() => receiver.received.length).toBe(1);
+    expect(receiver.received[0]).toEqual({
+      body: { rewardId: request.rewardId, status: 'fulfilled', voucherCode: 'SANDBOX-a20392d6' },
+      signed: true,
+    });
+    // A request signed with another secret is refused: a 4xx the workflow does not retry.
+    await expect(sendPartnerRequest({ ...endpoint, secret: 'another' }, request)).rejects.toThrow(
+      /answered 401/,
+    );
+    receiver.close();
+  });
+
+  it('stands in only for partners without a URL, and never in production', async () => {
+    const env: NodeJS.ProcessEnv = { PARTNER_TEA_HOUSE_URL: 'https://tea.example' };
+    const sandboxes = await startSandboxPartners(['coffee-house', 'coffee-house', 'tea-house'], env, 10);
+    started.push(...sandboxes);
+    expect(sandboxes.map((s) => s.id)).toEqual(['coffee-house']);
+    expect(env.PARTNER_COFFEE_HOUSE_URL).toBe(sandboxes[0]!.url);
+    expect(env.PARTNER_COFFEE_HOUSE_SECRET).toBe(sandboxes[0]!.secret);
+    expect(env.PARTNER_TEA_HOUSE_URL).toBe('https://tea.example');
+    expect(await startSandboxPartners(['coffee-house'], { NODE_ENV: 'production' }, 10)).toEqual([]);
+  });
+});
