@@ -1,6 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
+import { metrics } from './metrics.js';
 
 export type Dependency = 'kafka' | 'postgres' | 'temporal';
 
@@ -40,6 +41,9 @@ async function check(probe: HealthProbe): Promise<DependencyStatus> {
 export async function checkHealth(probes: Record<Dependency, HealthProbe>): Promise<HealthReport> {
   const names = Object.keys(probes) as Dependency[];
   const results = await Promise.all(names.map((name) => check(probes[name])));
+  names.forEach((name, i) =>
+    metrics.dependencyUp.set({ dependency: name }, results[i]!.status === 'up' ? 1 : 0),
+  );
   const dependencies = Object.fromEntries(
     names.map((name, i) => [name, results[i]]),
   ) as HealthReport['dependencies'];

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { checkHealth } from './health.js';
+import { metrics } from './metrics.js';
 
 const answers = () => Promise.resolve();
 const refuses = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:55432'));
@@ -19,6 +20,9 @@ describe('checkHealth', () => {
       error: expect.stringContaining('ECONNREFUSED'),
     });
     expect(report.dependencies.kafka.status).toBe('up');
+    // The dependency-down alert (deploy/prometheus/alerts.yaml) reads the same answer from /metrics.
+    const up = (await metrics.dependencyUp.get()).values.map((v) => [v.labels.dependency, v.value]);
+    expect(Object.fromEntries(up)).toEqual({ kafka: 1, postgres: 0, temporal: 1 });
   });
 
   it('counts a dependency that hangs as down after the probe timeout', async () => {

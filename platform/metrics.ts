@@ -59,6 +59,12 @@ export const metrics = {
     labelNames: ['status', 'partner'] as const,
     registers: [registry],
   }),
+  dependencyUp: new Gauge({
+    name: 'achievements_dependency_up',
+    help: 'Whether the last health check reached each dependency (1) or not (0)',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+  }),
   workflowsStarted: new Counter({
     name: 'achievements_reward_workflows_started_total',
     help: 'Reward workflows started (repeats of an unlock excluded)',
