@@ -160,7 +160,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
 function chosenRoles(argument: string | undefined): readonly Role[] {
   if (argument === undefined) return ROLES;
   if (!(ROLES as readonly string[]).includes(argument)) {
-    throw new Error(`unknown role "${argument}"; expected one of ${ROLES.join(', ')}`);
+    throw new Error(`unknown role "${argument}"; expected one of ${ROLES.join(', ')}, or migrate`);
   }
   return [argument as Role];
 }
@@ -207,17 +207,27 @@ async function printWhereEverythingIs() {
   console.log(`\nThe achievements engine is running:\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
 }
 
+/** Brings the database to the current schema and seeds the default rules (every start does; a Job may alone). */
+async function prepareDatabase() {
+  const applied = await migrate(config().DATABASE_URL);
+  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  await seedRules();
+}
+
 async function main() {
+  // `tsx main.ts migrate`: what a deployment's migration Job runs before the roles roll out.
+  if (process.argv[2] === 'migrate') {
+    await prepareDatabase();
+    return;
+  }
   const roles = chosenRoles(process.argv[2]);
   exitOnSignals();
   if (process.argv[2] === undefined) {
     const { localServices, upStack } = await import('./scripts/stack/stack.js');
     await upStack(localServices());
+    await startLocalPartners();
   }
-  if (process.argv[2] === undefined) await startLocalPartners();
-  const applied = await migrate(config().DATABASE_URL);
-  if (applied.length > 0) log.info({ applied }, 'migrations applied');
-  await seedRules();
+  await prepareDatabase();
   const started = await Promise.allSettled(roles.map((role) => starters[role]()));
   // Registered in ROLES order so shutdown runs in reverse: the API stops taking requests first, then the
   // processor commits and leaves its group, then the worker drains. Roles that did start are registered

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
@@ -177,8 +178,36 @@ function readPartners(env: NodeJS.ProcessEnv): Map<string, PartnerEndpoint> {
   return partners;
 }
 
+/** A variable the engine reads (another program's `…_FILE` in the environment is none of its business). */
+const isEngineVariable = (name: string) =>
+  name in envSchema.shape || /^PARTNER_[A-Z0-9_]+$/.test(name) || name === 'BACKUP_RECIPIENT';
+
+/**
+ * `NAME_FILE=/path` stands for `NAME` holding that file's content (its final newline dropped), as Kubernetes
+ * Secrets and Vault agents hand secrets over: every variable of the engine's may come from a file this way.
+ */
+export function withFileVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const resolved = { ...env };
+  for (const [fileVariable, path] of Object.entries(env)) {
+    const name = /^(.+)_FILE$/.exec(fileVariable)?.[1];
+    if (!name || path === undefined || !isEngineVariable(name)) continue;
+    if (env[name] !== undefined)
+      throw new ConfigError(fileVariable, `set ${name} or ${fileVariable}, not both`);
+    try {
+      resolved[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new ConfigError(
+        fileVariable,
+        `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
+    }
+  }
+  return resolved;
+}
+
 /** Reads and validates the environment; throws a ConfigError naming the first bad variable. */
-export function parseConfig(env: NodeJS.ProcessEnv): Config {
+export function parseConfig(given: NodeJS.ProcessEnv): Config {
+  const env = withFileVariables(given);
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_JWT_SECRET, LOCAL_DATABASE_URL, parseConfig, partnerEnvName } from './config.js';
 
@@ -104,5 +107,33 @@ describe('configuration from the environment', () => {
     expect(parseConfig({}).CORS_ORIGINS).toEqual([]);
     expect(parseConfig({ CORS_ORIGINS: 'https://app.bank, https://ops.bank' }).CORS_ORIGINS).toHaveLength(2);
     expect(() => parseConfig({ CORS_ORIGINS: 'app.bank' })).toThrow(/CORS_ORIGINS/);
+  });
+
+  describe('secrets from files (NAME_FILE, as Kubernetes Secrets and Vault agents provide them)', () => {
+    const secretFile = (content: string) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'secret-')), 'value');
+      writeFileSync(path, content);
+      return path;
+    };
+
+    it('reads a variable from its file, the final newline dropped, partner secrets too', () => {
+      const config = parseConfig({
+        JWT_SECRET_FILE: secretFile('a-secret-from-a-file-of-at-least-32-chars\n'),
+        PARTNER_COFFEE_HOUSE_URL: 'http://127.0.0.1:9400',
+        PARTNER_COFFEE_HOUSE_SECRET_FILE: secretFile('coffee-secret'),
+      });
+      expect(config.JWT_SECRET).toBe('a-secret-from-a-file-of-at-least-32-chars');
+      expect(config.partners.get('coffee-house')?.secret).toBe('coffee-secret');
+    });
+
+    it('refuses a variable set both ways, and a file it cannot read, naming the variable', () => {
+      const both = { JWT_SECRET: 'x'.repeat(32), JWT_SECRET_FILE: secretFile('y'.repeat(32)) };
+      expect(() => parseConfig(both)).toThrow(/JWT_SECRET_FILE: set JWT_SECRET or JWT_SECRET_FILE, not both/);
+      // Another program's *_FILE is left alone.
+      expect(parseConfig({ TF_CLI_CONFIG_FILE: '/nonexistent/terraformrc' }).PORT).toBe(8080);
+      expect(() => parseConfig({ JWT_SECRET_FILE: '/nonexistent/jwt' })).toThrow(
+        /JWT_SECRET_FILE: cannot read \/nonexistent\/jwt: ENOENT/,
+      );
+    });
   });
 });

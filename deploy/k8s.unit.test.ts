@@ -1,0 +1,104 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Job } from 'kubernetes-models/batch/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { parseConfig } from '../platform/config.js';
+
+const DIR = new URL('./k8s/', import.meta.url);
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+
+const manifests = readdirSync(DIR)
+  .filter((file) => file.endsWith('.yaml'))
+  .flatMap((file) =>
+    parseAllDocuments(readFileSync(new URL(file, DIR), 'utf8')).map((doc) => ({
+      file,
+      manifest: doc.toJS() as Manifest,
+    })),
+  );
+
+/** Each kind we ship, as the Kubernetes API's own schema (kubernetes-models) checks it. */
+const models: Record<string, new (data: never) => { validate: () => void }> = {
+  'apps/v1 Deployment': Deployment,
+  'batch/v1 Job': Job,
+  'policy/v1 PodDisruptionBudget': PodDisruptionBudget,
+  'v1 ConfigMap': ConfigMap,
+  'v1 Secret': Secret,
+  'v1 Service': Service,
+};
+
+const ofKind = (kind: string) => manifests.map(({ manifest }) => manifest).filter((m) => m.kind === kind);
+type PodSpec = {
+  securityContext?: { runAsNonRoot?: boolean };
+  containers: { image: string; args: string[]; securityContext?: { allowPrivilegeEscalation?: boolean } }[];
+};
+const podOf = (manifest: Manifest) => (manifest.spec!.template as { spec: PodSpec }).spec;
+
+describe('the Kubernetes manifests (deploy/k8s)', () => {
+  it('are valid against the Kubernetes API schemas', () => {
+    expect(manifests.length).toBeGreaterThan(0);
+    for (const { file, manifest } of manifests) {
+      const model = models[`${manifest.apiVersion} ${manifest.kind}`];
+      expect(model, `${file}: ${manifest.apiVersion} ${manifest.kind}`).toBeDefined();
+      expect(
+        () => new model!(manifest as never).validate(),
+        `${file}: ${manifest.metadata.name}`,
+      ).not.toThrow();
+    }
+  });
+
+  it('run the three roles and the migration Job from one image, as non-root, each role with its disruption budget', () => {
+    const deployments = ofKind('Deployment');
+    const pods = [...deployments, ...ofKind('Job')].map(podOf);
+    expect(new Set(pods.map((pod) => pod.containers[0]!.image)).size).toBe(1);
+    expect(pods.map((pod) => pod.containers[0]!.args).sort()).toEqual([
+      ['api'],
+      ['migrate'],
+      ['processor'],
+      ['worker'],
+    ]);
+    for (const pod of pods) {
+      expect(pod.securityContext?.runAsNonRoot).toBe(true);
+      expect(pod.containers[0]!.securityContext?.allowPrivilegeEscalation).toBe(false);
+    }
+    const budgets = ofKind('PodDisruptionBudget').map((b) => b.metadata.name);
+    expect(budgets.sort()).toEqual(deployments.map((d) => d.metadata.name).sort());
+  });
+
+  it('keep no more processors than the input topics have partitions', () => {
+    const processors = ofKind('Deployment').find((d) => d.metadata.name === 'achievements-processor')!;
+    const partitions = Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 6);
+    expect(processors.spec!.replicas).toBeLessThanOrEqual(partitions);
+  });
+
+  it('configure the engine with settings it accepts, its secrets as files', () => {
+    const data = ofKind('ConfigMap')[0]!.data!;
+    const secretFiles = Object.keys(data).filter((name) => name.endsWith('_FILE'));
+    expect(secretFiles.sort()).toEqual([
+      'DATABASE_URL_FILE',
+      'JWT_SECRET_FILE',
+      'PARTNER_COFFEE_HOUSE_SECRET_FILE',
+      'PARTNER_PSEUDONYM_KEY_FILE',
+    ]);
+    const secret = ofKind('Secret')[0]! as Manifest & { stringData: Record<string, string> };
+    const values = Object.fromEntries(
+      secretFiles.map((name) => [
+        name.replace(/_FILE$/, ''),
+        secret.stringData[data[name]!.split('/').pop()!],
+      ]),
+    );
+    const settings = Object.fromEntries(Object.entries(data).filter(([name]) => !name.endsWith('_FILE')));
+    const config = parseConfig({ ...settings, ...values });
+    expect(config.NODE_ENV).toBe('production');
+    expect(config.partners.get('coffee-house')?.url).toBe(data.PARTNER_COFFEE_HOUSE_URL);
+  });
+});
