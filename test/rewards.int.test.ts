@@ -245,6 +245,12 @@ describe('reward workflows on the real Temporal dev server', () => {
     expect(await startReward(starter(), unlock)).toBe(false);
     await client.workflow.getHandle(rewardWorkflowId(clientId, 'first-purchase')).result();
     expect(await startReward(starter(), unlock)).toBe(false);
+    // A repeat whose reconciliation fails is still just a repeat: the starter's partition goes on.
+    const unreconciled = {
+      ...starter(),
+      reconcile: () => Promise.reject(new Error('Temporal did not answer')),
+    };
+    expect(await startReward(unreconciled, unlock)).toBe(false);
     expect(await balanceOf(db.pool, clientId)).toBe(50);
   });
 

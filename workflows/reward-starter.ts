@@ -111,7 +111,12 @@ export async function startReward(options: RewardStart, unlock: UnlockToReward) 
     return true;
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    await options.reconcile?.(input);
+    // A reconciliation that fails (its workflow gone, Temporal slow to answer) must not hold the partition up.
+    await options
+      .reconcile?.(input)
+      .catch((failure: unknown) =>
+        logger('reward-starter').warn({ err: failure, rewardId: input.rewardId }, 'reward not reconciled'),
+      );
     return false;
   }
 }
