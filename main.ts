@@ -15,7 +15,7 @@ import { postgresRuleAdmin } from './api/rule-admin-store.js';
 import { temporalReplays } from './api/replay-starter.js';
 import { postgresReplays } from './api/replay-store.js';
 import { startApi } from './api/server.js';
-import { readRuleFiles } from './platform/catalog-files.js';
+import { loadCatalog, readRuleFiles } from './platform/catalog-files.js';
 import { loadContext } from './platform/engine-state.js';
 import { startRuleFeed } from './platform/rule-feed.js';
 import { seedDefaultRules } from './platform/rule-store.js';
@@ -28,6 +28,7 @@ import { CONSUMER_GROUP, TOPICS } from './platform/topics.js';
 import { createPool, migrate } from './platform/postgres.js';
 import { exitOnSignals, onShutdown, shutdown } from './platform/shutdown.js';
 import { temporalConfig } from './temporal.config.js';
+import { partnersOf } from './rules/catalog.js';
 import { startWorkerRole } from './workflows/worker-role.js';
 
 const ROLES = ['processor', 'worker', 'api'] as const;
@@ -178,11 +179,7 @@ async function seedRules() {
 
 /** Partners of the catalog with no PARTNER_<ID>_URL get a sandbox on loopback when run locally. */
 async function startLocalPartners() {
-  const named = readRuleFiles().flatMap(({ document }) =>
-    ((document as { levels?: { partner?: string }[] }).levels ?? []).flatMap((level) =>
-      level.partner ? [level.partner] : [],
-    ),
-  );
+  const named = partnersOf(loadCatalog());
   const sandboxes = await startSandboxPartners(named, process.env, config().PARTNER_SANDBOX_DELAY);
   if (sandboxes.length === 0) return;
   reloadConfig();

@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../rules/decide.js';
-import { decodeRecord } from '../rules/decode.js';
+import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import { initialProgress } from '../rules/progress.js';
 import { rewardFulfilledPush, unlockPush } from '../rules/push.js';
 import { valueOf } from '../test/support/engine.js';
@@ -42,6 +42,17 @@ describe('docs/asyncapi.yaml, the topics of CONTRACT §2', () => {
     spec = await payloadValidators();
   });
 
+  const firstExample = (messageId: string) =>
+    spec.document!.components().messages().get(messageId)!.examples().all()[0]!.payload();
+  /** Whether the document's first example of `messageId` is a record the engine decodes as `source`. */
+  const exampleDecodes = (messageId: string, source: RecordKind) =>
+    decodeRecord(
+      source,
+      Buffer.from('c-1042'),
+      Buffer.from(JSON.stringify(firstExample(messageId))),
+      WRITTEN_AT,
+    ).ok;
+
   it('is a valid AsyncAPI 3.0 document naming every topic the engine reads or writes', () => {
     // Information and hints (such as a newer AsyncAPI version existing) are fine; errors and warnings are not.
     const serious = [DiagnosticSeverity.Error, DiagnosticSeverity.Warning];
@@ -62,14 +73,7 @@ describe('docs/asyncapi.yaml, the topics of CONTRACT §2', () => {
       purchase({ clientId: 'c-1', time: '2026-11-24T08:15:00+02:00', geo: null }),
     ];
     for (const event of accepted) expect(spec.valid('transaction', valueOf(event))).toBe(true);
-    const example = spec.document!.components().messages().get('transaction')!.examples().all()[0]!.payload();
-    const decoded = decodeRecord(
-      'transaction',
-      Buffer.from('c-1042'),
-      Buffer.from(JSON.stringify(example)),
-      WRITTEN_AT,
-    );
-    expect(decoded.ok).toBe(true);
+    expect(exampleDecodes('transaction', 'transaction')).toBe(true);
     const refused = [
       { amount: -1 },
       { amount: 10.5 },
@@ -84,15 +88,8 @@ describe('docs/asyncapi.yaml, the topics of CONTRACT §2', () => {
       expect(decodeRecord('transaction', Buffer.from('c-1'), bytes, WRITTEN_AT).ok).toBe(false);
       expect(spec.valid('transaction', value)).not.toBe(true);
     }
-    const profile = spec.document!.components().messages().get('clientEvent')!.examples().all()[0]!.payload();
-    expect(spec.valid('clientEvent', profile)).toBe(true);
-    const event = decodeRecord(
-      'client-event',
-      Buffer.from('c-1042'),
-      Buffer.from(JSON.stringify(profile)),
-      WRITTEN_AT,
-    );
-    expect(event.ok).toBe(true);
+    expect(spec.valid('clientEvent', firstExample('clientEvent'))).toBe(true);
+    expect(exampleDecodes('clientEvent', 'client-event')).toBe(true);
   });
 
   it('describes exactly what the engine writes: unlock records, pushes and dead letters', () => {

@@ -1,18 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { partnerEnvName } from './config.js';
 import { logger } from './logger.js';
-import { sign, signatureMatches } from './signature.js';
+import { readBody, sendSignedCallback } from './partner-side.js';
+import { signatureMatches } from './signature.js';
 
 const rewardRequest = z.object({ rewardId: z.string().min(1), callbackUrl: z.url() });
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function parsedJson(text: string): unknown {
   try {
@@ -38,22 +33,11 @@ export async function startSandboxPartner(id: string, delayMs: number): Promise<
   const log = logger('partner-sandbox');
   const secret = randomBytes(32).toString('hex');
   const callBack = async (rewardId: string, callbackUrl: string) => {
-    const body = JSON.stringify({
-      rewardId,
+    const status = await sendSignedCallback(secret, callbackUrl, rewardId, {
       status: 'fulfilled',
       voucherCode: `SANDBOX-${rewardId.slice(0, 8)}`,
     });
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const response = await fetch(callbackUrl, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'X-Timestamp': timestamp,
-        'X-Signature': sign(secret, timestamp, body),
-      },
-      body,
-    });
-    log.info({ partner: id, rewardId, status: response.status }, 'sandbox partner called back');
+    log.info({ partner: id, rewardId, status }, 'sandbox partner called back');
   };
   const server: Server = createServer((request, response) => {
     void readBody(request).then((raw) => {

@@ -22,6 +22,13 @@ export interface Catalog {
   readonly achievements: ReadonlyMap<string, Achievement>;
 }
 
+/** The partners the catalog's levels name, each once. */
+export const partnersOf = (catalog: Catalog): string[] => [
+  ...new Set(
+    [...catalog.achievements.values()].flatMap(({ level }) => (level.partner ? [level.partner] : [])),
+  ),
+];
+
 export class CatalogError extends Error {
   constructor(
     readonly file: string,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../platform/catalog-files.js';
-import { buildCatalog, CatalogError, parseCatalog } from './catalog.js';
+import { buildCatalog, CatalogError, parseCatalog, partnersOf } from './catalog.js';
 
 describe('the default catalog (CONTRACT §3)', () => {
   const catalog = loadCatalog();
@@ -96,5 +96,21 @@ describe('rule files are validated', () => {
     expect(() => parseCatalog([{ source: 'broken.yaml', text: 'id: [unclosed' }])).toThrow(
       /^broken\.yaml: not valid YAML/,
     );
+  });
+
+  it('names each partner its levels call once, and none for points-only levels', () => {
+    const tiers = {
+      ...valid,
+      levels: [
+        { ...level, partner: 'tea-house' },
+        { ...level, achievementId: 'tea-lover-2', target: 6, partner: 'tea-house' },
+        { ...level, achievementId: 'tea-lover-3', target: 9 },
+        { ...level, achievementId: 'tea-lover-4', target: 12, partner: 'kettle-shop' },
+      ],
+    };
+    expect(partnersOf(buildCatalog([{ source: 'tea.yaml', document: tiers }]))).toEqual([
+      'tea-house',
+      'kettle-shop',
+    ]);
   });
 });

@@ -27,6 +27,7 @@ import {
   TEST_RUN,
 } from './support/replays.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { differences } from './support/exact-outcome.js';
 import { requestsAs } from './support/tokens.js';
 
 /** The coffee-fan rule under an id of this run's, so its backfill's workflow id is this run's too. */
@@ -220,11 +221,7 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
     const expected = expectedUnlocks([...history, ...live], fan);
     const unlocks = listed(await unlocksOfRule());
     const wanted = listed(expected);
-    // The lines that differ, if any, say more than two long lists.
-    expect({
-      unexpected: unlocks.filter((line) => !wanted.includes(line)),
-      missing: wanted.filter((line) => !unlocks.includes(line)),
-    }).toEqual({ unexpected: [], missing: [] });
+    expect(differences(unlocks, wanted)).toEqual({ unexpected: [], missing: [] });
     expect(status).toMatchObject({ phase: 'done', cancelReason: null });
     expect(status.unlocksFound).toBeGreaterThan(0);
     expect(status.partitions.every((p) => p.status === 'merged')).toBe(true);

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { Partitioners } from 'kafkajs';
-import type { Catalog } from '../rules/catalog.js';
+import { partnersOf, type Catalog } from '../rules/catalog.js';
 import { DEFAULT_PARTNER_LIMITS, type Config, type PartnerLimits } from '../platform/config.js';
 import { findLevel, type RuleFeed, type UnlockedUnder } from '../platform/rule-feed.js';
 import { CONTRACT_OUTPUTS } from '../platform/unlock-records.js';
@@ -26,10 +26,7 @@ export interface TemporalTarget {
 
 /** Every partner the catalog names or the configuration sets, with its bounds (defaults when unset). */
 function partnersToServe(config: Config, catalog: Catalog): PartnerLimits[] {
-  const named = [...catalog.achievements.values()].flatMap(({ level }) =>
-    level.partner ? [level.partner] : [],
-  );
-  const ids = new Set([...named, ...config.partners.keys()]);
+  const ids = new Set([...partnersOf(catalog), ...config.partners.keys()]);
   return [...ids].map((id) => config.partners.get(id) ?? { id, ...DEFAULT_PARTNER_LIMITS });
 }
 

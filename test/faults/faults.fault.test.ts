@@ -8,6 +8,7 @@ import { downStack, upStack, type Service } from '../../scripts/stack/stack.js';
 import { catalog, eventually, nextWrittenAt, processedToEnds, produceEvents } from '../support/engine.js';
 import { purchase } from '../support/events.js';
 import {
+  differences,
   engineOutcome,
   outcomeOf,
   type RulesSince,
@@ -41,15 +42,6 @@ describe('faults under steady load: nothing lost, nothing twice', () => {
   afterAll(async () => {
     await system?.stop();
   });
-
-  /** The lines that differ, if any, say more than two long lists. */
-  const differences = (actual: string[], wanted: string[]) => {
-    const [has, wants] = [new Set(actual), new Set(wanted)];
-    return {
-      unexpected: actual.filter((line) => !wants.has(line)),
-      missing: wanted.filter((line) => !has.has(line)),
-    };
-  };
 
   const pids = () => system.processors().map((child) => child.process.pid);
 

@@ -152,3 +152,12 @@ export const unlockIdsOf = (unlocks: string[]) =>
       return unlockIdOf(clientId, achievementId);
     })
     .sort();
+
+/** The lines of `actual` and `wanted` that differ: when they do, these say more than two long lists. */
+export function differences(actual: string[], wanted: string[]) {
+  const [has, wants] = [new Set(actual), new Set(wanted)];
+  return {
+    unexpected: actual.filter((line) => !wants.has(line)),
+    missing: wanted.filter((line) => !has.has(line)),
+  };
+}

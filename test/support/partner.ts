@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sign, signatureMatches } from '../../platform/signature.js';
+import { readBody, sendSignedCallback } from '../../platform/partner-side.js';
+import { signatureMatches } from '../../platform/signature.js';
 import type { PartnerRewardRequest } from '../../workflows/partner-request.js';
 
 /**
@@ -20,12 +21,6 @@ export interface ReceivedRequest {
   signatureValid: boolean;
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * A partner system on a local port: it checks each request's signature, answers as the test told it to for
  * that reward (`otherwise` for rewards it was told nothing about), and calls back to the request's
@@ -40,18 +35,7 @@ export async function startFakePartner(secret: string, otherwise: PartnerBehavio
   const callbackStatuses: number[] = [];
 
   const callBack = async (request: PartnerRewardRequest, result: object) => {
-    const body = JSON.stringify({ rewardId: request.rewardId, ...result });
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const response = await fetch(request.callbackUrl, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'X-Timestamp': timestamp,
-        'X-Signature': sign(secret, timestamp, body),
-      },
-      body,
-    });
-    callbackStatuses.push(response.status);
+    callbackStatuses.push(await sendSignedCallback(secret, request.callbackUrl, request.rewardId, result));
   };
 
   const server = createServer((request, response) => {
