@@ -10,7 +10,7 @@ import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
 import { loadClients, type StoredProgress } from '../platform/engine-state.js';
 import { commitBatch, StalePartition, storedPosition, type StoredPosition } from './progress-store.js';
-import { unlockOutputs, type OutputTopics } from '../platform/unlock-records.js';
+import { unlockIdOf, unlockOutputs, type OutputTopics } from '../platform/unlock-records.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
@@ -103,6 +103,25 @@ async function commit(ctx: BatchContext, run: Run, effects: ReturnType<typeof co
 }
 
 /**
+ * A line per committed unlock naming the record that caused it: where a search by the unlock's correlation id
+ * starts (or by the bank's event id, which finds the correlation id).
+ */
+function logUnlocks(run: Run, accepted: { message: KafkaMessage }[], applied: Applied[]) {
+  const log = logger('processor');
+  applied.forEach((result, i) => {
+    if (!result.ok) return;
+    const record = { topic: run.topic, partition: run.partition, offset: accepted[i]!.message.offset };
+    for (const { clientId, achievementId, ruleVersion, sourceEventId } of result.unlocked) {
+      const correlationId = unlockIdOf(clientId, achievementId);
+      log.info(
+        { correlationId, achievementId, ruleVersion, eventId: sourceEventId, record },
+        'achievement unlocked',
+      );
+    }
+  });
+}
+
+/**
  * Applies a run of records and commits their effects with the run's next offset: bad records go to the DLQ
  * with their reason, the rest to their client actors. If anything fails before the commit, the run's actors
  * are dropped, so a retry starts again from the stored progress.
@@ -127,6 +146,7 @@ async function applyRun(ctx: BatchContext, run: Run, kind: RecordKind): Promise<
     await sendDeadLetters(ctx.deadLetters, letters);
     const effects = collectEffects(applied);
     await commit(ctx, run, effects);
+    logUnlocks(run, accepted, applied);
     return { events: accepted.length, deadLetters: letters.length, unlocked: effects.unlocked };
   } catch (error) {
     ctx.actors.discard(clientIds);

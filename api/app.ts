@@ -23,6 +23,7 @@ import { meRoutes, type MeDependencies } from './me.js';
 import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
 import { privacyRoutes, type PrivacyDependencies } from './privacy.js';
 import { problem } from './problem.js';
+import { identifyRequests, logRequests } from './request-log.js';
 import type { RuleAdminStore } from './rule-admin-store.js';
 import { createRouter } from './router.js';
 import { ruleSimulationRoutes } from './rule-simulation.js';
@@ -55,7 +56,10 @@ function answerError(error: Error, c: Context) {
   }
   if (isRecordFault(error)) {
     // Validation should have caught it; PostgreSQL refusing a value is still the request's, not the server's.
-    logger('api').warn({ err: error, path: c.req.path }, 'a value in the request was refused by PostgreSQL');
+    logger('api').warn(
+      { err: error, requestId: c.get('requestId'), route: c.req.routePath },
+      'a value in the request was refused by PostgreSQL',
+    );
     return problem(c, {
       title: 'Bad Request',
       status: 400,
@@ -63,7 +67,10 @@ function answerError(error: Error, c: Context) {
         'A value in the request cannot be stored (control characters, or too long); correct it and retry.',
     });
   }
-  logger('api').error({ err: error, path: c.req.path }, 'request failed');
+  logger('api').error(
+    { err: error, requestId: c.get('requestId'), route: c.req.routePath },
+    'request failed',
+  );
   c.header('Retry-After', '5');
   return problem(c, {
     title: 'Service Unavailable',
@@ -76,6 +83,8 @@ function answerError(error: Error, c: Context) {
 export function createApp(deps: ApiDependencies) {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const app = createRouter();
+  app.use('*', identifyRequests());
+  app.use('*', logRequests());
   app.use('*', timeRequests());
   for (const middleware of edgeMiddleware(deps.edge ?? DEFAULT_EDGE)) app.use('*', middleware);
   // One budget of failed authentications per source, shared by every route that checks a token or signature.

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { logger } from '../platform/logger.js';
 import { signatureMatches } from '../platform/signature.js';
 import { identifier, plainText } from '../platform/text.js';
 import type { PartnerCallback } from '../workflows/reward-contract.js';
@@ -126,6 +127,10 @@ export function partnerCallbackRoutes(deps: PartnerCallbackDependencies) {
       });
     }
     await deps.deliver(reward.workflowId, result);
+    logger('partner-callbacks').info(
+      { requestId: c.get('requestId'), correlationId: rewardId, partner: partnerId, status: result.status },
+      'partner callback delivered',
+    );
     return c.body(null, 202);
   });
 }

@@ -37,7 +37,7 @@ export async function startSandboxPartner(id: string, delayMs: number): Promise<
       status: 'fulfilled',
       voucherCode: `SANDBOX-${rewardId.slice(0, 8)}`,
     });
-    log.info({ partner: id, rewardId, status }, 'sandbox partner called back');
+    log.info({ partner: id, correlationId: rewardId, status }, 'sandbox partner called back');
   };
   const server: Server = createServer((request, response) => {
     void readBody(request).then((raw) => {
@@ -52,7 +52,7 @@ export async function startSandboxPartner(id: string, delayMs: number): Promise<
       const { rewardId, callbackUrl } = parsed.data;
       setTimeout(() => {
         callBack(rewardId, callbackUrl).catch((error: unknown) =>
-          log.warn({ err: error, partner: id, rewardId }, 'sandbox partner could not call back'),
+          log.warn({ err: error, partner: id, correlationId: rewardId }, 'sandbox partner could not call back'),
         );
       }, delayMs).unref();
     });

@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { logTo } from '../platform/logger.js';
 import { unlockIdOf } from '../platform/unlock-records.js';
 import { createApp } from '../api/app.js';
 import { postgresReads } from '../api/client-reads.js';
@@ -27,9 +28,17 @@ afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
 });
 
+/** Every line the engine logs from the moment this is called, parsed. */
+function readLogs() {
+  const lines: Record<string, unknown>[] = [];
+  logTo({ write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }, 'info');
+  return lines;
+}
+
 describe('the whole system', () => {
-  it('turns card transactions into an achievement the client reads, and a partner voucher in their loyalty', async () => {
+  it('turns card transactions into an achievement the client reads, and a partner voucher in their loyalty, logged under one correlation id', async () => {
     installTemporalRuntime();
+    const logs = readLogs();
     const kafka = testKafka();
     const db = await migratedSchema();
     stops.push(() => db.drop());
@@ -108,11 +117,11 @@ describe('the whole system', () => {
     const clientId = uniqueName('c');
     partner.behave(unlockIdOf(clientId, 'coffee-lover'), { kind: 'fulfil', voucherCode: 'E2E-CAFE-7' });
     const coffeeTimes = [...days('2026-11-01', 5, '08:00'), ...days('2026-11-01', 5, '16:00')];
-    await produceEvents(
-      kafka,
-      inputs,
-      coffeeTimes.map((time) => purchase({ clientId, categoryId: 5814, time })),
+    const coffeeIds = coffeeTimes.map(() => uniqueName('tx'));
+    const coffees = coffeeTimes.map((time, i) =>
+      purchase({ id: coffeeIds[i]!, clientId, categoryId: 5814, time }),
     );
+    await produceEvents(kafka, inputs, coffees);
 
     const bearer = await token({ sub: clientId, iat: Math.floor(Date.now() / 1000) });
     const read = async (path: string) =>
@@ -145,5 +154,51 @@ describe('the whole system', () => {
       status: 'fulfilled',
       voucherCode: 'E2E-CAFE-7',
     });
+
+    // Support follows the unlock from the record that caused it to the partner's callback by one id.
+    const unlockId = unlockIdOf(clientId, 'coffee-lover');
+    const ofUnlock = () => Promise.resolve(logs.filter((line) => line.correlationId === unlockId));
+    // The push follows the `fulfilled` the app has just read.
+    const chain = await eventually(ofUnlock, (lines) =>
+      lines.some((line) => line.msg === 'client notified of the fulfilled reward'),
+    );
+    const steps = chain.map(({ component, msg }) => `${String(component)}: ${String(msg)}`);
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        'processor: achievement unlocked',
+        'reward-starter: reward workflow started',
+        'rewards: points granted',
+        'rewards: reward status recorded',
+        'partner-requests: partner asked for its reward',
+        'partner-callbacks: partner callback delivered',
+        'rewards: client notified of the fulfilled reward',
+      ]),
+    );
+    // The tenth coffee, the last record written to the client's partition, is the one that unlocked it.
+    expect(chain.find((line) => line.msg === 'achievement unlocked')).toMatchObject({
+      eventId: coffeeIds.at(-1),
+      record: { topic: inputs.transactions, offset: '9' },
+    });
+    expect(chain.filter((line) => line.msg === 'reward status recorded').map((line) => line.status)).toEqual([
+      'requested',
+      'fulfilled',
+    ]);
+    // The callback's line names its HTTP request, whose own line says how it was answered.
+    const { requestId } = chain.find((line) => line.msg === 'partner callback delivered')!;
+    expect(typeof requestId).toBe('string');
+    expect(logs.filter((line) => line.requestId === requestId && line.msg === 'request answered')).toEqual([
+      expect.objectContaining({ route: '/v1/partners/:partnerId/callbacks', status: 202 }),
+    ]);
+    // Any request's id is answered to the caller, who can quote it to support.
+    const answered = await app.request('/v1/me/loyalty', {
+      headers: { Authorization: `Bearer ${bearer}`, 'X-Request-Id': 'app-session-42-call-7' },
+    });
+    expect(answered.headers.get('X-Request-Id')).toBe('app-session-42-call-7');
+    expect(logs.filter((line) => line.requestId === 'app-session-42-call-7')).toEqual([
+      expect.objectContaining({ route: '/v1/me/loyalty', status: 200 }),
+    ]);
+    // No line about the unlock names the client (the workflow id does, so it is not logged): logs outlive an
+    // erasure.
+    expect(chain.filter((line) => JSON.stringify(line).includes(clientId))).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { Catalog } from '../rules/catalog.js';
 import { rewardFulfilledPush } from '../rules/push.js';
+import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { TOPICS } from '../platform/topics.js';
 import {
@@ -29,6 +30,9 @@ export interface ActivityDependencies {
  * Built from their dependencies so tests and the worker wire their own.
  */
 export function createActivities(deps: ActivityDependencies) {
+  const log = logger('rewards');
+  /** A reward's lines carry its unlock's correlation id; not its workflow id, which holds the client id. */
+  const about = (input: RewardInput) => ({ correlationId: input.rewardId });
   return {
     /**
      * Grants the unlock's points once, whatever the retries (the idempotency key is the reward id); answers
@@ -36,7 +40,10 @@ export function createActivities(deps: ActivityDependencies) {
      */
     async grantPoints(input: RewardInput): Promise<boolean> {
       const erased = await erasedClients(deps.db, [input.clientId]);
-      if (isErasedSince(erased.get(input.clientId), input.unlockedAt)) return true;
+      if (isErasedSince(erased.get(input.clientId), input.unlockedAt)) {
+        log.info(about(input), 'no points granted: the client was erased after the unlock');
+        return true;
+      }
       await appendEntry(deps.db, {
         clientId: input.clientId,
         kind: 'grant',
@@ -47,6 +54,7 @@ export function createActivities(deps: ActivityDependencies) {
         ...(input.unlockedAt ? { earnedAt: input.unlockedAt } : {}),
       });
       await recomputeTier(deps.db, input.clientId, deps.tiers);
+      log.info({ ...about(input), points: input.points }, 'points granted');
       return false;
     },
 
@@ -72,6 +80,7 @@ export function createActivities(deps: ActivityDependencies) {
         ],
       );
       metrics.rewardStatuses.inc({ status: reward.status, partner: reward.partnerId ?? 'none' });
+      log.info({ ...about(reward), status: reward.status, reason: reward.reason }, 'reward status recorded');
     },
 
     /** Tells the client the partner's reward is ready: no URL, no voucher code, no card data in the push. */
@@ -81,6 +90,7 @@ export function createActivities(deps: ActivityDependencies) {
         topic: TOPICS.notifications,
         messages: [{ key: input.clientId, value: JSON.stringify(notification) }],
       });
+      log.info(about(input), 'client notified of the fulfilled reward');
     },
 
     /** Writes expiry entries for grants past their date and recomputes the affected clients' tiers. */

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PartnerEndpoint } from '../platform/config.js';
+import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { clientRef } from '../platform/signature.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker.js';
@@ -27,7 +28,14 @@ export function createPartnerActivities(deps: PartnerActivityDependencies) {
       breakers.set(partnerId, new CircuitBreaker(deps.breaker ?? DEFAULT_BREAKER));
     return breakers.get(partnerId)!;
   };
-  const count = (partner: string, outcome: string) => metrics.partnerRequests.inc({ partner, outcome });
+  const log = logger('partner-requests');
+  /** Counts the request's outcome and logs it under the unlock's correlation id. */
+  const count = (input: RewardInput & { partnerId: string }, outcome: string, error?: unknown) => {
+    metrics.partnerRequests.inc({ partner: input.partnerId, outcome });
+    const line = { correlationId: input.rewardId, partner: input.partnerId, outcome };
+    if (outcome === 'accepted') log.info(line, 'partner asked for its reward');
+    else log.warn({ ...line, err: error }, 'partner request not accepted');
+  };
 
   return {
     /** Asks the partner for its reward (signed, CONTRACT §5), naming the client only by its pseudonym. */
@@ -42,7 +50,7 @@ export function createPartnerActivities(deps: PartnerActivityDependencies) {
       const breaker = breakerOf(partner.id);
       const waitMs = breaker.blockedForMs();
       if (waitMs !== undefined) {
-        count(partner.id, 'circuit_open');
+        count(input, 'circuit_open');
         throw ApplicationFailure.create({
           type: 'PartnerCircuitOpen',
           message: `${partner.id} keeps failing; not called again for ${Math.ceil(waitMs / 1000)} s`,
@@ -58,12 +66,12 @@ export function createPartnerActivities(deps: PartnerActivityDependencies) {
           callbackUrl: `${deps.publicBaseUrl}/v1/partners/${input.partnerId}/callbacks`,
         });
         breaker.succeeded();
-        count(partner.id, 'accepted');
+        count(input, 'accepted');
       } catch (error) {
         // A refusal is an answer: the partner is up, this request is what it does not want.
         if (refused(error)) breaker.succeeded();
         else breaker.failed();
-        count(partner.id, refused(error) ? 'refused' : 'failed');
+        count(input, refused(error) ? 'refused' : 'failed', error);
         throw error;
       }
     },

@@ -82,6 +82,7 @@ export async function startReward(options: RewardStart, unlock: UnlockToReward) 
   const partnerId = level.partner ?? null;
   const workflowId = rewardWorkflowId(unlock.clientId, unlock.achievementId);
   const { unlockId, clientId, achievementId, points } = unlock;
+  const log = logger('reward-starter');
   const input: RewardInput = {
     rewardId: unlockId,
     workflowId,
@@ -108,14 +109,16 @@ export async function startReward(options: RewardStart, unlock: UnlockToReward) 
       ],
       memo: { rewardId: unlockId, points },
     });
+    log.info({ correlationId: unlockId, partnerId }, 'reward workflow started');
     return true;
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    log.debug({ correlationId: unlockId }, 'reward workflow already started');
     // A reconciliation that fails (its workflow gone, Temporal slow to answer) must not hold the partition up.
     await options
       .reconcile?.(input)
       .catch((failure: unknown) =>
-        logger('reward-starter').warn({ err: failure, rewardId: input.rewardId }, 'reward not reconciled'),
+        log.warn({ err: failure, correlationId: unlockId }, 'reward not reconciled'),
       );
     return false;
   }
