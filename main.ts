@@ -69,11 +69,12 @@ const starters: Record<Role, () => Promise<Stop>> = {
     };
   },
   worker: async () => {
-    const { address, namespace, taskQueues } = temporalConfig();
+    const { address, security, namespace, taskQueues } = temporalConfig();
     const db = createPool(config().DATABASE_URL);
     const rules = await startRuleFeed(db);
     const stopWorker = await startWorkerRole(config(), rules, {
       address,
+      security,
       namespace,
       taskQueue: taskQueues.rewards,
       replayTaskQueue: taskQueues.replays,
@@ -90,8 +91,8 @@ const starters: Record<Role, () => Promise<Stop>> = {
     const pool = createPool(DATABASE_URL);
     const rules = await startRuleFeed(pool);
     const everLive = () => rules.book().everLive();
-    const { address, namespace, taskQueues } = temporalConfig();
-    const temporal = Connection.lazy({ address });
+    const { address, security, namespace, taskQueues } = temporalConfig();
+    const temporal = Connection.lazy({ address, ...security });
     const probes = dependencyProbes({ kafka: createKafka('achievements-api'), pool, temporal });
     const client = new Client({ connection: temporal, namespace });
     const partnerCallbacks = rewardDelivery(pool, client, config().partners);

@@ -42,6 +42,16 @@ const timeZone = z.string().refine(
   { message: 'expected an IANA time zone such as Europe/Kyiv' },
 );
 
+const flag = z.enum(['true', 'false'], 'expected true or false').transform((text) => text === 'true');
+
+/** A PEM certificate or key, usually handed over as a file: `NAME_FILE=/path/to/it.pem`. */
+const pem = z
+  .string()
+  .regex(
+    /-----BEGIN [A-Z0-9 ]+-----/,
+    'expected PEM text (or the path of a PEM file in the variable’s _FILE twin)',
+  );
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -50,12 +60,30 @@ const envSchema = z.object({
     .default('127.0.0.1:9092')
     .transform((list) => list.split(',').map((broker) => broker.trim()))
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port[,host:port…]')).min(1)),
+  /** Kafka over TLS; KAFKA_SSL_CA (PEM) is the CA to trust instead of the system's, KAFKA_SSL_CERT/_KEY mTLS. */
+  KAFKA_SSL: flag.default(false),
+  KAFKA_SSL_CA: pem.optional(),
+  KAFKA_SSL_CERT: pem.optional(),
+  KAFKA_SSL_KEY: pem.optional(),
+  /** SASL on the Kafka connection (SCRAM-SHA-512 as a bank's brokers usually ask), with its user. */
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-512', 'scram-sha-256', 'plain']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default(LOCAL_DATABASE_URL),
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^:\s]+:\d+$/, 'expected host:port')
     .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** TLS to Temporal; TEMPORAL_TLS_CERT/_KEY make it mTLS (a self-hosted cluster or Temporal Cloud). */
+  TEMPORAL_TLS: flag.default(false),
+  TEMPORAL_TLS_CA: pem.optional(),
+  TEMPORAL_TLS_CERT: pem.optional(),
+  TEMPORAL_TLS_KEY: pem.optional(),
+  /** The name the server's certificate is checked against, when it is not the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** A Temporal Cloud API key, in place of a client certificate. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   BANK_TIME_ZONE: timeZone.default('Europe/Kyiv'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters for HS256').default(DEV_JWT_SECRET),
@@ -205,6 +233,25 @@ export function withFileVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return resolved;
 }
 
+/** Settings that only make sense together: a half-configured TLS or SASL must not quietly connect without. */
+function checkConnectionSecurity(values: z.output<typeof envSchema>) {
+  const needs = (given: keyof typeof values, needed: keyof typeof values, why: string) => {
+    if (values[given] !== undefined && !values[needed]) throw new ConfigError(needed, `required ${why}`);
+  };
+  needs('KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'because KAFKA_SASL_MECHANISM is set');
+  needs('KAFKA_SASL_MECHANISM', 'KAFKA_SASL_PASSWORD', 'because KAFKA_SASL_MECHANISM is set');
+  needs('KAFKA_SSL_CERT', 'KAFKA_SSL_KEY', 'with KAFKA_SSL_CERT (the client certificate’s key)');
+  needs('KAFKA_SSL_KEY', 'KAFKA_SSL_CERT', 'with KAFKA_SSL_KEY (the key’s certificate)');
+  for (const name of ['KAFKA_SSL_CA', 'KAFKA_SSL_CERT'] as const)
+    needs(name, 'KAFKA_SSL', `to be true when ${name} is set`);
+  if (values.KAFKA_SASL_MECHANISM === 'plain')
+    needs('KAFKA_SASL_MECHANISM', 'KAFKA_SSL', 'to be true for PLAIN');
+  needs('TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'with TEMPORAL_TLS_CERT (the client certificate’s key)');
+  needs('TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CERT', 'with TEMPORAL_TLS_KEY (the key’s certificate)');
+  for (const name of ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_SERVER_NAME'] as const)
+    needs(name, 'TEMPORAL_TLS', `to be true when ${name} is set`);
+}
+
 /** Reads and validates the environment; throws a ConfigError naming the first bad variable. */
 export function parseConfig(given: NodeJS.ProcessEnv): Config {
   const env = withFileVariables(given);
@@ -214,6 +261,7 @@ export function parseConfig(given: NodeJS.ProcessEnv): Config {
     throw new ConfigError(String(issue.path[0]), issue.message);
   }
   const values = parsed.data;
+  checkConnectionSecurity(values);
   if (values.NODE_ENV === 'production' && !values.JWT_JWKS_URL && values.JWT_SECRET === DEV_JWT_SECRET) {
     throw new ConfigError(
       'JWT_SECRET',

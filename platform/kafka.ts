@@ -1,5 +1,6 @@
-import { Kafka, logLevel, type ConfigResourceTypes, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type ConfigResourceTypes, type KafkaConfig, type LogEntry } from 'kafkajs';
 import { config } from './config.js';
+import { kafkaSecurity } from './connection-security.js';
 import { logger } from './logger.js';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -15,11 +16,19 @@ function kafkajsLogCreator() {
   return ({ level, log: { message, ...extra } }: LogEntry) => log[levels[level] ?? 'info'](extra, message);
 }
 
-/** A kafkajs client for the configured brokers; `clientId` names the role in broker logs. */
-export function createKafka(clientId: string, brokers: string[] = config().KAFKA_BROKERS): Kafka {
+/**
+ * A kafkajs client for the configured brokers, over TLS and SASL when configured; `clientId` names the role in
+ * broker logs.
+ */
+export function createKafka(
+  clientId: string,
+  brokers: string[] = config().KAFKA_BROKERS,
+  security: Pick<KafkaConfig, 'ssl' | 'sasl'> = kafkaSecurity(config()),
+): Kafka {
   return new Kafka({
     clientId,
     brokers,
+    ...security,
     logLevel: logLevel.WARN,
     logCreator: kafkajsLogCreator,
     retry: { initialRetryTime: 200, retries: 8 },

@@ -52,7 +52,10 @@ export async function startSandboxPartner(id: string, delayMs: number): Promise<
       const { rewardId, callbackUrl } = parsed.data;
       setTimeout(() => {
         callBack(rewardId, callbackUrl).catch((error: unknown) =>
-          log.warn({ err: error, partner: id, correlationId: rewardId }, 'sandbox partner could not call back'),
+          log.warn(
+            { err: error, partner: id, correlationId: rewardId },
+            'sandbox partner could not call back',
+          ),
         );
       }, delayMs).unref();
     });

@@ -14,9 +14,11 @@ import type { RewardInput } from './reward-contract.js';
 import { reconcileReward } from './reward-reconcile.js';
 import { startRewardStarter } from './reward-starter.js';
 import { startWorker } from './worker.js';
+import type { TemporalSecurity } from '../platform/connection-security.js';
 
 export interface TemporalTarget {
   address: string;
+  security?: TemporalSecurity;
   namespace: string;
   taskQueue: string;
   /** The task queues of dry runs and backfills, and of the rewards backfills start. */
@@ -56,7 +58,7 @@ export async function startWorkerRole(
     pseudonymKey: config.PARTNER_PSEUDONYM_KEY,
     publicBaseUrl: config.PUBLIC_BASE_URL,
   });
-  const connection = await Connection.connect({ address: temporal.address });
+  const connection = await Connection.connect({ address: temporal.address, ...temporal.security });
   const client = new Client({ connection, namespace: temporal.namespace });
   const rewardStart = {
     temporal: client,

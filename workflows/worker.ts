@@ -7,9 +7,12 @@ import type { PartnerActivities } from './partner-activities.js';
 import type { ReplayActivities } from './replay-activities.js';
 import { partnerTaskQueue } from './reward-contract.js';
 import { installTemporalRuntime } from './runtime.js';
+import type { TemporalSecurity } from '../platform/connection-security.js';
 
 export interface WorkerOptions {
   address: string;
+  /** TLS, mTLS or an API key for the connection, as configured; none for the local stack. */
+  security?: TemporalSecurity;
   namespace: string;
   taskQueue: string;
   activities: RewardActivities;
@@ -86,7 +89,7 @@ async function rewardWorkers(
  */
 export async function startWorker(options: WorkerOptions): Promise<() => Promise<void>> {
   installTemporalRuntime();
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await NativeConnection.connect({ address: options.address, ...options.security });
   const source = await workflowSource(options.prebuilt);
   const workers = await rewardWorkers(connection, options, source, options.taskQueue);
   if (options.replays) {

@@ -15,7 +15,7 @@ const PID_FILE = join(HOME, 'kafka.pid');
 export const LOCAL_BROKER = '127.0.0.1:9092';
 
 /** Copies the broker's jars from Maven Central once; later starts reuse the cache. */
-async function ensureInstalled() {
+export async function ensureKafkaInstalled() {
   if (existsSync(join(LIBS, `kafka_2.13-${KAFKA_VERSION}.jar`))) return;
   console.log(`kafka: fetching Apache Kafka ${KAFKA_VERSION} from Maven Central into ${LIBS}`);
   const staging = `${LIBS}.partial`;
@@ -32,6 +32,20 @@ async function ensureInstalled() {
   renameSync(staging, LIBS);
 }
 
+/**
+ * What a broker running alone needs: internal topics must not ask for three replicas, or groups never find a
+ * coordinator; and topics exist only when created on purpose.
+ */
+export const ALONE = [
+  'offsets.topic.replication.factor=1',
+  'transaction.state.log.replication.factor=1',
+  'transaction.state.log.min.isr=1',
+  'share.coordinator.state.topic.replication.factor=1',
+  'share.coordinator.state.topic.min.isr=1',
+  'group.initial.rebalance.delay.ms=0',
+  'auto.create.topics.enable=false',
+];
+
 function serverProperties(): string {
   return [
     'process.roles=broker,controller',
@@ -43,19 +57,12 @@ function serverProperties(): string {
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${join(HOME, 'data')}`,
-    // A single broker: internal topics must not ask for three replicas, or groups never find a coordinator.
-    'offsets.topic.replication.factor=1',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
-    'auto.create.topics.enable=false',
+    ...ALONE,
     '',
   ].join('\n');
 }
 
-const LOG4J2 = `Configuration:
+export const LOG4J2 = `Configuration:
   Appenders:
     Console:
       name: STDOUT
@@ -71,16 +78,19 @@ const LOG4J2 = `Configuration:
         level: INFO
 `;
 
-function java(args: string[]): string[] {
+/** The `java` arguments that run one of Kafka's main classes with the broker's jars and `home`'s logging. */
+export function kafkaJava(home: string, args: string[], heap = '1g'): string[] {
   return [
     '-Xms256m',
-    '-Xmx1g',
-    `-Dlog4j2.configurationFile=${join(HOME, 'log4j2.yaml')}`,
+    `-Xmx${heap}`,
+    `-Dlog4j2.configurationFile=${join(home, 'log4j2.yaml')}`,
     '-cp',
     `${LIBS}/*`,
     ...args,
   ];
 }
+
+const java = (args: string[]) => kafkaJava(HOME, args);
 
 /** Formats the KRaft storage once; a restart keeps the formatted log directory and its data. */
 function ensureFormatted() {
@@ -110,8 +120,11 @@ function quietKafka(brokers: string[]): Kafka {
 }
 
 /** True when a broker at `brokers` answers a metadata request. */
-export async function brokerAnswers(brokers: string[]): Promise<boolean> {
-  const admin = quietKafka(brokers).admin();
+export const brokerAnswers = (brokers: string[]) => clusterAnswers(quietKafka(brokers));
+
+/** True when the cluster `kafka` connects to answers a metadata request. */
+export async function clusterAnswers(kafka: Kafka): Promise<boolean> {
+  const admin = kafka.admin();
   try {
     await admin.connect();
     await admin.describeCluster();
@@ -161,7 +174,7 @@ export async function ensureTopics(brokers: string[], partitions: number) {
 /** Starts the single-node KRaft broker unless it already runs, and waits until it serves metadata. */
 export async function startKafka(partitions: number) {
   if (runningPid(PID_FILE) === undefined) {
-    await ensureInstalled();
+    await ensureKafkaInstalled();
     ensureFormatted();
     spawnDetached({
       command: 'java',

@@ -94,11 +94,12 @@ export async function startTestProcessor(
   topics: { transactions: string; clientEvents: string },
   groupId = uniqueName('group'),
   outputs?: OutputTopics,
+  kafka = testKafka(),
 ) {
   const rules = await startDefaultRuleFeed(db);
   const processor = await startProcessor({
     ...(outputs ? { outputs } : {}),
-    kafka: testKafka(),
+    kafka,
     db,
     rules,
     zone: 'Europe/Kyiv',
