@@ -178,16 +178,20 @@ async function seedRules() {
   }
 }
 
-/** Partners of the catalog with no PARTNER_<ID>_URL get a sandbox on loopback when run locally. */
-async function startLocalPartners() {
+/**
+ * Partners of the catalog with no PARTNER_<ID>_URL get a sandbox on loopback when run locally; answers what
+ * stops them (to be registered after the roles, so they stop first and their last callbacks reach the API).
+ */
+async function startLocalPartners(): Promise<Stop> {
   const named = partnersOf(loadCatalog());
   const sandboxes = await startSandboxPartners(named, process.env, config().PARTNER_SANDBOX_DELAY);
-  if (sandboxes.length === 0) return;
-  reloadConfig();
-  onShutdown('partner sandboxes', async () => {
+  if (sandboxes.length > 0) {
+    reloadConfig();
+    log.info({ partners: sandboxes.map(({ id, url }) => ({ id, url })) }, 'sandbox partners started');
+  }
+  return async () => {
     await Promise.all(sandboxes.map((sandbox) => sandbox.close()));
-  });
-  log.info({ partners: sandboxes.map(({ id, url }) => ({ id, url })) }, 'sandbox partners started');
+  };
 }
 
 /** What `npm start` tells a newcomer once every role runs: where to look, and how to get a token. */
@@ -220,10 +224,11 @@ async function main() {
   }
   const roles = chosenRoles(process.argv[2]);
   exitOnSignals();
+  let stopLocalPartners: Stop | undefined;
   if (process.argv[2] === undefined) {
     const { localServices, upStack } = await import('./scripts/stack/stack.js');
     await upStack(localServices());
-    await startLocalPartners();
+    stopLocalPartners = await startLocalPartners();
   }
   await prepareDatabase();
   const started = await Promise.allSettled(roles.map((role) => starters[role]()));
@@ -233,6 +238,7 @@ async function main() {
   started.forEach((result, i) => {
     if (result.status === 'fulfilled') onShutdown(roles[i]!, result.value);
   });
+  if (stopLocalPartners) onShutdown('partner sandboxes', stopLocalPartners);
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
   log.info({ roles }, 'engine running');

@@ -6,6 +6,7 @@ import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../platform/config.js';
+import { kafkaSecurity, temporalSecurity } from '../platform/connection-security.js';
 
 const DIR = new URL('./k8s/', import.meta.url);
 
@@ -86,8 +87,13 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     expect(secretFiles.sort()).toEqual([
       'DATABASE_URL_FILE',
       'JWT_SECRET_FILE',
+      'KAFKA_SASL_PASSWORD_FILE',
+      'KAFKA_SSL_CA_FILE',
       'PARTNER_COFFEE_HOUSE_SECRET_FILE',
       'PARTNER_PSEUDONYM_KEY_FILE',
+      'TEMPORAL_TLS_CA_FILE',
+      'TEMPORAL_TLS_CERT_FILE',
+      'TEMPORAL_TLS_KEY_FILE',
     ]);
     const secret = ofKind('Secret')[0]! as Manifest & { stringData: Record<string, string> };
     const values = Object.fromEntries(
@@ -99,6 +105,13 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     const settings = Object.fromEntries(Object.entries(data).filter(([name]) => !name.endsWith('_FILE')));
     const config = parseConfig({ ...settings, ...values });
     expect(config.NODE_ENV).toBe('production');
+    // The bank's services are reached securely: TLS and SCRAM to Kafka, mTLS to Temporal, verify-full.
+    expect(kafkaSecurity(config)).toMatchObject({
+      ssl: { ca: [expect.any(String)] },
+      sasl: { mechanism: 'scram-sha-512' },
+    });
+    expect(temporalSecurity(config).tls?.clientCertPair).toBeDefined();
+    expect(new URL(config.DATABASE_URL).searchParams.get('sslmode')).toBe('verify-full');
     expect(config.partners.get('coffee-house')?.url).toBe(data.PARTNER_COFFEE_HOUSE_URL);
   });
 });

@@ -28,6 +28,7 @@ export interface SandboxPartner {
  * A stand-in for partner `id` on loopback, for local use only: it takes CONTRACT §5's signed
  * `POST /rewards`, refuses a bad signature with 401, accepts with 202, and `delayMs` later calls back, signed,
  * with `fulfilled` and a voucher code, so a newcomer's local unlocks reach `fulfilled` with no partner running.
+ * Closing it calls back at once for every request it has not answered yet.
  */
 export async function startSandboxPartner(id: string, delayMs: number): Promise<SandboxPartner> {
   const log = logger('partner-sandbox');
@@ -38,6 +39,16 @@ export async function startSandboxPartner(id: string, delayMs: number): Promise<
       voucherCode: `SANDBOX-${rewardId.slice(0, 8)}`,
     });
     log.info({ partner: id, correlationId: rewardId, status }, 'sandbox partner called back');
+  };
+  const owed = new Map<string, { callbackUrl: string; timer: NodeJS.Timeout }>();
+  const settle = async (rewardId: string) => {
+    const debt = owed.get(rewardId);
+    if (!debt) return;
+    owed.delete(rewardId);
+    clearTimeout(debt.timer);
+    await callBack(rewardId, debt.callbackUrl).catch((error: unknown) =>
+      log.warn({ err: error, partner: id, correlationId: rewardId }, 'sandbox partner could not call back'),
+    );
   };
   const server: Server = createServer((request, response) => {
     void readBody(request).then((raw) => {
@@ -50,14 +61,7 @@ export async function startSandboxPartner(id: string, delayMs: number): Promise<
       if (!parsed.success) return response.writeHead(400).end('not a reward request');
       response.writeHead(202).end();
       const { rewardId, callbackUrl } = parsed.data;
-      setTimeout(() => {
-        callBack(rewardId, callbackUrl).catch((error: unknown) =>
-          log.warn(
-            { err: error, partner: id, correlationId: rewardId },
-            'sandbox partner could not call back',
-          ),
-        );
-      }, delayMs).unref();
+      owed.set(rewardId, { callbackUrl, timer: setTimeout(() => void settle(rewardId), delayMs) });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,7 +69,11 @@ export async function startSandboxPartner(id: string, delayMs: number): Promise<
     id,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     secret,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // What it still owes is answered now, while the API is still up to take it (it stops after the sandboxes).
+    close: async () => {
+      await Promise.all([...owed.keys()].map(settle));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

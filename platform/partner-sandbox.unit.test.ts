@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PARTNER_LIMITS } from './config.js';
+import { readBody } from './partner-side.js';
 import { signatureMatches } from './signature.js';
 import { sendPartnerRequest } from '../workflows/partner-request.js';
 import { startSandboxPartner, startSandboxPartners, type SandboxPartner } from './partner-sandbox.js';
@@ -15,10 +16,7 @@ afterAll(async () => {
 async function callbackReceiver(secret: () => string) {
   const received: { body: unknown; signed: boolean }[] = [];
   const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
+    void readBody(request).then((raw) => {
       const signed = signatureMatches(
         secret(),
         String(request.headers['x-timestamp']),
@@ -61,6 +59,33 @@ describe('the sandbox partner of npm start', () => {
     // A request signed with another secret is refused: a 4xx the workflow does not retry.
     await expect(sendPartnerRequest({ ...endpoint, secret: 'another' }, request)).rejects.toThrow(
       /answered 401/,
+    );
+    receiver.close();
+  });
+
+  it('calls back at once, when closed, for every request it has not answered yet', async () => {
+    const sandbox = await startSandboxPartner('coffee-house', 3_600_000);
+    const receiver = await callbackReceiver(() => sandbox.secret);
+    const endpoint = {
+      id: 'coffee-house',
+      url: sandbox.url,
+      secret: sandbox.secret,
+      ...DEFAULT_PARTNER_LIMITS,
+    };
+    const rewardIds = ['d1f9c2a0-0000-5000-8000-000000000001', 'd1f9c2a0-0000-5000-8000-000000000002'];
+    for (const rewardId of rewardIds) {
+      await sendPartnerRequest(endpoint, {
+        rewardId,
+        partnerId: 'coffee-house',
+        clientRef: 'ref-2',
+        achievementId: 'coffee-lover',
+        callbackUrl: receiver.url,
+      });
+    }
+    expect(receiver.received).toEqual([]);
+    await sandbox.close();
+    expect(receiver.received.map(({ body }) => (body as { rewardId: string }).rewardId).sort()).toEqual(
+      rewardIds,
     );
     receiver.close();
   });

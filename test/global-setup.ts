@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { LOCAL_DATABASE_URL } from '../platform/config.js';
 import { LOCAL_BROKER } from '../scripts/stack/kafka.js';
+import { localPostgresCa } from '../scripts/stack/postgres.js';
 import { localServices, upStack } from '../scripts/stack/stack.js';
 import { LOCAL_TEMPORAL } from '../scripts/stack/temporal.js';
 
@@ -9,6 +10,8 @@ declare module 'vitest' {
     kafkaBrokers: string[];
     databaseUrl: string;
     temporalAddress: string;
+    /** The CA of the local cluster's certificate, for trying `sslmode=verify-full`. */
+    postgresCa: string;
   }
 }
 
@@ -29,4 +32,5 @@ export default async function setup(project: TestProject) {
   project.provide('kafkaBrokers', (process.env.KAFKA_BROKERS ?? LOCAL_BROKER).split(','));
   project.provide('databaseUrl', process.env.DATABASE_URL ?? LOCAL_DATABASE_URL);
   project.provide('temporalAddress', process.env.TEMPORAL_ADDRESS ?? LOCAL_TEMPORAL);
+  project.provide('postgresCa', process.env.DATABASE_CA_FILE ?? localPostgresCa());
 }

@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { migrate } from '../platform/postgres.js';
+import { createPool, migrate } from '../platform/postgres.js';
 import { migratedSchema } from './support/stack.js';
 
 describe('PostgreSQL with forward-only migrations', () => {
@@ -29,5 +33,40 @@ describe('PostgreSQL with forward-only migrations', () => {
     await auditOne();
     await expect(db.pool.query(`UPDATE audit_log SET reason = 'edited'`)).rejects.toThrow(/append-only/);
     await expect(db.pool.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+  });
+
+  it('is reached with sslmode=verify-full, and refused when the certificate is not one its CA signed', async () => {
+    const verified = (caFile: string) => {
+      const url = new URL(inject('databaseUrl'));
+      url.hostname = 'localhost';
+      url.searchParams.set('sslmode', 'verify-full');
+      url.searchParams.set('sslrootcert', caFile);
+      return url.toString();
+    };
+    const secured = createPool(verified(inject('postgresCa')));
+    try {
+      const { rows } = await secured.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+      expect(rows).toEqual([{ ssl: true }]);
+    } finally {
+      await secured.end();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'other-ca-'));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=another CA'],
+          ...['-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.crt')],
+        ],
+        { stdio: 'ignore' },
+      );
+      const impostor = createPool(verified(join(dir, 'ca.crt')));
+      await expect(impostor.query('SELECT 1')).rejects.toThrow(
+        /self[- ]signed|unable to verify|certificate/i,
+      );
+      await impostor.end();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { LOCAL_DATABASE_URL } from '../../platform/config.js';
@@ -116,13 +116,57 @@ async function ensureDatabase() {
 
 function locate() {
   const home = clusterHome();
-  return { home, dataDir: join(home, 'data'), logFile: join(home, 'postgres.log') };
+  return {
+    home,
+    dataDir: join(home, 'data'),
+    logFile: join(home, 'postgres.log'),
+    tlsDir: join(home, 'tls'),
+  };
+}
+
+/** The CA that signed the local cluster's certificate: `sslrootcert` for `sslmode=verify-full`. */
+export const localPostgresCa = () => join(locate().tlsDir, 'ca.crt');
+
+/**
+ * A CA of the stack's own and a certificate it signed for localhost and 127.0.0.1, made once: the local
+ * cluster speaks TLS as a bank's does, so `sslmode=verify-full` can be tried on a laptop (plain connections
+ * on loopback stay allowed).
+ */
+function ensureCertificate(tlsDir: string) {
+  if (existsSync(join(tlsDir, 'server.crt'))) return;
+  run('mkdir', ['-p', tlsDir]);
+  const file = (name: string) => join(tlsDir, name);
+  const openssl = (args: string[]) => run('openssl', args);
+  openssl([
+    ...[
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=achievements local CA',
+    ],
+    ...['-keyout', file('ca.key'), '-out', file('ca.crt')],
+  ]);
+  openssl([
+    ...['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost'],
+    ...['-keyout', file('server.key'), '-out', file('server.csr')],
+  ]);
+  writeFileSync(file('san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  openssl([
+    ...['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key')],
+    ...['-CAcreateserial', '-days', '3650', '-extfile', file('san.ext'), '-out', file('server.crt')],
+  ]);
+  run('chmod', ['600', file('server.key'), file('ca.key')]);
 }
 
 /** Starts (creating on first use) the local cluster on 127.0.0.1:55432 and waits until it answers. */
 export async function startPostgres() {
   const bin = await serverBinaries();
-  const { dataDir, logFile } = locate();
+  const { dataDir, logFile, tlsDir } = locate();
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     // Trust on loopback only: this cluster is a developer's local one, never a deployment's.
     run(join(bin, 'initdb'), [
@@ -135,8 +179,10 @@ export async function startPostgres() {
       '--locale=C.UTF-8',
     ]);
   }
+  ensureCertificate(tlsDir);
   if (!isRunning(bin, dataDir)) {
-    const options = `-p ${PORT} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`;
+    const tls = `-c ssl=on -c ssl_cert_file=${join(tlsDir, 'server.crt')} -c ssl_key_file=${join(tlsDir, 'server.key')}`;
+    const options = `-p ${PORT} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 ${tls}`;
     try {
       run(join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '60']);
     } catch {
