@@ -11,12 +11,16 @@ export function identifyRequests(): MiddlewareHandler {
   return requestId({ limitLength: 128 });
 }
 
+/** Probes and scrapes come every few seconds from the platform: their lines only at debug level. */
+const ROUTINE = new Set(['/health', '/metrics']);
+
 /** One line per request: its route pattern (never its path, which can hold a client id), status and time. */
 export function logRequests(): MiddlewareHandler {
   return async function logRequest(c, next) {
     const started = performance.now();
     await next();
-    logger('api').info(
+    const level = ROUTINE.has(c.req.routePath) ? 'debug' : 'info';
+    logger('api')[level](
       {
         requestId: c.get('requestId'),
         method: c.req.method,

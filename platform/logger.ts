@@ -3,8 +3,18 @@ import { config } from './config.js';
 
 let root: Logger | undefined;
 
+/** Fields that hold a secret are never written, however deep a logged object carries them. */
+const SECRETS = ['secret', 'previousSecret', 'password', 'key', 'apiKey', 'token'];
+const REDACTED = SECRETS.flatMap((field) => [
+  field,
+  `*.${field}`,
+  `*[*].${field}`,
+  `*.*.${field}`,
+  `*.*.*.${field}`,
+]);
+
 const createRoot = (level: Level | 'silent', destination?: DestinationStream) => {
-  const options = { level, base: { service: 'achievements-engine' } };
+  const options = { level, base: { service: 'achievements-engine' }, redact: REDACTED };
   return destination ? pino(options, destination) : pino(options);
 };
 

@@ -197,6 +197,8 @@ describe('the whole system', () => {
     expect(logs.filter((line) => line.requestId === 'app-session-42-call-7')).toEqual([
       expect.objectContaining({ route: '/v1/me/loyalty', status: 200 }),
     ]);
+    // No line of the whole run holds the partner's secret (the worker logs the partners it serves).
+    expect(logs.filter((line) => JSON.stringify(line).includes(SECRET))).toEqual([]);
     // No line about the unlock names the client (the workflow id does, so it is not logged): logs outlive an
     // erasure.
     expect(chain.filter((line) => JSON.stringify(line).includes(clientId))).toEqual([]);

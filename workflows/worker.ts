@@ -113,7 +113,11 @@ export async function startWorker(options: WorkerOptions): Promise<() => Promise
     ),
   );
   log.info(
-    { taskQueue: options.taskQueue, namespace: options.namespace, partners: options.partners },
+    {
+      taskQueue: options.taskQueue,
+      namespace: options.namespace,
+      partners: options.partners.map(({ id, concurrency, perSecond }) => ({ id, concurrency, perSecond })),
+    },
     'Temporal workers polling',
   );
   return async () => {
