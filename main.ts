@@ -233,8 +233,9 @@ async function main() {
   await prepareDatabase();
   const started = await Promise.allSettled(roles.map((role) => starters[role]()));
   // Registered in ROLES order so shutdown runs in reverse: the API stops taking requests first, then the
-  // processor commits and leaves its group, then the worker drains. Roles that did start are registered
-  // even when another failed, so the failure path still stops them.
+  // worker drains, then the processor commits and leaves its group. Roles that did start are registered
+  // even when another failed, so the failure path still stops them; the sandbox partners, registered last,
+  // stop before all of them.
   started.forEach((result, i) => {
     if (result.status === 'fulfilled') onShutdown(roles[i]!, result.value);
   });
