@@ -10,6 +10,9 @@ const integration = {
 
 export default defineConfig({
   test: {
+    // Integration tests mostly wait on the servers (group joins, workflow timers): a third worker on two cores
+    // overlaps those waits instead of running the files one after another.
+    maxWorkers: 3,
     projects: [
       {
         test: {
