@@ -20,8 +20,8 @@ const createRoot = (level: Level | 'silent', destination?: DestinationStream) =>
 
 /**
  * The structured JSON logger; `component` names the part of the engine writing the line. Lines about one
- * unlock carry its `correlationId` (the unlock id, which is also the reward id and names the reward
- * workflow); lines about an HTTP request carry its `requestId` (the `X-Request-Id` header).
+ * unlock carry its `correlationId` (the unlock id, which is also its reward's id); lines about an HTTP request
+ * carry its `requestId` (the `X-Request-Id` header).
  */
 export function logger(component: string): Logger {
   root ??= createRoot(config().LOG_LEVEL);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
@@ -34,7 +35,14 @@ export async function inTransaction<T>(db: pg.Pool, work: (client: pg.PoolClient
   }
 }
 
-/** Applies pending forward-only migrations from `migrations/`; concurrent starters wait on an advisory lock. */
+/** The advisory lock of a schema's migrations: schemas sharing a server do not wait on each other. */
+const migrationLockOf = (schema: string) =>
+  parseInt(createHash('sha256').update(`achievements-migrations:${schema}`).digest('hex').slice(0, 12), 16);
+
+/**
+ * Applies pending forward-only migrations from `migrations/`. Every role migrates as it starts, so pods
+ * starting together wait on the schema's advisory lock (and find nothing left to apply), never fail.
+ */
 export async function migrate(databaseUrl: string, schema = 'public'): Promise<string[]> {
   const log = logger('migrations');
   const applied = await runner({
@@ -46,6 +54,8 @@ export async function migrate(databaseUrl: string, schema = 'public'): Promise<s
     createSchema: true,
     checkOrder: true,
     singleTransaction: true,
+    advisoryLockMode: 'wait',
+    lockValue: migrationLockOf(schema),
     log: (message) => log.debug(message),
   });
   return applied.map((migration) => migration.name);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createPool, migrate } from '../platform/postgres.js';
-import { migratedSchema } from './support/stack.js';
+import { migratedSchema, uniqueName } from './support/stack.js';
 
 describe('PostgreSQL with forward-only migrations', () => {
   // Each test owns a schema of its own, so each passes alone and in any order.
@@ -27,6 +27,15 @@ describe('PostgreSQL with forward-only migrations', () => {
     await auditOne();
     const { rows } = await db.pool.query('SELECT actor_id, actor_role, reason FROM audit_log');
     expect(rows).toEqual([{ actor_id: 'e-7', actor_role: 'support', reason: 'client dispute' }]);
+  });
+
+  it('lets starters that migrate the same schema at once wait for each other, not fail', async () => {
+    const schema = uniqueName('together');
+    const starts = await Promise.all([1, 2, 3].map(() => migrate(inject('databaseUrl'), schema)));
+    expect(starts.map((applied) => applied.length).sort()).toEqual([0, 0, db.applied.length]);
+    const pool = createPool(inject('databaseUrl'));
+    await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await pool.end();
   });
 
   it('refuses to change or remove an audit entry', async () => {
