@@ -8,7 +8,10 @@ import type { IssuedCertificates } from './certificates.js';
  * certificate of `issued`, HTTP/2 offered for gRPC, and a client certificate from the same CA required
  * (mTLS). The bytes behind it are the real server's.
  */
-export async function startMutualTlsProxy(issued: IssuedCertificates, target: { host: string; port: number }) {
+export async function startMutualTlsProxy(
+  issued: IssuedCertificates,
+  target: { host: string; port: number },
+) {
   const sockets = new Set<Socket>();
   const server = createServer(
     {
