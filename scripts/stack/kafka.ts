@@ -120,11 +120,8 @@ function quietKafka(brokers: string[]): Kafka {
 }
 
 /** True when a broker at `brokers` answers a metadata request. */
-export const brokerAnswers = (brokers: string[]) => clusterAnswers(quietKafka(brokers));
-
-/** True when the cluster `kafka` connects to answers a metadata request. */
-export async function clusterAnswers(kafka: Kafka): Promise<boolean> {
-  const admin = kafka.admin();
+export async function brokerAnswers(brokers: string[]): Promise<boolean> {
+  const admin = quietKafka(brokers).admin();
   try {
     await admin.connect();
     await admin.describeCluster();

@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
-import { ALONE, clusterAnswers, ensureKafkaInstalled, kafkaJava, LOG4J2 } from '../../scripts/stack/kafka.js';
+import { ALONE, ensureKafkaInstalled, kafkaJava, LOG4J2 } from '../../scripts/stack/kafka.js';
 import { spawnDetached, stopProcess, waitUntilReady } from '../../scripts/stack/processes.js';
 import { issueServerCertificate } from './certificates.js';
 
@@ -16,6 +16,22 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * A broker just started answers metadata before it can serve a new topic (kafkajs then fails with "This server
+ * does not host this topic-partition"): ready means a topic made now has a leader.
+ */
+async function createsTopics(kafka: Kafka): Promise<boolean> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'ready-probe' }] });
+    const { topics } = await admin.fetchTopicMetadata({ topics: ['ready-probe'] });
+    return topics[0]!.partitions.every((partition) => partition.leader >= 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** The SCRAM user the engine connects as; the broker's own user only talks to itself. */
@@ -106,7 +122,7 @@ export async function startSecuredBroker() {
     });
   await waitUntilReady({
     service: 'secured kafka',
-    probe: () => clusterAnswers(client(security())),
+    probe: () => createsTopics(client(security())),
     logFile,
     pidFile,
   });
