@@ -17,33 +17,61 @@ export interface MeasureKind {
   running(): Running;
 }
 
+/**
+ * The running measures are classes, not objects of closures: one is made for every rule an event counts
+ * towards, and a class instance is one allocation where three closures and their object were four (and under
+ * tsx each closure was also renamed with a property definition at every creation).
+ */
+
 /** Counts the events whose amount is not all refunded (also `first`, whose target is 1, and a streak's days). */
-const counting: MeasureKind = {
-  valueOf: () => 0,
-  running: () => {
-    let count = 0;
-    return {
-      add: (entry) => void (count += entry.remaining > 0 ? 1 : 0),
-      remove: (entry) => void (count -= entry.remaining > 0 ? 1 : 0),
-      value: () => count,
-    };
-  },
-};
+class RunningCount implements Running {
+  private count = 0;
+  add(entry: Entry) {
+    if (entry.remaining > 0) this.count++;
+  }
+  remove(entry: Entry) {
+    if (entry.remaining > 0) this.count--;
+  }
+  value() {
+    return this.count;
+  }
+}
 
 /** Sums what refunds left of each amount. */
-const summing: MeasureKind = {
-  valueOf: () => 0,
-  running: () => {
-    let sum = 0;
-    return {
-      add: (entry) => void (sum += entry.remaining),
-      remove: (entry) => void (sum -= entry.remaining),
-      value: () => sum,
-    };
-  },
-};
+class RunningSum implements Running {
+  private sum = 0;
+  add(entry: Entry) {
+    this.sum += entry.remaining;
+  }
+  remove(entry: Entry) {
+    this.sum -= entry.remaining;
+  }
+  value() {
+    return this.sum;
+  }
+}
 
 /** Counts the distinct values among events not all refunded: a value stays while one such event of it remains. */
+class RunningDistinct implements Running {
+  private readonly events = new Map<number, number>();
+  add(entry: Entry) {
+    if (entry.remaining > 0) this.events.set(entry.value, (this.events.get(entry.value) ?? 0) + 1);
+  }
+  remove(entry: Entry) {
+    if (entry.remaining <= 0) return;
+    const left = this.events.get(entry.value)! - 1;
+    if (left === 0) this.events.delete(entry.value);
+    else this.events.set(entry.value, left);
+  }
+  value() {
+    return this.events.size;
+  }
+}
+
+const noValue = () => 0;
+const counting: MeasureKind = { valueOf: noValue, running: () => new RunningCount() };
+const summing: MeasureKind = { valueOf: noValue, running: () => new RunningSum() };
+
 function distinctOf(field: 'country' | 'merchantId' | 'categoryId' | 'currency'): MeasureKind {
   const read = (tx: Transaction) =>
     field === 'country' ? tx.geo?.country : field === 'categoryId' ? String(tx.categoryId) : tx[field];
@@ -52,21 +80,7 @@ function distinctOf(field: 'country' | 'merchantId' | 'categoryId' | 'currency')
       const value = read(tx);
       return value === undefined ? undefined : keyOf(value);
     },
-    running: () => {
-      const events = new Map<number, number>();
-      return {
-        add: (entry) => {
-          if (entry.remaining > 0) events.set(entry.value, (events.get(entry.value) ?? 0) + 1);
-        },
-        remove: (entry) => {
-          if (entry.remaining <= 0) return;
-          const left = events.get(entry.value)! - 1;
-          if (left === 0) events.delete(entry.value);
-          else events.set(entry.value, left);
-        },
-        value: () => events.size,
-      };
-    },
+    running: () => new RunningDistinct(),
   };
 }
 
