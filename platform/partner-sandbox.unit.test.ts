@@ -32,17 +32,20 @@ async function callbackReceiver(secret: () => string) {
   return { url, received, close: () => server.close() };
 }
 
+/** The sandbox as the engine's PARTNER_COFFEE_HOUSE_* settings name it. */
+const endpointOf = (sandbox: SandboxPartner) => ({
+  id: 'coffee-house',
+  url: sandbox.url,
+  secret: sandbox.secret,
+  ...DEFAULT_PARTNER_LIMITS,
+});
+
 describe('the sandbox partner of npm start', () => {
   it('accepts a signed request and calls back, signed, with a fulfilled voucher', async () => {
     const sandbox = await startSandboxPartner('coffee-house', 10);
     started.push(sandbox);
     const receiver = await callbackReceiver(() => sandbox.secret);
-    const endpoint = {
-      id: 'coffee-house',
-      url: sandbox.url,
-      secret: sandbox.secret,
-      ...DEFAULT_PARTNER_LIMITS,
-    };
+    const endpoint = endpointOf(sandbox);
     const request = {
       rewardId: 'a20392d6-6fdd-5ea5-8f98-3ab95dceb323',
       partnerId: 'coffee-house',
@@ -66,12 +69,7 @@ describe('the sandbox partner of npm start', () => {
   it('calls back at once, when closed, for every request it has not answered yet', async () => {
     const sandbox = await startSandboxPartner('coffee-house', 3_600_000);
     const receiver = await callbackReceiver(() => sandbox.secret);
-    const endpoint = {
-      id: 'coffee-house',
-      url: sandbox.url,
-      secret: sandbox.secret,
-      ...DEFAULT_PARTNER_LIMITS,
-    };
+    const endpoint = endpointOf(sandbox);
     const rewardIds = ['d1f9c2a0-0000-5000-8000-000000000001', 'd1f9c2a0-0000-5000-8000-000000000002'];
     for (const rewardId of rewardIds) {
       await sendPartnerRequest(endpoint, {

@@ -2,6 +2,22 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /**
+ * Pipes `client` to a new connection to `target` and back, each side closing the other; both are kept in
+ * `sockets` while open, so the caller can cut them.
+ */
+export function relay(client: Socket, target: { host: string; port: number }, sockets: Set<Socket>) {
+  const upstream = connect(target.port, target.host);
+  for (const socket of [client, upstream]) {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  }
+  client.pipe(upstream).pipe(client);
+  client.on('close', () => upstream.destroy());
+  upstream.on('close', () => client.destroy());
+}
+
+/**
  * A TCP relay in front of a real server, for cutting the network between the engine and it: `cut()` drops
  * every open connection and refuses new ones, as a server that went down does; `restore()` listens again on
  * the same port. No protocol is imitated: the bytes are the real server's.
@@ -13,15 +29,7 @@ export async function startTcpProxy(target: { host: string; port: number }) {
   const listen = () =>
     new Promise<void>((resolve) => {
       server = createServer((client) => {
-        const upstream = connect(target.port, target.host);
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('close', () => sockets.delete(socket));
-          socket.on('error', () => socket.destroy());
-        }
-        client.pipe(upstream).pipe(client);
-        client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
+        relay(client, target, sockets);
       });
       server.listen(port, '127.0.0.1', () => {
         port = (server!.address() as AddressInfo).port;

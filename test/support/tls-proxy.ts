@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createServer } from 'node:tls';
 import type { IssuedCertificates } from './certificates.js';
+import { relay } from './tcp-proxy.js';
 
 /**
  * TLS in front of a plaintext server, as a bank's Temporal frontend (or its ingress) terminates it: the
@@ -22,15 +23,7 @@ export async function startMutualTlsProxy(
       rejectUnauthorized: true,
       ALPNProtocols: ['h2'],
     },
-    (client) => {
-      const upstream = connect(target.port, target.host);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    },
+    (client) => relay(client, target, sockets),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
