@@ -1,6 +1,7 @@
 import { Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testKafka, uniqueName } from './support/stack.js';
+import { createServedTopics } from '../platform/topic-creation.js';
 
 describe('Kafka broker (KRaft, from Maven Central jars)', () => {
   const kafka = testKafka();
@@ -12,7 +13,7 @@ describe('Kafka broker (KRaft, from Maven Central jars)', () => {
     const topic = uniqueName('smoke');
     const groupId = uniqueName('group');
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await createServedTopics(admin, [{ topic, numPartitions: 3 }]);
 
     const keys = ['c-1', 'c-2', 'c-3', 'c-4'];
     const sent = keys.flatMap((key) => [1, 2, 3, 4, 5].map((n) => ({ key, value: `${key}:${n}` })));

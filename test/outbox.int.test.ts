@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { publishOutbox, startOutboxPublisher } from '../actors/outbox.js';
 import { eventually, ownInputTopics, readTopic, topicEnds } from './support/engine.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { createServedTopics } from '../platform/topic-creation.js';
 
 describe('the outbox publisher on real Kafka and PostgreSQL', () => {
   const kafka = testKafka();
@@ -67,7 +68,7 @@ describe('the outbox publisher on real Kafka and PostgreSQL', () => {
 
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: missing, numPartitions: 1 }] });
+    await createServedTopics(admin, [{ topic: missing, numPartitions: 1 }]);
     await admin.disconnect();
     const publisher = startOutboxPublisher(db.pool, producer, 200);
     try {

@@ -20,6 +20,7 @@ import { days, purchase } from './support/events.js';
 import { startFakePartner } from './support/partner.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { token } from './support/tokens.js';
+import { createServedTopics } from '../platform/topic-creation.js';
 
 const SECRET = 'coffee-house-e2e-secret';
 const stops: (() => unknown)[] = [];
@@ -49,10 +50,10 @@ describe('the whole system', () => {
     };
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: Object.values(outputs).map((topic) => ({ topic, numPartitions: 3 })),
-    });
+    await createServedTopics(
+      admin,
+      Object.values(outputs).map((topic) => ({ topic, numPartitions: 3 })),
+    );
     await admin.disconnect();
 
     const partner = await startFakePartner(SECRET);

@@ -12,6 +12,7 @@ import { buildWorkflowBundle } from '../../workflows/bundle.js';
 import { createPartnerActivities } from '../../workflows/partner-activities.js';
 import { startRewardStarter } from '../../workflows/reward-starter.js';
 import { startWorker } from '../../workflows/worker.js';
+import { createServedTopics } from '../../platform/topic-creation.js';
 
 export interface RewardsResult {
   started: number;
@@ -116,7 +117,7 @@ export async function measureRewards(
     const topic = `bench.${runId}.${name}.unlocked`;
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6 }] });
+    await createServedTopics(admin, [{ topic, numPartitions: 6 }]);
     await admin.disconnect();
     const taskQueue = `bench-rewards-${runId}-${name}`;
     const coffeeHouse = {

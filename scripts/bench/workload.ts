@@ -1,5 +1,6 @@
 import { Partitioners, type Kafka } from 'kafkajs';
 import { traffic, type SimulatedRecord } from '../simulator/traffic.js';
+import { createServedTopics } from '../../platform/topic-creation.js';
 
 export interface Workload {
   records: SimulatedRecord[];
@@ -27,10 +28,10 @@ export function generateWorkload(total: number, clients: number, runId: string):
 export async function produceWorkload(kafka: Kafka, workload: Workload, partitions = 6): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: Object.values(workload.topics).map((topic) => ({ topic, numPartitions: partitions })),
-  });
+  await createServedTopics(
+    admin,
+    Object.values(workload.topics).map((topic) => ({ topic, numPartitions: partitions })),
+  );
   await admin.disconnect();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();

@@ -6,6 +6,7 @@ import { TOPIC_CONFIG } from '../../platform/kafka.js';
 import { ALL_TOPICS, TOPICS } from '../../platform/topics.js';
 import { CACHE_DIR, DATA_DIR, REPO_ROOT } from './paths.js';
 import { runVisible, runningPid, spawnDetached, stopProcess, waitUntilReady } from './processes.js';
+import { createServedTopics } from '../../platform/topic-creation.js';
 
 const KAFKA_VERSION = '4.1.1';
 const LIBS = join(CACHE_DIR, `kafka-${KAFKA_VERSION}`, 'libs');
@@ -146,15 +147,15 @@ export async function ensureTopics(brokers: string[], partitions: number) {
     const existing = new Set(await admin.listTopics());
     const missing = ALL_TOPICS.filter((topic) => !existing.has(topic));
     if (missing.length > 0)
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({
+      await createServedTopics(
+        admin,
+        missing.map((topic) => ({
           topic,
           numPartitions: partitions,
           replicationFactor: 1,
           ...(INPUT_TOPICS.includes(topic) ? { configEntries: KEEP_HISTORY } : {}),
         })),
-      });
+      );
     await admin.alterConfigs({
       validateOnly: false,
       resources: INPUT_TOPICS.map((name) => ({

@@ -9,6 +9,7 @@ import { startDefaultRuleFeed } from '../../platform/rule-feed.js';
 import { viewOf } from '../../rules/progress-view.js';
 import { initialProgress, type ClientProgress } from '../../rules/progress.js';
 import { testKafka, uniqueName } from './stack.js';
+import { createServedTopics } from '../../platform/topic-creation.js';
 
 export const catalog = loadCatalog();
 
@@ -17,10 +18,10 @@ export async function ownInputTopics(kafka: Kafka, partitions = 3) {
   const topics = { transactions: uniqueName('tx'), clientEvents: uniqueName('events') };
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: partitions })),
-  });
+  await createServedTopics(
+    admin,
+    Object.values(topics).map((topic) => ({ topic, numPartitions: partitions })),
+  );
   await admin.disconnect();
   return topics;
 }
@@ -30,10 +31,10 @@ export async function ownOutputTopics(kafka: Kafka): Promise<OutputTopics> {
   const outputs = { unlocked: uniqueName('unlocked'), notifications: uniqueName('push') };
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: Object.values(outputs).map((topic) => ({ topic, numPartitions: 1 })),
-  });
+  await createServedTopics(
+    admin,
+    Object.values(outputs).map((topic) => ({ topic, numPartitions: 1 })),
+  );
   await admin.disconnect();
   return outputs;
 }

@@ -8,6 +8,7 @@ import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { ALONE, ensureKafkaInstalled, kafkaJava, LOG4J2 } from '../../scripts/stack/kafka.js';
 import { spawnDetached, stopProcess, waitUntilReady } from '../../scripts/stack/processes.js';
 import { issueServerCertificate } from './certificates.js';
+import { createServedTopics } from '../../platform/topic-creation.js';
 
 /** A port nobody listens on now. */
 async function freePort(): Promise<number> {
@@ -26,9 +27,8 @@ async function createsTopics(kafka: Kafka): Promise<boolean> {
   const admin = kafka.admin();
   try {
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'ready-probe' }] });
-    const { topics } = await admin.fetchTopicMetadata({ topics: ['ready-probe'] });
-    return topics[0]!.partitions.every((partition) => partition.leader >= 0);
+    await createServedTopics(admin, [{ topic: 'ready-probe' }]);
+    return true;
   } finally {
     await admin.disconnect();
   }
