@@ -6,9 +6,8 @@ import { createApp } from './app.js';
 
 const base = apiDependencies();
 const reads = {
-  progressOf: () => Promise.resolve(initialProgress()),
+  achievementsOf: () => Promise.resolve({ progress: initialProgress(), segments: [] }),
   loyaltyOf: () => Promise.reject(new Error('unused')),
-  segmentsOf: () => Promise.resolve([]),
 };
 
 describe('the API edge', () => {
@@ -44,7 +43,7 @@ describe('the API edge', () => {
   });
 
   it('answers 503 problem+json when a request runs past the timeout', async () => {
-    const slow = { ...reads, progressOf: () => new Promise<never>(() => undefined) };
+    const slow = { ...reads, achievementsOf: () => new Promise<never>(() => undefined) };
     const app = createApp({
       ...base,
       me: { ...base.me, reads: slow },
@@ -94,7 +93,7 @@ describe('the API edge', () => {
       503,
     ],
   ])('answers %s with %i problem+json, never a 500', async (_case, error, status) => {
-    const failing = { ...reads, progressOf: () => Promise.reject(error) };
+    const failing = { ...reads, achievementsOf: () => Promise.reject(error) };
     const app = createApp({ ...base, me: { ...base.me, reads: failing } });
     const response = await app.request('/v1/me/achievements', {
       headers: { Authorization: `Bearer ${await token()}` },

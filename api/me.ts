@@ -86,10 +86,7 @@ export function meRoutes(deps: MeDependencies) {
   app.openapi(achievementsRoute, async (c) => {
     const locale = pickLocale(c.req.header('Accept-Language'));
     const clientId = c.get('principal').sub;
-    const [progress, segments] = await Promise.all([
-      deps.reads.progressOf(clientId),
-      deps.reads.segmentsOf(clientId),
-    ]);
+    const { progress, segments } = await deps.reads.achievementsOf(clientId);
     const { live, everLive } = deps.catalogs();
     const shown = achievementsShown(live, everLive, progress, { segments });
     const achievements = shown.map((achievement) => ({

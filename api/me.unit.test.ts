@@ -34,12 +34,12 @@ function setup() {
       ...base.me,
       nowMs: () => NOW,
       reads: {
-        progressOf: (clientId) =>
-          Promise.resolve(void asked.push(clientId)).then(() =>
-            clientId === 'c-1' ? progress : initialProgress(),
-          ),
+        achievementsOf: (clientId) =>
+          Promise.resolve(void asked.push(clientId)).then(() => ({
+            progress: clientId === 'c-1' ? progress : initialProgress(),
+            segments: [],
+          })),
         loyaltyOf: (clientId) => Promise.resolve(void asked.push(clientId)).then(() => loyalty),
-        segmentsOf: () => Promise.resolve([]),
       },
     },
   });

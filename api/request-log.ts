@@ -16,11 +16,12 @@ const ROUTINE = new Set(['/health', '/metrics']);
 
 /** One line per request: its route pattern (never its path, which can hold a client id), status and time. */
 export function logRequests(): MiddlewareHandler {
+  const log = logger('api');
   return async function logRequest(c, next) {
     const started = performance.now();
     await next();
     const level = ROUTINE.has(c.req.routePath) ? 'debug' : 'info';
-    logger('api')[level](
+    log[level](
       {
         requestId: c.get('requestId'),
         method: c.req.method,

@@ -94,66 +94,79 @@ export async function loadErasures(db: pg.Pool): Promise<Map<string, number>> {
 export const loadContext = async (db: pg.Pool, clientId: string): Promise<ClientContext> =>
   (await loadContexts(db, [clientId])).get(clientId)!;
 
-/** Stores each client's progress, unless the stored one has the same or a newer version. */
+/**
+ * Stores each client's progress, unless the stored one has the same or a newer version. The rows go as one JSON
+ * document: a text array of JSON values would have node-postgres escape every quote of every progress again,
+ * which cost more than writing the progress itself (profiled).
+ */
 export async function writeProgress(client: pg.PoolClient, progress: Map<string, StoredProgress>) {
   if (progress.size === 0) return;
-  const ids = [...progress.keys()];
-  const values = [...progress.values()];
+  const rows = [...progress].map(([client_id, { version, progress }]) => ({ client_id, version, progress }));
   await client.query(
     `INSERT INTO client_progress (client_id, version, progress)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::json[])
+     SELECT client_id, version, progress
+       FROM json_to_recordset($1::json) AS r (client_id text, version bigint, progress json)
      ON CONFLICT (client_id) DO UPDATE
        SET version = EXCLUDED.version, progress = EXCLUDED.progress, updated_at = now()
        WHERE client_progress.version < EXCLUDED.version`,
-    [ids, values.map((v) => v.version), values.map((v) => JSON.stringify(v.progress))],
+    [JSON.stringify(rows)],
   );
 }
 
 /**
- * Stores each unlock once; only those stored now (not seen before) have their records written to the outbox.
- * A backfill's unlocks name it, and are announced by the backfill itself once awarded.
+ * Stores each unlock once and, in the same statement, the outbox records of those stored now (not seen
+ * before), in their order. A backfill's unlocks name it, and are announced by the backfill itself once awarded.
  */
 export async function writeUnlocks(client: pg.PoolClient, unlocks: UnlockOutput[], backfillReplay?: string) {
   if (unlocks.length === 0) return;
-  const { rows } = await client.query<{ unlock_id: string }>(
-    `INSERT INTO achievement_unlocks
-       (unlock_id, client_id, achievement_id, rule_id, rule_version, points, partner_id, unlocked_at, source_event_id,
-        backfill_replay)
-     SELECT *, $10::uuid FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[],
-                                     $7::text[], $8::timestamptz[], $9::text[])
-     ON CONFLICT (client_id, achievement_id) DO NOTHING
-     RETURNING unlock_id`,
-    [
-      unlocks.map((u) => u.unlockId),
-      unlocks.map((u) => u.unlock.clientId),
-      unlocks.map((u) => u.unlock.achievementId),
-      unlocks.map((u) => u.unlock.ruleId),
-      unlocks.map((u) => u.unlock.ruleVersion),
-      unlocks.map((u) => u.unlock.points),
-      unlocks.map((u) => u.unlock.partnerId ?? null),
-      unlocks.map((u) => u.unlock.unlockedAt),
-      unlocks.map((u) => u.unlock.sourceEventId),
-      backfillReplay ?? null,
-    ],
+  const rows = unlocks.map(({ unlockId, unlock }) => ({
+    unlock_id: unlockId,
+    client_id: unlock.clientId,
+    achievement_id: unlock.achievementId,
+    rule_id: unlock.ruleId,
+    rule_version: unlock.ruleVersion,
+    points: unlock.points,
+    partner_id: unlock.partnerId ?? null,
+    unlocked_at: unlock.unlockedAt,
+    source_event_id: unlock.sourceEventId,
+  }));
+  const records = unlocks.flatMap(({ unlockId, records }) =>
+    records.map((record) => ({ unlock_id: unlockId, ...outboxRow(record) })),
   );
-  const stored = new Set(rows.map((row) => row.unlock_id));
-  await writeOutbox(
-    client,
-    unlocks.filter((u) => stored.has(u.unlockId)).flatMap((u) => u.records),
+  await client.query(
+    `WITH stored AS (
+       INSERT INTO achievement_unlocks
+         (unlock_id, client_id, achievement_id, rule_id, rule_version, points, partner_id, unlocked_at,
+          source_event_id, backfill_replay)
+       SELECT *, $3::uuid FROM json_to_recordset($1::json) AS u (unlock_id uuid, client_id text, achievement_id text,
+         rule_id text, rule_version int, points int, partner_id text, unlocked_at timestamptz, source_event_id text)
+       ON CONFLICT (client_id, achievement_id) DO NOTHING
+       RETURNING unlock_id)
+     INSERT INTO outbox (topic, key, value, headers)
+     SELECT r.topic, r.key, r.value, r.headers
+       FROM ROWS FROM (json_to_recordset($2::json)
+              AS (unlock_id uuid, topic text, key text, value json, headers json)) WITH ORDINALITY
+              AS r (unlock_id, topic, key, value, headers, position)
+       JOIN stored USING (unlock_id)
+      ORDER BY r.position`,
+    [JSON.stringify(rows), JSON.stringify(records), backfillReplay ?? null],
   );
 }
+
+const outboxRow = ({ topic, key, value, headers }: OutboxRecord) => ({
+  topic,
+  key,
+  value,
+  headers: headers ?? null,
+});
 
 /** Writes records for the outbox publisher to send, in the transaction of the change they announce. */
 export async function writeOutbox(client: pg.PoolClient, records: OutboxRecord[]) {
   if (records.length === 0) return;
   await client.query(
     `INSERT INTO outbox (topic, key, value, headers)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::json[])`,
-    [
-      records.map((r) => r.topic),
-      records.map((r) => r.key),
-      records.map((r) => JSON.stringify(r.value)),
-      records.map((r) => (r.headers ? JSON.stringify(r.headers) : null)),
-    ],
+     SELECT topic, key, value, headers
+       FROM json_to_recordset($1::json) AS r (topic text, key text, value json, headers json)`,
+    [JSON.stringify(records.map(outboxRow))],
   );
 }

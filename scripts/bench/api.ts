@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import { DEV_JWT_SECRET } from '../../platform/config.js';
@@ -28,25 +29,36 @@ async function tokensFor(clientIds: string[]): Promise<string[]> {
   );
 }
 
+/** Every thread of this process on `cpuList` (a `taskset` list such as "1" or "0-1"). */
+const pinSelf = (cpuList: string) =>
+  execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(process.pid)]);
+
 /**
  * (i) `GET /v1/me/achievements` under load: the API role in its own process (as deployed) reading the engine
  * benchmark's stored progress, and autocannon here sending each request as one of `clientIds`, chosen at random.
+ * `separated` keeps the two apart, the API on the first core and autocannon on the second (`taskset`), so the
+ * load generator's CPU does not come out of the API's; PostgreSQL and the other servers still share both.
  */
 export async function measureApi(
   databaseUrl: string,
   schema: string,
   clientIds: string[],
   seconds: number,
+  separated: boolean,
 ): Promise<ApiResult> {
+  if (separated && cpus().length < 2) throw new Error('keeping the API apart needs two cores');
   const url = new URL(databaseUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  const api = spawn(process.execPath, ['--import', 'tsx', 'main.ts', 'api'], {
+  const node = [process.execPath, '--import', 'tsx', 'main.ts', 'api'];
+  const [command, ...args] = separated ? ['taskset', '-c', '0', ...node] : node;
+  const api = spawn(command!, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: String(PORT), DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });
   try {
+    if (separated) pinSelf('1');
     for (let ready = false; !ready;) {
       ready = await fetch(`http://127.0.0.1:${PORT}/v1/catalog`).then(
         (r) => r.ok,
@@ -80,6 +92,7 @@ export async function measureApi(
       non2xx: result.non2xx,
     };
   } finally {
+    if (separated) pinSelf(`0-${cpus().length - 1}`);
     process.kill(-api.pid!, 'SIGTERM');
   }
 }

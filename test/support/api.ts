@@ -18,9 +18,8 @@ export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDe
       catalogs: () => ({ live: catalog, everLive: catalog }),
       zone: 'Europe/Kyiv',
       reads: {
-        progressOf: unused('progressOf'),
+        achievementsOf: unused('achievementsOf'),
         loyaltyOf: unused('loyaltyOf'),
-        segmentsOf: () => Promise.resolve([]),
       },
     },
     admin: { statsOf: unused('statsOf'), audit: unused('audit'), auditLog: unused('auditLog') },
