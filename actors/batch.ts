@@ -138,7 +138,10 @@ async function applyRun(ctx: BatchContext, run: Run, kind: RecordKind): Promise<
   const clientIds = accepted.map(({ event }) => event.clientId);
   try {
     await ensureActors(ctx, clientIds, partitionKey(topic, partition), run.catalog);
-    const applied = await Promise.all(accepted.map(({ event }) => ctx.actors.apply(event, run.catalog)));
+    const applied = await ctx.actors.applyAll(
+      accepted.map(({ event }) => event),
+      run.catalog,
+    );
     applied.forEach((result, i) => {
       if (!result.ok)
         letters.push(deadLetter({ topic, partition, message: accepted[i]!.message }, result.error));

@@ -2,7 +2,7 @@ import { dispatch, spawn, start, stop, type ActorSystemRef, type Ref } from 'nac
 import type { ClientContext } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { InputEvent } from '../rules/events.js';
-import { clientBehaviour, type Applied, type ClientMessage } from './client-actor.js';
+import { clientBehaviour, type Applied, type ClientMessage, type Replies } from './client-actor.js';
 import type { StoredProgress } from '../platform/engine-state.js';
 import { initialProgress } from '../rules/progress.js';
 
@@ -12,6 +12,27 @@ interface LiveActor {
   partitionKey: string;
   lastUsedMs: number;
   inFlight: number;
+}
+
+/** Collects a run's answers and resolves with them once the last one is in. */
+class RunReplies implements Replies {
+  private readonly applied: Applied[];
+  private waiting: number;
+
+  constructor(
+    private readonly actors: LiveActor[],
+    private readonly resolve: (applied: Applied[]) => void,
+  ) {
+    this.applied = new Array<Applied>(actors.length);
+    this.waiting = actors.length;
+    if (this.waiting === 0) resolve(this.applied);
+  }
+
+  answer(index: number, applied: Applied) {
+    this.actors[index]!.inFlight--;
+    this.applied[index] = applied;
+    if (--this.waiting === 0) this.resolve(this.applied);
+  }
 }
 
 /** nact accepts only URI-safe names; other client ids are hex-encoded so every client gets a named actor. */
@@ -62,7 +83,7 @@ export class ClientActors {
       // resumes with the progress as it was: the client's other events, and other clients, go on.
       onCrash: (message, error, ctx) => {
         if (message?.type !== 'ApplyEvent') return ctx.resume;
-        message.reply({
+        message.replies.answer(message.index, {
           ok: false,
           clientId,
           error: `rule evaluation failed: ${error?.message ?? 'unknown'}`,
@@ -73,21 +94,22 @@ export class ClientActors {
     this.live.set(clientId, { ref, partitionKey, lastUsedMs: Date.now(), inFlight: 0 });
   }
 
-  /** Hands an event to its client's actor with the rules in force for it; resolves once it is applied. */
-  apply(event: InputEvent, catalog: Catalog): Promise<Applied> {
-    const actor = this.live.get(event.clientId);
-    if (!actor) return Promise.reject(new Error(`no live actor for client ${event.clientId}`));
-    actor.inFlight++;
-    actor.lastUsedMs = Date.now();
+  /**
+   * Hands each event to its client's actor with the rules in force for them; resolves once all are applied,
+   * with what each did, in the events' order. Every event's client must have a live actor.
+   */
+  applyAll(events: readonly InputEvent[], catalog: Catalog): Promise<Applied[]> {
+    const actors = events.map((event) => this.live.get(event.clientId));
+    const lost = events.find((_, i) => actors[i] === undefined);
+    if (lost) return Promise.reject(new Error(`no live actor for client ${lost.clientId}`));
     return new Promise((resolve) => {
-      dispatch(actor.ref, {
-        type: 'ApplyEvent',
-        event,
-        catalog,
-        reply: (applied) => {
-          actor.inFlight--;
-          resolve(applied);
-        },
+      const replies = new RunReplies(actors as LiveActor[], resolve);
+      const now = Date.now();
+      events.forEach((event, index) => {
+        const actor = actors[index]!;
+        actor.inFlight++;
+        actor.lastUsedMs = now;
+        dispatch(actor.ref, { type: 'ApplyEvent', event, catalog, replies, index });
       });
     });
   }

@@ -4,9 +4,11 @@ import { catalog, purchase, ruleDocument } from '../test/support/events.js';
 import { ClientActors } from './client-actors.js';
 import { buildCatalog, type Catalog } from '../rules/catalog.js';
 import { initialProgress } from '../rules/progress.js';
+import type { InputEvent } from '../rules/events.js';
 
 const at = '2026-11-24T08:15:00+02:00';
 let actors: ClientActors;
+const applyOne = async (event: InputEvent, rules: Catalog) => (await actors.applyAll([event], rules))[0]!;
 
 afterEach(() => actors.stopAll());
 
@@ -14,13 +16,28 @@ describe('ClientActors', () => {
   it('applies a client’s events in order and reports the new progress and unlocks', async () => {
     actors = new ClientActors('Europe/Kyiv', 60_000);
     actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
-    const [first, second] = await Promise.all([
-      actors.apply(purchase({ time: at }), catalog),
-      actors.apply(purchase({ time: at }), catalog),
-    ]);
-    expect(first).toMatchObject({ ok: true, changed: true, stored: { version: 1 } });
-    expect(first.ok && first.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
+    const [first, second] = await actors.applyAll([purchase({ time: at }), purchase({ time: at })], catalog);
+    expect(first!).toMatchObject({ ok: true, changed: true, stored: { version: 1 } });
+    expect(first!.ok && first!.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
     expect(second).toMatchObject({ ok: true, stored: { version: 2 }, unlocked: [] });
+  });
+
+  it('answers a run of several clients’ events in the events’ order, and refuses one without an actor', async () => {
+    actors = new ClientActors('Europe/Kyiv', 60_000);
+    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
+    actors.spawn('c-2', 'tx:0', undefined, NO_CONTEXT);
+    const events = ['c-2', 'c-1', 'c-2'].map((clientId, i) =>
+      purchase({ clientId, id: `tx-${i}`, time: at }),
+    );
+    const applied = await actors.applyAll(events, catalog);
+    expect(applied.map((a) => a.ok && [a.clientId, a.stored.version])).toEqual([
+      ['c-2', 1],
+      ['c-1', 1],
+      ['c-2', 2],
+    ]);
+    await expect(actors.applyAll([purchase({ clientId: 'c-3', time: at })], catalog)).rejects.toThrow(
+      'no live actor for client c-3',
+    );
   });
 
   it('starts from the stored progress it is given', async () => {
@@ -30,7 +47,7 @@ describe('ClientActors', () => {
       progress: { ...initialProgress(), unlocked: { 'first-purchase': { at, sourceEventId: 'tx-0' } } },
     };
     actors.spawn('c-1', 'tx:0', stored, NO_CONTEXT);
-    const applied = await actors.apply(purchase({ time: at }), catalog);
+    const applied = await applyOne(purchase({ time: at }), catalog);
     expect(applied).toMatchObject({ ok: true, stored: { version: 8 }, unlocked: [] });
   });
 
@@ -38,7 +55,7 @@ describe('ClientActors', () => {
     actors = new ClientActors('Europe/Kyiv', 1_000);
     actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
     actors.spawn('c-2', 'tx:0', undefined, NO_CONTEXT);
-    await actors.apply(purchase({ clientId: 'c-2', time: at }), catalog);
+    await applyOne(purchase({ clientId: 'c-2', time: at }), catalog);
     expect(actors.passivateIdle(Date.now() + 500)).toBe(0);
     expect(actors.passivateIdle(Date.now() + 1_500)).toBe(2);
     expect(actors.missing(['c-1', 'c-2'])).toEqual(['c-1', 'c-2']);
@@ -53,10 +70,10 @@ describe('ClientActors', () => {
       },
     ]);
     actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
-    const outside = await actors.apply(purchase({ id: 'tx-1', time: at }), forGold);
+    const outside = await applyOne(purchase({ id: 'tx-1', time: at }), forGold);
     expect(outside).toMatchObject({ ok: true, unlocked: [] });
     actors.setSegments('c-1', ['gold']);
-    const inside = await actors.apply(purchase({ id: 'tx-2', time: at }), forGold);
+    const inside = await applyOne(purchase({ id: 'tx-2', time: at }), forGold);
     expect(inside.ok && inside.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
   });
 
@@ -87,11 +104,13 @@ describe('ClientActors', () => {
     actors = new ClientActors('Europe/Kyiv', 60_000);
     actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
     actors.spawn('c-2', 'tx:0', undefined, NO_CONTEXT);
-    const failed = await actors.apply(purchase({ time: at, categoryId: 6666 }), broken);
+    const failed = await applyOne(purchase({ time: at, categoryId: 6666 }), broken);
     expect(failed).toEqual({ ok: false, clientId: 'c-1', error: 'rule evaluation failed: corrupt rule' });
-    const other = await actors.apply(purchase({ clientId: 'c-2', time: at, categoryId: 5814 }), broken);
+    const other = (
+      await actors.applyAll([purchase({ clientId: 'c-2', time: at, categoryId: 5814 })], broken)
+    )[0]!;
     expect(other).toMatchObject({ ok: true, clientId: 'c-2', stored: { version: 1 } });
-    const same = await actors.apply(purchase({ time: at, categoryId: 5814 }), broken);
+    const same = await applyOne(purchase({ time: at, categoryId: 5814 }), broken);
     expect(same).toMatchObject({ ok: true, clientId: 'c-1', stored: { version: 1 } });
     expect(same.ok && same.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
   });

@@ -11,11 +11,18 @@ export interface Child {
   startupMs: number;
 }
 
+/**
+ * The processors' young generation, as deploy/k8s/processor.yaml sets it: each event allocates a few short-lived
+ * objects, and V8's default 16 MB semi-spaces made the processor spend about a seventh of its time collecting
+ * them; 64 MB gave the engine 10 to 40 % more events per second in A/B runs.
+ */
+const YOUNG_GENERATION = '--max-semi-space-size=64';
+
 /** Starts `scripts/<script>` with `env` added, resolved once it prints `ready`. */
 export function startChild(script: string, env: Record<string, string>): Promise<Child> {
   const started = performance.now();
   const path = fileURLToPath(new URL(`./${script}`, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', path], {
+  const child = spawn(process.execPath, [YOUNG_GENERATION, '--import', 'tsx', path], {
     env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: true,
