@@ -11,6 +11,7 @@ import { Partitioners } from 'kafkajs';
 import { LOCAL_DATABASE_URL } from '../../platform/config.js';
 import { createKafka } from '../../platform/kafka.js';
 import { createPool, migrate } from '../../platform/postgres.js';
+import { createServedTopics } from '../../platform/topic-creation.js';
 import { LOCAL_BROKER } from '../stack/kafka.js';
 import { localServices, upStack } from '../stack/stack.js';
 import { LOCAL_TEMPORAL } from '../stack/temporal.js';
@@ -46,6 +47,16 @@ await upStack(localServices());
 const brokers = (process.env.KAFKA_BROKERS ?? LOCAL_BROKER).split(',');
 const databaseUrl = process.env.DATABASE_URL ?? LOCAL_DATABASE_URL;
 const kafka = createKafka('bench', brokers);
+
+async function createTopicsOf(topics: string[]) {
+  const admin = kafka.admin();
+  await admin.connect();
+  await createServedTopics(
+    admin,
+    topics.map((topic) => ({ topic, numPartitions: 1 })),
+  );
+  await admin.disconnect();
+}
 
 const measureRewardsSection = () =>
   rewardsOnTemporal({ kafka, databaseUrl, rewards: size.rewards, runId, step });
@@ -89,6 +100,29 @@ const engineRate = size.records / ((engineDone - engineStarted) / 1000);
 const clientsStored = Number(
   (await db.query<{ n: string }>('SELECT count(*) AS n FROM client_progress')).rows[0]!.n,
 );
+
+step('(b′) the same records through two processors, one per core');
+const pairSchema = `bench_pair_${runId}`;
+await migrate(databaseUrl, pairSchema);
+const pairDb = createPool(databaseUrl, pairSchema);
+const pairOutputs = { unlocked: `bench.${runId}.pair-unlocked`, notifications: `bench.${runId}.pair-push` };
+await createTopicsOf(Object.values(pairOutputs));
+const pairEnv = {
+  ...childEnv,
+  CHILD_SCHEMA: pairSchema,
+  CHILD_GROUP: `bench-pair-${runId}`,
+  CHILD_UNLOCKED_TOPIC: pairOutputs.unlocked,
+  CHILD_PUSH_TOPIC: pairOutputs.notifications,
+};
+const pair = await Promise.all([
+  startChild('processor-child.ts', pairEnv),
+  startChild('processor-child.ts', pairEnv),
+]);
+const pairStarted = performance.now();
+const pairRate = (size.records / ((await waitForCommitted(pairDb, size.records)) - pairStarted)) * 1000;
+for (const child of pair) killGroup(child, 'SIGTERM');
+await pairDb.query(`DROP SCHEMA ${pairSchema} CASCADE`);
+await pairDb.end();
 
 /** A year of a 10M-client bank's card traffic (about 1,000 records per client a year). */
 const YEAR_OF_BANK = 10_000_000_000;
@@ -231,6 +265,12 @@ const rows: Row[] = [
     value: `${rate(engineRate)} (${(engineRate / drain).toFixed(2)} × a)`,
     target: '≥ 0.25 × a (stretch 0.5)',
     verdict: engineRate >= 0.25 * drain ? 'met' : 'missed',
+  },
+  {
+    measure: '(b′) the same with two processors in one consumer group, one per core',
+    value: `${rate(pairRate)} (${(pairRate / drain).toFixed(2)} × a; ${(pairRate / engineRate).toFixed(2)} × b)`,
+    target: '—',
+    verdict: '—',
   },
   {
     measure: '(c) SQL insert + per-rule queries per event',

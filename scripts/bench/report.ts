@@ -52,8 +52,24 @@ export function updateSection(section: Section) {
   writeFileSync(BENCHMARKS, `${text.slice(0, start)}${replaced}\n${next === -1 ? '' : text.slice(next)}`);
 }
 
-/** Writes BENCHMARKS.md from one run: the workload, the machine and a table per part of the system. */
+/**
+ * The section people keep by hand, measured step by step with its own method: a run of the benchmark carries
+ * it over as it stands, after the sections it writes.
+ */
+const KEPT_BY_HAND = '\n## Throughput, step by step';
+
+function keptSection(): string {
+  const text = readFileSync(BENCHMARKS, 'utf8');
+  const found = text.indexOf(KEPT_BY_HAND);
+  return found === -1 ? '' : text.slice(found).trimEnd();
+}
+
+/**
+ * Writes BENCHMARKS.md from one run: the workload, the machine and a table per part of the system, then the
+ * section kept by hand.
+ */
 export function writeBenchmarks(workload: string, sections: Section[]) {
+  const kept = keptSection();
   const text = [
     '# Benchmarks',
     '',
@@ -63,6 +79,7 @@ export function writeBenchmarks(workload: string, sections: Section[]) {
     `- Machine: ${machine()}`,
     `- Workload: ${workload}`,
     ...sections.flatMap(sectionText),
+    ...(kept ? [kept] : []),
     '',
   ].join('\n');
   writeFileSync(BENCHMARKS, text);
