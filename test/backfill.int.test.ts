@@ -282,7 +282,18 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
     );
     expect(view).toMatchObject({ status: 'done', ...countsOf(expected, fan) });
 
-    // The same backfill run again changes nothing.
+    // The same backfill run again changes nothing; first, live unlocks' rewards still granting must finish.
+    await eventually(
+      async () =>
+        (
+          await db.pool.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM achievement_unlocks u WHERE u.points > 0
+               AND NOT EXISTS (SELECT 1 FROM loyalty_ledger l WHERE l.idempotency_key = 'grant:' || u.unlock_id)`,
+          )
+        ).rows[0]!.n,
+      (ungranted) => ungranted === 0,
+      60_000,
+    );
     const before = await snapshot();
     const again = await call('POST', `/v1/admin/rules/${rule.id}/versions/1/activate`, {
       backfillFrom: from,

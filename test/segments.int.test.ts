@@ -44,9 +44,10 @@ describe('targeting segments and client attributes', () => {
       expect(created.status).toBe(201);
       expect((await call('POST', `/v1/admin/rules/${rule.id}/versions/1/activate`)).status).toBe(202);
     }
+    // The processor and the API each follow the rule book on their own: both must have read the activations.
     await eventually(
-      () => Promise.resolve(processor.rules.book().active().rules.length),
-      (live) => live === 9,
+      () => Promise.resolve([processor.rules, api.rules].map((feed) => feed.book().active().rules.length)),
+      (live) => live.every((count) => count === 9),
     );
   });
 

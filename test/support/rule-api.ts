@@ -9,7 +9,7 @@ import { requestsAs } from './tokens.js';
 
 /**
  * The API over a test's schema with the parts rule administration touches real: the rule store, a rule feed of
- * its own, the app's reads and the audit log. `call` sends a request as `sub` in `role`.
+ * its own (`rules`), the app's reads and the audit log. `call` sends a request as `sub` in `role`.
  */
 export async function startRuleApi(db: pg.Pool, configuredPartners: string[] = []) {
   const rules = await startRuleFeed(db);
@@ -27,5 +27,5 @@ export async function startRuleApi(db: pg.Pool, configuredPartners: string[] = [
   });
   const call = (method: string, path: string, body?: unknown, as = { role: 'admin', sub: 'emp-7' }) =>
     requestsAs(app, as)(method, path, body);
-  return { app, call, stop: () => rules.stop() };
+  return { app, call, rules, stop: () => rules.stop() };
 }
