@@ -279,6 +279,8 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
         },
       (result) => result.status !== 'running',
       60_000,
+      // Within the API's 60 operations a minute per caller, whatever else the test asked before.
+      2_000,
     );
     expect(view).toMatchObject({ status: 'done', ...countsOf(expected, fan) });
 

@@ -62,6 +62,8 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
         },
       (view) => view.status !== 'running',
       60_000,
+      // Within the API's 60 operations a minute per caller, whatever else the test asked before.
+      2_000,
     );
 
   it('counts, from a time on, the clients who would hold each level and the points, as the test’s own replay does', async () => {

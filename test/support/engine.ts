@@ -189,18 +189,22 @@ export async function processedToEnds(
   }
 }
 
-/** Polls `probe` until it returns a value that passes `done`; fails with the last value after `timeoutMs`. */
+/**
+ * Polls `probe` every `intervalMs` until it returns a value that passes `done`; fails with the last value after
+ * `timeoutMs`.
+ */
 export async function eventually<T>(
   probe: () => Promise<T>,
   done: (value: T) => boolean,
   timeoutMs = 30_000,
+  intervalMs = 100,
 ) {
   const deadline = Date.now() + timeoutMs;
   let last = await probe();
   while (!done(last)) {
     if (Date.now() > deadline)
       throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
     last = await probe();
   }
   return last;
