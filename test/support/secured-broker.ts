@@ -87,10 +87,12 @@ export async function startSecuredBroker() {
     '--add-scram',
     `SCRAM-SHA-512=[name=${user.username},password=${user.password}]`,
   ];
+  // `=`: a random id may begin with '-', which the tool would take for an option (it failed CI once).
+  const clusterId = `--cluster-id=${randomBytes(16).toString('base64url')}`;
   execFileSync(
     'java',
     java([
-      ...['kafka.tools.StorageTool', 'format', '--standalone', '-t', randomBytes(16).toString('base64url')],
+      ...['kafka.tools.StorageTool', 'format', '--standalone', clusterId],
       ...['-c', join(home, 'server.properties'), ...scram(BROKER_USER), ...scram(ENGINE_USER)],
     ]),
   );
