@@ -19,20 +19,40 @@ export function createPool(databaseUrl: string, schema?: string): pg.Pool {
   return pool;
 }
 
-/** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
-export async function inTransaction<T>(db: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` on a client checked out of the pool, then releases it (dropping it if its connection was lost).
+ * While a client is out, the pool no longer listens for its errors: a connection lost between two queries
+ * would be an uncaught exception ending the process (seen in CI with PostgreSQL stopped). The loss also fails
+ * the next query, which is where `work` hears of it.
+ */
+export async function withClient<T>(db: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    return await work(client);
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
+}
+
+/** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+export function inTransaction<T>(db: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withClient(db, async (client) => {
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /** The advisory lock of a schema's migrations: schemas sharing a server do not wait on each other. */
