@@ -7,20 +7,20 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Partitioners } from 'kafkajs';
 import { LOCAL_DATABASE_URL } from '../../platform/config.js';
 import { createKafka } from '../../platform/kafka.js';
 import { createPool, migrate } from '../../platform/postgres.js';
-import { createServedTopics } from '../../platform/topic-creation.js';
 import { LOCAL_BROKER } from '../stack/kafka.js';
 import { localServices, upStack } from '../stack/stack.js';
 import { LOCAL_TEMPORAL } from '../stack/temporal.js';
 import { measureDrain } from './drain.js';
 import { killGroup, startChild } from '../children.js';
-import { committedRecords, waitForCommitted } from './committed.js';
+import { waitForCommitted } from './committed.js';
 import { measureLatency } from './latency.js';
 import { table, updateSection, writeBenchmarks, type Row, type Section } from './report.js';
 import { measureApi, type ApiResult } from './api.js';
+import { measurePair } from './pair.js';
+import { measureRecovery } from './recovery.js';
 import { measureReplays } from './replays.js';
 import { measureRewardsSection as rewardsOnTemporal } from './rewards-section.js';
 import { measureSqlBaseline } from './sql-baseline.js';
@@ -47,16 +47,6 @@ await upStack(localServices());
 const brokers = (process.env.KAFKA_BROKERS ?? LOCAL_BROKER).split(',');
 const databaseUrl = process.env.DATABASE_URL ?? LOCAL_DATABASE_URL;
 const kafka = createKafka('bench', brokers);
-
-async function createTopicsOf(topics: string[]) {
-  const admin = kafka.admin();
-  await admin.connect();
-  await createServedTopics(
-    admin,
-    topics.map((topic) => ({ topic, numPartitions: 1 })),
-  );
-  await admin.disconnect();
-}
 
 const measureRewardsSection = () =>
   rewardsOnTemporal({ kafka, databaseUrl, rewards: size.rewards, runId, step });
@@ -93,7 +83,7 @@ const childEnv = {
   CHILD_UNLOCKED_TOPIC: workload.topics.unlocked,
   CHILD_PUSH_TOPIC: workload.topics.notifications,
 };
-let engine = await startChild('processor-child.ts', childEnv);
+const engine = await startChild('processor-child.ts', childEnv);
 const engineStarted = performance.now();
 const engineDone = await waitForCommitted(db, size.records);
 const engineRate = size.records / ((engineDone - engineStarted) / 1000);
@@ -102,27 +92,7 @@ const clientsStored = Number(
 );
 
 step('(b′) the same records through two processors, one per core');
-const pairSchema = `bench_pair_${runId}`;
-await migrate(databaseUrl, pairSchema);
-const pairDb = createPool(databaseUrl, pairSchema);
-const pairOutputs = { unlocked: `bench.${runId}.pair-unlocked`, notifications: `bench.${runId}.pair-push` };
-await createTopicsOf(Object.values(pairOutputs));
-const pairEnv = {
-  ...childEnv,
-  CHILD_SCHEMA: pairSchema,
-  CHILD_GROUP: `bench-pair-${runId}`,
-  CHILD_UNLOCKED_TOPIC: pairOutputs.unlocked,
-  CHILD_PUSH_TOPIC: pairOutputs.notifications,
-};
-const pair = await Promise.all([
-  startChild('processor-child.ts', pairEnv),
-  startChild('processor-child.ts', pairEnv),
-]);
-const pairStarted = performance.now();
-const pairRate = (size.records / ((await waitForCommitted(pairDb, size.records)) - pairStarted)) * 1000;
-for (const child of pair) killGroup(child, 'SIGTERM');
-await pairDb.query(`DROP SCHEMA ${pairSchema} CASCADE`);
-await pairDb.end();
+const pairRate = await measurePair({ kafka, databaseUrl, childEnv, records: size.records, runId });
 
 /** A year of a 10M-client bank's card traffic (about 1,000 records per client a year). */
 const YEAR_OF_BANK = 10_000_000_000;
@@ -231,32 +201,7 @@ const memory = JSON.parse(memoryOut.toString()) as {
 };
 
 step('(f) recovery after kill -9');
-killGroup(engine);
-const before = await committedRecords(db);
-const restartAt = performance.now();
-engine = await startChild('processor-child.ts', childEnv);
-const probe = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-await probe.connect();
-const probeTx = {
-  id: `probe-${runId}`,
-  clientId: 'c-1',
-  kind: 'purchase',
-  amount: 100,
-  currency: 'UAH',
-  time: new Date().toISOString(),
-  categoryId: 5814,
-  merchantId: 'm-1',
-  geo: { lat: 50.45, lon: 30.52, country: 'UA' },
-  originalId: null,
-};
-await probe.send({
-  topic: workload.topics.transactions,
-  messages: [{ key: 'c-1', value: JSON.stringify(probeTx) }],
-});
-await probe.disconnect();
-const recoveredAt = await waitForCommitted(db, before + 1);
-const recoveryS = (recoveredAt - restartAt) / 1000;
-killGroup(engine, 'SIGTERM');
+const recovery = await measureRecovery(kafka, db, engine, childEnv, workload.topics.transactions, runId);
 
 const rows: Row[] = [
   { measure: '(a) kafkajs drain rate (consume and discard)', value: rate(drain), target: '—', verdict: '—' },
@@ -292,9 +237,9 @@ const rows: Row[] = [
   },
   {
     measure: `(f) recovery after kill -9 with ${clientsStored.toLocaleString('en')} clients' state`,
-    value: `${recoveryS.toFixed(1)} s to the first event processed (process start ${(engine.startupMs / 1000).toFixed(1)} s)`,
+    value: `${recovery.seconds.toFixed(1)} s to the first event processed (process start ${(recovery.startupMs / 1000).toFixed(1)} s)`,
     target: '≤ 10 s',
-    verdict: recoveryS <= 10 ? 'met' : 'missed',
+    verdict: recovery.seconds <= 10 ? 'met' : 'missed',
   },
 ];
 const replaysSection = await measureReplaysSection();
