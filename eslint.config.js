@@ -80,4 +80,31 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The console's own scripts run in the browser as they are (no build step), so they are plain modules.
+    files: ['api/console/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'module',
+      parserOptions: { projectService: false, project: null },
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'navigator',
+          'fetch',
+          'sessionStorage',
+          'localStorage',
+          'setTimeout',
+          'clearTimeout',
+          'URLSearchParams',
+          'HashChangeEvent',
+          'Node',
+          'Intl',
+          'atob',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

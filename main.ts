@@ -9,6 +9,7 @@ import { postgresAdminReads } from './api/admin-reads.js';
 import { clientErasure } from './api/client-erasure.js';
 import { kafkaHistory } from './api/client-history.js';
 import { postgresReads } from './api/client-reads.js';
+import { postgresDeadLetters } from './api/dead-letter-store.js';
 import { DEFAULT_EDGE } from './api/edge.js';
 import { rewardDelivery } from './api/reward-delivery.js';
 import { postgresRuleAdmin } from './api/rule-admin-store.js';
@@ -22,7 +23,7 @@ import { seedDefaultRules } from './platform/rule-store.js';
 import { config, ConfigError, reloadConfig } from './platform/config.js';
 import { startSandboxPartners } from './platform/partner-sandbox.js';
 import { checkHealth, dependencyProbes } from './platform/health.js';
-import { createKafka } from './platform/kafka.js';
+import { createKafka, lazyProducer } from './platform/kafka.js';
 import { logger } from './platform/logger.js';
 import { CONSUMER_GROUP, TOPICS } from './platform/topics.js';
 import { createPool, migrate } from './platform/postgres.js';
@@ -98,6 +99,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
     const partnerCallbacks = rewardDelivery(pool, client, config().partners);
     const { JWT_SECRET, JWT_PREVIOUS_SECRET, JWT_JWKS_URL, JWT_MAX_LIFETIME_S, BANK_TIME_ZONE } = config();
     const admin = postgresAdminReads(pool, everLive, BANK_TIME_ZONE);
+    const redriveProducer = lazyProducer(createKafka('achievements-redrive'));
     const stopServer = await startApi(
       {
         checkHealth: () => checkHealth(probes),
@@ -139,6 +141,11 @@ const starters: Record<Role, () => Promise<Stop>> = {
           catalog: everLive,
           zone: BANK_TIME_ZONE,
         },
+        console: { temporalUi: config().TEMPORAL_UI_URL, namespace },
+        deadLetters: postgresDeadLetters(pool, redriveProducer.get, {
+          inputs: [TOPICS.transactions, TOPICS.clientEvents],
+          redrive: TOPICS.redrive,
+        }),
         explain: {
           ...postgresReads(pool, everLive),
           contextOf: (clientId) => loadContext(pool, clientId),
@@ -154,7 +161,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
     return async () => {
       await stopServer();
       rules.stop();
-      await Promise.all([pool.end(), temporal.close()]);
+      await Promise.all([pool.end(), temporal.close(), redriveProducer.disconnect()]);
     };
   },
 };
@@ -201,6 +208,7 @@ async function printWhereEverythingIs() {
   const lines = [
     `API          ${api}  (try ${api}/health)`,
     `API docs     ${api}/docs  (OpenAPI: ${api}/openapi.json)`,
+    `console      ${api}/console  (sign in with a token: --role admin --sub emp-1)`,
     `metrics      ${api}/metrics`,
     ...(process.env.TEMPORAL_ADDRESS ? [] : [`Temporal UI  ${TEMPORAL_UI_URL}`]),
     'a token      npm run token -- --client c-0   (or --role admin --sub emp-1)',

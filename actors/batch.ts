@@ -14,6 +14,8 @@ import { unlockIdOf, unlockOutputs, type OutputTopics } from '../platform/unlock
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
+import { decodeRedrive, sourceKey, type SourcePosition } from '../platform/redrive-records.js';
+import { acceptedRedrives, type RedriveOutcomes } from '../platform/redrive-state.js';
 
 export interface BatchContext {
   db: pg.Pool;
@@ -24,6 +26,8 @@ export interface BatchContext {
   outputs: OutputTopics;
   /** Which schema each input topic follows. */
   recordKinds: ReadonlyMap<string, RecordKind>;
+  /** Where operations send dead letters back after a fix (CONTRACT §2); none when not read. */
+  redriveTopic?: string;
   /** Where each `topic:partition` stands in PostgreSQL, read once per assignment and kept by each commit. */
   positions: Map<string, StoredPosition>;
 }
@@ -84,12 +88,15 @@ function collectEffects(applied: Applied[]) {
   return { progress, unlocked };
 }
 
-async function commit(ctx: BatchContext, run: Run, effects: ReturnType<typeof collectEffects>) {
+type Effects = ReturnType<typeof collectEffects> & { redrives?: RedriveOutcomes };
+
+async function commit(ctx: BatchContext, run: Run, effects: Effects) {
   const { topic, partition, nextOffset, ruleSeq } = run;
   const key = partitionKey(topic, partition);
   await commitBatch(ctx.db, ctx.groupId, {
     progress: effects.progress,
     unlocks: unlockOutputs(effects.unlocked, run.catalog, ctx.outputs),
+    ...(effects.redrives ? { redrives: effects.redrives } : {}),
     position: {
       topic,
       partition,
@@ -121,20 +128,69 @@ function logUnlocks(run: Run, accepted: { message: KafkaMessage }[], applied: Ap
   });
 }
 
+/** A run's records sorted out: events for the actors, and what is set aside (redrives refused again apart). */
+interface DecodedRun {
+  accepted: { event: InputEvent; message: KafkaMessage; source?: SourcePosition }[];
+  letters: DeadLetter[];
+  /** Present for a run of redrive records. */
+  redrives?: RedriveOutcomes;
+}
+
+function decodeInputs(run: Run, kind: RecordKind): DecodedRun {
+  const { topic, partition } = run;
+  const decoded: DecodedRun = { accepted: [], letters: [] };
+  for (const message of run.records) {
+    const record = decodeRecord(kind, message.key, message.value, Number(message.timestamp));
+    if (record.ok) decoded.accepted.push({ event: record.event, message });
+    else decoded.letters.push(deadLetter({ topic, partition, message }, record.error));
+  }
+  return decoded;
+}
+
+/** A client's records are applied by the owner of their partition only: a redrive goes to the same number. */
+const wrongPartition = (source: SourcePosition) =>
+  `a redrive of a record of ${source.topic} partition ${source.partition} goes to partition ${source.partition} of the redrive topic`;
+
+/**
+ * A run of redrive records: each names a dead letter's original, decoded as its input topic's records are.
+ * One the engine already accepted (stored with the progress it made) is skipped, however often it comes
+ * back; one refused again is noted against its dead letter, not sent to the DLQ a second time.
+ */
+async function decodeRedrives(ctx: BatchContext, run: Run): Promise<DecodedRun> {
+  const { topic, partition } = run;
+  const decoded: DecodedRun = { accepted: [], letters: [], redrives: { accepted: [], refused: [] } };
+  const candidates: DecodedRun['accepted'] = [];
+  for (const message of run.records) {
+    const record = decodeRedrive(message.value, ctx.recordKinds, Number(message.timestamp));
+    if (!record.ok) decoded.letters.push(deadLetter({ topic, partition, message }, record.error));
+    else if (record.source.partition !== partition)
+      decoded.letters.push(deadLetter({ topic, partition, message }, wrongPartition(record.source)));
+    else if (!record.decoded.ok)
+      decoded.redrives!.refused.push({ source: record.source, error: record.decoded.error });
+    else candidates.push({ event: record.decoded.event, message, source: record.source });
+  }
+  const seen = await acceptedRedrives(
+    ctx.db,
+    candidates.map(({ source }) => source!),
+  );
+  for (const candidate of candidates) {
+    const key = sourceKey(candidate.source!);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    decoded.accepted.push(candidate);
+  }
+  return decoded;
+}
+
 /**
  * Applies a run of records and commits their effects with the run's next offset: bad records go to the DLQ
  * with their reason, the rest to their client actors. If anything fails before the commit, the run's actors
  * are dropped, so a retry starts again from the stored progress.
  */
-async function applyRun(ctx: BatchContext, run: Run, kind: RecordKind): Promise<BatchOutcome> {
+async function applyRun(ctx: BatchContext, run: Run, kind: RecordKind | 'redrive'): Promise<BatchOutcome> {
   const { topic, partition } = run;
-  const letters: DeadLetter[] = [];
-  const accepted: { event: InputEvent; message: KafkaMessage }[] = [];
-  for (const message of run.records) {
-    const decoded = decodeRecord(kind, message.key, message.value, Number(message.timestamp));
-    if (decoded.ok) accepted.push({ event: decoded.event, message });
-    else letters.push(deadLetter({ topic, partition, message }, decoded.error));
-  }
+  const { accepted, letters, redrives } =
+    kind === 'redrive' ? await decodeRedrives(ctx, run) : decodeInputs(run, kind);
   const clientIds = accepted.map(({ event }) => event.clientId);
   try {
     await ensureActors(ctx, clientIds, partitionKey(topic, partition), run.catalog);
@@ -143,12 +199,15 @@ async function applyRun(ctx: BatchContext, run: Run, kind: RecordKind): Promise<
       run.catalog,
     );
     applied.forEach((result, i) => {
-      if (!result.ok)
-        letters.push(deadLetter({ topic, partition, message: accepted[i]!.message }, result.error));
+      const { message, source } = accepted[i]!;
+      if (result.ok) {
+        if (source) redrives!.accepted.push(source);
+      } else if (source) redrives!.refused.push({ source, error: result.error });
+      else letters.push(deadLetter({ topic, partition, message }, result.error));
     });
     await sendDeadLetters(ctx.deadLetters, letters);
     const effects = collectEffects(applied);
-    await commit(ctx, run, effects);
+    await commit(ctx, run, { ...effects, ...(redrives ? { redrives } : {}) });
     logUnlocks(run, accepted, applied);
     return { events: accepted.length, deadLetters: letters.length, unlocked: effects.unlocked };
   } catch (error) {
@@ -173,7 +232,11 @@ async function setAside(ctx: BatchContext, run: Run, error: unknown): Promise<Ba
  * broker will not take), halves the run until that record stands alone and sets it aside, so no record can
  * stop a partition. Other failures (a server down) are thrown for the caller to retry: the records are kept.
  */
-async function applyIsolating(ctx: BatchContext, run: Run, kind: RecordKind): Promise<BatchOutcome> {
+async function applyIsolating(
+  ctx: BatchContext,
+  run: Run,
+  kind: RecordKind | 'redrive',
+): Promise<BatchOutcome> {
   try {
     return await applyRun(ctx, run, kind);
   } catch (error) {
@@ -218,7 +281,7 @@ export async function processBatch(batch: Batch, ctx: BatchContext): Promise<Bat
     (message) => stored.nextOffset === undefined || BigInt(message.offset) >= BigInt(stored.nextOffset),
   );
   if (records.length === 0) return { events: 0, deadLetters: 0, unlocked: [] };
-  const kind = ctx.recordKinds.get(topic);
+  const kind = topic === ctx.redriveTopic ? 'redrive' : ctx.recordKinds.get(topic);
   if (!kind) throw new Error(`the engine does not read topic ${topic}`);
   const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
   try {
@@ -231,7 +294,8 @@ export async function processBatch(batch: Batch, ctx: BatchContext): Promise<Bat
     if (error instanceof StalePartition) {
       // Whatever this instance holds of the partition's clients may be behind what another owner, or a
       // backfill's merge, stored: both input topics carry them, so the actors of both are let go.
-      const stale = new Set([...ctx.recordKinds.keys()].map((input) => partitionKey(input, partition)));
+      const topics = [...ctx.recordKinds.keys(), ...(ctx.redriveTopic ? [ctx.redriveTopic] : [])];
+      const stale = new Set(topics.map((input) => partitionKey(input, partition)));
       for (const stalePartition of stale) ctx.positions.delete(stalePartition);
       ctx.actors.releasePartitions((other) => !stale.has(other));
     }

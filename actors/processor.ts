@@ -4,7 +4,7 @@ import { describeFailure } from '../platform/failures.js';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { retryWithBackoff } from '../platform/retry.js';
-import { CONSUMER_GROUP, TOPICS, type InputTopics } from '../platform/topics.js';
+import { CONSUMER_GROUP, TOPICS, type ProcessedTopics } from '../platform/topics.js';
 import { partitionKey, processBatch, type BatchContext, type BatchOutcome } from './batch.js';
 import { ClientActors } from './client-actors.js';
 import { coPartitionedAssigner } from './co-partitioned-assigner.js';
@@ -23,8 +23,8 @@ export interface ProcessorOptions {
   /** How long a client actor may sit idle before it is passivated. */
   actorIdleMs: number;
   groupId?: string;
-  /** The input topics; tests give their own, deployments keep CONTRACT §2's. */
-  topics?: InputTopics;
+  /** The input topics and the redrive topic; tests give their own (a redrive topic or none), deployments keep CONTRACT §2's. */
+  topics?: ProcessedTopics;
   /** The unlock and push topics; tests give their own, deployments keep CONTRACT §2's. */
   outputs?: OutputTopics;
   /** Where records the engine cannot accept go; tests give their own, deployments keep CONTRACT §2's. */
@@ -56,7 +56,11 @@ export interface RunningProcessor {
 export async function startProcessor(options: ProcessorOptions): Promise<RunningProcessor> {
   const log = logger('processor');
   const groupId = options.groupId ?? CONSUMER_GROUP;
-  const topics = options.topics ?? { transactions: TOPICS.transactions, clientEvents: TOPICS.clientEvents };
+  const topics: ProcessedTopics = options.topics ?? {
+    transactions: TOPICS.transactions,
+    clientEvents: TOPICS.clientEvents,
+    redrive: TOPICS.redrive,
+  };
   const producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer: Consumer = options.kafka.consumer({
     groupId,
@@ -82,10 +86,11 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       [topics.transactions, 'transaction'],
       [topics.clientEvents, 'client-event'],
     ]),
+    ...(topics.redrive ? { redriveTopic: topics.redrive } : {}),
     positions: new Map(),
   };
-  // Both input topics are keyed by client id with equal partition counts, so partition N of each carries the
-  // same clients. Their batches take turns: a client's progress is never committed by one topic's batch
+  // Both input topics (and the redrive topic) are keyed by client id with equal partition counts, so partition
+  // N of each carries the same clients. Their batches take turns: a client's progress is never committed by one topic's batch
   // while the other topic's batch, holding some of its effects, has not committed yet.
   const partitionTurns = new KeyedLock<number>();
 
@@ -112,7 +117,10 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   const segments = await startSegmentWatch(options.db, actors);
   await producer.connect();
   await consumer.connect();
-  await consumer.subscribe({ topics: [topics.transactions, topics.clientEvents], fromBeginning: true });
+  await consumer.subscribe({
+    topics: [topics.transactions, topics.clientEvents, ...(topics.redrive ? [topics.redrive] : [])],
+    fromBeginning: true,
+  });
   await consumer.run({
     // Offsets committed to Kafka only tell a restarted consumer where to fetch from; PostgreSQL holds the
     // ones that count, so committing them every few seconds is enough.

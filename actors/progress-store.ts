@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { writeProgress, writeUnlocks, type StoredProgress } from '../platform/engine-state.js';
 import { inTransaction } from '../platform/postgres.js';
 import type { UnlockOutput } from '../platform/unlock-records.js';
+import { writeRedrives, type RedriveOutcomes } from '../platform/redrive-state.js';
 
 /** Where a partition stands in PostgreSQL: the next offset to process and the rule change it runs under. */
 export interface StoredPosition {
@@ -41,6 +42,8 @@ export interface BatchEffects {
   progress: Map<string, StoredProgress>;
   unlocks: UnlockOutput[];
   position: PartitionPosition;
+  /** For a run of redrive records: what the engine accepted of them, and refused again. */
+  redrives?: RedriveOutcomes;
 }
 
 /** Where a partition stands for this group. */
@@ -103,5 +106,6 @@ export async function commitBatch(db: pg.Pool, groupId: string, effects: BatchEf
     await movePosition(client, groupId, effects.position);
     await writeProgress(client, effects.progress);
     await writeUnlocks(client, effects.unlocks);
+    if (effects.redrives) await writeRedrives(client, effects.redrives);
   });
 }

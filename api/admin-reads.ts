@@ -13,21 +13,66 @@ export interface AuditEntry {
   reason: string | null;
 }
 
+/** Unlocks per calendar day (in the bank's time zone) of the last `DAYS` days, oldest first, none left out. */
+export type UnlocksPerDay = { day: string; unlocks: number }[];
+
 export interface AchievementStats {
   achievementId: string;
   unlocked: number;
+  unlocksPerDay: UnlocksPerDay;
   /** Clients on the way, by how far they are: `from` and `to` are fractions of the target. */
   progress: { from: number; to: number; clients: number }[];
+}
+
+export interface AuditQuery {
+  limit: number;
+  actorId?: string;
+  /** An action, or the start of one (`rule.` for every rule change). */
+  action?: string;
+  fromMs?: number;
+  toMs?: number;
 }
 
 /** What support and admins read, and the audit log every such read is written to. */
 export interface AdminReads {
   statsOf: (achievementId: string) => Promise<AchievementStats>;
+  /** Every achievement's holders and unlocks per day. */
+  overview: () => Promise<{ achievementId: string; unlocked: number; unlocksPerDay: UnlocksPerDay }[]>;
   audit: (entry: AuditEntry) => Promise<void>;
-  auditLog: (limit: number) => Promise<(AuditEntry & { at: string })[]>;
+  auditLog: (query: AuditQuery) => Promise<(AuditEntry & { at: string })[]>;
 }
 
 const BUCKETS = 10;
+export const DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/** The last `DAYS` calendar days in `zone`, ending today, as `YYYY-MM-DD` (counted on the calendar, not in hours). */
+function lastDays(nowMs: number, zone: string): string[] {
+  const today = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(nowMs);
+  const todayUtc = Date.parse(`${today}T00:00:00Z`);
+  return Array.from({ length: DAYS }, (_, i) =>
+    new Date(todayUtc - (DAYS - 1 - i) * DAY_MS).toISOString().slice(0, 10),
+  );
+}
+
+async function unlocksPerDay(db: pg.Pool, zone: string, nowMs: number, achievementId?: string) {
+  const { rows } = await db.query<{ achievement_id: string; day: string; n: string }>(
+    `SELECT achievement_id, to_char(unlocked_at AT TIME ZONE $1, 'YYYY-MM-DD') AS day, count(*) AS n
+       FROM achievement_unlocks
+      WHERE unlocked_at >= $2 AND ($3::text IS NULL OR achievement_id = $3)
+      GROUP BY 1, 2`,
+    [zone, new Date(nowMs - (DAYS + 1) * DAY_MS), achievementId ?? null],
+  );
+  const days = lastDays(nowMs, zone);
+  const counts = new Map(rows.map((row) => [`${row.achievement_id}/${row.day}`, Number(row.n)]));
+  return (id: string): UnlocksPerDay =>
+    days.map((day) => ({ day, unlocks: counts.get(`${id}/${day}`) ?? 0 }));
+}
 
 export function postgresAdminReads(
   db: pg.Pool,
@@ -61,8 +106,23 @@ export function postgresAdminReads(
       return {
         achievementId,
         unlocked: Number(unlocked.rows[0]!.n),
+        unlocksPerDay: (await unlocksPerDay(db, zone, nowMs(), achievementId))(achievementId),
         progress: counts.map((clients, i) => ({ from: i / BUCKETS, to: (i + 1) / BUCKETS, clients })),
       };
+    },
+    overview: async () => {
+      const [holders, perDay] = await Promise.all([
+        db.query<{ achievement_id: string; n: string }>(
+          'SELECT achievement_id, count(*) AS n FROM achievement_unlocks GROUP BY 1',
+        ),
+        unlocksPerDay(db, zone, nowMs()),
+      ]);
+      const held = new Map(holders.rows.map((row) => [row.achievement_id, Number(row.n)]));
+      return [...catalog().achievements.keys()].map((achievementId) => ({
+        achievementId,
+        unlocked: held.get(achievementId) ?? 0,
+        unlocksPerDay: perDay(achievementId),
+      }));
     },
     audit: async (entry) => {
       await db.query(
@@ -70,11 +130,20 @@ export function postgresAdminReads(
         [entry.actorId, entry.actorRole, entry.action, entry.target, entry.reason],
       );
     },
-    auditLog: async (limit) => {
+    auditLog: async ({ limit, actorId, action, fromMs, toMs }) => {
       const { rows } = await db.query<AuditEntry & { at: Date }>(
         `SELECT at, actor_id AS "actorId", actor_role AS "actorRole", action, target, reason
-           FROM audit_log ORDER BY id DESC LIMIT $1`,
-        [limit],
+           FROM audit_log
+          WHERE ($2::text IS NULL OR actor_id = $2) AND ($3::text IS NULL OR starts_with(action, $3))
+            AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at < $5)
+          ORDER BY id DESC LIMIT $1`,
+        [
+          limit,
+          actorId ?? null,
+          action ?? null,
+          fromMs === undefined ? null : new Date(fromMs),
+          toMs === undefined ? null : new Date(toMs),
+        ],
       );
       return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
     },

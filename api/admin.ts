@@ -24,6 +24,33 @@ const achievementId = identifier(64);
 /** Why an employee reads a client's data: written to the audit log as given. */
 const reason = plainText(500);
 
+const unlocksPerDay = z
+  .array(z.object({ day: z.string(), unlocks: z.number().int() }))
+  .openapi({ description: 'Unlocks per calendar day (bank time zone) of the last 30 days, oldest first' });
+
+const overviewRoute = createRoute({
+  method: 'get',
+  path: '/v1/admin/achievements',
+  tags: ['operations'],
+  security,
+  summary: 'Every achievement with how many clients hold it and its unlocks per day',
+  responses: {
+    200: {
+      description: 'The achievements of every rule ever live',
+      content: {
+        'application/json': {
+          schema: z.object({
+            achievements: z.array(
+              z.object({ achievementId: z.string(), unlocked: z.number().int(), unlocksPerDay }),
+            ),
+          }),
+        },
+      },
+    },
+    ...refusals,
+  },
+});
+
 const statsRoute = createRoute({
   method: 'get',
   path: '/v1/admin/achievements/{id}/stats',
@@ -42,6 +69,7 @@ const statsRoute = createRoute({
           schema: z.object({
             achievementId: z.string(),
             unlocked: z.number().int(),
+            unlocksPerDay,
             progress: z.array(z.object({ from: z.number(), to: z.number(), clients: z.number().int() })),
           }),
         },
@@ -57,8 +85,17 @@ const auditRoute = createRoute({
   path: '/v1/admin/audit',
   tags: ['operations'],
   security,
-  summary: 'The newest audit entries: who read what, when and why (admins only; itself audited)',
-  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
+  summary:
+    'The newest audit entries, by who, what and when: who read or changed what, and why (admins only; itself audited)',
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      actor: identifier().optional().openapi({ description: 'Only this employee’s entries' }),
+      action: plainText(64).optional().openapi({ description: 'An action, or its start (`rule.`)' }),
+      from: z.iso.datetime({ offset: true }).optional(),
+      to: z.iso.datetime({ offset: true }).optional(),
+    }),
+  },
   responses: {
     200: {
       description: 'Audit entries, newest first',
@@ -155,9 +192,11 @@ export function adminRoutes(
   const app = createRouter<AuthEnv>();
   app.use('/v1/admin/*', rateLimitPerCaller(limits.operations));
   app.use('/v1/admin/clients/*', rateLimitPerCaller(limits.explain));
+  app.use('/v1/admin/achievements', requireRole('support', 'admin'));
   app.use('/v1/admin/achievements/*', requireRole('support', 'admin'));
   app.use('/v1/admin/clients/*', requireRole('support', 'admin'));
   app.use('/v1/admin/audit', requireRole('admin'));
+  app.openapi(overviewRoute, async (c) => c.json({ achievements: await reads.overview() }, 200));
   app.openapi(statsRoute, async (c) => {
     const { id } = c.req.valid('param');
     if (!catalog().achievements.has(id)) return unknownAchievement(c, id);
@@ -194,9 +233,19 @@ export function adminRoutes(
     );
   });
   app.openapi(auditRoute, async (c) => {
-    const { limit } = c.req.valid('query');
-    await audited(c, 'audit.read', `latest ${limit}`, null);
-    return c.json({ entries: await reads.auditLog(limit) }, 200);
+    const { limit, actor, action, from, to } = c.req.valid('query');
+    const filter = Object.entries({ actor, action, from, to })
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => `${name}=${value}`);
+    await audited(c, 'audit.read', [`latest ${limit}`, ...filter].join(' '), null);
+    const entries = await reads.auditLog({
+      limit,
+      ...(actor ? { actorId: actor } : {}),
+      ...(action ? { action } : {}),
+      ...(from ? { fromMs: Date.parse(from) } : {}),
+      ...(to ? { toMs: Date.parse(to) } : {}),
+    });
+    return c.json({ entries }, 200);
   });
   return app;
 }

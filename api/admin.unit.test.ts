@@ -16,7 +16,9 @@ function setup() {
   const app = createApp(
     apiDependencies({
       admin: {
-        statsOf: (achievementId) => Promise.resolve({ achievementId, unlocked: 3, progress: [] }),
+        statsOf: (achievementId) =>
+          Promise.resolve({ achievementId, unlocked: 3, unlocksPerDay: [], progress: [] }),
+        overview: () => Promise.resolve([]),
         audit: (entry) => Promise.resolve(void audited.push(entry)),
         auditLog: () => Promise.resolve([]),
       },
@@ -70,7 +72,12 @@ describe('operations routes and their auth matrix', () => {
   it('writes who, role, what and why for a stats read', async () => {
     const { app, audited } = setup();
     const response = await call(app, STATS, await token({ sub: 'e-42', role: 'support' }));
-    expect(await response.json()).toEqual({ achievementId: 'coffee-lover', unlocked: 3, progress: [] });
+    expect(await response.json()).toEqual({
+      achievementId: 'coffee-lover',
+      unlocked: 3,
+      unlocksPerDay: [],
+      progress: [],
+    });
     expect(audited).toEqual([
       {
         actorId: 'e-42',
@@ -178,7 +185,9 @@ describe('operations limits', () => {
     createApp(
       apiDependencies({
         admin: {
-          statsOf: (achievementId) => Promise.resolve({ achievementId, unlocked: 0, progress: [] }),
+          statsOf: (achievementId) =>
+            Promise.resolve({ achievementId, unlocked: 0, unlocksPerDay: [], progress: [] }),
+          overview: () => Promise.resolve([]),
           audit: () => Promise.resolve(),
           auditLog: () => Promise.resolve([]),
         },

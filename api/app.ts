@@ -8,6 +8,9 @@ import type { AdminReads } from './admin-reads.js';
 import { authenticate, type AuthOptions } from './auth.js';
 import type { ReplayDependencies } from './backfill-request.js';
 import { dryRunRoutes } from './dry-runs.js';
+import { deadLetterRoutes } from './dead-letter-routes.js';
+import type { DeadLetterStore } from './dead-letter-store.js';
+import { consoleRoutes, type ConsoleSettings } from './console.js';
 import { catalogRoutes } from './catalog.js';
 import { docsRoutes } from './docs.js';
 import { DEFAULT_EDGE, edgeMiddleware, type EdgeOptions } from './edge.js';
@@ -43,11 +46,17 @@ export interface ApiDependencies {
   explain: ExplainSources;
   /** Exports and erasures of a client's data (CONTRACT §7). */
   privacy: PrivacyDependencies;
+  /** The DLQ's index and the redrive of dead letters after a fix. */
+  deadLetters: DeadLetterStore;
+  /** Where the console links workflows in the Temporal UI. */
+  console?: ConsoleSettings;
   edge?: EdgeOptions;
   limits?: Partial<ApiLimits>;
   /** Proxies of the bank's own in front of the API, whose X-Forwarded-For names the caller's address. */
   trustedProxyHops?: number;
 }
+
+const LOCAL_CONSOLE: ConsoleSettings = { temporalUi: 'http://127.0.0.1:8233', namespace: 'default' };
 
 /** Turns an error no route handled into a problem: the caller's fault is a 4xx, a dependency's a 503. */
 function answerError(error: Error, c: Context) {
@@ -112,6 +121,7 @@ export function createApp(deps: ApiDependencies) {
   app.route('/', ruleRoutes(deps.rules, deps.replays));
   app.route('/', ruleSimulationRoutes(deps.me.zone));
   app.route('/', segmentRoutes(deps.rules));
+  app.route('/', deadLetterRoutes(deps.deadLetters, deps.admin));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
@@ -128,6 +138,7 @@ export function createApp(deps: ApiDependencies) {
     },
   });
   app.route('/', docsRoutes());
+  app.route('/', consoleRoutes(deps.console ?? LOCAL_CONSOLE));
 
   app.notFound((c) =>
     problem(c, {

@@ -64,6 +64,44 @@ const readRoute = createRoute({
   },
 });
 
+const backfillRoute = createRoute({
+  method: 'get',
+  path: '/v1/admin/rules/backfills/{backfillId}',
+  tags: ['rules'],
+  security,
+  middleware: forOperations,
+  summary: 'A backfill started with an activation: its phase, how far its replay is, and its result',
+  request: { params: z.object({ backfillId: z.uuid() }) },
+  responses: {
+    200: {
+      description: 'The backfill (its workflow, in the Temporal UI, is `workflowId`)',
+      content: {
+        'application/json': {
+          schema: z.object({
+            backfillId: z.string(),
+            ruleId: z.string(),
+            version: z.number().int(),
+            workflowId: z.string(),
+            from: z.string(),
+            status: z.enum(['running', 'done', 'cancelled', 'failed']),
+            phase: z.string(),
+            requestedAt: z.string(),
+            finishedAt: z.string().nullable(),
+            eventsReplayed: z.number().int(),
+            partitions: z.number().int(),
+            partitionsCaughtUp: z.number().int(),
+            pointsSpent: z.number().int(),
+            result: z.record(z.string(), z.unknown()).nullable(),
+            error: z.string().nullable(),
+          }),
+        },
+      },
+    },
+    404: problemResponse('No such backfill'),
+    ...refusals,
+  },
+});
+
 /** `POST /v1/admin/rules/dry-runs` and `GET …/{dryRunId}` (CONTRACT §6): a rule over history, nothing written. */
 export function dryRunRoutes(replays: ReplayDependencies) {
   const app = createRouter<AuthEnv>();
@@ -106,6 +144,17 @@ export function dryRunRoutes(replays: ReplayDependencies) {
         title: 'Not Found',
         status: 404,
         detail: `No dry run ${dryRunId}; start one with POST.`,
+      });
+    return c.json(view, 200);
+  });
+  app.openapi(backfillRoute, async (c) => {
+    const { backfillId } = c.req.valid('param');
+    const view = await replays.store.backfill(backfillId);
+    if (!view)
+      return problem(c, {
+        title: 'Not Found',
+        status: 404,
+        detail: `No backfill ${backfillId}; activating a version with backfillFrom starts one.`,
       });
     return c.json(view, 200);
   });

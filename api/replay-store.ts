@@ -32,6 +32,27 @@ export interface DryRunView {
   error: string | null;
 }
 
+/** A backfill as the console follows it: its phase, how far its replay is, and what its result was. */
+export interface BackfillView {
+  backfillId: string;
+  ruleId: string;
+  version: number;
+  workflowId: string;
+  from: string;
+  status: DryRunView['status'];
+  /** Where the workflow is: replaying history, merging it into live state, awarding. */
+  phase: string;
+  requestedAt: string;
+  finishedAt: string | null;
+  eventsReplayed: number;
+  partitions: number;
+  /** Partitions whose replay reached live processing. */
+  partitionsCaughtUp: number;
+  pointsSpent: number;
+  result: Record<string, unknown> | null;
+  error: string | null;
+}
+
 /** Whether a run of this replay workflow has not ended yet. */
 export async function backfillRunning(client: pg.PoolClient, workflowId: string): Promise<boolean> {
   const { rowCount } = await client.query(
@@ -160,6 +181,54 @@ export function postgresReplays(db: pg.Pool) {
         points: row.summaries.reduce((sum, summary) => sum + summary.points, 0),
         error: row.error,
       };
+    },
+
+    async backfill(backfillId: string): Promise<BackfillView | undefined> {
+      const { rows } = await db.query<{
+        rule_id: string;
+        rule_version: number;
+        workflow_id: string;
+        from_time: Date;
+        status: BackfillView['status'];
+        phase: string;
+        requested_at: Date;
+        finished_at: Date | null;
+        points_spent: string;
+        result: Record<string, unknown> | null;
+        error: string | null;
+        events_replayed: string;
+        partitions: string;
+        caught_up: string;
+      }>(
+        `SELECT r.rule_id, r.rule_version, r.workflow_id, r.from_time, r.status, r.phase, r.requested_at,
+                r.finished_at, r.points_spent, r.result, r.error,
+                coalesce(sum(p.events_replayed), 0) AS events_replayed, count(p.partition) AS partitions,
+                count(p.partition) FILTER (WHERE p.status <> 'replaying') AS caught_up
+           FROM replays r LEFT JOIN replay_partitions p USING (replay_id)
+          WHERE r.replay_id = $1 AND r.kind = 'backfill'
+          GROUP BY r.replay_id`,
+        [backfillId],
+      );
+      const row = rows[0];
+      return (
+        row && {
+          backfillId,
+          ruleId: row.rule_id,
+          version: row.rule_version,
+          workflowId: row.workflow_id,
+          from: row.from_time.toISOString(),
+          status: row.status,
+          phase: row.phase,
+          requestedAt: row.requested_at.toISOString(),
+          finishedAt: row.finished_at?.toISOString() ?? null,
+          eventsReplayed: Number(row.events_replayed),
+          partitions: Number(row.partitions),
+          partitionsCaughtUp: Number(row.caught_up),
+          pointsSpent: Number(row.points_spent),
+          result: row.result,
+          error: row.error,
+        }
+      );
     },
 
     /** Closes the rows of a workflow id whose run ended without saying how (terminated in the Temporal UI). */

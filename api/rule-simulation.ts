@@ -11,7 +11,7 @@ const simulateBody = z.looseObject({}).openapi('Simulation', {
     '{ "rule": a rule document, "events": one client’s transactions and client events in arrival order (at most 1000), "segments"?: the client’s segments }',
 });
 
-const simulatedEvent = z.object({
+export const simulatedEvent = z.object({
   eventId: z.string(),
   time: z.string(),
   counted: z.boolean(),

@@ -11,6 +11,7 @@ import {
   type ReplayDependencies,
 } from './backfill-request.js';
 import { createRouter } from './router.js';
+import { simulatedEvent } from './rule-simulation.js';
 
 /** A rule document in the engine's rule format (docs: README, "The five-minute achievement"). */
 const ruleDocument = z.looseObject({}).openapi('RuleDocument', {
@@ -85,6 +86,35 @@ const createRuleRoute = createRoute({
       description: 'The version was stored (not yet live: activate it)',
       content: {
         'application/json': { schema: z.object({ ruleId: z.string(), version: z.number().int() }) },
+      },
+    },
+    ...refusals,
+  },
+});
+
+const checkRoute = createRoute({
+  method: 'post',
+  path: '/v1/admin/rules/check',
+  tags: ['rules'],
+  security,
+  middleware: forOperations,
+  summary: 'Checks a draft as its next version would be checked, and runs its examples; stores nothing',
+  request: { body: { required: true, content: { 'application/json': { schema: ruleDocument } } } },
+  responses: {
+    200: {
+      description:
+        'Whether the draft would be accepted, each problem by JSON pointer, and each example with its trace',
+      content: {
+        'application/json': {
+          schema: z.object({
+            ok: z.boolean(),
+            version: z.number().int(),
+            problems: z.array(z.object({ pointer: z.string(), detail: z.string() })),
+            examples: z.array(
+              z.object({ name: z.string(), passed: z.boolean(), trace: z.array(simulatedEvent) }),
+            ),
+          }),
+        },
       },
     },
     ...refusals,
@@ -169,6 +199,7 @@ const deactivateRoute = createRoute({
 export function ruleRoutes(store: RuleAdminStore, replays: ReplayDependencies) {
   const app = createRouter<AuthEnv>();
   app.openapi(listRoute, async (c) => c.json({ rules: await store.list() }, 200));
+  app.openapi(checkRoute, async (c) => c.json(await store.check(c.req.valid('json')), 200));
   app.openapi(createRuleRoute, async (c) => {
     const created = await store.create(c.req.valid('json'), actorOf(c));
     if (!created.ok) return invalid(c, created.problems);

@@ -75,6 +75,8 @@ const envSchema = z.object({
     .regex(/^[^:\s]+:\d+$/, 'expected host:port')
     .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Where people open the Temporal UI: the console links each backfill's workflow there. */
+  TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8233'),
   /** TLS to Temporal; TEMPORAL_TLS_CERT/_KEY make it mTLS (a self-hosted cluster or Temporal Cloud). */
   TEMPORAL_TLS: flag.default(false),
   TEMPORAL_TLS_CA: pem.optional(),

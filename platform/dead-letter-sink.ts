@@ -2,7 +2,10 @@ import type { Message, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { DeadLetter, KeptRecord } from './dead-letters.js';
 
-/** Where dead letters go: the DLQ topic, and PostgreSQL for originals too large to copy whole. */
+/**
+ * Where dead letters go: the DLQ topic, and PostgreSQL, which indexes every one for the console and keeps the
+ * originals too large to copy whole.
+ */
 export interface DeadLetterSink {
   producer: Producer;
   db: pg.Pool;
@@ -53,14 +56,34 @@ async function keep(db: pg.Pool, records: KeptRecord[]) {
   );
 }
 
+/** Indexes the letters; a batch applied again finds its letters there already. */
+async function index(db: pg.Pool, letters: DeadLetter[]) {
+  const rows = letters.map(({ index, message }) => ({ ...index, record: String(message.value) }));
+  await db.query(
+    `INSERT INTO dead_letters (topic, partition, "offset", key, reason, error, record)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bytea[], $5::text[], $6::text[], $7::text[])
+     ON CONFLICT (topic, partition, "offset") DO NOTHING`,
+    [
+      rows.map((r) => r.topic),
+      rows.map((r) => r.partition),
+      rows.map((r) => r.offset),
+      rows.map((r) => r.key),
+      rows.map((r) => r.reason),
+      rows.map((r) => r.error),
+      rows.map((r) => r.record),
+    ],
+  );
+}
+
 /**
- * Keeps the large originals, then publishes the DLQ records in produce requests the broker accepts. Both are
+ * Keeps the large originals and indexes every letter, then publishes the DLQ records in produce requests the broker accepts. Both are
  * idempotent in effect (a replayed batch keeps the same row, and DLQ readers see the same source position).
  */
 export async function sendDeadLetters(sink: DeadLetterSink, letters: DeadLetter[]) {
   if (letters.length === 0) return;
   const kept = letters.flatMap((letter) => (letter.kept ? [letter.kept] : []));
   if (kept.length > 0) await keep(sink.db, kept);
+  await index(sink.db, letters);
   for (const messages of chunksBySize(letters.map((letter) => letter.message))) {
     await sink.producer.send({ topic: sink.topic, messages });
   }

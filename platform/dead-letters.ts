@@ -20,11 +20,41 @@ export interface KeptRecord {
   error: string;
 }
 
-/** The `achievements.dlq.v1` record, and the original to keep when it was too large to copy whole. */
+/** A dead letter as operations browse it: where it came from and why, by reason class (see `reasonOf`). */
+export interface IndexedLetter {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  reason: DeadLetterReason;
+  error: string;
+}
+
+/** The `achievements.dlq.v1` record, the original to keep when it was too large to copy whole, and its index. */
 export interface DeadLetter {
   message: Message;
   kept?: KeptRecord;
+  index: IndexedLetter;
 }
+
+/** What kind of fault set a record aside: the console counts dead letters by it. */
+export type DeadLetterReason =
+  'empty' | 'too-large' | 'encoding' | 'json' | 'schema' | 'key' | 'impossible-time' | 'storage' | 'other';
+
+const REASONS: [RegExp, DeadLetterReason][] = [
+  [/^the record has no value/, 'empty'],
+  [/^the value is \d+ bytes/, 'too-large'],
+  [/^the value is not valid UTF-8/, 'encoding'],
+  [/^not valid JSON/, 'json'],
+  [/^schema:/, 'schema'],
+  [/^the record (has no key|key)/, 'key'],
+  [/^impossible time/, 'impossible-time'],
+  [/^the engine could not store/, 'storage'],
+];
+
+/** The class of a dead letter's error, as the engine words them (rules/decode.ts, actors/batch.ts). */
+export const reasonOf = (error: string): DeadLetterReason =>
+  REASONS.find(([pattern]) => pattern.test(error))?.[1] ?? 'other';
 
 /**
  * A DLQ record copies its original whole up to this size (escaped as JSON). Well under the topic's 1 MiB
@@ -80,8 +110,9 @@ export function deadLetter({ topic, partition, message }: DeadLetterSource, reas
     ...(value.base64 ? { valueEncoding: 'base64' } : {}),
   });
   const smallKey = (message.key?.length ?? 0) <= MAX_KAFKA_KEY_BYTES ? message.key : null;
+  const index = { topic, partition, offset: message.offset, key: smallKey, reason: reasonOf(reason), error };
   if (Buffer.byteLength(whole) <= MAX_INLINE_BYTES) {
-    return { message: { key: smallKey, value: whole, headers: message.headers ?? {} } };
+    return { message: { key: smallKey, value: whole, headers: message.headers ?? {} }, index };
   }
   const smallHeaders = Buffer.byteLength(JSON.stringify(headers)) <= MAX_HEADER_BYTES;
   const valueSha256 = createHash('sha256')
@@ -105,6 +136,7 @@ export function deadLetter({ topic, partition, message }: DeadLetterSource, reas
   });
   return {
     message: { key: smallKey, value: compact, headers: smallHeaders ? (message.headers ?? {}) : {} },
+    index,
     kept: {
       topic,
       partition,

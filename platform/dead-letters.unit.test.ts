@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { deadLetter, MAX_INLINE_BYTES } from './dead-letters.js';
+import { deadLetter, MAX_INLINE_BYTES, reasonOf } from './dead-letters.js';
 
 const message = (value: Buffer | null, key: Buffer | null = Buffer.from('c-1042')) => ({
   key,
@@ -76,5 +76,34 @@ describe('deadLetter', () => {
     expect(letter.message.key).toBeNull();
     expect(parsed(letter).error).toBe('bad \\u0000 id');
     expect(letter.kept!.key!.equals(Buffer.alloc(100_000, 'k'))).toBe(true);
+  });
+});
+
+describe('reasonOf', () => {
+  it.each([
+    ['the record has no value', 'empty'],
+    ['the value is 70000 bytes; an input record may hold at most 65536', 'too-large'],
+    ['the value is not valid UTF-8', 'encoding'],
+    ['not valid JSON: Unexpected end of JSON input', 'json'],
+    ['schema: amount: expected integer', 'schema'],
+    ['the record has no key; it must be its clientId "c-1"', 'key'],
+    ['the record key "c-2" is not its clientId "c-1"', 'key'],
+    ['impossible time 1999-12-31T00:00:00Z: before 2000-01-01T00:00:00Z', 'impossible-time'],
+    ['the engine could not store this record: value too long', 'storage'],
+    ['an unlock record names no rule', 'other'],
+  ])('classes "%s" as %s', (error, reason) => {
+    expect(reasonOf(error)).toBe(reason);
+  });
+
+  it('is the class a dead letter is indexed by', () => {
+    const letter = deadLetter(source(Buffer.from('{')), 'not valid JSON: Unexpected end');
+    expect(letter.index).toEqual({
+      topic: 'bank.transactions.v1',
+      partition: 3,
+      offset: '42',
+      key: Buffer.from('c-1042'),
+      reason: 'json',
+      error: 'not valid JSON: Unexpected end',
+    });
   });
 });

@@ -1,4 +1,12 @@
-import { Kafka, logLevel, type ConfigResourceTypes, type KafkaConfig, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type ConfigResourceTypes,
+  type KafkaConfig,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
 import { config } from './config.js';
 import { kafkaSecurity } from './connection-security.js';
 import { logger } from './logger.js';
@@ -44,3 +52,25 @@ export function createKafka(
  * exports of kafkajs's CommonJS module, so its value is spelled out here.
  */
 export const TOPIC_CONFIG = 2 as ConfigResourceTypes.TOPIC;
+
+/**
+ * A producer connected when first asked for (a role that rarely produces, as the API redriving dead letters,
+ * opens no connection until then); `disconnect` closes it if it was.
+ */
+export function lazyProducer(kafka: Kafka) {
+  let connected: Promise<Producer> | undefined;
+  return {
+    get: () =>
+      (connected ??= (async () => {
+        const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+        await producer.connect();
+        return producer;
+      })().catch((error: unknown) => {
+        connected = undefined;
+        throw error;
+      })),
+    disconnect: async () => {
+      if (connected) await (await connected.catch(() => undefined))?.disconnect();
+    },
+  };
+}

@@ -41,10 +41,14 @@ export async function withClient<T>(db: pg.Pool, work: (client: pg.PoolClient) =
 }
 
 /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
-export function inTransaction<T>(db: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export function inTransaction<T>(
+  db: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+  begin = 'BEGIN',
+): Promise<T> {
   return withClient(db, async (client) => {
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await work(client);
       await client.query('COMMIT');
       return result;
@@ -54,6 +58,10 @@ export function inTransaction<T>(db: pg.Pool, work: (client: pg.PoolClient) => P
     }
   });
 }
+
+/** Runs reads in one snapshot: what they answer together is what the database held at one moment. */
+export const inSnapshot = <T>(db: pg.Pool, reads: (client: pg.PoolClient) => Promise<T>) =>
+  inTransaction(db, reads, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 
 /** The advisory lock of a schema's migrations: schemas sharing a server do not wait on each other. */
 const migrationLockOf = (schema: string) =>

@@ -5,6 +5,7 @@ export const TOPICS = Object.freeze({
   unlocked: 'achievements.unlocked.v1',
   notifications: 'notifications.push.v1',
   deadLetters: 'achievements.dlq.v1',
+  redrive: 'achievements.redrive.v1',
 });
 
 export const ALL_TOPICS: readonly string[] = Object.values(TOPICS);
@@ -16,4 +17,9 @@ export const CONSUMER_GROUP = 'achievements-engine';
 export interface InputTopics {
   transactions: string;
   clientEvents: string;
+}
+
+/** What a processor reads: the input topics and, where operations redrive dead letters, the redrive topic. */
+export interface ProcessedTopics extends InputTopics {
+  redrive?: string;
 }

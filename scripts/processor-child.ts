@@ -21,7 +21,11 @@ const processor = await startProcessor({
   zone: 'Europe/Kyiv',
   actorIdleMs: 60_000,
   groupId: env('CHILD_GROUP'),
-  topics: { transactions: env('CHILD_TX_TOPIC'), clientEvents: env('CHILD_EVENTS_TOPIC') },
+  topics: {
+    transactions: env('CHILD_TX_TOPIC'),
+    clientEvents: env('CHILD_EVENTS_TOPIC'),
+    ...(process.env.CHILD_REDRIVE_TOPIC ? { redrive: process.env.CHILD_REDRIVE_TOPIC } : {}),
+  },
   // The benchmark keeps its unlocks off the shared local topics; the crash test reads the contract's.
   ...(process.env.CHILD_UNLOCKED_TOPIC
     ? { outputs: { unlocked: env('CHILD_UNLOCKED_TOPIC'), notifications: env('CHILD_PUSH_TOPIC') } }

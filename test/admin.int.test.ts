@@ -46,6 +46,69 @@ describe('operations reads on PostgreSQL', () => {
     ]);
   });
 
+  it('counts unlocks per calendar day in the bank’s zone, every one of the last 30 days, for each achievement', async () => {
+    const unlock = (clientId: string, achievementId: string, at: string) =>
+      db.pool.query(
+        `INSERT INTO achievement_unlocks (unlock_id, client_id, achievement_id, rule_id, points, unlocked_at, source_event_id)
+         VALUES (gen_random_uuid(), $1, $2, $2, 0, $3, 'tx')`,
+        [clientId, achievementId, at],
+      );
+    // 23:30 UTC on the 18th is already the 19th in Kyiv; the 20th's unlock is today's; October's is too old.
+    await unlock('c-1', 'coffee-lover', '2026-11-18T23:30:00Z');
+    await unlock('c-2', 'coffee-lover', '2026-11-19T09:00:00+02:00');
+    await unlock('c-3', 'coffee-lover', '2026-11-20T08:00:00+02:00');
+    await unlock('c-4', 'coffee-lover', '2026-10-01T08:00:00+03:00');
+    await unlock('c-1', 'first-purchase', '2026-11-01T08:00:00+02:00');
+    const reads = postgresAdminReads(
+      db.pool,
+      () => catalog,
+      'Europe/Kyiv',
+      () => NOW,
+    );
+    const overview = await reads.overview();
+    const coffee = overview.find((row) => row.achievementId === 'coffee-lover')!;
+    expect(coffee.unlocked).toBe(4);
+    expect(coffee.unlocksPerDay).toHaveLength(30);
+    expect(coffee.unlocksPerDay[0]!.day).toBe('2026-10-22');
+    expect(coffee.unlocksPerDay.at(-1)).toEqual({ day: '2026-11-20', unlocks: 1 });
+    expect(coffee.unlocksPerDay.filter((day) => day.unlocks > 0)).toEqual([
+      { day: '2026-11-19', unlocks: 2 },
+      { day: '2026-11-20', unlocks: 1 },
+    ]);
+    expect(overview.map((row) => row.achievementId)).toEqual([...catalog.achievements.keys()]);
+    expect((await reads.statsOf('first-purchase')).unlocksPerDay.find((day) => day.unlocks > 0)).toEqual({
+      day: '2026-11-01',
+      unlocks: 1,
+    });
+  });
+
+  it('filters the audit log by who, by the start of what, and by when', async () => {
+    const reads = postgresAdminReads(db.pool, () => catalog, 'Europe/Kyiv');
+    const entry = (actorId: string, action: string, at: string) =>
+      db.pool.query(
+        `INSERT INTO audit_log (at, actor_id, actor_role, action, target, reason) VALUES ($1, $2, 'admin', $3, 't', 'r')`,
+        [at, actorId, action],
+      );
+    await entry('emp-1', 'rule.create', '2026-11-01T10:00:00Z');
+    await entry('emp-1', 'rule.activate', '2026-11-02T10:00:00Z');
+    await entry('emp-2', 'rule.create', '2026-11-03T10:00:00Z');
+    await entry('emp-1', 'dead-letter.redrive', '2026-11-04T10:00:00Z');
+    const actions = async (query: Parameters<typeof reads.auditLog>[0]) =>
+      (await reads.auditLog(query)).map((e) => `${e.actorId} ${e.action}`);
+    expect(await actions({ limit: 10, actorId: 'emp-1', action: 'rule.' })).toEqual([
+      'emp-1 rule.activate',
+      'emp-1 rule.create',
+    ]);
+    expect(
+      await actions({
+        limit: 10,
+        fromMs: Date.parse('2026-11-02T00:00:00Z'),
+        toMs: Date.parse('2026-11-04T00:00:00Z'),
+      }),
+    ).toEqual(['emp-2 rule.create', 'emp-1 rule.activate']);
+    expect(await actions({ limit: 1 })).toEqual(['emp-1 dead-letter.redrive']);
+  });
+
   it('writes audit entries and reads them back newest first', async () => {
     const reads = postgresAdminReads(db.pool, () => catalog, 'Europe/Kyiv');
     await reads.audit({
@@ -62,7 +125,7 @@ describe('operations reads on PostgreSQL', () => {
       target: 'latest 5',
       reason: null,
     });
-    const entries = await reads.auditLog(5);
+    const entries = await reads.auditLog({ limit: 5 });
     expect(entries.map((e) => [e.actorId, e.action, e.reason])).toEqual([
       ['a-1', 'audit.read', null],
       ['e-1', 'achievement.stats', 'dispute'],

@@ -18,6 +18,8 @@ import { clientErasure } from '../api/client-erasure.js';
 import { ensureSchemathesis, runSchemathesis } from './support/schemathesis.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { token } from './support/tokens.js';
+import { postgresDeadLetters } from '../api/dead-letter-store.js';
+import { lazyProducer } from '../platform/kafka.js';
 
 const PARTNER_SECRET = 'coffee-house-fuzz-secret';
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
@@ -39,6 +41,8 @@ describe('the HTTP API under schemathesis, generated from /openapi.json', () => 
     stops.push(() => connection.close());
     const reads = postgresReads(db.pool, () => catalog);
     const admin = postgresAdminReads(db.pool, () => catalog, 'Europe/Kyiv');
+    const redriveProducer = lazyProducer(kafka);
+    stops.push(() => redriveProducer.disconnect());
     const app = createApp({
       checkHealth: () => checkHealth(dependencyProbes({ kafka, pool: db.pool, temporal: connection })),
       partnerCallbacks: rewardDelivery(
@@ -51,6 +55,11 @@ describe('the HTTP API under schemathesis, generated from /openapi.json', () => 
       auth: { secret: TEST_JWT_SECRET, maxLifetimeS: 300 },
       me: { catalogs: () => ({ live: catalog, everLive: catalog }), zone: 'Europe/Kyiv', reads },
       admin,
+      // Fuzzed ids name no dead letter, so nothing is ever sent to this topic.
+      deadLetters: postgresDeadLetters(db.pool, redriveProducer.get, {
+        inputs: [topics.transactions, topics.clientEvents],
+        redrive: `${topics.transactions}-redrive`,
+      }),
       privacy: {
         db: db.pool,
         erasure: clientErasure(db.pool, new Client({ connection })),

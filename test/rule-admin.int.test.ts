@@ -194,6 +194,42 @@ describe('rules as versioned data, live without a restart', () => {
     ]);
   });
 
+  it('checks a draft as its next version, with its examples run, and stores nothing (support may check)', async () => {
+    const check = async (document: unknown) => {
+      const response = await call('POST', '/v1/admin/rules/check', document, 'support');
+      expect(response.status).toBe(200);
+      return (await response.json()) as {
+        ok: boolean;
+        version: number;
+        problems: { pointer: string; detail: string }[];
+        examples: { name: string; passed: boolean; trace: unknown[] }[];
+      };
+    };
+    const draft = {
+      ...taxiRule,
+      id: 'taxi-checked',
+      levels: [{ ...taxiRule.levels[0]!, achievementId: 'taxi-checked' }],
+    };
+    const wrongTarget = { ...draft, levels: [{ ...draft.levels[0]!, target: 4 }] };
+    const failing = await check({
+      ...wrongTarget,
+      examples: [{ ...taxiRule.examples[0]!, then: { unlocked: ['taxi-checked'], measures: [1, 1, 2, 3] } }],
+    });
+    expect(failing).toMatchObject({ ok: false, version: 1, examples: [{ passed: false }] });
+    expect(failing.problems[0]!.pointer).toBe('/examples/0/then/unlocked');
+    const passing = await check({
+      ...draft,
+      examples: [{ ...taxiRule.examples[0]!, then: { unlocked: ['taxi-checked'], measures: [1, 1, 2, 3] } }],
+    });
+    expect(passing).toMatchObject({ ok: true, version: 1, problems: [], examples: [{ passed: true }] });
+    expect(passing.examples[0]!.trace).toHaveLength(4);
+    const broken = await check({ ...draft, measure: { type: 'average' } });
+    expect(broken).toMatchObject({ ok: false, examples: [] });
+    expect(broken.problems[0]!.pointer).toMatch(/^\/measure/);
+    const listed = (await (await call('GET', '/v1/admin/rules')).json()) as { rules: { ruleId: string }[] };
+    expect(listed.rules.map((rule) => rule.ruleId)).not.toContain('taxi-checked');
+  });
+
   it('answers 404 for a version that does not exist, and 400 for a backfill from a time to come', async () => {
     expect((await call('POST', '/v1/admin/rules/nope/versions/1/activate')).status).toBe(404);
     expect((await call('POST', '/v1/admin/rules/nope/deactivate')).status).toBe(404);

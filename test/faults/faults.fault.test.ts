@@ -17,7 +17,7 @@ import {
   unlockIdsOf,
   unlocksInHistory,
 } from '../support/exact-outcome.js';
-import { startFaultSystem, type FaultSystem } from '../support/fault-system.js';
+import { startWholeSystem, type WholeSystem } from '../support/whole-system.js';
 import { startSteadyLoad, type SteadyLoad } from '../support/steady-load.js';
 import { coffeeFanRule } from '../support/coffee-fan-rule.js';
 import { uniqueName } from '../support/stack.js';
@@ -33,10 +33,10 @@ const PARTNER_DOWN_MS = Number(process.env.FAULT_PARTNER_DOWN_S ?? 30) * 1_000;
 const STARTED = proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 
 describe('faults under steady load: nothing lost, nothing twice', () => {
-  let system: FaultSystem;
+  let system: WholeSystem;
 
   beforeAll(async () => {
-    system = await startFaultSystem();
+    system = await startWholeSystem();
   });
 
   afterAll(async () => {

@@ -22,7 +22,12 @@ export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDe
         loyaltyOf: unused('loyaltyOf'),
       },
     },
-    admin: { statsOf: unused('statsOf'), audit: unused('audit'), auditLog: unused('auditLog') },
+    admin: {
+      statsOf: unused('statsOf'),
+      overview: unused('overview'),
+      audit: unused('audit'),
+      auditLog: unused('auditLog'),
+    },
     explain: {
       progressOf: unused('progressOf'),
       historyOf: unused('historyOf'),
@@ -47,12 +52,19 @@ export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDe
       store: {
         createDryRun: unused('replays.createDryRun'),
         dryRun: unused('replays.dryRun'),
+        backfill: unused('replays.backfill'),
         markFailed: unused('replays.markFailed'),
         closeEnded: unused('replays.closeEnded'),
       },
     },
+    deadLetters: {
+      overview: unused('deadLetters.overview'),
+      one: unused('deadLetters.one'),
+      redrive: unused('deadLetters.redrive'),
+    },
     rules: {
       list: unused('rules.list'),
+      check: unused('rules.check'),
       create: unused('rules.create'),
       activate: unused('rules.activate'),
       deactivate: unused('rules.deactivate'),

@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import type { InputEvent } from '../../rules/events.js';
 import { startProcessor } from '../../actors/processor.js';
 import type { OutputTopics } from '../../platform/unlock-records.js';
+import type { ProcessedTopics } from '../../platform/topics.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
 import { startDefaultRuleFeed } from '../../platform/rule-feed.js';
 import { viewOf } from '../../rules/progress-view.js';
@@ -92,7 +93,7 @@ export async function produceEvents(
  */
 export async function startTestProcessor(
   db: pg.Pool,
-  topics: { transactions: string; clientEvents: string },
+  topics: ProcessedTopics,
   groupId = uniqueName('group'),
   outputs?: OutputTopics,
   kafka = testKafka(),

@@ -1,11 +1,19 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { inject } from 'vitest';
-import { createApp } from '../../api/app.js';
+import { createApp, type ApiDependencies } from '../../api/app.js';
+import { postgresAdminReads } from '../../api/admin-reads.js';
+import { kafkaHistory } from '../../api/client-history.js';
+import { postgresReads } from '../../api/client-reads.js';
+import { postgresDeadLetters } from '../../api/dead-letter-store.js';
 import { rewardDelivery } from '../../api/reward-delivery.js';
 import { postgresRuleAdmin } from '../../api/rule-admin-store.js';
 import { DEFAULT_PARTNER_LIMITS } from '../../platform/config.js';
+import { loadContext } from '../../platform/engine-state.js';
 import { checkHealth, dependencyProbes } from '../../platform/health.js';
+import { lazyProducer } from '../../platform/kafka.js';
+import { startRuleFeed } from '../../platform/rule-feed.js';
+import { createServedTopics } from '../../platform/topic-creation.js';
 import { killGroup, startChild, type Child } from '../../scripts/children.js';
 import { apiDependencies } from './api.js';
 import { ownInputTopics, ownOutputTopics } from './engine.js';
@@ -24,14 +32,21 @@ const PARTNER_RETRY_MS = 15 * 60_000;
 /**
  * The whole engine on a test's own schema, topics, consumer group and task queues, each role as a deployment
  * runs it: two processors and a worker (reward starter, reward and partner workers, replays) in processes of
- * their own that a fault can kill, the API here (partner callbacks, /health with its real probes, rule
- * administration), and the coffee-house partner fulfilling every request with a voucher.
+ * their own that a fault can kill, the API here with every part real (partner callbacks, /health with its real
+ * probes, rule administration with a rule feed of its own, operations reads, explain from Kafka, the DLQ and
+ * its redrive topic, the console), and the coffee-house partner fulfilling every request with a voucher.
+ * `api` overrides parts of the API (a test's own token lifetime).
  */
-export async function startFaultSystem() {
+export async function startWholeSystem(api: Partial<ApiDependencies> = {}) {
   const kafka = testKafka();
   const db = await migratedSchema();
   const inputs = await ownInputTopics(kafka, 3);
   const outputs = await ownOutputTopics(kafka);
+  const redrive = uniqueName('redrive');
+  const admin = kafka.admin();
+  await admin.connect();
+  await createServedTopics(admin, [{ topic: redrive, numPartitions: 3 }]);
+  await admin.disconnect();
   const queues = ownTaskQueues();
   const groupId = uniqueName('group');
   const temporal = await temporalClient();
@@ -43,19 +58,41 @@ export async function startFaultSystem() {
     ],
   ]);
   const probes = dependencyProbes({ kafka, pool: db.pool, temporal: temporal.connection });
-  const app = createApp(
-    apiDependencies({
-      checkHealth: () => checkHealth(probes),
-      partnerCallbacks: rewardDelivery(db.pool, temporal.client, partners),
-      rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => partners.keys() }),
-      replays: replayDependencies(db.pool, temporal.client, {
-        taskQueue: queues.replays,
-        topics: inputs,
-        groupId,
-        run: BACKFILL_RUN,
+  const redriveProducer = lazyProducer(kafka);
+  // The processors seed the default rules this feed reads; until then it holds none.
+  const feed: { rules?: Awaited<ReturnType<typeof startRuleFeed>> } = {};
+  const everLive = () => feed.rules!.book().everLive();
+  const base = apiDependencies();
+  const reads = postgresReads(db.pool, everLive);
+  const operations = postgresAdminReads(db.pool, everLive, 'Europe/Kyiv');
+  const app = createApp({
+    ...base,
+    checkHealth: () => checkHealth(probes),
+    partnerCallbacks: rewardDelivery(db.pool, temporal.client, partners),
+    me: { ...base.me, catalogs: () => ({ live: feed.rules!.book().active(), everLive: everLive() }), reads },
+    admin: operations,
+    explain: {
+      ...reads,
+      contextOf: (clientId) => loadContext(db.pool, clientId),
+      historyOf: kafkaHistory(kafka, {
+        transaction: inputs.transactions,
+        'client-event': inputs.clientEvents,
       }),
+      zone: 'Europe/Kyiv',
+    },
+    rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => partners.keys() }),
+    replays: replayDependencies(db.pool, temporal.client, {
+      taskQueue: queues.replays,
+      topics: inputs,
+      groupId,
+      run: BACKFILL_RUN,
     }),
-  );
+    deadLetters: postgresDeadLetters(db.pool, redriveProducer.get, {
+      inputs: [inputs.transactions, inputs.clientEvents],
+      redrive,
+    }),
+    ...api,
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const listening = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(listening));
   });
@@ -68,6 +105,7 @@ export async function startFaultSystem() {
     CHILD_GROUP: groupId,
     CHILD_TX_TOPIC: inputs.transactions,
     CHILD_EVENTS_TOPIC: inputs.clientEvents,
+    CHILD_REDRIVE_TOPIC: redrive,
     CHILD_UNLOCKED_TOPIC: outputs.unlocked,
     CHILD_PUSH_TOPIC: outputs.notifications,
   };
@@ -91,9 +129,10 @@ export async function startFaultSystem() {
     workers.push(child);
     return child;
   };
-  // The processors seed the default rules the worker's rule feed reads.
+  // The processors seed the default rules the worker's rule feed (and the API's) reads.
   await startProcessor();
   await Promise.all([startProcessor(), startWorker()]);
+  feed.rules = await startRuleFeed(db.pool);
 
   const alive = (children: Child[]) =>
     children.filter((child) => child.process.exitCode === null && child.process.signalCode === null);
@@ -102,6 +141,7 @@ export async function startFaultSystem() {
     db,
     inputs,
     outputs,
+    redrive,
     queues,
     temporal: temporal.client,
     partner,
@@ -123,6 +163,8 @@ export async function startFaultSystem() {
     stop: async () => {
       for (const child of [...processors, ...workers]) killGroup(child);
       server.close();
+      feed.rules?.stop();
+      await redriveProducer.disconnect();
       await partner.close();
       await temporal.close();
       await db.drop();
@@ -130,4 +172,4 @@ export async function startFaultSystem() {
   };
 }
 
-export type FaultSystem = Awaited<ReturnType<typeof startFaultSystem>>;
+export type WholeSystem = Awaited<ReturnType<typeof startWholeSystem>>;

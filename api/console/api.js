@@ -1,0 +1,46 @@
+import { language } from './i18n.js';
+
+const TOKEN = 'achievements-console-token';
+
+/** The signed-in person: the token they brought and what it says of them (the API checks it on every call). */
+export function session() {
+  const token = sessionStorage.getItem(TOKEN);
+  if (!token) return undefined;
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1].replaceAll('-', '+').replaceAll('_', '/')));
+    return { token, sub: payload.sub, role: payload.role, expiresAt: new Date(payload.exp * 1000) };
+  } catch {
+    return undefined;
+  }
+}
+
+export const signIn = (token) => sessionStorage.setItem(TOKEN, token.trim());
+export const signOut = () => sessionStorage.removeItem(TOKEN);
+
+/** An answer the API refused: its problem+json detail, and each field's pointer when it names them. */
+export class Refused extends Error {
+  constructor(status, problem) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+    this.status = status;
+    this.errors = problem.errors ?? [];
+  }
+}
+
+/** Calls the API as the signed-in person; a refusal throws `Refused` with the API's own words. */
+export async function call(method, path, body) {
+  const headers = { Accept: 'application/json', 'Accept-Language': language() };
+  const current = session();
+  if (current) headers.Authorization = `Bearer ${current.token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Refused(response.status, answer);
+  return answer;
+}
+
+export const get = (path) => call('GET', path);
+export const post = (path, body) => call('POST', path, body);

@@ -1,0 +1,125 @@
+import { Refused, session, signIn, signOut } from './api.js';
+import { field, h } from './dom.js';
+import { language, setLanguage, t, when } from './i18n.js';
+import { achievementsPage } from './pages/achievements.js';
+import { auditPage } from './pages/audit.js';
+import { deadLettersPage } from './pages/dead-letters.js';
+import { disputesPage } from './pages/disputes.js';
+import { rulesPage } from './pages/rules.js';
+
+const PAGES = {
+  achievements: { label: 'nav.achievements', render: achievementsPage },
+  rules: { label: 'nav.rules', render: rulesPage },
+  disputes: { label: 'nav.disputes', render: disputesPage },
+  'dead-letters': { label: 'nav.deadLetters', render: deadLettersPage },
+  audit: { label: 'nav.audit', render: auditPage, adminOnly: true },
+};
+
+const main = document.getElementById('main');
+
+/** A message in the live region: screen readers announce it, and it fades after a while. */
+export function say(text, kind = '') {
+  const status = document.getElementById('status');
+  const line = h('p', { class: kind }, text);
+  status.replaceChildren(line);
+  setTimeout(() => line.remove(), 8000);
+}
+
+/** What a failed call tells the person: the API's own words, or a new sign-in when the token is refused. */
+export function report(error) {
+  if (error instanceof Refused && error.status === 401) {
+    signOut();
+    say(t('signIn.expired'), 'bad');
+    render();
+    return;
+  }
+  say(error.message, 'bad');
+}
+
+function signInPage() {
+  const token = h('textarea', { rows: 4, required: true, autocomplete: 'off', spellcheck: 'false' });
+  const form = h(
+    'form',
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        signIn(token.value);
+        if (!session()) return say(t('signIn.expired'), 'bad');
+        location.hash = '#/achievements';
+        render();
+      },
+    },
+    h('p', {}, t('signIn.help')),
+    field(t('signIn.token'), token, 'wide'),
+    h('button', { type: 'submit' }, t('signIn.submit')),
+  );
+  return h('section', {}, h('h1', {}, t('signIn.title')), form);
+}
+
+function header(current, who) {
+  document.getElementById('brand').textContent = t('brand');
+  document.getElementById('language-label').textContent = t('language');
+  document.querySelector('.skip').textContent = t('skip');
+  const nav = document.getElementById('nav');
+  nav.replaceChildren(
+    ...(who
+      ? Object.entries(PAGES)
+          .filter(([, page]) => !page.adminOnly || who.role === 'admin')
+          .map(([id, page]) =>
+            h('a', { href: `#/${id}`, 'aria-current': id === current ? 'page' : undefined }, t(page.label)),
+          )
+      : []),
+  );
+  document.getElementById('who').replaceChildren(
+    ...(who
+      ? [
+          t('signIn.as', { sub: who.sub, role: who.role, until: when(who.expiresAt) }),
+          ' ',
+          h(
+            'button',
+            {
+              class: 'plain',
+              onclick: () => {
+                signOut();
+                render();
+              },
+            },
+            t('signIn.out'),
+          ),
+        ]
+      : []),
+  );
+}
+
+/** Draws the page the address names; each page fetches what it shows and reports its own failures. */
+export function render() {
+  const who = session();
+  const id = location.hash.replace(/^#\//, '').split('?')[0] || 'achievements';
+  const page = PAGES[id] ?? PAGES.achievements;
+  header(id, who);
+  document.documentElement.lang = language();
+  if (!who) {
+    main.replaceChildren(signInPage());
+    return;
+  }
+  main.replaceChildren(h('p', {}, t('loading')));
+  page.render({ who, say, report, refresh: render }).then(
+    (content) => {
+      main.replaceChildren(content);
+      main.focus();
+    },
+    (error) => {
+      main.replaceChildren();
+      report(error);
+    },
+  );
+}
+
+const chooser = document.getElementById('language');
+chooser.value = language();
+chooser.addEventListener('change', () => {
+  setLanguage(chooser.value);
+  render();
+});
+window.addEventListener('hashchange', render);
+render();

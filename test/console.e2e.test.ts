@@ -1,0 +1,273 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InputEvent } from '../rules/events.js';
+import { TEST_JWT_SECRET } from './support/api.js';
+import { eventually, processedToEnds, produceEvents, unlocksOf, valueOf } from './support/engine.js';
+import { purchase } from './support/events.js';
+import { uniqueName } from './support/stack.js';
+import { token } from './support/tokens.js';
+import { startWholeSystem, type WholeSystem } from './support/whole-system.js';
+
+/** Where the screenshots go: the repository's ignored output folder, kept by CI as artifacts. */
+const OUTPUT = 'output/console';
+/** Debian's Chromium, which `.ci/run` installs when it is missing. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const BAKERY = 5462;
+const MINUTE_MS = 60_000;
+const HOUR_S = 3_600;
+
+/** The rule a product owner writes in the editor: three bakery visits, ever. `target` is what they type. */
+const bakeryRule = (target: number) => ({
+  id: 'bakery-fan',
+  trigger: { on: 'transaction' },
+  filter: { kinds: ['purchase'], categoryIds: [BAKERY] },
+  measure: { type: 'count' },
+  window: { type: 'lifetime' },
+  levels: [
+    {
+      achievementId: 'bakery-fan',
+      target,
+      points: 30,
+      title: { en: 'Bakery fan', uk: 'Шанувальник пекарень', he: 'אוהבי מאפיות' },
+      description: { en: 'Three bakery visits.', uk: 'Три візити до пекарні.', he: 'שלושה ביקורים במאפייה.' },
+    },
+  ],
+  examples: [
+    {
+      name: 'three visits unlock it',
+      given: [1, 2, 3].map((day) => ({
+        amount: 4000,
+        time: `2026-11-0${day}T08:00:00+02:00`,
+        categoryId: BAKERY,
+      })),
+      then: { unlocked: ['bakery-fan'], measures: [1, 2, 3] },
+    },
+  ],
+});
+
+const bakeryVisits = (clientId: string, fromMs: number): InputEvent[] =>
+  [0, 1, 2].map((i) =>
+    purchase({
+      clientId,
+      categoryId: BAKERY,
+      amount: 4000,
+      time: new Date(fromMs + i * MINUTE_MS).toISOString(),
+    }),
+  );
+
+/** `datetime-local`'s wall time in the browser's zone (the context runs in UTC). */
+const wallTime = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+
+describe('the operations console in Chromium', () => {
+  let system: WholeSystem;
+  let browser: Browser;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    system = await startWholeSystem({ auth: { secret: TEST_JWT_SECRET, maxLifetimeS: 2 * HOUR_S } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+  });
+
+  /** A page signed in as `role`, noting every CSP violation, script error and failed load. */
+  async function signedIn(role: 'admin' | 'support') {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    const jwt = await token({
+      sub: role === 'admin' ? 'emp-1' : 'emp-2',
+      role,
+      exp: Math.floor(Date.now() / 1000) + HOUR_S,
+    });
+    await page.goto(`${system.apiUrl}/console`);
+    await page.getByLabel('Token').fill(jwt);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('[data-holders]');
+    return page;
+  }
+
+  /** axe-core's serious and critical findings on the page as it stands, each with the elements it names. */
+  async function accessibilityFindings(page: Page) {
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () => {
+      const { axe } = globalThis as unknown as {
+        axe: {
+          run: () => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+        };
+      };
+      return (await axe.run()).violations.map(({ id, impact, nodes }) => ({
+        id,
+        impact,
+        nodes: nodes.slice(0, 3).map((node) => node.target.join(' ')),
+      }));
+    });
+    return violations.filter(({ impact }) => impact === 'serious' || impact === 'critical');
+  }
+
+  async function visit(page: Page, hash: string, ready: string, shot: string) {
+    await page.goto(`${system.apiUrl}/console#/${hash}`);
+    await page.waitForSelector(ready);
+    await page.screenshot({ path: `${OUTPUT}/${shot}.png`, fullPage: true });
+    expect(await accessibilityFindings(page), `${hash}: axe findings`).toEqual([]);
+  }
+
+  it('takes a product owner from a stat to a live rule, a dispute, a redriven dead letter and the audit log', async () => {
+    // History: four clients visited a bakery three times an hour ago.
+    const historyClients = [1, 2, 3, 4].map((n) => uniqueName(`bakery${n}`));
+    await produceEvents(
+      system.kafka,
+      system.inputs,
+      historyClients.flatMap((clientId) => bakeryVisits(clientId, Date.now() - 60 * MINUTE_MS)),
+    );
+    await processedToEnds(system.db.pool, system.kafka, system.inputs);
+
+    const page = await signedIn('admin');
+    await expect.poll(() => page.textContent('[data-holders="first-purchase"]')).toBe('4');
+    await page.screenshot({ path: `${OUTPUT}/achievements.png`, fullPage: true });
+    expect(await accessibilityFindings(page), 'achievements: axe findings').toEqual([]);
+
+    await visit(page, 'rules', '[data-examples]', 'rules');
+    const editor = page.getByLabel('Rule document (JSON)');
+    await editor.fill(JSON.stringify(bakeryRule(4), null, 2));
+    await page.waitForSelector('[data-examples] li.bad');
+    expect(await page.textContent('[data-problems]')).toContain('/examples/0/then/unlocked');
+    await page.screenshot({ path: `${OUTPUT}/rule-example-failing.png`, fullPage: true });
+    await editor.fill(JSON.stringify(bakeryRule(3), null, 2));
+    await page.waitForSelector('[data-examples] li.ok');
+    expect(await page.textContent('#rule-check')).toContain('Valid: it would be version 1.');
+
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const trace = page.locator('#simulation-trace tbody tr');
+    await expect.poll(() => trace.count()).toBe(4);
+    expect(await trace.nth(1).textContent()).toContain('no');
+    expect(await trace.nth(3).textContent()).toContain('bakery-fan');
+
+    await page.locator('#dry-run-from').fill(wallTime(Date.now() - 2 * 60 * MINUTE_MS));
+    await page.getByRole('button', { name: 'Start the dry run' }).click();
+    await page.waitForSelector('[data-dry-run-points]');
+    await expect
+      .poll(() => page.textContent('#dry-run-result'), { timeout: 180_000, interval: 1_000 })
+      .toContain('Dry run done');
+    expect(await page.getAttribute('[data-dry-run-points]', 'data-dry-run-points')).toBe('120');
+    await page.screenshot({ path: `${OUTPUT}/rule-dry-run.png`, fullPage: true });
+
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await page.waitForSelector('text=Saved bakery-fan v1.');
+    await page.waitForSelector('#activate-rule option[value="bakery-fan"]', { state: 'attached' });
+    await page.selectOption('#activate-rule', 'bakery-fan');
+    await page.locator('#activate-backfill-from').fill(wallTime(Date.now() - 2 * 60 * MINUTE_MS));
+    await page.getByRole('button', { name: 'Activate', exact: true }).click();
+    await page.waitForSelector('[data-backfill-status]');
+    await expect
+      .poll(() => page.getAttribute('[data-backfill-status]', 'data-backfill-status'), {
+        timeout: 240_000,
+        interval: 1_000,
+      })
+      .toBe('done');
+    expect(await page.getAttribute('text=Its workflow in the Temporal UI', 'href')).toContain(
+      'workflows/backfill-bakery-fan-v1',
+    );
+    await page.screenshot({ path: `${OUTPUT}/rule-activated-with-backfill.png`, fullPage: true });
+
+    // A client's visits after activation unlock it live; support explains it to them.
+    const liveClient = uniqueName('bakery-live');
+    await produceEvents(system.kafka, system.inputs, bakeryVisits(liveClient, Date.now() - 5 * MINUTE_MS));
+    await eventually(
+      () => unlocksOf(system.db.pool, liveClient),
+      (unlocked) => unlocked.includes('bakery-fan'),
+      60_000,
+    );
+    await visit(page, 'disputes', '#dispute-client', 'dispute');
+    await page.getByLabel('Client id').fill(liveClient);
+    await page.selectOption('#dispute-achievement', 'bakery-fan');
+    await page.getByLabel('Reason (written to the audit log)').fill('the client asked why they got it');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await page.waitForSelector('[data-unlocked="true"]');
+    await page.screenshot({ path: `${OUTPUT}/dispute-explained.png`, fullPage: true });
+
+    await page.goto(`${system.apiUrl}/console#/achievements`);
+    await expect.poll(() => page.textContent('[data-holders="bakery-fan"]')).toBe('5');
+
+    // A bakery visit whose producer's clock ran three days behind, and a record that is not JSON.
+    const lateClient = uniqueName('bakery-clock');
+    const visit1 = bakeryVisits(lateClient, Date.now() - 10 * MINUTE_MS)[0]!;
+    const producer = system.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: system.inputs.transactions,
+      messages: [
+        {
+          key: lateClient,
+          value: JSON.stringify(valueOf(visit1)),
+          timestamp: String(Date.now() - 72 * 60 * MINUTE_MS),
+        },
+        { key: lateClient, value: '{"id": broken' },
+      ],
+    });
+    await producer.disconnect();
+    await eventually(
+      async () =>
+        Number(
+          (await system.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM dead_letters')).rows[0]!.n,
+        ),
+      (n) => n === 2,
+    );
+    await visit(page, 'dead-letters', '#dlq-why', 'dead-letters');
+    const clockLetter = await system.db.pool.query<{ id: string }>(
+      "SELECT id FROM dead_letters WHERE reason = 'impossible-time'",
+    );
+    const id = clockLetter.rows[0]!.id;
+    await page
+      .getByLabel('Reason to read or redrive (written to the audit log)')
+      .fill('producer clock fixed');
+    await page.getByRole('button', { name: `Show original #${id}` }).click();
+    await page.waitForSelector(`#dlq-original pre`);
+    expect(await page.textContent('#dlq-original pre')).toContain(lateClient);
+    await page.getByLabel(`Choose ${id}`).check();
+    await page.getByRole('button', { name: 'Redrive the chosen records' }).click();
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.waitForSelector('[data-redrive]', { state: 'attached' });
+          return page.locator('[data-redrive="accepted"]').count();
+        },
+        { timeout: 60_000, interval: 2_000 },
+      )
+      .toBe(1);
+    await page.screenshot({ path: `${OUTPUT}/dead-letter-redriven.png`, fullPage: true });
+    expect(await unlocksOf(system.db.pool, lateClient)).toEqual(['first-purchase']);
+
+    await visit(page, 'audit', '#audit-entries table', 'audit');
+    await page.getByLabel('What (action or its start, e.g. rule.)').fill('dead-letter.');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => page.textContent('#audit-entries tbody')).toContain('dead-letter.redrive');
+    expect(await page.textContent('#audit-entries tbody')).toContain('emp-1');
+    await page.selectOption('#language', 'uk');
+    await page.waitForSelector('h1:has-text("Журнал аудиту")');
+    await page.screenshot({ path: `${OUTPUT}/audit-uk.png`, fullPage: true });
+
+    expect(problems).toEqual([]);
+  }, 600_000);
+
+  it('shows support what they may read and none of the admin controls', async () => {
+    const page = await signedIn('support');
+    await page.goto(`${system.apiUrl}/console#/rules`);
+    await page.waitForSelector('[data-examples]');
+    expect(await page.getByRole('button', { name: 'Save as a new version' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);
+    await page.screenshot({ path: `${OUTPUT}/rules-as-support.png`, fullPage: true });
+    expect(problems).toEqual([]);
+  });
+});
