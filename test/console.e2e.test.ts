@@ -4,6 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputEvent } from '../rules/events.js';
 import { TEST_JWT_SECRET } from './support/api.js';
+import { chromiumPath } from './support/chromium.js';
 import { eventually, processedToEnds, produceEvents, unlocksOf, valueOf } from './support/engine.js';
 import { purchase } from './support/events.js';
 import { uniqueName } from './support/stack.js';
@@ -12,8 +13,6 @@ import { startWholeSystem, type WholeSystem } from './support/whole-system.js';
 
 /** Where the screenshots go: the repository's ignored output folder, kept by CI as artifacts. */
 const OUTPUT = 'output/console';
-/** Debian's Chromium, which `.ci/run` installs when it is missing. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const BAKERY = 5462;
 const MINUTE_MS = 60_000;
@@ -66,11 +65,13 @@ describe('the operations console in Chromium', () => {
   let browser: Browser;
   const problems: string[] = [];
 
+  // Installing Chromium on a fresh machine takes a few minutes of its own.
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
+    const executablePath = await chromiumPath();
     system = await startWholeSystem({ auth: { secret: TEST_JWT_SECRET, maxLifetimeS: 2 * HOUR_S } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  });
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
