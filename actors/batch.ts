@@ -148,8 +148,8 @@ function decodeInputs(run: Run, kind: RecordKind): DecodedRun {
 }
 
 /** A client's records are applied by the owner of their partition only: a redrive goes to the same number. */
-const wrongPartition = (source: SourcePosition) =>
-  `a redrive of a record of ${source.topic} partition ${source.partition} goes to partition ${source.partition} of the redrive topic`;
+const wrongPartition = ({ topic, partition }: SourcePosition) =>
+  `a redrive of a record of ${topic} partition ${partition} goes to partition ${partition} of the redrive topic`;
 
 /**
  * A run of redrive records: each names a dead letter's original, decoded as its input topic's records are.
@@ -293,7 +293,7 @@ export async function processBatch(batch: Batch, ctx: BatchContext): Promise<Bat
   } catch (error) {
     if (error instanceof StalePartition) {
       // Whatever this instance holds of the partition's clients may be behind what another owner, or a
-      // backfill's merge, stored: both input topics carry them, so the actors of both are let go.
+      // backfill's merge, stored: every topic read here carries them, so the actors of each are let go.
       const topics = [...ctx.recordKinds.keys(), ...(ctx.redriveTopic ? [ctx.redriveTopic] : [])];
       const stale = new Set(topics.map((input) => partitionKey(input, partition)));
       for (const stalePartition of stale) ctx.positions.delete(stalePartition);

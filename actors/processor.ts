@@ -23,7 +23,10 @@ export interface ProcessorOptions {
   /** How long a client actor may sit idle before it is passivated. */
   actorIdleMs: number;
   groupId?: string;
-  /** The input topics and the redrive topic; tests give their own (a redrive topic or none), deployments keep CONTRACT §2's. */
+  /**
+   * The input topics and the redrive topic; tests give their own (with a redrive topic or none), deployments
+   * keep CONTRACT §2's.
+   */
   topics?: ProcessedTopics;
   /** The unlock and push topics; tests give their own, deployments keep CONTRACT §2's. */
   outputs?: OutputTopics;
@@ -90,8 +93,8 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     positions: new Map(),
   };
   // Both input topics (and the redrive topic) are keyed by client id with equal partition counts, so partition
-  // N of each carries the same clients. Their batches take turns: a client's progress is never committed by one topic's batch
-  // while the other topic's batch, holding some of its effects, has not committed yet.
+  // N of each carries the same clients. Their batches take turns: a client's progress is never committed by
+  // one topic's batch while another topic's batch, holding some of its effects, has not committed yet.
   const partitionTurns = new KeyedLock<number>();
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {

@@ -46,7 +46,7 @@ const BUCKETS = 10;
 export const DAYS = 30;
 const DAY_MS = 86_400_000;
 
-/** The last `DAYS` calendar days in `zone`, ending today, as `YYYY-MM-DD` (counted on the calendar, not in hours). */
+/** The last `DAYS` calendar days in `zone`, ending today, as `YYYY-MM-DD` (calendar days, not 24 h steps). */
 function lastDays(nowMs: number, zone: string): string[] {
   const today = new Intl.DateTimeFormat('en-CA', {
     timeZone: zone,

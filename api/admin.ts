@@ -86,7 +86,7 @@ const auditRoute = createRoute({
   tags: ['operations'],
   security,
   summary:
-    'The newest audit entries, by who, what and when: who read or changed what, and why (admins only; itself audited)',
+    'The newest audit entries, filtered by who, what and when: who read or changed what, and why (admins only; audited)',
   request: {
     query: z.object({
       limit: z.coerce.number().int().min(1).max(1000).default(100),

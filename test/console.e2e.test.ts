@@ -262,9 +262,37 @@ describe('the operations console in Chromium', () => {
     expect(problems).toEqual([]);
   }, 600_000);
 
-  it('shows support what they may read and none of the admin controls', async () => {
-    const page = await signedIn('support');
-    await page.goto(`${system.apiUrl}/console#/rules`);
+  /** Presses Tab until the focused element's text (or label) is `name`, as a keyboard user would. */
+  async function tabTo(page: Page, name: string) {
+    for (let presses = 0; presses < 30; presses++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const element = (
+          globalThis as unknown as {
+            document: { activeElement: { textContent: string; labels?: { textContent: string }[] } };
+          }
+        ).document.activeElement;
+        return [element.textContent, element.labels?.[0]?.textContent ?? ''];
+      });
+      if (focused.some((text) => text.trim() === name)) return;
+    }
+    throw new Error(`Tab never reached ${name}`);
+  }
+
+  it('signs support in and around with the keyboard alone, showing none of the admin controls', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${system.apiUrl}/console`);
+    await tabTo(page, 'Token');
+    await page.keyboard.type(
+      await token({ sub: 'emp-2', role: 'support', exp: Math.floor(Date.now() / 1000) + HOUR_S }),
+    );
+    await tabTo(page, 'Sign in');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-holders]');
+    await tabTo(page, 'Rules');
+    await page.keyboard.press('Enter');
     await page.waitForSelector('[data-examples]');
     expect(await page.getByRole('button', { name: 'Save as a new version' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresDeadLetters } from '../api/dead-letter-store.js';
 import { lazyProducer } from '../platform/kafka.js';
+import { metrics } from '../platform/metrics.js';
 import { createServedTopics } from '../platform/topic-creation.js';
 import {
   eventually,
@@ -99,6 +100,11 @@ describe('redriving dead letters through the engine’s own topic', () => {
       messages: [{ partition: (partition + 1) % PARTITIONS, key: clientId, value: JSON.stringify(record) }],
     });
     await processedThrough(db.pool, redrive, 4);
+    // Applied by the client's actor once: the first redrive; the repeats never reached it.
+    const applied = (await metrics.eventsProcessed.get()).values.find(
+      (value) => value.labels.topic === redrive,
+    );
+    expect(applied?.value).toBe(1);
     const nowIso = new Date().toISOString();
     expect(await storedProgressOf(db.pool, clientId, 'coffee-lover', nowIso)).toEqual({
       current: 1,
