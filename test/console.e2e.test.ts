@@ -179,6 +179,8 @@ describe('the operations console in Chromium', () => {
     expect(await page.getAttribute('text=Its workflow in the Temporal UI', 'href')).toContain(
       'workflows/backfill-bakery-fan-v1',
     );
+    expect(await page.textContent('[data-active="bakery-fan"]')).toMatch(/^v1 /);
+    expect(await page.textContent('#activation-result table')).toContain('pointsGranted120');
     await page.screenshot({ path: `${OUTPUT}/rule-activated-with-backfill.png`, fullPage: true });
 
     // A client's visits after activation unlock it live; support explains it to them.

@@ -70,6 +70,9 @@ const TEXTS = {
     'rules.backfillStatus':
       'Backfill {status}, phase {phase}: {caughtUp} of {partitions} partitions caught up, {replayed} events replayed',
     'rules.inTemporal': 'Its workflow in the Temporal UI',
+    'rules.backfillResult': 'What the backfill found and awarded',
+    'rules.figure': 'Figure',
+    'rules.value': 'Value',
     'disputes.title': 'Explain an achievement to a client',
     'disputes.client': 'Client id',
     'disputes.achievement': 'Achievement',
@@ -179,6 +182,9 @@ const TEXTS = {
     'rules.backfillStatus':
       'Дорахунок {status}, фаза {phase}: {caughtUp} з {partitions} розділів наздогнали, {replayed} подій',
     'rules.inTemporal': 'Його процес у Temporal UI',
+    'rules.backfillResult': 'Що дорахунок знайшов і нарахував',
+    'rules.figure': 'Показник',
+    'rules.value': 'Значення',
     'disputes.title': 'Пояснити клієнтові досягнення',
     'disputes.client': 'Ідентифікатор клієнта',
     'disputes.achievement': 'Досягнення',

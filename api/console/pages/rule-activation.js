@@ -1,5 +1,5 @@
 import { get, post } from '../api.js';
-import { field, h } from '../dom.js';
+import { field, h, table } from '../dom.js';
 import { t } from '../i18n.js';
 import { follow, instant } from './rule-trials.js';
 
@@ -35,13 +35,19 @@ function backfillView(view, settings) {
         t('rules.inTemporal'),
       ),
     ),
-    view.result ? h('pre', {}, JSON.stringify(view.result, null, 2)) : null,
+    view.result
+      ? table(
+          t('rules.backfillResult'),
+          [t('rules.figure'), t('rules.value')],
+          Object.entries(view.result).map(([name, value]) => [name, String(value)]),
+        )
+      : null,
     view.error ? h('p', { class: 'bad' }, view.error) : null,
   );
 }
 
 /** Activation of a version, with or without a backfill over history and its policy; its progress followed. */
-export function activationPane(rules, settings, say, report) {
+export function activationPane(rules, settings, { say, report, relist }) {
   const rule = h(
     'select',
     { id: 'activate-rule' },
@@ -85,6 +91,7 @@ export function activationPane(rules, settings, say, report) {
       );
       say(t('rules.activated', activation));
       result.replaceChildren(h('p', {}, t('rules.activated', activation)));
+      await relist();
       if (activation.backfill)
         await follow(
           () => get(`/v1/admin/rules/backfills/${activation.backfill.replayId}`),

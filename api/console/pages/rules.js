@@ -1,6 +1,6 @@
 import { get, post } from '../api.js';
 import { debounce, field, h, table } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, when } from '../i18n.js';
 import { activationPane } from './rule-activation.js';
 import { dryRunPane, simulationPane } from './rule-trials.js';
 
@@ -113,25 +113,35 @@ export async function rulesPage({ who, say, report, refresh }) {
     editor.value = draftText = JSON.stringify(draftDocument, null, 2);
     check();
   };
-  const ruleRows = rules.map((rule) => [
-    h('code', {}, rule.ruleId),
-    h(
-      'span',
-      {},
-      rule.versions.map((version) =>
-        h(
-          'button',
-          {
-            class: 'plain',
-            onclick: () => load(version.document),
-            'aria-label': `${rule.ruleId} v${version.version}`,
-          },
-          `v${version.version}`,
+  const ruleRows = (listed) =>
+    listed.map((rule) => [
+      h('code', {}, rule.ruleId),
+      h(
+        'span',
+        {},
+        rule.versions.map((version) =>
+          h(
+            'button',
+            {
+              class: 'plain',
+              onclick: () => load(version.document),
+              'aria-label': `${rule.ruleId} v${version.version}`,
+            },
+            `v${version.version}`,
+          ),
         ),
       ),
-    ),
-    rule.active ? `v${rule.active.version}` : t('rules.none'),
-  ]);
+      h(
+        'span',
+        { 'data-active': rule.ruleId },
+        rule.active ? `v${rule.active.version} (${when(rule.active.since)})` : t('rules.none'),
+      ),
+    ]);
+  const ruleTable = (listed) =>
+    table(t('rules.title'), [t('rules.rule'), t('rules.versions'), t('rules.active')], ruleRows(listed));
+  const listing = h('section', {}, ruleTable(rules));
+  /** After an activation, the list says which version is live now, the activation pane left as it is. */
+  const relist = async () => listing.replaceChildren(ruleTable((await get('/v1/admin/rules')).rules));
   const save = async () => {
     const parsed = draft();
     if (!parsed.ok) return say(parsed.error, 'bad');
@@ -149,11 +159,7 @@ export async function rulesPage({ who, say, report, refresh }) {
     'div',
     {},
     h('h1', {}, t('rules.title')),
-    h(
-      'section',
-      {},
-      table(t('rules.title'), [t('rules.rule'), t('rules.versions'), t('rules.active')], ruleRows),
-    ),
+    listing,
     h(
       'div',
       { class: 'row' },
@@ -167,6 +173,6 @@ export async function rulesPage({ who, say, report, refresh }) {
       h('section', {}, h('h2', {}, t('rules.check')), verdict),
     ),
     h('div', { class: 'row' }, simulationPane(draft, report), dryRunPane(draft, who, report)),
-    who.role === 'admin' ? activationPane(rules, settings, say, report) : null,
+    who.role === 'admin' ? activationPane(rules, settings, { say, report, relist }) : null,
   );
 }
