@@ -128,7 +128,7 @@ function logUnlocks(run: Run, accepted: { message: KafkaMessage }[], applied: Ap
   });
 }
 
-/** A run's records sorted out: events for the actors, and what is set aside (redrives refused again apart). */
+/** A run's records sorted out: events for the actors, what is set aside; redrives refused again apart. */
 interface DecodedRun {
   accepted: { event: InputEvent; message: KafkaMessage; source?: SourcePosition }[];
   letters: DeadLetter[];

@@ -13,7 +13,7 @@ export interface AuditEntry {
   reason: string | null;
 }
 
-/** Unlocks per calendar day (in the bank's time zone) of the last `DAYS` days, oldest first, none left out. */
+/** Unlocks per calendar day (bank time zone) of the last `DAYS` days, oldest first, none left out. */
 export type UnlocksPerDay = { day: string; unlocks: number }[];
 
 export interface AchievementStats {

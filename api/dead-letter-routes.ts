@@ -22,8 +22,8 @@ const listing = z.object({
   redrive: z
     .object({
       status: z.enum(['asked', 'accepted', 'refused']),
-      askedAt: z.string(),
-      askedBy: z.string(),
+      askedAt: z.string().nullable(),
+      askedBy: z.string().nullable(),
       refusal: z.string().nullable(),
     })
     .nullable(),

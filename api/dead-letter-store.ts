@@ -16,7 +16,13 @@ export interface DeadLetterListing {
   deadAt: string;
   /** Whether a redrive can make it count: a record of an input topic, kept whole, not accepted yet. */
   redrivable: boolean;
-  redrive: { status: RedriveStatus; askedAt: string; askedBy: string; refusal: string | null } | null;
+  /** Its newest redrive; who asked and when is null for one sent to the topic by other means. */
+  redrive: {
+    status: RedriveStatus;
+    askedAt: string | null;
+    askedBy: string | null;
+    refusal: string | null;
+  } | null;
 }
 
 export interface DeadLetterQuery {
@@ -87,8 +93,8 @@ function listing(row: Row, inputTopics: ReadonlySet<string>): DeadLetterListing 
         ? null
         : {
             status: statusOf(row),
-            askedAt: (row.redrive_asked_at ?? row.dead_at).toISOString(),
-            askedBy: row.redrive_asked_by ?? '',
+            askedAt: row.redrive_asked_at?.toISOString() ?? null,
+            askedBy: row.redrive_asked_by,
             refusal: row.redrive_refusal,
           },
   };

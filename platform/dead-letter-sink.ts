@@ -76,8 +76,9 @@ async function index(db: pg.Pool, letters: DeadLetter[]) {
 }
 
 /**
- * Keeps the large originals and indexes every letter, then publishes the DLQ records in produce requests the broker accepts. Both are
- * idempotent in effect (a replayed batch keeps the same row, and DLQ readers see the same source position).
+ * Keeps the large originals and indexes every letter, then publishes the DLQ records in produce requests the
+ * broker accepts. All are idempotent in effect (a replayed batch keeps the same rows, and DLQ readers see the
+ * same source position).
  */
 export async function sendDeadLetters(sink: DeadLetterSink, letters: DeadLetter[]) {
   if (letters.length === 0) return;

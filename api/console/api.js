@@ -2,7 +2,7 @@ import { language } from './i18n.js';
 
 const TOKEN = 'achievements-console-token';
 
-/** The signed-in person: the token they brought and what it says of them (the API checks it on every call). */
+/** The signed-in person: the token they brought and what it says of them (the API checks it each call). */
 export function session() {
   const token = sessionStorage.getItem(TOKEN);
   if (!token) return undefined;

@@ -21,7 +21,7 @@ function redriveText(letter) {
   return letter.redrivable ? '' : t('dlq.notRedrivable');
 }
 
-/** The DLQ by reason and source with counts over time; an original's value on request; redrive after a fix. */
+/** The DLQ by reason and source, counts over time, an original's value on request, redrive after a fix. */
 export async function deadLettersPage({ who, say, report, refresh }) {
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
   const reasonFilter = h(
