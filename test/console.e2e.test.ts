@@ -252,6 +252,13 @@ describe('the operations console in Chromium', () => {
     await page.screenshot({ path: `${OUTPUT}/dead-letter-redriven.png`, fullPage: true });
     expect(await unlocksOf(system.db.pool, lateClient)).toEqual(['first-purchase']);
 
+    // The campaign ends: the rule stops, its earned unlocks stay.
+    await page.goto(`${system.apiUrl}/console#/rules`);
+    await page.waitForSelector('[data-active="bakery-fan"]');
+    await page.getByRole('button', { name: 'Stop bakery-fan' }).click();
+    await expect.poll(() => page.textContent('[data-active="bakery-fan"]')).toBe('none');
+    expect(await unlocksOf(system.db.pool, liveClient)).toContain('bakery-fan');
+
     await visit(page, 'audit', '#audit-entries table', 'audit');
     await page.getByLabel('What (action or its start, e.g. rule.)').fill('dead-letter.');
     await page.getByRole('button', { name: 'Show' }).click();

@@ -33,7 +33,9 @@ export function barChart(title, points, { width = 640, height = 160 } = {}) {
       s('title', {}, `${point.label}: ${point.value}`),
     );
   });
-  const every = Math.ceil(points.length / 8);
+  // Every n-th label, so that none runs into the next (about 6 units a character at this size).
+  const widest = Math.max(1, ...points.map((point) => String(point.label).length)) * 6 + 6;
+  const every = Math.max(1, Math.ceil(widest / slot));
   const labels = points
     .map((point, i) => [point, i])
     .filter(([, i]) => i % every === 0)

@@ -135,6 +135,16 @@ export async function rulesPage({ who, say, report, refresh }) {
         'span',
         { 'data-active': rule.ruleId },
         rule.active ? `v${rule.active.version} (${when(rule.active.since)})` : t('rules.none'),
+        rule.active && who.role === 'admin'
+          ? [
+              ' ',
+              h(
+                'button',
+                { class: 'plain', onclick: () => deactivate(rule.ruleId) },
+                `${t('rules.deactivate')} ${rule.ruleId}`,
+              ),
+            ]
+          : null,
       ),
     ]);
   const ruleTable = (listed) =>
@@ -142,6 +152,15 @@ export async function rulesPage({ who, say, report, refresh }) {
   const listing = h('section', {}, ruleTable(rules));
   /** After an activation, the list says which version is live now, the activation pane left as it is. */
   const relist = async () => listing.replaceChildren(ruleTable((await get('/v1/admin/rules')).rules));
+  const deactivate = async (ruleId) => {
+    try {
+      const { outcome } = await post(`/v1/admin/rules/${encodeURIComponent(ruleId)}/deactivate`);
+      say(t('rules.deactivated', { ruleId, outcome }));
+      await relist();
+    } catch (error) {
+      report(error);
+    }
+  };
   const save = async () => {
     const parsed = draft();
     if (!parsed.ok) return say(parsed.error, 'bad');
