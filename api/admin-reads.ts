@@ -43,7 +43,7 @@ export interface AdminReads {
 }
 
 const BUCKETS = 10;
-export const DAYS = 30;
+const DAYS = 30;
 const DAY_MS = 86_400_000;
 
 /** The last `DAYS` calendar days in `zone`, ending today, as `YYYY-MM-DD` (calendar days, not 24 h steps). */

@@ -46,9 +46,19 @@ async function eraseStored(db: pg.Pool, clientId: string, audit: Omit<AuditEntry
       unlocks: await deleted('DELETE FROM achievement_unlocks WHERE client_id = $1'),
       rewards: await deleted('DELETE FROM rewards WHERE client_id = $1'),
       segments: await deleted('DELETE FROM segment_members WHERE client_id = $1'),
-      deadLetters:
-        (await deleted("DELETE FROM dead_letter_records WHERE key = convert_to($1, 'UTF8')")) +
-        (await deleted("DELETE FROM dead_letters WHERE key = convert_to($1, 'UTF8')")),
+      // A large original is in both tables (indexed, and kept whole); one kept before 0008 only in the second.
+      deadLetters: Number(
+        (
+          await client.query<{ n: string }>(
+            `WITH indexed AS (DELETE FROM dead_letters WHERE key = convert_to($1, 'UTF8')
+                               RETURNING topic, partition, "offset"),
+                  kept AS (DELETE FROM dead_letter_records WHERE key = convert_to($1, 'UTF8')
+                            RETURNING topic, partition, "offset")
+             SELECT count(*) AS n FROM (SELECT * FROM indexed UNION SELECT * FROM kept) AS letters`,
+            [clientId],
+          )
+        ).rows[0]!.n,
+      ),
     };
     await deleted('DELETE FROM loyalty_tiers WHERE client_id = $1');
     await deleted('DELETE FROM loyalty_tier_changes WHERE client_id = $1');

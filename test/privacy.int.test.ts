@@ -150,9 +150,25 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
     return { events, unlocks: new Map(rows.map((row) => [row.client_id, row])) };
   }
 
+  /** A record of the client's the engine set aside: indexed, and (when `kept`) its original kept whole too. */
+  async function deadLetterOf(clientId: string, offset: number, kept: boolean) {
+    await db.pool.query(
+      `INSERT INTO dead_letters (topic, partition, "offset", key, reason, error, record)
+       VALUES ('bank.transactions.v1', 0, $2, convert_to($1, 'UTF8'), 'json', 'not valid JSON', '{}')`,
+      [clientId, offset],
+    );
+    if (kept)
+      await db.pool.query(
+        `INSERT INTO dead_letter_records (topic, partition, "offset", key, value, headers, value_sha256, error)
+         VALUES ('bank.transactions.v1', 0, $2, convert_to($1, 'UTF8'), '\\x7b', '{}', 'sha', 'not valid JSON')`,
+        [clientId, offset],
+      );
+  }
+
   it('exports what the engine holds about a client, for admins giving a reason, and audits it', async () => {
     const clientId = uniqueName('c');
     const unlocks = (await rewarded([clientId])).unlocks.get(clientId)!;
+    await deadLetterOf(clientId, 1, true);
     expect((await call('PUT', '/v1/admin/segments/vip/members', { clientIds: [clientId] })).status).toBe(202);
 
     const refused = await call(
@@ -174,6 +190,7 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
       ledger: { kind: string; points: number }[];
       rewards: { achievementId: string; status: string }[];
       segments: { segmentId: string }[];
+      deadLetters: { offset: string; error: string }[];
       audit: { action: string; actorId: string; reason: string }[];
       progress: { version: number } | null;
     };
@@ -188,6 +205,9 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
     expect(exported.ledger.map((e) => e.kind)).toEqual(unlocks.achievements.map(() => 'grant'));
     expect(exported.rewards.map((r) => r.achievementId).sort()).toEqual(unlocks.achievements);
     expect(exported.segments.map((s) => s.segmentId)).toEqual(['vip']);
+    expect(exported.deadLetters.map((letter) => [letter.offset, letter.error])).toEqual([
+      ['1', 'not valid JSON'],
+    ]);
     expect(exported.progress?.version).toBeGreaterThan(0);
     expect(exported.audit).toEqual([
       expect.objectContaining({ action: 'client.export', actorId: 'emp-7', reason: 'DSAR-1' }),
@@ -212,6 +232,9 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
     const keptBefore = await progressOf(kept);
     const liability = await count('SELECT coalesce(sum(points), 0) AS n FROM loyalty_ledger', []);
 
+    // One dead letter whose large original is kept whole, and one indexed only: two of the client's.
+    await deadLetterOf(erased, 2, true);
+    await deadLetterOf(erased, 3, false);
     expect(
       (await call('DELETE', `/v1/admin/clients/${erased}?reason=DSAR-2`, undefined, 'support')).status,
     ).toBe(403);
@@ -220,7 +243,12 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
     const erasure = (await response.json()) as { erasedAt: string; workflowsDeleted: number };
     expect(erasure).toMatchObject({
       clientId: erased,
-      removed: { progress: 1, unlocks: earned.achievements.length, rewards: earned.achievements.length },
+      removed: {
+        progress: 1,
+        unlocks: earned.achievements.length,
+        rewards: earned.achievements.length,
+        deadLetters: 2,
+      },
       ledgerEntriesPseudonymized: earned.achievements.length,
       workflowsDeleted: earned.achievements.length,
     });
@@ -234,6 +262,10 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
       'loyalty_tiers',
     ])
       expect(await count(`SELECT count(*) AS n FROM ${table} WHERE client_id = $1`, [erased]), table).toBe(0);
+    for (const table of ['dead_letters', 'dead_letter_records'])
+      expect(
+        await count(`SELECT count(*) AS n FROM ${table} WHERE key = convert_to($1, 'UTF8')`, [erased]),
+      ).toBe(0);
     expect(await count('SELECT coalesce(sum(points), 0) AS n FROM loyalty_ledger', [])).toBe(liability);
     expect(
       await count(

@@ -17,12 +17,11 @@ export function session() {
 export const signIn = (token) => sessionStorage.setItem(TOKEN, token.trim());
 export const signOut = () => sessionStorage.removeItem(TOKEN);
 
-/** An answer the API refused: its problem+json detail, and each field's pointer when it names them. */
+/** An answer the API refused, in its problem+json detail's words (which name the first field to fix). */
 export class Refused extends Error {
   constructor(status, problem) {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`);
     this.status = status;
-    this.errors = problem.errors ?? [];
   }
 }
 
