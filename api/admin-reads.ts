@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { localDay } from '../rules/calendar.js';
 import type { Catalog } from '../rules/catalog.js';
 import { viewOf } from '../rules/progress-view.js';
 import type { ClientProgress } from '../rules/progress.js';
@@ -48,15 +49,9 @@ const DAY_MS = 86_400_000;
 
 /** The last `DAYS` calendar days in `zone`, ending today, as `YYYY-MM-DD` (calendar days, not 24 h steps). */
 function lastDays(nowMs: number, zone: string): string[] {
-  const today = new Intl.DateTimeFormat('en-CA', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(nowMs);
-  const todayUtc = Date.parse(`${today}T00:00:00Z`);
+  const today = localDay(nowMs, zone);
   return Array.from({ length: DAYS }, (_, i) =>
-    new Date(todayUtc - (DAYS - 1 - i) * DAY_MS).toISOString().slice(0, 10),
+    new Date((today - (DAYS - 1 - i)) * DAY_MS).toISOString().slice(0, 10),
   );
 }
 

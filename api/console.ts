@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import { withContentSecurityPolicy } from './content-policy.js';
 
 /** The console's files, all in the repository: a bank's closed network reaches no CDN. */
 const ASSETS_DIR = fileURLToPath(new URL('./console/', import.meta.url));
@@ -26,7 +27,7 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
-].join('; ');
+];
 
 /** Every asset read once at start: the set is small and fixed, and a request never touches the disk. */
 function readAssets(dir: string, prefix = ''): Map<string, { body: string; type: string }> {
@@ -58,12 +59,7 @@ export interface ConsoleSettings {
 export function consoleRoutes(settings: ConsoleSettings) {
   const assets = readAssets(ASSETS_DIR);
   const app = new Hono();
-  const withPolicy: MiddlewareHandler = async (c, next) => {
-    await next();
-    c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  };
-  app.use('/console', withPolicy);
-  app.use('/console/*', withPolicy);
+  withContentSecurityPolicy(app, '/console', CONTENT_SECURITY_POLICY);
   app.get('/console', (c) => c.html(assets.get('index.html')!.body));
   app.get('/console/settings.json', (c) => c.json(settings));
   app.get('/console/*', (c, next) => {

@@ -64,11 +64,13 @@ interface Row {
   redrive_asked_at: Date | null;
   redrive_asked_by: string | null;
   redrive_refusal: string | null;
+  truncated: boolean;
   accepted: boolean;
 }
 
 const COLUMNS = `d.id, d.topic, d.partition, d."offset"::text AS "offset", d.reason, d.error, d.dead_at, d.record,
   d.redrive_asked_at, d.redrive_asked_by, d.redrive_refusal,
+  coalesce((d.record::json ->> 'truncated')::boolean, false) AS truncated,
   EXISTS (SELECT 1 FROM redriven_records r
            WHERE r.topic = d.topic AND r.partition = d.partition AND r."offset" = d."offset") AS accepted`;
 
@@ -77,8 +79,11 @@ function statusOf(row: Row): RedriveStatus {
   return row.redrive_refusal === null ? 'asked' : 'refused';
 }
 
+/** Whether a redrive can make it count (see `DeadLetterListing.redrivable`). */
+const redrivable = (row: Row, inputTopics: ReadonlySet<string>) =>
+  inputTopics.has(row.topic) && !row.truncated && !row.accepted;
+
 function listing(row: Row, inputTopics: ReadonlySet<string>): DeadLetterListing {
-  const truncated = (JSON.parse(row.record) as { truncated?: boolean }).truncated === true;
   return {
     id: Number(row.id),
     topic: row.topic,
@@ -87,7 +92,7 @@ function listing(row: Row, inputTopics: ReadonlySet<string>): DeadLetterListing 
     reason: row.reason,
     error: row.error,
     deadAt: row.dead_at.toISOString(),
-    redrivable: inputTopics.has(row.topic) && !truncated && !row.accepted,
+    redrivable: redrivable(row, inputTopics),
     redrive:
       row.redrive_asked_at === null && !row.accepted
         ? null
@@ -123,7 +128,7 @@ const whyNot = (row: Row | undefined, inputTopics: ReadonlySet<string>) => {
   if (row.accepted) return 'the engine already accepted it; it counts once';
   if (!inputTopics.has(row.topic))
     return `records of ${row.topic} are not input records; nothing reads them again`;
-  if (!listing(row, inputTopics).redrivable) return 'the original is larger than any input record may be';
+  if (!redrivable(row, inputTopics)) return 'the original is larger than any input record may be';
   return undefined;
 };
 

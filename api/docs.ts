@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import { withContentSecurityPolicy } from './content-policy.js';
 
 /** Swagger UI's files, served from the installed package: a bank's closed network reaches no CDN. */
 const SWAGGER_UI = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -39,7 +40,7 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
-].join('; ');
+];
 
 const cached = new Map<string, string>();
 const asset = (name: keyof typeof ASSETS) => {
@@ -50,12 +51,7 @@ const asset = (name: keyof typeof ASSETS) => {
 /** `GET /docs`: Swagger UI reading `/openapi.json`, with every file served from here. */
 export function docsRoutes() {
   const app = new Hono();
-  const withPolicy: MiddlewareHandler = async (c, next) => {
-    await next();
-    c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  };
-  app.use('/docs', withPolicy);
-  app.use('/docs/*', withPolicy);
+  withContentSecurityPolicy(app, '/docs', CONTENT_SECURITY_POLICY);
   app.get('/docs', (c) => c.html(PAGE));
   app.get('/docs/init.js', (c) => c.body(INIT, 200, { 'Content-Type': ASSETS['swagger-ui-bundle.js'] }));
   for (const name of Object.keys(ASSETS) as (keyof typeof ASSETS)[]) {

@@ -2,9 +2,8 @@ import type pg from 'pg';
 import { inTransaction } from '../platform/postgres.js';
 import { measuredSinceFor } from '../rules/rule-book.js';
 import { ruleSchema } from '../rules/rule-schema.js';
-import { validateRuleDocument, type RuleProblem } from '../rules/rule-validation.js';
-import { runExamples } from '../rules/examples.js';
-import type { SimulatedEvent } from '../rules/simulate.js';
+import type { RuleProblem } from '../rules/rule-validation.js';
+import { checkDraft, validateAsNext, type DraftOptions, type RuleCheck } from './rule-drafts.js';
 import type { AuditEntry } from './admin-reads.js';
 import { backfillWorkflowId } from '../workflows/replay-contract.js';
 import { backfillRunning, recordBackfill, type BackfillRequest } from './replay-store.js';
@@ -51,15 +50,6 @@ export type Activation =
   | { outcome: 'backfill-running'; workflowId: string };
 
 /** Rule and segment administration in PostgreSQL; every change is written to the audit log with it. */
-/** A draft checked as its rule's next version would be, with each of its examples run. */
-export interface RuleCheck {
-  ok: boolean;
-  version: number;
-  problems: RuleProblem[];
-  /** Run when the document fits the schema. */
-  examples: { name: string; passed: boolean; trace: SimulatedEvent[] }[];
-}
-
 export interface RuleAdminStore {
   list(): Promise<RuleListing[]>;
   /** Validates a draft as `create` would, storing nothing. */
@@ -111,39 +101,7 @@ async function documentOf(client: pg.PoolClient, ruleId: string, version: number
   return rows[0]?.document;
 }
 
-export function postgresRuleAdmin(
-  db: pg.Pool,
-  options: { zone: string; configuredPartners: () => Iterable<string> },
-): RuleAdminStore {
-  /** Validates a document as its rule's next version: against the other rules and the partners there are. */
-  const validateAsNext = async (client: pg.PoolClient, document: unknown) => {
-    const ruleId = (document as { id?: unknown } | null)?.id;
-    const [next, others] = await Promise.all([
-      client.query<{ next: number }>(
-        'SELECT coalesce(max(version), 0) + 1 AS next FROM rule_versions WHERE rule_id = $1',
-        [typeof ruleId === 'string' ? ruleId : ''],
-      ),
-      client.query<{ rule_id: string; achievement_id: string | null; partner: string | null }>(
-        `SELECT DISTINCT rule_id, level ->> 'achievementId' AS achievement_id, level ->> 'partner' AS partner
-           FROM rule_versions, jsonb_array_elements(document -> 'levels') AS level`,
-      ),
-    ]);
-    const version = next.rows[0]!.next;
-    const result = validateRuleDocument(document, {
-      nextVersion: version,
-      achievementsOfOthers: new Map(
-        others.rows
-          .filter((row) => row.rule_id !== ruleId && row.achievement_id !== null)
-          .map((row) => [row.achievement_id!, row.rule_id]),
-      ),
-      partners: new Set([
-        ...options.configuredPartners(),
-        ...others.rows.flatMap((row) => (row.partner ? [row.partner] : [])),
-      ]),
-      zone: options.zone,
-    });
-    return { version, result };
-  };
+export function postgresRuleAdmin(db: pg.Pool, options: DraftOptions): RuleAdminStore {
   return {
     list: async () => {
       const [versions, active, positions] = await Promise.all([
@@ -196,29 +154,13 @@ export function postgresRuleAdmin(
       return [...rules.values()];
     },
 
-    check: (document) =>
-      inTransaction(db, async (client) => {
-        const checked = await validateAsNext(client, document);
-        const rule = ruleSchema.safeParse({ ...(document as object), version: checked.version });
-        return {
-          ok: checked.result.ok,
-          version: checked.version,
-          problems: checked.result.ok ? [] : checked.result.problems,
-          examples: rule.success
-            ? runExamples(rule.data, options.zone).map(({ name, failures, trace }) => ({
-                name,
-                passed: failures.length === 0,
-                trace,
-              }))
-            : [],
-        };
-      }),
+    check: (document) => inTransaction(db, (client) => checkDraft(client, document, options)),
 
     create: (document, actor) =>
       inTransaction(db, async (client) => {
         const ruleId = (document as { id?: unknown } | null)?.id;
         if (typeof ruleId === 'string') await lockRule(client, ruleId);
-        const { result: checked } = await validateAsNext(client, document);
+        const { result: checked } = await validateAsNext(client, document, options);
         if (!checked.ok) return checked;
         const { id, version } = checked.rule;
         await client.query(

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 
 const NOT_SERVED_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 
@@ -26,5 +26,16 @@ export async function createServedTopics(admin: Admin, topics: ITopicConfig[], t
     if (Date.now() > deadline)
       throw new Error(`topics ${names.join(', ')} still have no leader after ${timeoutMs} ms`);
     await sleep(100);
+  }
+}
+
+/** `createServedTopics` through an admin client of its own, connected for just that. */
+export async function createTopics(kafka: Kafka, topics: ITopicConfig[], timeoutMs?: number) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await createServedTopics(admin, topics, timeoutMs);
+  } finally {
+    await admin.disconnect();
   }
 }

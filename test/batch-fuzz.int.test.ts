@@ -13,7 +13,7 @@ import { initialProgress, type ClientProgress } from '../rules/progress.js';
 import { catalog, fetchedBatch, readTopic, topicEnds } from './support/engine.js';
 import { clientEventRecords, transactionRecords, type FuzzRecord } from './support/record-arbitraries.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
-import { createServedTopics } from '../platform/topic-creation.js';
+import { createTopics } from '../platform/topic-creation.js';
 
 /** Fixed so a failure replays; printed so a run with another seed (FUZZ_SEED) can be told apart. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
@@ -68,10 +68,7 @@ describe('processBatch under random and hostile records (fast-check)', () => {
 
   beforeAll(async () => {
     db = await migratedSchema();
-    const admin = kafka.admin();
-    await admin.connect();
-    await createServedTopics(admin, [{ topic: deadLetterTopic, numPartitions: 1 }]);
-    await admin.disconnect();
+    await createTopics(kafka, [{ topic: deadLetterTopic, numPartitions: 1 }]);
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     actors = new ClientActors(ZONE, 60_000);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { publishOutbox, startOutboxPublisher } from '../actors/outbox.js';
 import { eventually, ownInputTopics, readTopic, topicEnds } from './support/engine.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
-import { createServedTopics } from '../platform/topic-creation.js';
+import { createTopics } from '../platform/topic-creation.js';
 
 describe('the outbox publisher on real Kafka and PostgreSQL', () => {
   const kafka = testKafka();
@@ -66,10 +66,7 @@ describe('the outbox publisher on real Kafka and PostgreSQL', () => {
     await expect(publishOutbox(db.pool, producer)).rejects.toThrow();
     expect(await pending()).toEqual(['kept']);
 
-    const admin = kafka.admin();
-    await admin.connect();
-    await createServedTopics(admin, [{ topic: missing, numPartitions: 1 }]);
-    await admin.disconnect();
+    await createTopics(kafka, [{ topic: missing, numPartitions: 1 }]);
     const publisher = startOutboxPublisher(db.pool, producer, 200);
     try {
       await eventually(pending, (keys) => keys.length === 0);

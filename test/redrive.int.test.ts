@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { postgresDeadLetters } from '../api/dead-letter-store.js';
 import { lazyProducer } from '../platform/kafka.js';
 import { metrics } from '../platform/metrics.js';
-import { createServedTopics } from '../platform/topic-creation.js';
+import { createTopics } from '../platform/topic-creation.js';
 import {
   eventually,
   ownInputTopics,
@@ -32,10 +32,7 @@ describe('redriving dead letters through the engine’s own topic', () => {
     stops.push(() => db.drop());
     const inputs = await ownInputTopics(kafka, PARTITIONS);
     const redrive = uniqueName('redrive');
-    const admin = kafka.admin();
-    await admin.connect();
-    await createServedTopics(admin, [{ topic: redrive, numPartitions: PARTITIONS }]);
-    await admin.disconnect();
+    await createTopics(kafka, [{ topic: redrive, numPartitions: PARTITIONS }]);
     const processor = await startTestProcessor(db.pool, { ...inputs, redrive });
     stops.push(() => processor.stop());
     const producer = lazyProducer(kafka);

@@ -20,7 +20,7 @@ import { days, purchase } from './support/events.js';
 import { startFakePartner } from './support/partner.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { token } from './support/tokens.js';
-import { createServedTopics } from '../platform/topic-creation.js';
+import { createTopics } from '../platform/topic-creation.js';
 
 const SECRET = 'coffee-house-e2e-secret';
 const stops: (() => unknown)[] = [];
@@ -48,13 +48,10 @@ describe('the whole system', () => {
       unlocked: `${inputs.transactions}-unlocked`,
       notifications: `${inputs.transactions}-push`,
     };
-    const admin = kafka.admin();
-    await admin.connect();
-    await createServedTopics(
-      admin,
+    await createTopics(
+      kafka,
       Object.values(outputs).map((topic) => ({ topic, numPartitions: 3 })),
     );
-    await admin.disconnect();
 
     const partner = await startFakePartner(SECRET);
     stops.push(() => partner.close());

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { createPool, migrate } from '../../platform/postgres.js';
-import { createServedTopics } from '../../platform/topic-creation.js';
+import { createTopics } from '../../platform/topic-creation.js';
 import { killGroup, startChild } from '../children.js';
 import { waitForCommitted } from './committed.js';
 
@@ -28,13 +28,10 @@ export async function measurePair({
   await migrate(databaseUrl, schema);
   const db = createPool(databaseUrl, schema);
   const outputs = { unlocked: `bench.${runId}.pair-unlocked`, notifications: `bench.${runId}.pair-push` };
-  const admin = kafka.admin();
-  await admin.connect();
-  await createServedTopics(
-    admin,
+  await createTopics(
+    kafka,
     Object.values(outputs).map((topic) => ({ topic, numPartitions: 1 })),
   );
-  await admin.disconnect();
   const env = {
     ...childEnv,
     CHILD_SCHEMA: schema,

@@ -12,7 +12,7 @@ import { buildWorkflowBundle } from '../../workflows/bundle.js';
 import { createPartnerActivities } from '../../workflows/partner-activities.js';
 import { startRewardStarter } from '../../workflows/reward-starter.js';
 import { startWorker } from '../../workflows/worker.js';
-import { createServedTopics } from '../../platform/topic-creation.js';
+import { createTopics } from '../../platform/topic-creation.js';
 
 export interface RewardsResult {
   started: number;
@@ -115,10 +115,7 @@ export async function measureRewards(
   /** Workers and a starter of their own (own task queue and unlock topic), with the partner at `partnerUrl`. */
   async function phase<T>(name: string, partnerUrl: string, work: (topic: string) => Promise<T>): Promise<T> {
     const topic = `bench.${runId}.${name}.unlocked`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await createServedTopics(admin, [{ topic, numPartitions: 6 }]);
-    await admin.disconnect();
+    await createTopics(kafka, [{ topic, numPartitions: 6 }]);
     const taskQueue = `bench-rewards-${runId}-${name}`;
     const coffeeHouse = {
       id: 'coffee-house',

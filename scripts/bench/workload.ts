@@ -1,6 +1,6 @@
 import { Partitioners, type Kafka } from 'kafkajs';
 import { traffic, type SimulatedRecord } from '../simulator/traffic.js';
-import { createServedTopics } from '../../platform/topic-creation.js';
+import { createTopics } from '../../platform/topic-creation.js';
 
 export interface Workload {
   records: SimulatedRecord[];
@@ -26,13 +26,10 @@ export function generateWorkload(total: number, clients: number, runId: string):
 
 /** Creates the workload's topics and produces every record, keyed by client; answers records per second. */
 export async function produceWorkload(kafka: Kafka, workload: Workload, partitions = 6): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await createServedTopics(
-    admin,
+  await createTopics(
+    kafka,
     Object.values(workload.topics).map((topic) => ({ topic, numPartitions: partitions })),
   );
-  await admin.disconnect();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const started = performance.now();

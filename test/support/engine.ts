@@ -10,33 +10,27 @@ import { startDefaultRuleFeed } from '../../platform/rule-feed.js';
 import { viewOf } from '../../rules/progress-view.js';
 import { initialProgress, type ClientProgress } from '../../rules/progress.js';
 import { testKafka, uniqueName } from './stack.js';
-import { createServedTopics } from '../../platform/topic-creation.js';
+import { createTopics } from '../../platform/topic-creation.js';
 
 export const catalog = loadCatalog();
 
 /** Input topics of a test's own, so its processor reads only its events. */
 export async function ownInputTopics(kafka: Kafka, partitions = 3) {
   const topics = { transactions: uniqueName('tx'), clientEvents: uniqueName('events') };
-  const admin = kafka.admin();
-  await admin.connect();
-  await createServedTopics(
-    admin,
+  await createTopics(
+    kafka,
     Object.values(topics).map((topic) => ({ topic, numPartitions: partitions })),
   );
-  await admin.disconnect();
   return topics;
 }
 
 /** Unlock and push topics of a test's own (one partition each), so it reads only what its engine wrote. */
 export async function ownOutputTopics(kafka: Kafka): Promise<OutputTopics> {
   const outputs = { unlocked: uniqueName('unlocked'), notifications: uniqueName('push') };
-  const admin = kafka.admin();
-  await admin.connect();
-  await createServedTopics(
-    admin,
+  await createTopics(
+    kafka,
     Object.values(outputs).map((topic) => ({ topic, numPartitions: 1 })),
   );
-  await admin.disconnect();
   return outputs;
 }
 

@@ -1,7 +1,7 @@
-import { get, post } from '../api.js';
+import { post } from '../api.js';
 import { field, h, table } from '../dom.js';
 import { t } from '../i18n.js';
-import { follow, instant } from './rule-trials.js';
+import { followReplay, instant } from './rule-trials.js';
 
 const temporalLink = (settings, workflowId) =>
   `${settings.temporalUi}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
@@ -93,10 +93,9 @@ export function activationPane(rules, settings, { say, report, relist }) {
       result.replaceChildren(h('p', {}, t('rules.activated', activation)));
       await relist();
       if (activation.backfill)
-        await follow(
-          () => get(`/v1/admin/rules/backfills/${activation.backfill.replayId}`),
+        await followReplay(
+          `/v1/admin/rules/backfills/${activation.backfill.replayId}`,
           (view) => result.replaceChildren(backfillView(view, settings)),
-          (view) => view.status !== 'running',
           report,
         );
     } catch (error) {

@@ -19,13 +19,16 @@ export const wallTime = (ms) => {
   return new Date(ms - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 };
 
-/** Polls `read` every two seconds (well inside the API's limit per employee) until `done` says so. */
-export function follow(read, show, done, report) {
+/**
+ * Reads a replay (a dry run or a backfill) at `path` every two seconds, well inside the API's limit per
+ * employee, showing each answer, until it is no longer running.
+ */
+export function followReplay(path, show, report) {
   const tick = async () => {
     try {
-      const view = await read();
+      const view = await get(path);
       show(view);
-      if (!done(view)) setTimeout(tick, 2000);
+      if (view.status === 'running') setTimeout(tick, 2000);
     } catch (error) {
       report(error);
     }
@@ -124,10 +127,9 @@ export function dryRunPane(draft, who, report) {
         rule: rule.document,
         from: instant(from.value),
       });
-      await follow(
-        () => get(`/v1/admin/rules/dry-runs/${dryRunId}`),
+      await followReplay(
+        `/v1/admin/rules/dry-runs/${dryRunId}`,
         (view) => result.replaceChildren(dryRunView(view)),
-        (view) => view.status !== 'running',
         report,
       );
     } catch (error) {
