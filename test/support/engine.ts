@@ -56,7 +56,13 @@ export async function produceEvents(
   topics: { transactions: string; clientEvents: string },
   events: InputEvent[],
 ) {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  // Idempotent: kafkajs sends a request again whole when one of its partitions answers an error (a topic just
+  // made may), and without sequence numbers the partitions that had taken it would hold those records twice.
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   const first = Math.max(Date.now(), lastStamp + 1);
   lastStamp = first + events.length;
