@@ -8,6 +8,8 @@ import { startProcessor } from './actors/processor.js';
 import { postgresAdminReads } from './api/admin-reads.js';
 import { clientErasure } from './api/client-erasure.js';
 import { kafkaHistory } from './api/client-history.js';
+import { ClientCache } from './api/client-cache.js';
+import { followClientChanges } from './api/client-changes.js';
 import { postgresReads } from './api/client-reads.js';
 import { postgresDeadLetters } from './api/dead-letter-store.js';
 import { DEFAULT_EDGE } from './api/edge.js';
@@ -99,6 +101,9 @@ const starters: Record<Role, () => Promise<Stop>> = {
     const partnerCallbacks = rewardDelivery(pool, client, config().partners);
     const { JWT_SECRET, JWT_PREVIOUS_SECRET, JWT_JWKS_URL, JWT_MAX_LIFETIME_S, BANK_TIME_ZONE } = config();
     const admin = postgresAdminReads(pool, everLive, BANK_TIME_ZONE);
+    const reads = postgresReads(pool, everLive);
+    const achievements = new ClientCache(reads.achievementsOf, config().API_CACHED_CLIENTS);
+    const changes = followClientChanges(pool, achievements);
     const redriveProducer = lazyProducer(createKafka('achievements-redrive'));
     const stopServer = await startApi(
       {
@@ -114,7 +119,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
         me: {
           catalogs: () => ({ live: rules.book().active(), everLive: everLive() }),
           zone: BANK_TIME_ZONE,
-          reads: postgresReads(pool, everLive),
+          reads: { ...reads, achievementsOf: (clientId) => achievements.get(clientId) },
         },
         rules: postgresRuleAdmin(pool, {
           zone: BANK_TIME_ZONE,
@@ -147,7 +152,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
           redrive: TOPICS.redrive,
         }),
         explain: {
-          ...postgresReads(pool, everLive),
+          ...reads,
           contextOf: (clientId) => loadContext(pool, clientId),
           historyOf: kafkaHistory(createKafka('achievements-explain'), {
             transaction: TOPICS.transactions,
@@ -161,6 +166,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
     return async () => {
       await stopServer();
       rules.stop();
+      await changes.stop();
       await Promise.all([pool.end(), temporal.close(), redriveProducer.disconnect()]);
     };
   },

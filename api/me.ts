@@ -101,7 +101,8 @@ export function meRoutes(deps: MeDependencies) {
     c.header('Vary', 'Accept-Language, Authorization');
     c.header('Cache-Control', 'private, no-cache');
     if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
-    return c.json({ achievements }, 200);
+    c.header('Content-Type', 'application/json');
+    return c.body(body, 200);
   });
   app.openapi(loyaltyRoute, async (c) => c.json(await deps.reads.loyaltyOf(c.get('principal').sub), 200));
   return app;

@@ -96,6 +96,8 @@ const envSchema = z.object({
   PARTNER_CALLBACK_TIMEOUT: duration.default(24 * 3_600_000),
   /** How long a partner that does not answer is asked again before its reward is `failed`. */
   PARTNER_RETRY_WINDOW: duration.default(6 * 3_600_000),
+  /** Clients whose achievements an API replica keeps in memory (api/client-cache.ts); about 2 KB each. */
+  API_CACHED_CLIENTS: z.coerce.number().int().min(1).default(20_000),
   /** How long a client actor may sit idle before it is passivated (its progress is always stored by then). */
   ACTOR_IDLE_TIMEOUT: duration.default(10 * 60_000),
   /** How long granted loyalty points stay valid. */

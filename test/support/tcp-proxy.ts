@@ -20,7 +20,8 @@ export function relay(client: Socket, target: { host: string; port: number }, so
 /**
  * A TCP relay in front of a real server, for cutting the network between the engine and it: `cut()` drops
  * every open connection and refuses new ones, as a server that went down does; `restore()` listens again on
- * the same port. No protocol is imitated: the bytes are the real server's.
+ * the same port; `freeze()` silences the open connections without closing them. No protocol is imitated: the
+ * bytes are the real server's.
  */
 export async function startTcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<Socket>();
@@ -44,5 +45,9 @@ export async function startTcpProxy(target: { host: string; port: number }) {
       server = undefined;
     });
   await listen();
-  return { port, cut: close, restore: listen, close };
+  /** Stops passing bytes on the open connections, which stay open: a network that went silent. */
+  const freeze = () => {
+    for (const socket of sockets) socket.pause();
+  };
+  return { port, cut: close, restore: listen, close, freeze };
 }

@@ -4,6 +4,8 @@ import { inject } from 'vitest';
 import { createApp, type ApiDependencies } from '../../api/app.js';
 import { postgresAdminReads } from '../../api/admin-reads.js';
 import { kafkaHistory } from '../../api/client-history.js';
+import { ClientCache } from '../../api/client-cache.js';
+import { followClientChanges } from '../../api/client-changes.js';
 import { postgresReads } from '../../api/client-reads.js';
 import { postgresDeadLetters } from '../../api/dead-letter-store.js';
 import { rewardDelivery } from '../../api/reward-delivery.js';
@@ -66,12 +68,19 @@ export async function startWholeSystem(api: Partial<ApiDependencies> = {}) {
   const everLive = () => feed.rules!.book().everLive();
   const base = apiDependencies();
   const reads = postgresReads(db.pool, everLive);
+  // The app's reads go through the cache the API role keeps, invalidated by PostgreSQL's announcements.
+  const achievements = new ClientCache(reads.achievementsOf, 1_000);
+  const changes = followClientChanges(db.pool, achievements);
   const operations = postgresAdminReads(db.pool, everLive, 'Europe/Kyiv');
   const app = createApp({
     ...base,
     checkHealth: () => checkHealth(probes),
     partnerCallbacks: rewardDelivery(db.pool, temporal.client, partners),
-    me: { ...base.me, catalogs: () => ({ live: feed.rules!.book().active(), everLive: everLive() }), reads },
+    me: {
+      ...base.me,
+      catalogs: () => ({ live: feed.rules!.book().active(), everLive: everLive() }),
+      reads: { ...reads, achievementsOf: (clientId) => achievements.get(clientId) },
+    },
     admin: operations,
     explain: {
       ...reads,
@@ -166,6 +175,7 @@ export async function startWholeSystem(api: Partial<ApiDependencies> = {}) {
       for (const child of [...processors, ...workers]) killGroup(child);
       server.close();
       feed.rules?.stop();
+      await changes.stop();
       await redriveProducer.disconnect();
       await partner.close();
       await temporal.close();
