@@ -143,6 +143,12 @@ describe('the operations console in Chromium', () => {
     await editor.fill(JSON.stringify(bakeryRule(4), null, 2));
     await page.waitForSelector('[data-examples] li.bad');
     expect(await page.textContent('[data-problems]')).toContain('/examples/0/then/unlocked');
+    await page.getByRole('button', { name: 'Show /examples/0/then/unlocked in the document' }).click();
+    const selected = await editor.evaluate((element) => {
+      const area = element as unknown as { value: string; selectionStart: number; selectionEnd: number };
+      return area.value.slice(area.selectionStart, area.selectionEnd);
+    });
+    expect(JSON.parse(selected)).toEqual(['bakery-fan']);
     await page.screenshot({ path: `${OUTPUT}/rule-example-failing.png`, fullPage: true });
     await editor.fill(JSON.stringify(bakeryRule(3), null, 2));
     await page.waitForSelector('[data-examples] li.ok');

@@ -36,7 +36,7 @@ const pinSelf = (cpuList: string) =>
 /**
  * (i) `GET /v1/me/achievements` under load: the API role in its own process (as deployed) reading the engine
  * benchmark's stored progress, and autocannon here sending each request as one of `clientIds`, chosen at random.
- * `separated` keeps the two apart, the API on the first core and autocannon on the second (`taskset`), so the
+ * `env` adds to the API's environment. `separated` keeps the two apart, the API on the first core and autocannon on the second (`taskset`), so the
  * load generator's CPU does not come out of the API's; PostgreSQL and the other servers still share both.
  */
 export async function measureApi(
@@ -45,6 +45,7 @@ export async function measureApi(
   clientIds: string[],
   seconds: number,
   separated: boolean,
+  env: Record<string, string> = {},
 ): Promise<ApiResult> {
   if (separated && cpus().length < 2) throw new Error('keeping the API apart needs two cores');
   const url = new URL(databaseUrl);
@@ -53,7 +54,7 @@ export async function measureApi(
   const [command, ...args] = separated ? ['taskset', '-c', '0', ...node] : node;
   const api = spawn(command!, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: String(PORT), DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(PORT), DATABASE_URL: url.toString(), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });

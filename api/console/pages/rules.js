@@ -1,6 +1,7 @@
 import { get, post } from '../api.js';
 import { debounce, field, h, table } from '../dom.js';
 import { t, when } from '../i18n.js';
+import { locate } from '../json-pointer.js';
 import { activationPane } from './rule-activation.js';
 import { dryRunPane, simulationPane } from './rule-trials.js';
 
@@ -49,7 +50,16 @@ function parseDraft(text) {
   }
 }
 
-function checkView(check) {
+/** Selects in the editor the value a problem points at, and scrolls it into view. */
+function showInEditor(editor, pointer) {
+  const { start, end } = locate(editor.value, pointer);
+  editor.focus();
+  editor.setSelectionRange(start, end);
+  const lineHeight = editor.scrollHeight / editor.value.split('\n').length;
+  editor.scrollTop = Math.max(0, editor.value.slice(0, start).split('\n').length - 3) * lineHeight;
+}
+
+function checkView(check, show) {
   const verdict = check.ok
     ? h('p', { class: 'ok' }, t('rules.valid', { version: check.version }))
     : h('p', { class: 'bad' }, t('rules.invalid'));
@@ -61,7 +71,21 @@ function checkView(check) {
       'ul',
       { 'data-problems': '' },
       check.problems.map((problem) =>
-        h('li', { class: 'bad' }, h('code', {}, problem.pointer || '/'), ' ', problem.detail),
+        h(
+          'li',
+          { class: 'bad' },
+          h(
+            'button',
+            {
+              class: 'plain',
+              onclick: () => show(problem.pointer),
+              'aria-label': t('rules.showProblem', { pointer: problem.pointer || '/' }),
+            },
+            h('code', {}, problem.pointer || '/'),
+          ),
+          ' ',
+          problem.detail,
+        ),
       ),
     ),
     check.examples.length > 0
@@ -98,7 +122,8 @@ export async function rulesPage({ who, say, report, refresh }) {
     if (!parsed.ok) return verdict.replaceChildren(h('p', { class: 'bad' }, parsed.error));
     verdict.replaceChildren(h('p', { class: 'muted' }, t('rules.checking')));
     try {
-      verdict.replaceChildren(checkView(await post('/v1/admin/rules/check', parsed.document)));
+      const checked = await post('/v1/admin/rules/check', parsed.document);
+      verdict.replaceChildren(checkView(checked, (pointer) => showInEditor(editor, pointer)));
     } catch (error) {
       report(error);
     }
