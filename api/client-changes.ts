@@ -43,12 +43,13 @@ export function followClientChanges(pool: pg.Pool, listener: ClientChangeListene
   let heard = false;
   let confirmed = false;
 
-  const onLoss = (error: unknown) => {
-    if (stopped || connection === undefined) return;
+  /** The listening connection `client` failed; a late failure of one already replaced changes nothing. */
+  const onLoss = (client: pg.Client, error: unknown) => {
+    if (stopped || connection !== client) return;
     log.warn({ err: error }, `client changes not heard; listening again in ${probeMs} ms`);
     clearInterval(timer);
-    connection.removeAllListeners();
-    void connection.end().catch(() => undefined);
+    client.removeAllListeners();
+    void client.end().catch(() => undefined);
     connection = undefined;
     listener.lost();
     timer = setTimeout(() => void listen(), probeMs);
@@ -56,17 +57,17 @@ export function followClientChanges(pool: pg.Pool, listener: ClientChangeListene
 
   // Sent from another connection, as the writers' announcements are: one the listening connection sent itself
   // would come back even through a transaction pooler, which drops those that arrive between its queries.
-  const probe = (channel: string) => {
+  const probe = (client: pg.Client, channel: string) => {
     heard = false;
-    pool.query('SELECT pg_notify($1, $2)', [channel, PROBE]).catch(onLoss);
+    pool.query('SELECT pg_notify($1, $2)', [channel, PROBE]).catch((error: unknown) => onLoss(client, error));
   };
 
   const listen = async () => {
     const client = new pg.Client(pool.options);
     connection = client;
     confirmed = false;
-    client.on('error', onLoss);
-    client.on('end', () => onLoss(new Error('the connection ended')));
+    client.on('error', (error) => onLoss(client, error));
+    client.on('end', () => onLoss(client, new Error('the connection ended')));
     client.on('notification', ({ payload }) => {
       heard = true;
       if (!confirmed) {
@@ -87,13 +88,13 @@ export function followClientChanges(pool: pg.Pool, listener: ClientChangeListene
       const channel = rows[0]!.channel;
       await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
       if (stopped || connection !== client) return;
-      probe(channel);
+      probe(client, channel);
       timer = setInterval(() => {
-        if (!heard) onLoss(new Error(`no announcement came back within ${probeMs} ms`));
-        else probe(channel);
+        if (!heard) onLoss(client, new Error(`no announcement came back within ${probeMs} ms`));
+        else probe(client, channel);
       }, probeMs);
     } catch (error) {
-      onLoss(error);
+      onLoss(client, error);
     }
   };
 

@@ -33,20 +33,19 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER progress_inserted AFTER INSERT ON client_progress
-  REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes();
-CREATE TRIGGER progress_updated AFTER UPDATE ON client_progress
-  REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes();
-CREATE TRIGGER progress_deleted AFTER DELETE ON client_progress
-  REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes();
-CREATE TRIGGER progress_truncated AFTER TRUNCATE ON client_progress
-  FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes();
-
-CREATE TRIGGER segments_inserted AFTER INSERT ON segment_members
-  REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes();
-CREATE TRIGGER segments_updated AFTER UPDATE ON segment_members
-  REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes();
-CREATE TRIGGER segments_deleted AFTER DELETE ON segment_members
-  REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes();
-CREATE TRIGGER segments_truncated AFTER TRUNCATE ON segment_members
-  FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes();
+-- The same four triggers on each table that holds what the app reads of a client.
+DO $$
+DECLARE
+  watched text;
+BEGIN
+  FOREACH watched IN ARRAY ARRAY['client_progress', 'segment_members'] LOOP
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS changed_rows
+                    FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes()', watched || '_inserted', watched);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS changed_rows
+                    FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes()', watched || '_updated', watched);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS changed_rows
+                    FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes()', watched || '_deleted', watched);
+    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I
+                    FOR EACH STATEMENT EXECUTE FUNCTION announce_client_changes()', watched || '_truncated', watched);
+  END LOOP;
+END $$;
