@@ -36,8 +36,9 @@ const pinSelf = (cpuList: string) =>
 /**
  * (i) `GET /v1/me/achievements` under load: the API role in its own process (as deployed) reading the engine
  * benchmark's stored progress, and autocannon here sending each request as one of `clientIds`, chosen at random.
- * `env` adds to the API's environment. `separated` keeps the two apart, the API on the first core and autocannon on the second (`taskset`), so the
- * load generator's CPU does not come out of the API's; PostgreSQL and the other servers still share both.
+ * `env` adds to the API's environment. `separated` keeps the two apart, the API on the first core and autocannon
+ * on the second (`taskset`), so the load generator's CPU does not come out of the API's; PostgreSQL and the other
+ * servers still share both.
  */
 export async function measureApi(
   databaseUrl: string,
