@@ -102,6 +102,11 @@ export const loadContext = async (db: pg.Pool, clientId: string): Promise<Client
 export async function writeProgress(client: pg.PoolClient, progress: Map<string, StoredProgress>) {
   if (progress.size === 0) return;
   const rows = [...progress].map(([client_id, { version, progress }]) => ({ client_id, version, progress }));
+  await storeProgressRows(client, JSON.stringify(rows));
+}
+
+/** `writeProgress` with its rows already serialized: `[{ "client_id", "version", "progress" }, …]`. */
+export async function storeProgressRows(client: pg.PoolClient, rows: string) {
   await client.query(
     `INSERT INTO client_progress (client_id, version, progress)
      SELECT client_id, version, progress
@@ -109,7 +114,7 @@ export async function writeProgress(client: pg.PoolClient, progress: Map<string,
      ON CONFLICT (client_id) DO UPDATE
        SET version = EXCLUDED.version, progress = EXCLUDED.progress, updated_at = now()
        WHERE client_progress.version < EXCLUDED.version`,
-    [JSON.stringify(rows)],
+    [rows],
   );
 }
 

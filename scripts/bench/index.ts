@@ -18,7 +18,7 @@ import { killGroup, startChild } from '../children.js';
 import { waitForCommitted } from './committed.js';
 import { measureLatency } from './latency.js';
 import { table, updateSection, writeBenchmarks, type Row, type Section } from './report.js';
-import { measureApi, type ApiResult } from './api.js';
+import { measureApiSection } from './api-section.js';
 import { measurePair } from './pair.js';
 import { measureRecovery } from './recovery.js';
 import { measureReplays } from './replays.js';
@@ -164,15 +164,7 @@ if (values.only === 'replays') {
   process.exit(0);
 }
 
-step('(i) GET /v1/me/achievements under load for 10k clients');
-const apiClients = (
-  await db.query<{ client_id: string }>('SELECT client_id FROM client_progress LIMIT 10000')
-).rows.map((r) => r.client_id);
-const apiLoad = await measureApi(databaseUrl, schema, apiClients, size.apiSeconds, true);
-const apiShared = await measureApi(databaseUrl, schema, apiClients, size.apiSeconds, false);
-const apiUncached = await measureApi(databaseUrl, schema, apiClients, size.apiSeconds, true, {
-  API_CACHED_CLIENTS: '1',
-});
+const apiSection = await measureApiSection({ db, databaseUrl, schema, seconds: size.apiSeconds, step });
 
 step('(c) SQL-per-event design on the same events');
 const sqlSchema = `bench_sql_${runId}`;
@@ -257,31 +249,8 @@ const rows: Row[] = [
 ];
 const replaysSection = await measureReplaysSection();
 const rewardsSection = await measureRewardsSection();
-const apiValue = (load: ApiResult) =>
-  `${Math.round(load.requestsPerSecond).toLocaleString('en')} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms, ${load.non2xx} non-2xx`;
-const apiRows: Row[] = [
-  {
-    measure: `(i) GET /v1/me/achievements, ${apiClients.length.toLocaleString('en')} clients, 50 connections, the API on core 0 and autocannon on core 1`,
-    value: apiValue(apiLoad),
-    target: '≥ 5,000 req/s, p99 ≤ 20 ms',
-    verdict:
-      apiLoad.requestsPerSecond >= 5_000 && apiLoad.p99 <= 20 && apiLoad.non2xx === 0 ? 'met' : 'missed',
-  },
-  {
-    measure: '(i′) the same, the API and autocannon sharing both cores',
-    value: apiValue(apiShared),
-    target: '—',
-    verdict: '—',
-  },
-  {
-    measure: '(i″) the same as (i) with the cache holding one client: every read from PostgreSQL',
-    value: apiValue(apiUncached),
-    target: '—',
-    verdict: '—',
-  },
-];
 console.log(
-  `\n${table(rows)}\n\n${table(replaysSection.rows)}\n\n${table(rewardsSection.rows)}\n\n${table(apiRows)}\n`,
+  `\n${table(rows)}\n\n${table(replaysSection.rows)}\n\n${table(rewardsSection.rows)}\n\n${table(apiSection.rows)}\n`,
 );
 const workloadText = `${size.records.toLocaleString('en')} simulator records (purchases with an MCC mix, transfers, 1% refunds, 1% duplicates, 0.5% client events, 6% abroad) over ${size.clients.toLocaleString('en')} clients and 60 days, on 6 partitions per topic; (c) on the first ${size.sqlSample.toLocaleString('en')} of them; producer ${rate(produceRate)}`;
 writeBenchmarks(workloadText, [
@@ -294,14 +263,7 @@ writeBenchmarks(workloadText, [
       '(f) includes the new process start and the consumer group handing over the killed member’s partitions after its session timeout (6 s in this run); progress is loaded lazily per client, so it does not grow with the stored state.',
     ],
   },
-  {
-    title: 'HTTP API',
-    rows: apiRows,
-    notes: [
-      'The API role runs in its own process (main.ts api); in (i) `taskset` keeps it on core 0 and autocannon on core 1, in (i′) both float over the 2 cores; Kafka, PostgreSQL and Temporal share both cores in either; each request is signed as a random one of the clients whose progress the engine benchmark stored (one token per client, as an app holds one).',
-      "A replica verifies a token once and remembers it until it expires, and reads a client from PostgreSQL once, then answers from its cache until PostgreSQL announces that client changed (api/client-cache.ts); the first read of each of the 10,000 clients, and its token's first verification, fall inside the measured seconds. (i″) keeps one client in the cache, so nearly every request reads PostgreSQL.",
-    ],
-  },
+  apiSection,
   replaysSection,
   rewardsSection,
 ]);
