@@ -8,8 +8,7 @@ import { startProcessor } from './actors/processor.js';
 import { postgresAdminReads } from './api/admin-reads.js';
 import { clientErasure } from './api/client-erasure.js';
 import { kafkaHistory } from './api/client-history.js';
-import { ClientCache } from './api/client-cache.js';
-import { followClientChanges } from './api/client-changes.js';
+import { cachedAchievements } from './api/client-cache.js';
 import { postgresReads } from './api/client-reads.js';
 import { postgresDeadLetters } from './api/dead-letter-store.js';
 import { DEFAULT_EDGE } from './api/edge.js';
@@ -102,8 +101,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
     const { JWT_SECRET, JWT_PREVIOUS_SECRET, JWT_JWKS_URL, JWT_MAX_LIFETIME_S, BANK_TIME_ZONE } = config();
     const admin = postgresAdminReads(pool, everLive, BANK_TIME_ZONE);
     const reads = postgresReads(pool, everLive);
-    const achievements = new ClientCache(reads.achievementsOf, config().API_CACHED_CLIENTS);
-    const changes = followClientChanges(pool, achievements);
+    const cached = cachedAchievements(pool, reads, config().API_CACHED_CLIENTS);
     const redriveProducer = lazyProducer(createKafka('achievements-redrive'));
     const stopServer = await startApi(
       {
@@ -119,7 +117,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
         me: {
           catalogs: () => ({ live: rules.book().active(), everLive: everLive() }),
           zone: BANK_TIME_ZONE,
-          reads: { ...reads, achievementsOf: (clientId) => achievements.get(clientId) },
+          reads: cached.reads,
         },
         rules: postgresRuleAdmin(pool, {
           zone: BANK_TIME_ZONE,
@@ -166,7 +164,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
     return async () => {
       await stopServer();
       rules.stop();
-      await changes.stop();
+      await cached.stop();
       await Promise.all([pool.end(), temporal.close(), redriveProducer.disconnect()]);
     };
   },

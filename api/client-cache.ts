@@ -1,4 +1,6 @@
-import type { ClientChangeListener } from './client-changes.js';
+import type pg from 'pg';
+import { followClientChanges, type ClientChangeListener } from './client-changes.js';
+import type { ClientReads } from './client-reads.js';
 
 interface Reading<T> {
   read: Promise<T>;
@@ -78,4 +80,18 @@ export class ClientCache<T> implements ClientChangeListener {
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(clientId, value);
   }
+}
+
+/**
+ * The app's reads with its achievements answered from a `ClientCache` of up to `maxClients`, which PostgreSQL's
+ * announcements keep current; `stop` ends the listening.
+ */
+export function cachedAchievements(pool: pg.Pool, reads: ClientReads, maxClients: number) {
+  const cache = new ClientCache(reads.achievementsOf, maxClients);
+  const changes = followClientChanges(pool, cache);
+  return {
+    reads: { ...reads, achievementsOf: (clientId: string) => cache.get(clientId) },
+    cache,
+    stop: changes.stop,
+  };
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { ClientCache } from '../api/client-cache.js';
+import { cachedAchievements } from '../api/client-cache.js';
 import { followClientChanges, type ClientChangeListener } from '../api/client-changes.js';
 import { postgresReads } from '../api/client-reads.js';
 import { createApp } from '../api/app.js';
@@ -187,15 +187,15 @@ describe('changes of what the app reads, announced by PostgreSQL', () => {
   });
 
   it('lets the app see its new progress right after the engine stores it, through the cache', async () => {
-    const reads = postgresReads(db.pool, () => catalog);
-    const cache = new ClientCache(reads.achievementsOf, 100);
-    const following = followClientChanges(db.pool, cache, 200);
-    stops.push(following.stop);
+    const cached = cachedAchievements(
+      db.pool,
+      postgresReads(db.pool, () => catalog),
+      100,
+    );
+    stops.push(cached.stop);
+    const { cache } = cached;
     const base = apiDependencies();
-    const app = createApp({
-      ...base,
-      me: { ...base.me, reads: { ...reads, achievementsOf: (clientId) => cache.get(clientId) } },
-    });
+    const app = createApp({ ...base, me: { ...base.me, reads: cached.reads } });
     const jwt = await token({ sub: 'c-app' });
     const firstPurchase = async () => {
       const response = await app.request('/v1/me/achievements', {

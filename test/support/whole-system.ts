@@ -4,8 +4,7 @@ import { inject } from 'vitest';
 import { createApp, type ApiDependencies } from '../../api/app.js';
 import { postgresAdminReads } from '../../api/admin-reads.js';
 import { kafkaHistory } from '../../api/client-history.js';
-import { ClientCache } from '../../api/client-cache.js';
-import { followClientChanges } from '../../api/client-changes.js';
+import { cachedAchievements } from '../../api/client-cache.js';
 import { postgresReads } from '../../api/client-reads.js';
 import { postgresDeadLetters } from '../../api/dead-letter-store.js';
 import { rewardDelivery } from '../../api/reward-delivery.js';
@@ -69,8 +68,7 @@ export async function startWholeSystem(api: Partial<ApiDependencies> = {}) {
   const base = apiDependencies();
   const reads = postgresReads(db.pool, everLive);
   // The app's reads go through the cache the API role keeps, invalidated by PostgreSQL's announcements.
-  const achievements = new ClientCache(reads.achievementsOf, 1_000);
-  const changes = followClientChanges(db.pool, achievements);
+  const cached = cachedAchievements(db.pool, reads, 1_000);
   const operations = postgresAdminReads(db.pool, everLive, 'Europe/Kyiv');
   const app = createApp({
     ...base,
@@ -79,7 +77,7 @@ export async function startWholeSystem(api: Partial<ApiDependencies> = {}) {
     me: {
       ...base.me,
       catalogs: () => ({ live: feed.rules!.book().active(), everLive: everLive() }),
-      reads: { ...reads, achievementsOf: (clientId) => achievements.get(clientId) },
+      reads: cached.reads,
     },
     admin: operations,
     explain: {
@@ -175,7 +173,7 @@ export async function startWholeSystem(api: Partial<ApiDependencies> = {}) {
       for (const child of [...processors, ...workers]) killGroup(child);
       server.close();
       feed.rules?.stop();
-      await changes.stop();
+      await cached.stop();
       await redriveProducer.disconnect();
       await partner.close();
       await temporal.close();
