@@ -71,3 +71,20 @@ export function printable(text: string): string {
     (char) => `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
   );
 }
+
+/**
+ * Names every JavaScript object already has (`__proto__`, `constructor`, `toString` …). As keys of the plain
+ * objects JSON parses into they read, or set, what the object inherits instead of a value of its own: an
+ * attribute `__proto__` would be dropped (or become every attribute's fallback), and `constructor in unlocked`
+ * holds for every client. Ids and names that become such keys refuse them.
+ */
+const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  'prototype',
+]);
+
+/** `schema` refusing the names every object already has (see `RESERVED_NAMES`). */
+export const notReserved = (schema: z.ZodString) =>
+  schema.refine((name) => !RESERVED_NAMES.has(name), {
+    error: (issue) => `"${String(issue.input)}" is a name every object already has; choose another`,
+  });

@@ -43,7 +43,11 @@ export function withAttributes(progress: ClientProgress, event: ClientEvent): Cl
 
 /** The client's current attribute values, removals left out. */
 export function attributeValues(progress: ClientProgress): Record<string, string | number | boolean> {
-  const values: Record<string, string | number | boolean> = {};
+  // No prototype: a name a rule reads is never one every object already has (see platform/text.ts).
+  const values: Record<string, string | number | boolean> = Object.create(null) as Record<
+    string,
+    string | number | boolean
+  >;
   for (const [name, [value]] of Object.entries(progress.attributes ?? {})) {
     if (value !== null) values[name] = value;
   }

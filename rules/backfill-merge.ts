@@ -73,7 +73,7 @@ export function mergeReplayed(
   }
   const key = rule.progressKey;
   const { [key]: liveRule, ...others } = base.rules;
-  const settled = rule.levels.every((level) => level.achievementId in unlocked);
+  const settled = rule.levels.every((level) => Object.hasOwn(unlocked, level.achievementId));
   const entries = settled ? [] : unionEntries(liveRule?.entries ?? [], replayed.rules[key]?.entries ?? []);
   const refunds = unionRefunds(base.refunds, replayed.refunds);
   const transactionsHorizonMs = Math.max(base.transactionsHorizonMs, replayed.transactionsHorizonMs);

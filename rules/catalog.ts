@@ -1,5 +1,13 @@
 import { parse } from 'yaml';
-import { ruleSchema, type Rule, type RuleLevel } from './rule-schema.js';
+import { clientTextProblem } from './client-text.js';
+import {
+  MAX_DESCRIPTION_LENGTH,
+  MAX_TITLE_LENGTH,
+  ruleSchema,
+  storedRuleSchema,
+  type Rule,
+  type RuleLevel,
+} from './rule-schema.js';
 
 /**
  * A rule as the engine runs it. `progressKey` names the progress it counts into: versions whose edits left
@@ -55,17 +63,44 @@ export const catalogOfRule = (rule: Rule): Catalog => {
   };
 };
 
-/** Builds a catalog from already-parsed rule documents. */
-export function buildCatalog(documents: RuleDocument[]): Catalog {
+/**
+ * A stored level as a client may see it: a text an earlier build accepted but a client may not read (too long,
+ * or holding what client-text.ts refuses) is shown as the achievement's id.
+ */
+function shownSafely(level: RuleLevel): RuleLevel {
+  const safe = (texts: Record<string, string>, max: number) =>
+    Object.fromEntries(
+      Object.entries(texts).map(([locale, text]) => [
+        locale,
+        text.length <= max && clientTextProblem(text) === undefined ? text : level.achievementId,
+      ]),
+    );
+  return {
+    ...level,
+    title: safe(level.title, MAX_TITLE_LENGTH),
+    description: safe(level.description, MAX_DESCRIPTION_LENGTH),
+  };
+}
+
+function parsedRule(source: string, document: unknown, from: 'new' | 'stored'): Rule {
+  const parsed = (from === 'new' ? ruleSchema : storedRuleSchema).safeParse(document);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CatalogError(source, `${issue.path.join('.') || '(rule)'}: ${issue.message}`);
+  }
+  return from === 'new' ? parsed.data : { ...parsed.data, levels: parsed.data.levels.map(shownSafely) };
+}
+
+/**
+ * Builds a catalog from already-parsed rule documents: new ones (rule files) checked as a new version is,
+ * `stored` ones (versions in PostgreSQL) as they were accepted, their texts shown safely.
+ */
+export function buildCatalog(documents: RuleDocument[], from: 'new' | 'stored' = 'new'): Catalog {
   const rules: CatalogRule[] = [];
   const achievements = new Map<string, Achievement>();
   for (const { source, document, measuredSince } of documents) {
-    const parsed = ruleSchema.safeParse(document);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new CatalogError(source, `${issue.path.join('.') || '(rule)'}: ${issue.message}`);
-    }
-    const rule = { ...parsed.data, progressKey: progressKeyOf(parsed.data.id, measuredSince ?? 1) };
+    const parsed = parsedRule(source, document, from);
+    const rule = { ...parsed, progressKey: progressKeyOf(parsed.id, measuredSince ?? 1) };
     if (rules.some((other) => other.id === rule.id))
       throw new CatalogError(source, `rule id ${rule.id} is taken`);
     for (const level of rule.levels) {

@@ -78,10 +78,43 @@ describe('rule files are validated', () => {
     ['a bad duration', { ...valid, window: { type: 'rolling', duration: 'a year' } }, /duration/],
     ['an unknown filter', { ...valid, filter: { colour: ['red'] } }, /filter/],
     ['a streak over a calendar window', { ...valid, measure: { type: 'streak', unit: 'day' } }, /lifetime/],
+    [
+      'a title too long',
+      { ...valid, levels: [{ ...level, title: { ...level.title, en: 'T'.repeat(101) } }] },
+      /<=100/,
+    ],
+    [
+      'a link in a description',
+      { ...valid, levels: [{ ...level, description: { ...level.description, uk: 'Чай на tea.example' } }] },
+      /web address/,
+    ],
+    [
+      'an attribute "__proto__"',
+      { ...valid, filter: { attributes: JSON.parse('{"__proto__": true}') as object } },
+      /filter\.attributes\.__proto__: "__proto__" is a name/,
+    ],
   ])('refuses %s, naming the file', (_case, document, reason) => {
     expect(() => buildCatalog([{ source: 'tea.yaml', document }])).toThrow(CatalogError);
     expect(() => buildCatalog([{ source: 'tea.yaml', document }])).toThrow(reason);
     expect(() => buildCatalog([{ source: 'tea.yaml', document }])).toThrow(/^tea\.yaml: /);
+  });
+
+  it('reads a stored version as it was accepted, showing a text a client may not read as the achievement id', () => {
+    const hostile = 'Tea at https://evil.example/login?pan=4111111111111111 \u202E';
+    const stored = {
+      ...valid,
+      levels: [
+        {
+          ...level,
+          title: { ...level.title, en: hostile },
+          description: { ...level.description, uk: 'Ч'.repeat(700_000) },
+        },
+      ],
+    };
+    expect(() => buildCatalog([{ source: 'tea v1', document: stored }])).toThrow(CatalogError);
+    const shown = buildCatalog([{ source: 'tea v1', document: stored }], 'stored').rules[0]!.levels[0]!;
+    expect(shown.title).toEqual({ ...level.title, en: 'tea-lover' });
+    expect(shown.description).toEqual({ ...level.description, uk: 'tea-lover' });
   });
 
   it('refuses an achievement id defined twice', () => {

@@ -15,7 +15,7 @@ export interface AchievementView {
 
 /** A rule's measure in the window the app shows at `atMs`; a rule whose levels are all unlocked shows its top. */
 export function measureAt(rule: CatalogRule, progress: ClientProgress, atMs: number, zone: string): number {
-  if (rule.levels.every((level) => level.achievementId in progress.unlocked))
+  if (rule.levels.every((level) => Object.hasOwn(progress.unlocked, level.achievementId)))
     return rule.levels.at(-1)!.target;
   const flat = progress.rules[rule.progressKey]?.entries ?? [];
   const entries = readEntries(flat, refundedAmounts(progress.refunds));

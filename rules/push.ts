@@ -1,4 +1,6 @@
 import type { Catalog } from './catalog.js';
+import { clientTextProblem } from './client-text.js';
+import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH } from './rule-schema.js';
 
 /** The language of push notifications: the engine does not know each client's, so the bank's own. */
 export const NOTIFICATION_LOCALE = 'uk';
@@ -21,7 +23,20 @@ const REWARD_READY: Record<string, string> = {
   he: 'הפרס מהשותף מחכה לכם באפליקציה.',
 };
 
+const ACHIEVEMENT_UNLOCKED: Record<string, string> = {
+  uk: 'Нове досягнення чекає на вас у застосунку.',
+  en: 'A new achievement is waiting for you in the app.',
+  he: 'הישג חדש מחכה לכם באפליקציה.',
+};
+
 const deepLink = (achievementId: string) => `app://achievements/${achievementId}`;
+
+/**
+ * The last check before a text leaves for a phone: rule texts were checked when written (and stored ones when
+ * the catalog was built), so this only matters if one slipped past both; then the push says `fallback` instead.
+ */
+const pushable = (text: string | undefined, max: number, fallback: string) =>
+  text !== undefined && text.length <= max && clientTextProblem(text) === undefined ? text : fallback;
 
 /** The push telling a client an achievement unlocked, with its localized title and description. */
 export function unlockPush(
@@ -36,8 +51,12 @@ export function unlockPush(
     clientId: unlock.clientId,
     kind: 'achievement.unlocked',
     achievementId: unlock.achievementId,
-    title: title[NOTIFICATION_LOCALE] ?? title.en!,
-    body: description[NOTIFICATION_LOCALE] ?? description.en!,
+    title: pushable(title[NOTIFICATION_LOCALE] ?? title.en, MAX_TITLE_LENGTH, unlock.achievementId),
+    body: pushable(
+      description[NOTIFICATION_LOCALE] ?? description.en,
+      MAX_DESCRIPTION_LENGTH,
+      ACHIEVEMENT_UNLOCKED[NOTIFICATION_LOCALE]!,
+    ),
     locale: NOTIFICATION_LOCALE,
     deepLink: deepLink(unlock.achievementId),
   };
@@ -57,7 +76,7 @@ export function rewardFulfilledPush(
     clientId: reward.clientId,
     kind: 'reward.fulfilled',
     achievementId: reward.achievementId,
-    title: title?.[NOTIFICATION_LOCALE] ?? title?.en ?? reward.achievementId,
+    title: pushable(title?.[NOTIFICATION_LOCALE] ?? title?.en, MAX_TITLE_LENGTH, reward.achievementId),
     body: REWARD_READY[NOTIFICATION_LOCALE]!,
     locale: NOTIFICATION_LOCALE,
     deepLink: deepLink(reward.achievementId),

@@ -69,7 +69,7 @@ export class Replay {
   private touches(progress: ClientProgress): boolean {
     return (
       progress.rules[this.rule.progressKey] !== undefined ||
-      this.rule.levels.some((level) => level.achievementId in progress.unlocked)
+      this.rule.levels.some((level) => Object.hasOwn(progress.unlocked, level.achievementId))
     );
   }
 
@@ -86,7 +86,7 @@ export class Replay {
       if (!this.touches(progress)) continue;
       clientsTouched++;
       for (const level of this.rule.levels) {
-        if (!(level.achievementId in progress.unlocked)) continue;
+        if (!Object.hasOwn(progress.unlocked, level.achievementId)) continue;
         clients[level.achievementId]!++;
         points += level.points;
       }

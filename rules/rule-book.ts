@@ -1,5 +1,5 @@
 import { buildCatalog, type Catalog } from './catalog.js';
-import { ruleSchema, type Rule } from './rule-schema.js';
+import { storedRuleSchema, type Rule } from './rule-schema.js';
 
 /** A rule version as stored: immutable once written. */
 export interface StoredRuleVersion {
@@ -78,7 +78,7 @@ export class RuleBook {
     const key = versionKey(ruleId, version);
     const stored = this.versions.get(key);
     if (!stored) return undefined;
-    if (!this.parsed.has(key)) this.parsed.set(key, ruleSchema.parse(stored.document));
+    if (!this.parsed.has(key)) this.parsed.set(key, storedRuleSchema.parse(stored.document));
     return this.parsed.get(key);
   }
 
@@ -96,6 +96,7 @@ export class RuleBook {
         document: this.versions.get(versionKey(change.ruleId, change.version!))!.document,
         measuredSince: change.measuredSince!,
       })),
+      'stored',
     );
   }
 

@@ -1,30 +1,81 @@
 import { z } from 'zod';
 import { parseDuration } from '../platform/duration.js';
-import { identifier } from '../platform/text.js';
+import { identifier, notReserved, plainText } from '../platform/text.js';
+import { clientTextProblem } from './client-text.js';
 import { clientEventSchema, transactionSchema, type InputEvent } from './events.js';
 
+/** How long a text of a rule may be: a push shows about a hundred characters, a card in the app a few lines. */
+export const MAX_TITLE_LENGTH = 100;
+export const MAX_DESCRIPTION_LENGTH = 300;
+const MAX_EXAMPLE_NAME_LENGTH = 200;
+/** Languages a level's texts may come in: the bank's three and room for more, not an unbounded map. */
+const MAX_LANGUAGES = 20;
+/** Values one filter field may list: a category set, a partner's merchants. */
+const MAX_FILTER_VALUES = 1_000;
+
+/** A text a client reads: bounded, and none of what client-text.ts keeps from a client's screen. */
+const clientText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .superRefine((text, ctx) => {
+      // A text over its bound is refused already; its contents are not worth reading.
+      if (text.length > max) return;
+      const problem = clientTextProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+/**
+ * How a rule's free texts are checked: a new document's strictly, and a stored one's as it was accepted (an
+ * earlier build checked less), so every version stays readable; a stored text a client may not read is
+ * replaced where the catalog is built (see catalog.ts).
+ */
+interface TextChecks {
+  clientText(max: number): z.ZodType<string>;
+  name(max: number): z.ZodType<string>;
+}
+
+const NEW_TEXTS: TextChecks = { clientText, name: (max) => plainText(max).min(1) };
+const STORED_TEXTS: TextChecks = { clientText: () => z.string(), name: () => z.string() };
+
 /** Localized texts: at least en, uk and he (CONTRACT §3); more languages may be added freely. */
-const localized = z
-  .record(z.string().regex(/^[a-z]{2}$/), z.string().min(1))
-  .refine((texts) => ['en', 'uk', 'he'].every((locale) => locale in texts), {
-    message: 'needs texts in en, uk and he at least',
-  });
+const localized = (text: z.ZodType<string>) =>
+  z
+    .record(z.string().regex(/^[a-z]{2}$/), text)
+    .refine((texts) => ['en', 'uk', 'he'].every((locale) => Object.hasOwn(texts, locale)), {
+      message: 'needs texts in en, uk and he at least',
+    })
+    .refine((texts) => Object.keys(texts).length <= MAX_LANGUAGES, {
+      message: `at most ${MAX_LANGUAGES} languages`,
+    });
+
+/** An attribute's name as a rule reads it: an id that is not a name every object already has. */
+const attributeName = notReserved(identifier(64));
 
 const trigger = z.discriminatedUnion('on', [
   z.object({ on: z.literal('transaction') }),
-  z.object({ on: z.literal('client-event'), type: z.string().min(1) }),
+  z.object({ on: z.literal('client-event'), type: identifier(64) }),
 ]);
 
 const filter = z
   .object({
     // A refund is never counted itself: it takes back what it covers of its purchase (CONTRACT §2).
     kinds: z.array(z.enum(['purchase', 'transfer'])).min(1),
-    categoryIds: z.array(z.number().int()).min(1),
-    merchantIds: z.array(z.string()).min(1),
-    currencies: z.array(z.string().regex(/^[A-Z]{3}$/)).min(1),
-    countries: z.array(z.string().regex(/^[A-Z]{2}$/)).min(1),
+    categoryIds: z.array(z.number().int()).min(1).max(MAX_FILTER_VALUES),
+    merchantIds: z.array(identifier()).min(1).max(MAX_FILTER_VALUES),
+    currencies: z
+      .array(z.string().regex(/^[A-Z]{3}$/))
+      .min(1)
+      .max(MAX_FILTER_VALUES),
+    countries: z
+      .array(z.string().regex(/^[A-Z]{2}$/))
+      .min(1)
+      .max(MAX_FILTER_VALUES),
     amount: z.object({ min: z.number().int().optional(), max: z.number().int().optional() }),
-    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    attributes: z
+      .record(attributeName, z.union([plainText(1_000), z.number(), z.boolean()]))
+      .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes'),
   })
   .partial()
   .strict();
@@ -56,10 +107,12 @@ const window = z.discriminatedUnion('type', [
 
 /** Rule, achievement, partner and segment ids: lower-case words joined by "-". */
 export const slug = () =>
-  z
-    .string()
-    .max(64)
-    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case words joined by "-", such as taxi-rider');
+  notReserved(
+    z
+      .string()
+      .max(64)
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case words joined by "-", such as taxi-rider'),
+  );
 
 const attributeScalar = z.union([z.string().max(200), z.number(), z.boolean()]);
 
@@ -76,7 +129,7 @@ const attributeCondition = z.union([
  */
 const audience = z
   .object({
-    attributes: z.record(identifier(64), attributeCondition).optional(),
+    attributes: z.record(attributeName, attributeCondition).optional(),
     segments: z.array(slug()).min(1).max(100).optional(),
   })
   .strict()
@@ -130,74 +183,108 @@ export const eventsOfOneClient = (max: number) =>
   );
 
 /** Given these events (of one client, in arrival order), then these achievements unlock. */
-const example = z
-  .object({
-    name: z.string().min(1).max(200),
-    /** The segments the example's client belongs to, for rules with an audience. */
-    segments: z.array(slug()).max(100).default([]),
-    given: eventsOfOneClient(500),
-    then: z
-      .object({
-        unlocked: z.array(slug()),
-        /** The measure after each event, as the app would show it at that event's time. */
-        measures: z.array(z.number()).optional(),
-      })
-      .strict(),
-  })
-  .strict()
-  .refine((ex) => ex.then.measures === undefined || ex.then.measures.length === ex.given.length, {
-    message: 'give one measure per event of "given", or leave measures out',
-    path: ['then', 'measures'],
+const exampleWith = (texts: TextChecks) =>
+  z
+    .object({
+      name: texts.name(MAX_EXAMPLE_NAME_LENGTH),
+      /** The segments the example's client belongs to, for rules with an audience. */
+      segments: z.array(slug()).max(100).default([]),
+      given: eventsOfOneClient(500),
+      then: z
+        .object({
+          unlocked: z.array(slug()),
+          /** The measure after each event, as the app would show it at that event's time. */
+          measures: z.array(z.number()).optional(),
+        })
+        .strict(),
+    })
+    .strict()
+    .refine((ex) => ex.then.measures === undefined || ex.then.measures.length === ex.given.length, {
+      message: 'give one measure per event of "given", or leave measures out',
+      path: ['then', 'measures'],
+    });
+
+const levelWith = (texts: TextChecks) =>
+  z.object({
+    achievementId: slug(),
+    target: z.number().int().positive(),
+    points: z.number().int().nonnegative(),
+    partner: slug().optional(),
+    title: localized(texts.clientText(MAX_TITLE_LENGTH)),
+    description: localized(texts.clientText(MAX_DESCRIPTION_LENGTH)),
   });
 
-const level = z.object({
-  achievementId: slug(),
-  target: z.number().int().positive(),
-  points: z.number().int().nonnegative(),
-  partner: slug().optional(),
-  title: localized,
-  description: localized,
-});
+/**
+ * The paths of every `__proto__` key in a document. zod leaves such a key out of what it parses without a
+ * word, and in a rule document that drops a condition: an audience on `__proto__` would target everyone. So a
+ * document is refused for one, before the rest of its schema runs.
+ */
+function protoKeyPaths(value: unknown, path: PropertyKey[] = []): PropertyKey[][] {
+  // No field of the rule format nests deeper; what does (an example's attribute value) no rule reads, and a
+  // hostile document nested a million deep must not exhaust the stack.
+  if (typeof value !== 'object' || value === null || path.length > 16) return [];
+  const found = Object.hasOwn(value, '__proto__') ? [[...path, '__proto__']] : [];
+  for (const [key, inner] of Object.entries(value)) found.push(...protoKeyPaths(inner, [...path, key]));
+  return found;
+}
 
-/** One rule file of `catalog/`: what counts, how it is measured, over which window, and its levels. */
-export const ruleSchema = z
-  .object({
-    id: slug(),
-    version: z.number().int().positive(),
-    audience: audience.optional(),
-    trigger,
-    filter: filter.default({}),
-    measure,
-    window,
-    levels: z.array(level).min(1).max(20),
-    examples: z.array(example).max(50).default([]),
-  })
-  .strict()
-  .refine((rule) => rule.levels.every((lvl, i) => i === 0 || lvl.target > rule.levels[i - 1]!.target), {
-    message: 'levels must be listed by rising target',
-    path: ['levels'],
-  })
-  .refine((rule) => rule.measure.type !== 'first' || rule.levels.every((lvl) => lvl.target === 1), {
-    message: 'a "first" measure unlocks on the first matching event: its target is 1',
-    path: ['levels'],
-  })
-  .refine((rule) => rule.measure.type !== 'streak' || rule.window.type === 'lifetime', {
-    message: 'a streak runs over consecutive days wherever they fall: its window is lifetime',
-    path: ['window'],
-  })
-  .superRefine((rule, ctx) => {
-    const own = new Set(rule.levels.map((lvl) => lvl.achievementId));
-    rule.examples.forEach((ex, i) =>
-      ex.then.unlocked.forEach((id, j) => {
-        if (!own.has(id))
-          ctx.addIssue({
-            code: 'custom',
-            message: `${id} is not an achievement of this rule; name one of ${[...own].join(', ')}`,
-            path: ['examples', i, 'then', 'unlocked', j],
-          });
-      }),
-    );
-  });
+/** A document with its `__proto__` keys refused, each at its path (see `protoKeyPaths`). */
+const withoutProtoKeys = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((document, ctx) => {
+    for (const path of protoKeyPaths(document))
+      ctx.addIssue({
+        code: 'custom',
+        message: '"__proto__" is a name every object already has; choose another',
+        path,
+      });
+    return document;
+  }, schema);
+
+const ruleSchemaWith = (texts: TextChecks) =>
+  z
+    .object({
+      id: slug(),
+      version: z.number().int().positive(),
+      audience: audience.optional(),
+      trigger,
+      filter: filter.default({}),
+      measure,
+      window,
+      levels: z.array(levelWith(texts)).min(1).max(20),
+      examples: z.array(exampleWith(texts)).max(50).default([]),
+    })
+    .strict()
+    .refine((rule) => rule.levels.every((lvl, i) => i === 0 || lvl.target > rule.levels[i - 1]!.target), {
+      message: 'levels must be listed by rising target',
+      path: ['levels'],
+    })
+    .refine((rule) => rule.measure.type !== 'first' || rule.levels.every((lvl) => lvl.target === 1), {
+      message: 'a "first" measure unlocks on the first matching event: its target is 1',
+      path: ['levels'],
+    })
+    .refine((rule) => rule.measure.type !== 'streak' || rule.window.type === 'lifetime', {
+      message: 'a streak runs over consecutive days wherever they fall: its window is lifetime',
+      path: ['window'],
+    })
+    .superRefine((rule, ctx) => {
+      const own = new Set(rule.levels.map((lvl) => lvl.achievementId));
+      rule.examples.forEach((ex, i) =>
+        ex.then.unlocked.forEach((id, j) => {
+          if (!own.has(id))
+            ctx.addIssue({
+              code: 'custom',
+              message: `${id} is not an achievement of this rule; name one of ${[...own].join(', ')}`,
+              path: ['examples', i, 'then', 'unlocked', j],
+            });
+        }),
+      );
+    });
+
+/** A rule document as a new version is checked: one rule file of `catalog/`, or one sent to the API. */
+export const ruleSchema = withoutProtoKeys(ruleSchemaWith(NEW_TEXTS));
+
+/** A version already stored, read as it was accepted (see `TextChecks`; a `__proto__` key left out, as then). */
+export const storedRuleSchema = ruleSchemaWith(STORED_TEXTS);
 
 export type Rule = z.output<typeof ruleSchema>;
 export type RuleLevel = Rule['levels'][number];

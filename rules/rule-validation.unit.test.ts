@@ -72,6 +72,72 @@ describe('validateRuleDocument', () => {
   });
 });
 
+describe('what a rule may carry', () => {
+  const level = taxiRule.levels[0]!;
+  const withTitle = (en: string) => ({ ...taxiRule, levels: [{ ...level, title: { ...level.title, en } }] });
+
+  it('bounds every text: a 700 KB title is refused at its field', () => {
+    expect(problemsOf(withTitle('A'.repeat(700_000)))).toEqual([
+      { pointer: '/levels/0/title/en', detail: expect.stringMatching(/<=100 characters/) },
+    ]);
+    const description = { ...level.description, uk: 'Б'.repeat(301) };
+    expect(problemsOf({ ...taxiRule, levels: [{ ...level, description }] })[0]!.pointer).toBe(
+      '/levels/0/description/uk',
+    );
+    const name = { ...taxiRule.examples[0], name: 'n'.repeat(201) };
+    expect(problemsOf({ ...taxiRule, examples: [name] })[0]!.pointer).toBe('/examples/0/name');
+    const others = [...'abcdefghijklmnopqr'].map((letter) => `${letter}${letter}`);
+    const languages = Object.fromEntries(['en', 'uk', 'he', ...others].map((locale) => [locale, 'x']));
+    expect(problemsOf({ ...taxiRule, levels: [{ ...level, title: languages }] })[0]).toEqual({
+      pointer: '/levels/0/title',
+      detail: 'at most 20 languages',
+    });
+  });
+
+  it.each([
+    ['a web address with a card number', 'https://evil.example/login?pan=4111111111111111', 'web address'],
+    ['a card number', 'Card 4111 1111 1111 1111', 'card number'],
+    ['a right-to-left override', 'Taxi \u202Eredir\u202C', 'U+202E'],
+    ['markup', 'Taxi <img src=x onerror=alert(1)>', 'markup'],
+    ['a NUL', 'Taxi\u0000rider', 'U+0000'],
+  ])('refuses a title holding %s, at its field, saying what was found', (_what, title, said) => {
+    expect(problemsOf(withTitle(title))).toEqual([
+      { pointer: '/levels/0/title/en', detail: expect.stringContaining(said) },
+    ]);
+  });
+
+  it('refuses a NUL in an example name as a title (one validation for every text)', () => {
+    const named = { ...taxiRule.examples[0], name: 'ten\u0000rides' };
+    expect(problemsOf({ ...taxiRule, examples: [named] })[0]!.pointer).toBe('/examples/0/name');
+  });
+
+  it.each([
+    ['a rule id', { ...taxiRule, id: 'constructor' }, '/id'],
+    [
+      'an achievement id',
+      { ...taxiRule, levels: [{ ...level, achievementId: 'constructor' }] },
+      '/levels/0/achievementId',
+    ],
+    [
+      'an audience attribute',
+      { ...taxiRule, audience: { attributes: JSON.parse('{"__proto__": {"equals": "gold"}}') as object } },
+      '/audience/attributes/__proto__',
+    ],
+    [
+      'an audience attribute',
+      { ...taxiRule, audience: { attributes: { hasOwnProperty: { exists: true } } } },
+      '/audience/attributes/hasOwnProperty',
+    ],
+    [
+      'a filter attribute',
+      { ...taxiRule, filter: { attributes: { constructor: true } } },
+      '/filter/attributes/constructor',
+    ],
+  ])('refuses a name every object already has as %s', (_what, document, pointer) => {
+    expect(problemsOf(document).map((problem) => problem.pointer)).toContain(pointer);
+  });
+});
+
 describe('the default rules’ examples', () => {
   it.each(readRuleFiles().map(({ source, document }) => [source, document]))(
     '%s has examples, and they pass',

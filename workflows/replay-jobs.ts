@@ -42,13 +42,17 @@ export async function loadJob(db: pg.Pool, replayId: string): Promise<ReplayJob>
   const row = rows[0];
   if (!row) throw new Error(`no replay ${replayId}`);
   // A backfilled version starts progress of its own (activation refuses one that keeps an earlier version's).
-  const catalog = buildCatalog([
-    {
-      source: `${row.kind} of ${row.rule_id}`,
-      document: { version: row.rule_version ?? 1, ...row.document },
-      measuredSince: row.rule_version ?? 1,
-    },
-  ]);
+  // Its document was checked when it was stored (or when the dry run was asked for): read as accepted.
+  const catalog = buildCatalog(
+    [
+      {
+        source: `${row.kind} of ${row.rule_id}`,
+        document: { version: row.rule_version ?? 1, ...row.document },
+        measuredSince: row.rule_version ?? 1,
+      },
+    ],
+    'stored',
+  );
   return {
     replayId,
     kind: row.kind,
