@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arrivals, scenario } from '../test/support/client-histories.js';
-import { ReferenceModel } from '../test/support/reference-model.js';
+import { BeyondIdMemory, ReferenceModel } from '../test/support/reference-model.js';
 import { wideCatalog } from '../test/support/wide-catalog.js';
 import { decide } from './decide.js';
 import { initialProgress } from './progress.js';
@@ -18,12 +18,21 @@ const sorted = <T extends { achievementId: string }>(list: T[]) =>
 describe('decide() against a brute-force model of CONTRACT §3 (fast-check)', () => {
   it('unlocks the same achievements, at the same times, on the same records, for random histories', () => {
     console.log(`rule property test: seed ${SEED}, ${RUNS} histories (RULES_SEED, RULES_RUNS to change)`);
-    const seen = { records: 0, unlocks: 0, achievements: new Set<string>() };
+    const seen = { records: 0, unlocks: 0, achievements: new Set<string>(), cutShort: 0 };
     fc.assert(
       fc.property(scenario, (s) => {
         const model = new ReferenceModel(catalog, ZONE);
         let progress = initialProgress();
         for (const event of arrivals(s)) {
+          let expected;
+          try {
+            expected = model.receive(event);
+          } catch (error) {
+            // A changed copy of an id the engine no longer remembers: compared up to there (see seen.ts).
+            if (!(error instanceof BeyondIdMemory)) throw error;
+            seen.cutShort++;
+            return;
+          }
           const decision = decide(progress, event, catalog, ZONE);
           progress = decision.progress;
           seen.records++;
@@ -34,15 +43,17 @@ describe('decide() against a brute-force model of CONTRACT §3 (fast-check)', ()
             unlockedAt,
             sourceEventId,
           }));
-          expect(sorted(engine)).toEqual(sorted(model.receive(event)));
+          expect(sorted(engine)).toEqual(sorted(expected));
         }
       }),
       { seed: SEED, numRuns: RUNS },
     );
     console.log(
       `rule property test: ${seen.records} records, ${seen.unlocks} unlocks compared, ` +
-        `${seen.achievements.size} of ${catalog.achievements.size} achievements reached`,
+        `${seen.achievements.size} of ${catalog.achievements.size} achievements reached, ` +
+        `${seen.cutShort} histories compared up to a changed copy of an id no longer remembered`,
     );
+    expect(seen.cutShort).toBeLessThan(RUNS / 10);
     expect([...catalog.achievements.keys()].filter((id) => !seen.achievements.has(id))).toEqual([]);
   }, 600_000);
 });

@@ -14,6 +14,7 @@ import {
   type ClientProgress,
 } from './progress.js';
 import { refundedAmounts, withPurchaseArrived, withRefund } from './refunds.js';
+import { wasSeen, withSeen } from './seen.js';
 import { windowKind } from './windows.js';
 
 /** An achievement the event unlocked: a past-tense fact the outputs turn into records and workflows. */
@@ -60,7 +61,7 @@ interface Counted {
 }
 
 const isSettled = (rule: CatalogRule, progress: ClientProgress) =>
-  rule.levels.every((level) => level.achievementId in progress.unlocked);
+  rule.levels.every((level) => Object.hasOwn(progress.unlocked, level.achievementId));
 
 const countedTransaction = (tx: Transaction, timeMs: number): Counted => ({
   clientId: tx.clientId,
@@ -152,7 +153,7 @@ function countTowardsRules(
     const measure = measureKind(rule.measure);
     const read = readEntries(entries, refunded);
     for (const level of rule.levels) {
-      if (level.achievementId in unlockedRecords) continue;
+      if (Object.hasOwn(unlockedRecords, level.achievementId)) continue;
       const reachedAt = window.reachedAt(read, event.timeMs, level.target, measure, zone);
       if (reachedAt === undefined) continue;
       const at = new Date(reachedAt).toISOString();
@@ -169,7 +170,7 @@ function countTowardsRules(
         sourceEventId: event.id,
       });
     }
-    if (rule.levels.every((level) => level.achievementId in unlockedRecords)) {
+    if (rule.levels.every((level) => Object.hasOwn(unlockedRecords, level.achievementId))) {
       const { [rule.progressKey]: _settled, ...others } = rules;
       rules = others;
     }
@@ -180,7 +181,11 @@ function countTowardsRules(
 }
 
 /** Notes, for a trace, that no rule considered an event, and why. */
-function noteNone(catalog: Catalog, outcomes: RuleOutcome[] | undefined, outcome: 'late' | 'erased') {
+function noteNone(
+  catalog: Catalog,
+  outcomes: RuleOutcome[] | undefined,
+  outcome: 'late' | 'erased' | 'repeat',
+) {
   for (const rule of catalog.rules) outcomes?.push({ rule: rule.id, outcome });
 }
 
@@ -224,10 +229,28 @@ function decideEvent(
   );
 }
 
-const withHorizon = (progress: ClientProgress, event: InputEvent, timeMs: number): ClientProgress =>
-  event.type === 'TransactionReceived'
-    ? { ...progress, transactionsHorizonMs: timeMs }
-    : { ...progress, eventsHorizonMs: timeMs };
+/** The key an event's id is remembered by in its topic's seen ids: a transaction's whatever its kind. */
+const seenKeyOf = (event: InputEvent) =>
+  event.type === 'TransactionReceived' ? keyOf(event.transaction.id) : clientEventKey(event.event.id);
+
+const seenOf = (progress: ClientProgress, event: InputEvent) =>
+  event.type === 'TransactionReceived' ? progress.seenTransactions : progress.seenEvents;
+
+/** The progress with the event's topic horizon at `horizonMs` and its id remembered (see seen.ts). */
+function withArrival(
+  progress: ClientProgress,
+  event: InputEvent,
+  key: number,
+  horizonMs: number,
+): ClientProgress {
+  return event.type === 'TransactionReceived'
+    ? {
+        ...progress,
+        transactionsHorizonMs: horizonMs,
+        seenTransactions: withSeen(progress.seenTransactions, key, horizonMs),
+      }
+    : { ...progress, eventsHorizonMs: horizonMs, seenEvents: withSeen(progress.seenEvents, key, horizonMs) };
+}
 
 /**
  * The rule engine: a pure function of (progress, event) → (progress, unlocks), shared by live processing,
@@ -235,7 +258,7 @@ const withHorizon = (progress: ClientProgress, event: InputEvent, timeMs: number
  *
  * Every record moves its input topic's horizon for the client (the newest time of the client's transactions,
  * or of their client events); a record dated more than `LATENESS_MS` before it counts for nothing. The same
- * event id counts once. A refund takes back what it covers of its purchase, before or after the purchase
+ * event id counts once, whatever it carries (see seen.ts). A refund takes back what it covers of its purchase, before or after the purchase
  * arrives (see refunds.ts). An `attributes.updated` event sets the
  * client's attributes; a rule with an audience counts only for clients in it, by those attributes and the
  * segments in `options.client` (see audience.ts). An event dated before the client's erasure
@@ -256,7 +279,13 @@ export function decide(
     noteNone(catalog, outcomes, 'erased');
     return outcomes ? { progress, unlocked: [], outcomes } : { progress, unlocked: [] };
   }
-  const moved = timeMs > horizonOf(progress, event) ? withHorizon(progress, event, timeMs) : progress;
-  const decision = decideEvent(moved, event, timeMs, catalog, zone, client, outcomes);
+  const horizonMs = horizonOf(progress, event);
+  const key = seenKeyOf(event);
+  if (wasSeen(seenOf(progress, event), key, horizonMs)) {
+    noteNone(catalog, outcomes, 'repeat');
+    return outcomes ? { progress, unlocked: [], outcomes } : { progress, unlocked: [] };
+  }
+  const arrived = withArrival(progress, event, key, Math.max(horizonMs, timeMs));
+  const decision = decideEvent(arrived, event, timeMs, catalog, zone, client, outcomes);
   return outcomes ? { ...decision, outcomes } : decision;
 }

@@ -46,6 +46,9 @@ export interface ClientProgress {
   refunds: number[];
   /** Set by `attributes.updated` events; absent until the first one. */
   attributes?: ClientAttributes;
+  /** The ids of the client's latest transactions and client events (see seen.ts); absent until the first. */
+  seenTransactions?: number[];
+  seenEvents?: number[];
 }
 
 export const initialProgress = (): ClientProgress => ({

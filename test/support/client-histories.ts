@@ -51,7 +51,14 @@ const runSpec = fc.record({
   skip: fc.option(fc.nat(8), { nil: undefined }),
 });
 
-/** One client's history: purchases, runs of days, refunds, app events, arrival delays and repeats. */
+/** A copy of a record under the same id, carrying something else (CONTRACT §2: it counts once all the same). */
+const variantSpec = fc.record({
+  of: fc.nat(),
+  after: fc.nat(2),
+  change: fc.constantFrom('amount', 'currency', 'category', 'kind', 'later', 'earlier'),
+});
+
+/** One client's history: purchases, runs of days, refunds, app events, arrival delays, repeats and variants. */
 export const scenario = fc.record({
   anchor: fc.constantFrom(...ANCHORS),
   span: fc.constantFrom(3 * DAY, 20 * DAY, 120 * DAY, 500 * DAY),
@@ -61,6 +68,7 @@ export const scenario = fc.record({
   events: fc.array(eventSpec, { maxLength: 4 }),
   delays: fc.array(delay, { minLength: 40, maxLength: 40 }),
   repeats: fc.array(fc.record({ of: fc.nat(), after: fc.nat() }), { maxLength: 6 }),
+  variants: fc.array(variantSpec, { maxLength: 4 }),
 });
 
 export type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
@@ -71,7 +79,30 @@ function attributesOf(event: Scenario['events'][number]): Record<string, string 
     : { complete: event.value };
 }
 
-/** A client's records in arrival order: purchases, transfers, refunds, app events and repeats of some. */
+const shifted = (time: string, byMs: number) => new Date(Date.parse(time) + byMs).toISOString();
+
+/** The record under the same id with one thing changed. */
+function variantOf(event: InputEvent, change: Scenario['variants'][number]['change']): InputEvent {
+  const byMs = change === 'later' ? 9 * DAY : change === 'earlier' ? -9 * DAY : 0;
+  if (event.type === 'ClientEventReceived') {
+    const attributes = byMs === 0 ? { complete: true, cardProduct: 'gold' } : event.event.attributes;
+    return { ...event, event: { ...event.event, time: shifted(event.event.time, byMs), attributes } };
+  }
+  const tx = event.transaction;
+  const changed: Transaction =
+    change === 'amount'
+      ? { ...tx, amount: tx.amount * 3 }
+      : change === 'currency'
+        ? { ...tx, currency: tx.currency === 'UAH' ? 'EUR' : 'UAH' }
+        : change === 'category'
+          ? { ...tx, categoryId: tx.categoryId === 5814 ? 5411 : 5814 }
+          : change === 'kind' && tx.kind !== 'refund'
+            ? { ...tx, kind: tx.kind === 'purchase' ? 'transfer' : 'purchase' }
+            : { ...tx, time: shifted(tx.time, byMs) };
+  return { ...event, transaction: changed };
+}
+
+/** A client's records in arrival order: purchases, transfers, refunds, app events, repeats and variants. */
 export function arrivals(s: Scenario): InputEvent[] {
   const minute = (ms: number) => Math.round(ms / 60_000) * 60_000;
   const dayStart = (ms: number) => Date.parse(new Date(ms).toISOString().slice(0, 10) + 'T00:00:00+02:00');
@@ -139,6 +170,11 @@ export function arrivals(s: Scenario): InputEvent[] {
     const original = repeat.of % ordered.length;
     const at = original + 1 + (repeat.after % (ordered.length - original));
     ordered.splice(at, 0, ordered[original]!);
+  }
+  for (const variant of s.variants) {
+    const original = variant.of % ordered.length;
+    const at = Math.min(ordered.length, original + 1 + variant.after);
+    ordered.splice(at, 0, variantOf(ordered[original]!, variant.change));
   }
   return ordered;
 }

@@ -146,10 +146,27 @@ function distinctValue(rule: Rule, tx: Transaction): string | undefined {
   return field === 'country' ? tx.geo?.country : field === 'categoryId' ? String(tx.categoryId) : tx[field];
 }
 
+/**
+ * A record whose id the model saw before the engine's memory of ids reaches (README, "What support can tell a
+ * client"): the engine may count it where the model, which remembers every id, does not. Histories that
+ * make one are compared up to it.
+ */
+export class BeyondIdMemory extends Error {
+  constructor(readonly id: string) {
+    super(`${id} was seen more than 7 days of the client's event time before this copy`);
+    this.name = 'BeyondIdMemory';
+  }
+}
+
 /** One client's history, replayed by brute force. */
 export class ReferenceModel {
   /** The newest time of each input topic's records: transactions, client events. */
   private readonly horizons = { transactions: 0, clientEvents: 0 };
+  /** Each id a topic carried: the record, and the topic's horizon once it had arrived. */
+  private readonly firstSeen = {
+    transactions: new Map<string, { record: string; horizonMs: number }>(),
+    clientEvents: new Map<string, { record: string; horizonMs: number }>(),
+  };
   private readonly transactions = new Map<string, KnownTransaction>();
   private readonly clientEvents = new Map<string, KnownClientEvent>();
   private readonly refunds = new Map<string, KnownRefund>();
@@ -160,12 +177,22 @@ export class ReferenceModel {
     private readonly zone: string,
   ) {}
 
-  /** Receives one record and answers what it unlocked. */
+  /**
+   * Receives one record and answers what it unlocked. The same id counts once, whatever the copy carries: a
+   * record whose id its topic carried before changes nothing (CONTRACT §2).
+   */
   receive(event: InputEvent): ModelUnlock[] {
     const source = event.type === 'TransactionReceived' ? event.transaction : event.event;
     const timeMs = Date.parse(source.time);
     const topic = event.type === 'TransactionReceived' ? 'transactions' : 'clientEvents';
+    const record = JSON.stringify(source);
+    const first = this.firstSeen[topic].get(source.id);
+    if (first && first.horizonMs >= this.horizons[topic] - LATENESS_MS) return [];
+    // A copy the engine no longer remembers: an exact one is judged as any late record; another, the model
+    // cannot judge as the engine does.
+    if (first && first.record !== record) throw new BeyondIdMemory(source.id);
     this.horizons[topic] = Math.max(this.horizons[topic], timeMs);
+    this.firstSeen[topic].set(source.id, { record, horizonMs: this.horizons[topic] });
     const floor = this.horizons[topic] - LATENESS_MS;
     const transactionsFloor = this.horizons.transactions - LATENESS_MS;
     const purchaseKnown = (id: string) => this.transactions.get(id)?.tx.kind === 'purchase';
