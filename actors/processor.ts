@@ -1,11 +1,11 @@
 import { PartitionAssigners, Partitioners, type Batch, type Consumer, type Kafka } from 'kafkajs';
 import type pg from 'pg';
-import { describeFailure } from '../platform/failures.js';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { retryWithBackoff } from '../platform/retry.js';
 import { CONSUMER_GROUP, TOPICS, type ProcessedTopics } from '../platform/topics.js';
 import { partitionKey, processBatch, type BatchContext, type BatchOutcome } from './batch.js';
+import { retryLine } from './batch-retry-log.js';
 import { ClientActors } from './client-actors.js';
 import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -76,14 +76,16 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       ? { sessionTimeout: options.sessionTimeoutMs, heartbeatInterval: options.sessionTimeoutMs / 5 }
       : {}),
   });
+  const admin = options.kafka.admin();
   const actors = new ClientActors(options.zone, options.actorIdleMs);
-  const outbox = startOutboxPublisher(options.db, producer);
+  const deadLetterTopic = options.deadLetterTopic ?? TOPICS.deadLetters;
+  const outbox = startOutboxPublisher({ db: options.db, producer, admin, deadLetterTopic });
   const ctx: BatchContext = {
     db: options.db,
     groupId,
     rules: options.rules,
     actors,
-    deadLetters: { producer, db: options.db, topic: options.deadLetterTopic ?? TOPICS.deadLetters },
+    deadLetters: { producer, db: options.db, topic: deadLetterTopic },
     outputs: options.outputs ?? CONTRACT_OUTPUTS,
     recordKinds: new Map([
       [topics.transactions, 'transaction'],
@@ -119,6 +121,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   );
   const segments = await startSegmentWatch(options.db, actors);
   await producer.connect();
+  await admin.connect();
   await consumer.connect();
   await consumer.subscribe({
     topics: [topics.transactions, topics.clientEvents, ...(topics.redrive ? [topics.redrive] : [])],
@@ -140,11 +143,10 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
           shouldStop: () => !payload.isRunning() || payload.isStale(),
           whileWaiting: () => payload.heartbeat(),
           onFailure: (error, attempt, waitMs) => {
-            metrics.batchRetries.inc({ topic: batch.topic });
-            log.error(
-              { err: error, topic: batch.topic, partition: batch.partition, attempt },
-              `batch failed (${describeFailure(error)}); retrying in ${waitMs} ms`,
-            );
+            const { level, message, err } = retryLine(error, waitMs);
+            log[level]({ err, topic: batch.topic, partition: batch.partition, attempt }, message);
+            // A fence is no failure: the metric (and its alert) count the batches a dependency held back.
+            if (level === 'error') metrics.batchRetries.inc({ topic: batch.topic });
           },
         },
       );
@@ -165,6 +167,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       segments.stop();
       await consumer.disconnect();
       await outbox.stop();
+      await admin.disconnect();
       await producer.disconnect();
       actors.stopAll();
     },

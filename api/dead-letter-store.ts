@@ -69,8 +69,7 @@ interface Row {
 }
 
 const COLUMNS = `d.id, d.topic, d.partition, d."offset"::text AS "offset", d.reason, d.error, d.dead_at, d.record,
-  d.redrive_asked_at, d.redrive_asked_by, d.redrive_refusal,
-  coalesce((d.record::json ->> 'truncated')::boolean, false) AS truncated,
+  d.redrive_asked_at, d.redrive_asked_by, d.redrive_refusal, d.truncated,
   EXISTS (SELECT 1 FROM redriven_records r
            WHERE r.topic = d.topic AND r.partition = d.partition AND r."offset" = d."offset") AS accepted`;
 
@@ -117,10 +116,12 @@ function everyDay(fromMs: number, toMs: number, counts: Map<string, number>) {
   return days;
 }
 
-/** The original's key as the redrive record's: only a readable one (the engine reads the one inside). */
-function redriveKey(record: string): string | null {
+/** The original's key, byte for byte, as the redrive record's (the engine reads the one inside). */
+function redriveKey(record: string): Buffer | null {
   const { key, keyEncoding } = JSON.parse(record) as { key?: string | null; keyEncoding?: string };
-  return keyEncoding === undefined ? (key ?? null) : null;
+  return key === undefined || key === null
+    ? null
+    : Buffer.from(key, keyEncoding === 'base64' ? 'base64' : 'utf8');
 }
 
 const whyNot = (row: Row | undefined, inputTopics: ReadonlySet<string>) => {

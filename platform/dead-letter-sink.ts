@@ -15,24 +15,23 @@ export interface DeadLetterSink {
 /** One produce request carries at most this much, well under the broker's 1 MiB batch limit. */
 const MAX_SEND_BYTES = 512 * 1024;
 
-function sizeOf(message: Message): number {
-  return Buffer.byteLength(String(message.value ?? '')) + (message.key?.length ?? 0);
-}
+const sizeOf = (message: Message) =>
+  Buffer.byteLength(String(message.value ?? '')) + (message.key?.length ?? 0);
 
-/** Splits messages into runs whose summed size stays under `limit` (a message over it goes alone). */
-export function chunksBySize(messages: Message[], limit = MAX_SEND_BYTES): Message[][] {
-  const chunks: Message[][] = [];
-  let current: Message[] = [];
+/** Splits items into runs whose summed `size` stays under `limit` (an item over it goes alone), in order. */
+export function chunksBySize<T>(items: T[], size: (item: T) => number, limit = MAX_SEND_BYTES): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
-  for (const message of messages) {
-    const size = sizeOf(message);
-    if (current.length > 0 && bytes + size > limit) {
+  for (const item of items) {
+    const itemBytes = size(item);
+    if (current.length > 0 && bytes + itemBytes > limit) {
       chunks.push(current);
       current = [];
       bytes = 0;
     }
-    current.push(message);
-    bytes += size;
+    current.push(item);
+    bytes += itemBytes;
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
@@ -60,8 +59,9 @@ async function keep(db: pg.Pool, records: KeptRecord[]) {
 async function index(db: pg.Pool, letters: DeadLetter[]) {
   const rows = letters.map(({ index, message }) => ({ ...index, record: String(message.value) }));
   await db.query(
-    `INSERT INTO dead_letters (topic, partition, "offset", key, reason, error, record)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bytea[], $5::text[], $6::text[], $7::text[])
+    `INSERT INTO dead_letters (topic, partition, "offset", key, reason, error, record, truncated)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bytea[], $5::text[], $6::text[], $7::text[],
+                          $8::boolean[])
      ON CONFLICT (topic, partition, "offset") DO NOTHING`,
     [
       rows.map((r) => r.topic),
@@ -71,6 +71,7 @@ async function index(db: pg.Pool, letters: DeadLetter[]) {
       rows.map((r) => r.reason),
       rows.map((r) => r.error),
       rows.map((r) => r.record),
+      rows.map((r) => r.truncated),
     ],
   );
 }
@@ -85,7 +86,10 @@ export async function sendDeadLetters(sink: DeadLetterSink, letters: DeadLetter[
   const kept = letters.flatMap((letter) => (letter.kept ? [letter.kept] : []));
   if (kept.length > 0) await keep(sink.db, kept);
   await index(sink.db, letters);
-  for (const messages of chunksBySize(letters.map((letter) => letter.message))) {
+  for (const messages of chunksBySize(
+    letters.map((letter) => letter.message),
+    sizeOf,
+  )) {
     await sink.producer.send({ topic: sink.topic, messages });
   }
 }

@@ -7,8 +7,8 @@ describe('chunksBySize', () => {
       key: null,
       value: String(i).repeat(size),
     }));
-    const chunks = chunksBySize(messages, 700);
-    expect(chunks.map((chunk) => chunk.map((m) => m.value!.length))).toEqual([[300, 300], [300, 100], [600]]);
+    const chunks = chunksBySize(messages, (m) => m.value.length, 700);
+    expect(chunks.map((chunk) => chunk.map((m) => m.value.length))).toEqual([[300, 300], [300, 100], [600]]);
     expect(chunks.flat()).toEqual(messages);
   });
 });

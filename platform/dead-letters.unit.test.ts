@@ -71,6 +71,33 @@ describe('deadLetter', () => {
     });
   });
 
+  it('shows a key, and headers, holding NUL or bytes that are not UTF-8 as base64, byte for byte', () => {
+    const key = Buffer.from('c-1\u0000');
+    const headers = {
+      'trace\u0000': Buffer.from('x'),
+      binary: Buffer.from([0xff, 0x00]),
+      plain: Buffer.from('a'),
+    };
+    const original = { ...message(Buffer.from('{}'), key), headers };
+    const record = parsed(
+      deadLetter({ topic: 'bank.transactions.v1', partition: 3, message: original }, 'e'),
+    );
+    expect(record).toMatchObject({
+      key: key.toString('base64'),
+      keyEncoding: 'base64',
+      headersEncoding: 'base64',
+    });
+    const decoded = Object.entries(record.headers as Record<string, string>).map(([name, value]) => [
+      Buffer.from(name, 'base64').toString('latin1'),
+      Buffer.from(value, 'base64').toString('latin1'),
+    ]);
+    expect(Object.fromEntries(decoded)).toEqual({ 'trace\u0000': 'x', binary: '\xff\u0000', plain: 'a' });
+    // Nothing of it is a JSON escape of NUL, which PostgreSQL's json operators refuse to turn into text.
+    expect(String(deadLetter(source(Buffer.from('{"a":"\u0000"}'), key), 'e').message.value)).not.toContain(
+      '\\u0000',
+    );
+  });
+
   it('leaves a huge key out of the Kafka record key and shows control characters of the reason escaped', () => {
     const letter = deadLetter(source(Buffer.from('{}'), Buffer.alloc(100_000, 'k')), 'bad \u0000 id');
     expect(letter.message.key).toBeNull();
@@ -90,6 +117,7 @@ describe('reasonOf', () => {
     ['the record key "c-2" is not its clientId "c-1"', 'key'],
     ['impossible time 1999-12-31T00:00:00Z: before 2000-01-01T00:00:00Z', 'impossible-time'],
     ['the engine could not store this record: value too long', 'storage'],
+    ['the broker refused this record for good (70000 bytes): too large (MESSAGE_TOO_LARGE)', 'refused'],
     ['an unlock record names no rule', 'other'],
   ])('classes "%s" as %s', (error, reason) => {
     expect(reasonOf(error)).toBe(reason);
@@ -104,6 +132,7 @@ describe('reasonOf', () => {
       key: Buffer.from('c-1042'),
       reason: 'json',
       error: 'not valid JSON: Unexpected end',
+      truncated: false,
     });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deadLetter } from './dead-letters.js';
-import { decodeRedrive } from './redrive-records.js';
+import { carriesOriginal, decodeRedrive } from './redrive-records.js';
 
 const KINDS = new Map([['bank.transactions.v1', 'transaction' as const]]);
 const WRITTEN_AT = Date.parse('2026-11-20T10:00:00Z');
@@ -77,5 +77,35 @@ describe('decodeRedrive', () => {
       ok: true,
       decoded: { ok: false, error: 'the original is larger than any input record may be; it cannot count' },
     });
+  });
+});
+
+describe('carriesOriginal', () => {
+  const value = Buffer.from(JSON.stringify(transaction));
+  const originalOf = (record: Buffer) => {
+    const decoded = decodeRedrive(record, KINDS, REDRIVEN_AT);
+    if (!decoded.ok) throw new Error(decoded.error);
+    return decoded.original;
+  };
+  const stored = String(dlqRecord(value));
+
+  it('knows the original the engine set aside, however the JSON around it is written', () => {
+    const rewritten = JSON.stringify(JSON.parse(stored), null, 2);
+    expect(carriesOriginal(originalOf(Buffer.from(rewritten)), stored)).toBe(true);
+    // A key written as text before NUL was shown base64: the same bytes.
+    const asText = JSON.stringify({ ...JSON.parse(stored), key: 'c-1' });
+    const asBase64 = JSON.stringify({
+      ...JSON.parse(stored),
+      key: Buffer.from('c-1').toString('base64'),
+      keyEncoding: 'base64',
+    });
+    expect(carriesOriginal(originalOf(Buffer.from(asBase64)), asText)).toBe(true);
+  });
+
+  it('tells an original altered on its way back', () => {
+    const more = dlqRecord(Buffer.from(JSON.stringify({ ...transaction, amount: 500_000 })));
+    expect(carriesOriginal(originalOf(more), stored)).toBe(false);
+    expect(carriesOriginal(originalOf(dlqRecord(value, Buffer.from('c-2'))), stored)).toBe(false);
+    expect(carriesOriginal(originalOf(dlqRecord(value)), 'not a DLQ record')).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { sourceKey, type SourcePosition } from './redrive-records.js';
+import { printable } from './text.js';
 
 /** What a run of redrive records did: the originals the engine accepted, and those it refused again. */
 export interface RedriveOutcomes {
@@ -7,17 +8,31 @@ export interface RedriveOutcomes {
   refused: { source: SourcePosition; error: string }[];
 }
 
-/** Which of these originals a redrive already made the engine accept, by `sourceKey`. */
-export async function acceptedRedrives(db: pg.Pool, sources: SourcePosition[]): Promise<Set<string>> {
-  if (sources.length === 0) return new Set();
-  const { rows } = await db.query<{ topic: string; partition: number; offset: string }>(
-    `SELECT r.topic, r.partition, r."offset"::text AS "offset"
-       FROM redriven_records r
+/** What the engine holds of an original it set aside: the DLQ record it indexed, and whether a redrive counted. */
+export interface SetAside {
+  record: string;
+  accepted: boolean;
+}
+
+/**
+ * The dead letters these redrives name, by `sourceKey`: an original the engine never set aside (or erased
+ * since) is absent, so a redrive of it can be told from one the engine issued.
+ */
+export async function setAsideOriginals(
+  db: pg.Pool,
+  sources: SourcePosition[],
+): Promise<Map<string, SetAside>> {
+  if (sources.length === 0) return new Map();
+  const { rows } = await db.query<SourcePosition & SetAside>(
+    `SELECT d.topic, d.partition, d."offset"::text AS "offset", d.record,
+            EXISTS (SELECT 1 FROM redriven_records r
+                     WHERE r.topic = d.topic AND r.partition = d.partition AND r."offset" = d."offset") AS accepted
+       FROM dead_letters d
        JOIN json_to_recordset($1::json) AS s (topic text, partition int, "offset" bigint)
-         ON r.topic = s.topic AND r.partition = s.partition AND r."offset" = s."offset"`,
+         ON d.topic = s.topic AND d.partition = s.partition AND d."offset" = s."offset"`,
     [JSON.stringify(sources)],
   );
-  return new Set(rows.map(sourceKey));
+  return new Map(rows.map((row) => [sourceKey(row), { record: row.record, accepted: row.accepted }]));
 }
 
 /**
@@ -34,7 +49,9 @@ export async function writeRedrives(client: pg.PoolClient, outcomes: RedriveOutc
     );
   const answers = [
     ...outcomes.accepted.map((source) => ({ ...source, error: null })),
-    ...outcomes.refused.map(({ source, error }) => ({ ...source, error })),
+    // A refusal may quote the record (a key holding NUL): escaped, as a dead letter's error is, for PostgreSQL
+    // refuses a NUL in text.
+    ...outcomes.refused.map(({ source, error }) => ({ ...source, error: printable(error) })),
   ];
   if (answers.length > 0)
     await client.query(

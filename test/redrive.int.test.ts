@@ -1,19 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { postgresDeadLetters } from '../api/dead-letter-store.js';
-import { lazyProducer } from '../platform/kafka.js';
 import { metrics } from '../platform/metrics.js';
-import { createTopics } from '../platform/topic-creation.js';
-import {
-  eventually,
-  ownInputTopics,
-  processedThrough,
-  startTestProcessor,
-  storedProgressOf,
-  unlocksOf,
-  valueOf,
-} from './support/engine.js';
+import { deadLetter } from '../platform/dead-letters.js';
+import { eventually, processedThrough, storedProgressOf, unlocksOf, valueOf } from './support/engine.js';
 import { purchase } from './support/events.js';
-import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { testKafka, uniqueName } from './support/stack.js';
+import { redriveEngine } from './support/redrive-engine.js';
 
 const PARTITIONS = 3;
 const HOUR_MS = 3_600_000;
@@ -28,19 +19,7 @@ describe('redriving dead letters through the engine’s own topic', () => {
   });
 
   it('counts a fixed record once however often it is redriven, and notes a record refused again', async () => {
-    const db = await migratedSchema();
-    stops.push(() => db.drop());
-    const inputs = await ownInputTopics(kafka, PARTITIONS);
-    const redrive = uniqueName('redrive');
-    await createTopics(kafka, [{ topic: redrive, numPartitions: PARTITIONS }]);
-    const processor = await startTestProcessor(db.pool, { ...inputs, redrive });
-    stops.push(() => processor.stop());
-    const producer = lazyProducer(kafka);
-    stops.push(() => producer.disconnect());
-    const store = postgresDeadLetters(db.pool, producer.get, {
-      inputs: [inputs.transactions, inputs.clientEvents],
-      redrive,
-    });
+    const { db, inputs, redrive, producer, store } = await redriveEngine(kafka, PARTITIONS, stops);
 
     // A coffee whose producer's clock ran three days behind: its time is "more than 24 h after" its record.
     const clientId = uniqueName('c');
@@ -116,5 +95,75 @@ describe('redriving dead letters through the engine’s own topic', () => {
     expect(after.letters[0]).toMatchObject({ topic: redrive, reason: 'other', redrivable: false });
     expect(after.letters[0]!.error).toMatch(/goes to partition \d of the redrive topic/);
     expect(await unlocksOf(db.pool, clientId)).toEqual(['first-purchase']);
+  });
+
+  it('refuses to the DLQ a redrive the engine did not issue: a made-up source, or an original altered', async () => {
+    const { db, inputs, redrive, producer, store } = await redriveEngine(kafka, PARTITIONS, stops);
+    const raw = await producer.get();
+
+    // A real dead letter: a coffee whose producer's clock ran three days behind.
+    const now = Date.now();
+    const victim = uniqueName('c');
+    const time = new Date(now - HOUR_MS).toISOString();
+    await raw.send({
+      topic: inputs.transactions,
+      messages: [
+        {
+          key: victim,
+          value: JSON.stringify(valueOf(purchase({ clientId: victim, time }))),
+          timestamp: String(now - 72 * HOUR_MS),
+        },
+      ],
+    });
+    const [real] = (
+      await eventually(
+        () => store.overview({ sinceMs: now - HOUR_MS, limit: 10 }),
+        (overview) => overview.letters.length === 1,
+      )
+    ).letters;
+
+    // Written straight to the redrive topic in dead-letter form: a purchase the engine never set aside, and
+    // the real dead letter's position carrying another client's purchase.
+    const forger = uniqueName('c');
+    const forged = (offset: string, partition: number) =>
+      String(
+        deadLetter(
+          {
+            topic: inputs.transactions,
+            partition,
+            message: {
+              key: Buffer.from(forger),
+              value: Buffer.from(JSON.stringify(valueOf(purchase({ clientId: forger, time })))),
+              headers: {},
+              offset,
+              timestamp: String(now),
+              attributes: 0,
+            },
+          },
+          'impossible time',
+        ).message.value,
+      );
+    await raw.send({
+      topic: redrive,
+      messages: [
+        { partition: 0, key: forger, value: forged('987654', 0) },
+        { partition: real!.partition, key: forger, value: forged(real!.offset, real!.partition) },
+      ],
+    });
+    await processedThrough(db.pool, redrive, 2);
+    expect(await unlocksOf(db.pool, forger)).toEqual([]);
+    const { letters } = await store.overview({ sinceMs: now - HOUR_MS, topic: redrive, limit: 10 });
+    expect(letters.map((letter) => letter.error).sort()).toEqual([
+      `a redrive names ${inputs.transactions} partition 0 offset 987654, where the engine set no record aside; only its own dead letters come back`,
+      `a redrive's original differs from the record the engine set aside at ${inputs.transactions} partition ${real!.partition} offset ${real!.offset}`,
+    ]);
+    // The real dead letter saw no redrive, and still counts once redriven by operations.
+    expect((await store.one(real!.id))!.redrive).toBeNull();
+    await store.redrive([real!.id], ADMIN, 'producer clock fixed');
+    await eventually(
+      () => unlocksOf(db.pool, victim),
+      (unlocks) => unlocks.length === 1,
+    );
+    expect(await unlocksOf(db.pool, forger)).toEqual([]);
   });
 });

@@ -12,8 +12,35 @@ const REASONS = [
   'key',
   'impossible-time',
   'storage',
+  'refused',
   'other',
 ];
+
+const utf8 = new window.TextDecoder();
+const fromBase64 = (text) => utf8.decode(Uint8Array.from(atob(text), (char) => char.charCodeAt(0)));
+
+/**
+ * The parts of a DLQ record shown base64 (keys, values, headers that hold NUL or bytes that are not UTF-8) as
+ * text, control characters escaped by JSON; undefined when there are none. The record above stays exact.
+ */
+function decodedParts(record) {
+  const parts = {};
+  if (record.keyEncoding === 'base64' && record.key !== null) parts.key = fromBase64(record.key);
+  if (record.valueEncoding === 'base64' && record.value !== null) parts.value = fromBase64(record.value);
+  if (record.headersEncoding === 'base64')
+    parts.headers = Object.fromEntries(
+      Object.entries(record.headers).map(([name, value]) => [fromBase64(name), fromBase64(value)]),
+    );
+  const names = Object.keys(parts);
+  return names.length === 0
+    ? undefined
+    : h(
+        'details',
+        {},
+        h('summary', {}, `${names.join(', ')}: base64 → UTF-8`),
+        h('pre', {}, JSON.stringify(parts, null, 2)),
+      );
+}
 
 function redriveText(letter) {
   if (letter.redrive)
@@ -55,6 +82,7 @@ export async function deadLettersPage({ who, say, report, refresh }) {
       original.replaceChildren(
         h('h2', { tabindex: -1 }, `#${id}`),
         h('pre', {}, JSON.stringify(letter.record, null, 2)),
+        decodedParts(letter.record),
       );
       original.querySelector('h2').focus();
     } catch (error) {
