@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ruleSchema } from '../rules/rule-schema.js';
 import { apiDependencies } from '../test/support/api.js';
 import { createApp } from './app.js';
 
@@ -48,5 +50,41 @@ describe('API documentation', () => {
     for (const path of scripts) expect((await app.request(path)).status, path).toBe(200);
     expect(await (await app.request('/docs/init.js')).text()).toContain("url: '/openapi.json'");
     expect(await (await app.request('/docs/swagger-ui-bundle.js')).text()).toContain('SwaggerUIBundle');
+  });
+});
+
+describe('documented request bodies', () => {
+  type Schema = { required?: string[]; properties?: Record<string, { $ref?: string }> };
+  const schemas = async () =>
+    (
+      (await (await app.request('/openapi.json')).json()) as {
+        components: { schemas: Record<string, Schema> };
+      }
+    ).components.schemas;
+
+  it('documents a rule document with every field of the rule schema, the version assigned', async () => {
+    const { RuleDocument } = await schemas();
+    expect(RuleDocument!.required).toEqual(['id', 'trigger', 'measure', 'window', 'levels']);
+    const fromSchema = z.toJSONSchema(ruleSchema, { io: 'input', unrepresentable: 'any' });
+    expect(Object.keys(RuleDocument!.properties!)).toEqual(Object.keys(fromSchema.properties!));
+    const document = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<
+        string,
+        { post: { requestBody: { content: { 'application/json': { schema: unknown } } } } }
+      >;
+    };
+    for (const path of ['/v1/admin/rules', '/v1/admin/rules/check'])
+      expect(document.paths[path]!.post.requestBody.content['application/json'].schema, path).toEqual({
+        $ref: '#/components/schemas/RuleDocument',
+      });
+  });
+
+  it.each([
+    ['Simulation', ['rule', 'events']],
+    ['DryRunRequest', ['rule', 'from']],
+  ])('documents %s with its required fields, its rule a RuleDocument', async (name, required) => {
+    const body = (await schemas())[name]!;
+    expect(body.required).toEqual(required);
+    expect(body.properties!.rule).toEqual({ $ref: '#/components/schemas/RuleDocument' });
   });
 });

@@ -1,9 +1,16 @@
 import type pg from 'pg';
-import { inTransaction } from '../platform/postgres.js';
+import { inSnapshot, inTransaction } from '../platform/postgres.js';
 import { measuredSinceFor } from '../rules/rule-book.js';
-import { ruleSchema } from '../rules/rule-schema.js';
+import { storedRuleSchema } from '../rules/rule-schema.js';
 import type { RuleProblem } from '../rules/rule-validation.js';
-import { checkDraft, validateAsNext, type DraftOptions, type RuleCheck } from './rule-drafts.js';
+import {
+  checkDraft,
+  draftContext,
+  sameContext,
+  validateDraft,
+  type DraftOptions,
+  type RuleCheck,
+} from './rule-drafts.js';
 import type { AuditEntry } from './admin-reads.js';
 import { backfillWorkflowId } from '../workflows/replay-contract.js';
 import { backfillRunning, recordBackfill, type BackfillRequest } from './replay-store.js';
@@ -93,6 +100,12 @@ async function latestChange(client: pg.PoolClient, ruleId: string) {
   return rows[0];
 }
 
+/**
+ * A stored version read for what it measures, as it was accepted: its examples, which do not change what it
+ * measures and take up to 100 ms to read in a 1 MiB document, are left out (this runs under the rule's lock).
+ */
+const measuredRule = (document: unknown) => storedRuleSchema.parse({ ...(document as object), examples: [] });
+
 async function documentOf(client: pg.PoolClient, ruleId: string, version: number) {
   const { rows } = await client.query<{ document: unknown }>(
     'SELECT document FROM rule_versions WHERE rule_id = $1 AND version = $2',
@@ -101,7 +114,23 @@ async function documentOf(client: pg.PoolClient, ruleId: string, version: number
   return rows[0]?.document;
 }
 
+/** How often `create` judges a document again when other versions keep coming in while it is judged. */
+const CREATE_ATTEMPTS = 3;
+
+/** Other versions were stored each time a document was judged: the caller may send it again. */
+export class RulesChangedMeanwhile extends Error {
+  constructor(
+    readonly ruleId: string,
+    readonly attempts: number,
+  ) {
+    super(`rules changed while ${ruleId} was validated, ${attempts} times in a row`);
+    this.name = 'RulesChangedMeanwhile';
+  }
+}
+
 export function postgresRuleAdmin(db: pg.Pool, options: DraftOptions): RuleAdminStore {
+  const contextOf = (document: unknown) =>
+    inSnapshot(db, (client) => draftContext(client, document, options));
   return {
     list: async () => {
       const [versions, active, positions] = await Promise.all([
@@ -154,22 +183,31 @@ export function postgresRuleAdmin(db: pg.Pool, options: DraftOptions): RuleAdmin
       return [...rules.values()];
     },
 
-    check: (document) => inTransaction(db, (client) => checkDraft(client, document, options)),
+    check: async (document) => checkDraft(document, await contextOf(document)),
 
-    create: (document, actor) =>
-      inTransaction(db, async (client) => {
-        const ruleId = (document as { id?: unknown } | null)?.id;
-        if (typeof ruleId === 'string') await lockRule(client, ruleId);
-        const { result: checked } = await validateAsNext(client, document, options);
+    // The document is judged off the event loop before the rule's lock is taken, so its examples hold neither
+    // the lock nor a connection. Judging is a pure function of the document and its context: under the lock
+    // the context is read again, and a version or rule stored meanwhile has the document judged anew.
+    create: async (document, actor) => {
+      for (let attempt = 1; ; attempt++) {
+        const context = await contextOf(document);
+        const checked = await validateDraft(document, context);
         if (!checked.ok) return checked;
-        const { id, version } = checked.rule;
-        await client.query(
-          'INSERT INTO rule_versions (rule_id, version, document, created_by) VALUES ($1, $2, $3, $4)',
-          [id, version, JSON.stringify(checked.document), actor.actorId],
-        );
-        await audit(client, actor, 'rule.create', `${id} v${version}`, 'new rule version');
-        return { ok: true as const, ruleId: id, version };
-      }),
+        const { ruleId, version } = checked;
+        const stored = await inTransaction(db, async (client) => {
+          await lockRule(client, ruleId);
+          if (!sameContext(await draftContext(client, document, options), context)) return undefined;
+          await client.query(
+            'INSERT INTO rule_versions (rule_id, version, document, created_by) VALUES ($1, $2, $3, $4)',
+            [ruleId, version, JSON.stringify(checked.document), actor.actorId],
+          );
+          await audit(client, actor, 'rule.create', `${ruleId} v${version}`, 'new rule version');
+          return { ok: true as const, ruleId, version };
+        });
+        if (stored) return stored;
+        if (attempt === CREATE_ATTEMPTS) throw new RulesChangedMeanwhile(ruleId, attempt);
+      }
+    },
 
     activate: (ruleId, version, actor, backfill) =>
       inTransaction(db, async (client): Promise<Activation> => {
@@ -199,11 +237,11 @@ export function postgresRuleAdmin(db: pg.Pool, options: DraftOptions): RuleAdmin
         const active =
           latest?.version != null
             ? {
-                rule: ruleSchema.parse(await documentOf(client, ruleId, latest.version)),
+                rule: measuredRule(await documentOf(client, ruleId, latest.version)),
                 measuredSince: latest.measured_since!,
               }
             : undefined;
-        const measuredSince = measuredSinceFor(active, ruleSchema.parse(document));
+        const measuredSince = measuredSinceFor(active, measuredRule(document));
         if (backfill && measuredSince < version) return { outcome: 'keeps-progress', since: measuredSince };
         await client.query(
           `INSERT INTO rule_changes (rule_id, version, measured_since, requested_by) VALUES ($1, $2, $3, $4)`,

@@ -1,8 +1,7 @@
 import type pg from 'pg';
-import { runExamples } from '../rules/examples.js';
-import { ruleSchema } from '../rules/rule-schema.js';
-import { validateRuleDocument, type RuleProblem } from '../rules/rule-validation.js';
+import type { RuleContext, RuleProblem } from '../rules/rule-validation.js';
 import type { SimulatedEvent } from '../rules/simulate.js';
+import { ruleEvaluation } from './rule-evaluation.js';
 
 /** What a draft is checked against besides the stored rules: the bank's zone and the partners configured. */
 export interface DraftOptions {
@@ -19,8 +18,12 @@ export interface RuleCheck {
   examples: { name: string; passed: boolean; trace: SimulatedEvent[] }[];
 }
 
-/** Validates a document as its rule's next version: against the other rules and the partners there are. */
-export async function validateAsNext(client: pg.PoolClient, document: unknown, options: DraftOptions) {
+/** What a document is validated against as its rule's next version: its number, the other rules, the partners. */
+export async function draftContext(
+  client: pg.PoolClient,
+  document: unknown,
+  options: DraftOptions,
+): Promise<RuleContext> {
   const ruleId = (document as { id?: unknown } | null)?.id;
   const next = await client.query<{ next: number }>(
     'SELECT coalesce(max(version), 0) + 1 AS next FROM rule_versions WHERE rule_id = $1',
@@ -34,9 +37,8 @@ export async function validateAsNext(client: pg.PoolClient, document: unknown, o
     `SELECT DISTINCT rule_id, level ->> 'achievementId' AS achievement_id, level ->> 'partner' AS partner
        FROM rule_versions, jsonb_array_elements(document -> 'levels') AS level`,
   );
-  const version = next.rows[0]!.next;
-  const result = validateRuleDocument(document, {
-    nextVersion: version,
+  return {
+    nextVersion: next.rows[0]!.next,
     achievementsOfOthers: new Map(
       others.rows
         .filter((row) => row.rule_id !== ruleId && row.achievement_id !== null)
@@ -47,28 +49,34 @@ export async function validateAsNext(client: pg.PoolClient, document: unknown, o
       ...others.rows.flatMap((row) => (row.partner ? [row.partner] : [])),
     ]),
     zone: options.zone,
-  });
-  return { version, result };
+  };
 }
 
-/** Checks a draft as `create` would, storing nothing, and runs its examples when it fits the schema. */
-export async function checkDraft(
-  client: pg.PoolClient,
-  document: unknown,
-  options: DraftOptions,
-): Promise<RuleCheck> {
-  const { version, result } = await validateAsNext(client, document, options);
-  const rule = ruleSchema.safeParse({ ...(document as object), version });
+/** Whether two contexts would judge any document alike (validation is a pure function of both). */
+export const sameContext = (a: RuleContext, b: RuleContext) => {
+  const key = (context: RuleContext) =>
+    JSON.stringify([
+      context.nextVersion,
+      context.zone,
+      [...context.achievementsOfOthers].sort(),
+      [...context.partners].sort(),
+    ]);
+  return key(a) === key(b);
+};
+
+/** Validates a draft as `create` would, off the event loop, storing nothing, and runs its examples. */
+export async function checkDraft(document: unknown, context: RuleContext): Promise<RuleCheck> {
+  const { result, examples } = await ruleEvaluation().run('checkDraft', { document, context, traces: true });
   return {
     ok: result.ok,
-    version,
+    version: context.nextVersion,
     problems: result.ok ? [] : result.problems,
-    examples: rule.success
-      ? runExamples(rule.data, options.zone).map(({ name, failures, trace }) => ({
-          name,
-          passed: failures.length === 0,
-          trace,
-        }))
-      : [],
+    examples,
   };
+}
+
+/** Validates a document as a new version of its rule off the event loop: what to store, or every problem. */
+export async function validateDraft(document: unknown, context: RuleContext) {
+  const { result } = await ruleEvaluation().run('checkDraft', { document, context, traces: false });
+  return result;
 }

@@ -1,15 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { eventsOfOneClient, ruleSchema, slug } from '../rules/rule-schema.js';
-import { problemsOf } from '../rules/rule-validation.js';
-import { simulate } from '../rules/simulate.js';
 import type { AuthEnv } from './auth.js';
 import { forOperations, invalid, refusals, security } from './operations.js';
 import { createRouter } from './router.js';
+import { bodyWithRule } from './rule-document.js';
+import { EVALUATION_RESPONSES, evaluationRefused, ruleEvaluation } from './rule-evaluation.js';
+import { simulationSchema } from './rule-evaluation-tasks.js';
 
-const simulateBody = z.looseObject({}).openapi('Simulation', {
-  description:
-    '{ "rule": a rule document, "events": one client’s transactions and client events in arrival order (at most 1000), "segments"?: the client’s segments }',
-});
+const simulateBody = bodyWithRule(
+  'Simulation',
+  simulationSchema,
+  'A draft rule, one client’s transactions and client events in arrival order (short form: kind defaults to purchase, currency to UAH, ids to example-1, example-2, …), and the client’s segments',
+);
 
 export const simulatedEvent = z.object({
   eventId: z.string(),
@@ -38,26 +39,20 @@ const simulateRoute = createRoute({
       },
     },
     ...refusals,
+    ...EVALUATION_RESPONSES,
   },
 });
 
-const simulationSchema = z
-  .object({
-    rule: z.looseObject({}),
-    events: eventsOfOneClient(1000),
-    segments: z.array(slug()).max(100).default([]),
-  })
-  .strict();
-
 /** `POST /v1/admin/rules/simulate` (CONTRACT §6): one client's events through a draft rule, no side effects. */
 export function ruleSimulationRoutes(zone: string) {
-  return createRouter<AuthEnv>().openapi(simulateRoute, (c) => {
-    const body = simulationSchema.safeParse(c.req.valid('json'));
-    if (!body.success) return invalid(c, problemsOf(body.error));
-    // A draft has no version yet: the engine numbers it when it is created.
-    const rule = ruleSchema.safeParse({ version: 1, ...body.data.rule });
-    if (!rule.success) return invalid(c, problemsOf(rule.error, ['rule']));
-    const events = simulate(rule.data, body.data.events, zone, body.data.segments);
-    return c.json({ events, unlocked: events.flatMap((event) => event.unlocked) }, 200);
+  return createRouter<AuthEnv>().openapi(simulateRoute, async (c) => {
+    try {
+      const simulated = await ruleEvaluation().run('simulateBody', { body: c.req.valid('json'), zone });
+      if (!simulated.ok) return invalid(c, simulated.problems);
+      const { events } = simulated;
+      return c.json({ events, unlocked: events.flatMap((event) => event.unlocked) }, 200);
+    } catch (error) {
+      return evaluationRefused(c, error, '/events');
+    }
   });
 }

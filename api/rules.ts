@@ -11,13 +11,9 @@ import {
   type ReplayDependencies,
 } from './backfill-request.js';
 import { createRouter } from './router.js';
+import { ruleDocument } from './rule-document.js';
+import { EVALUATION_RESPONSES, evaluationRefused } from './rule-evaluation.js';
 import { simulatedEvent } from './rule-simulation.js';
-
-/** A rule document in the engine's rule format (docs: README, "The five-minute achievement"). */
-const ruleDocument = z.looseObject({}).openapi('RuleDocument', {
-  description:
-    'id, trigger, filter, measure, window, levels, and optionally audience and examples; version is assigned',
-});
 
 const progressOnActivation = z.union([
   z.object({ kept: z.literal(true), since: z.number().int() }),
@@ -89,6 +85,7 @@ const createRuleRoute = createRoute({
       },
     },
     ...refusals,
+    ...EVALUATION_RESPONSES,
   },
 });
 
@@ -118,6 +115,7 @@ const checkRoute = createRoute({
       },
     },
     ...refusals,
+    ...EVALUATION_RESPONSES,
   },
 });
 
@@ -199,11 +197,21 @@ const deactivateRoute = createRoute({
 export function ruleRoutes(store: RuleAdminStore, replays: ReplayDependencies) {
   const app = createRouter<AuthEnv>();
   app.openapi(listRoute, async (c) => c.json({ rules: await store.list() }, 200));
-  app.openapi(checkRoute, async (c) => c.json(await store.check(c.req.valid('json')), 200));
+  app.openapi(checkRoute, async (c) => {
+    try {
+      return c.json(await store.check(c.req.valid('json')), 200);
+    } catch (error) {
+      return evaluationRefused(c, error, '/examples');
+    }
+  });
   app.openapi(createRuleRoute, async (c) => {
-    const created = await store.create(c.req.valid('json'), actorOf(c));
-    if (!created.ok) return invalid(c, created.problems);
-    return c.json({ ruleId: created.ruleId, version: created.version }, 201);
+    try {
+      const created = await store.create(c.req.valid('json'), actorOf(c));
+      if (!created.ok) return invalid(c, created.problems);
+      return c.json({ ruleId: created.ruleId, version: created.version }, 201);
+    } catch (error) {
+      return evaluationRefused(c, error, '/examples');
+    }
   });
   app.openapi(activateRoute, async (c) => {
     const { ruleId, version } = c.req.valid('param');

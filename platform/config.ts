@@ -87,6 +87,8 @@ const envSchema = z.object({
   /** A Temporal Cloud API key, in place of a client certificate. */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  /** Where every role serves /metrics and /health/live, apart from the API's port (OpenTelemetry's 9464). */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).default(9464),
   BANK_TIME_ZONE: timeZone.default('Europe/Kyiv'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters for HS256').default(DEV_JWT_SECRET),
   /** The HS256 key being rotated out: tokens it signed are still accepted until it is unset. */
@@ -142,6 +144,18 @@ const envSchema = z.object({
   PARTNER_SANDBOX_DELAY: duration.default(3_000),
   /** How many rewards per second a backfill starts at most, on its own task queue. */
   BACKFILL_REWARD_RATE: z.coerce.number().positive().max(10_000).default(50),
+  /**
+   * Threads of the API that run rule simulations, checks and examples off its event loop. One by default: an
+   * API replica mostly waits on I/O, and on two cores one thread still leaves the event loop a core of its own.
+   */
+  RULE_EVALUATION_THREADS: z.coerce.number().int().min(1).max(32).default(1),
+  /** Evaluations that may wait for a thread; one more is answered 503 with Retry-After. */
+  RULE_EVALUATION_QUEUE: z.coerce.number().int().min(0).max(1_000).default(4),
+  /**
+   * How long one evaluation may run before its thread is stopped and the request refused: a few times the
+   * longest the routes' bounds allow (about 1 s here for /check with 50 examples, on a thread just started).
+   */
+  RULE_EVALUATION_BUDGET: duration.default(5_000),
 });
 
 /** How hard the engine may press one partner: requests at once and per second (PARTNER_<ID>_CONCURRENCY, _RATE). */
@@ -275,6 +289,11 @@ export function parseConfig(given: NodeJS.ProcessEnv): Config {
   if (values.NODE_ENV === 'production' && values.PARTNER_PSEUDONYM_KEY === DEV_PSEUDONYM_KEY) {
     throw new ConfigError('PARTNER_PSEUDONYM_KEY', 'the dev-only key is refused in production');
   }
+  if (values.METRICS_PORT === values.PORT)
+    throw new ConfigError(
+      'METRICS_PORT',
+      'must differ from PORT: metrics are not served on the public API port',
+    );
   const publicBaseUrl = values.PUBLIC_BASE_URL ?? `http://127.0.0.1:${values.PORT}`;
   return Object.freeze({
     ...values,

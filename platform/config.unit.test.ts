@@ -87,6 +87,19 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('sizes the API’s rule evaluation threads, their queue and budget, and refuses nonsense', () => {
+    expect(parseConfig({})).toMatchObject({
+      RULE_EVALUATION_THREADS: 1,
+      RULE_EVALUATION_QUEUE: 4,
+      RULE_EVALUATION_BUDGET: 5_000,
+    });
+    expect(
+      parseConfig({ RULE_EVALUATION_THREADS: '3', RULE_EVALUATION_QUEUE: '0', RULE_EVALUATION_BUDGET: '2s' }),
+    ).toMatchObject({ RULE_EVALUATION_THREADS: 3, RULE_EVALUATION_QUEUE: 0, RULE_EVALUATION_BUDGET: 2_000 });
+    expect(() => parseConfig({ RULE_EVALUATION_THREADS: '0' })).toThrow(/RULE_EVALUATION_THREADS/);
+    expect(() => parseConfig({ RULE_EVALUATION_BUDGET: 'soon' })).toThrow(/RULE_EVALUATION_BUDGET.*duration/);
+  });
+
   it('refuses the dev-only JWT secret and pseudonym key in production', () => {
     const pseudonyms = { PARTNER_PSEUDONYM_KEY: 'a-production-key-of-at-least-32-characters' };
     expect(() => parseConfig({ NODE_ENV: 'production', ...pseudonyms })).toThrow(/JWT_SECRET/);

@@ -230,6 +230,39 @@ describe('rules as versioned data, live without a restart', () => {
     expect(listed.rules.map((rule) => rule.ruleId)).not.toContain('taxi-checked');
   });
 
+  it('judges a draft alike when checking and when creating it, through one validation', async () => {
+    const id = 'taxi-judged';
+    const level = { ...taxiRule.levels[0]!, achievementId: id };
+    const example = { ...taxiRule.examples[0]!, then: { unlocked: [id], measures: [1, 1, 2, 3] } };
+    const draft = { ...taxiRule, id, levels: [level], examples: [example] };
+    const refused = [
+      { ...draft, levels: [{ ...level, target: 4 }] },
+      { ...draft, levels: [{ ...level, achievementId: 'coffee-lover' }], examples: [] },
+      { ...draft, levels: [{ ...level, partner: 'nobody' }] },
+      { ...draft, levels: [{ ...level, title: { ...level.title, en: 'Taxi\u0000rider' } }] },
+    ];
+    for (const document of refused) {
+      const checked = await call('POST', '/v1/admin/rules/check', document, 'support');
+      const { problems } = (await checked.json()) as { problems: unknown[] };
+      const created = await call('POST', '/v1/admin/rules', document);
+      expect(created.status).toBe(400);
+      expect(((await created.json()) as { errors: unknown[] }).errors).toEqual(problems);
+      expect(problems).not.toEqual([]);
+    }
+  });
+
+  it('numbers drafts of one rule created at once one after the other', async () => {
+    const id = 'taxi-twice';
+    const level = { ...taxiRule.levels[0]!, achievementId: id };
+    const draft = { ...taxiRule, id, levels: [level], examples: [] };
+    const created = await Promise.all([1, 2].map(() => call('POST', '/v1/admin/rules', draft)));
+    expect(created.map((response) => response.status)).toEqual([201, 201]);
+    const versions = await Promise.all(
+      created.map(async (r) => ((await r.json()) as { version: number }).version),
+    );
+    expect(versions.sort()).toEqual([1, 2]);
+  });
+
   it('answers 404 for a version that does not exist, and 400 for a backfill from a time to come', async () => {
     expect((await call('POST', '/v1/admin/rules/nope/versions/1/activate')).status).toBe(404);
     expect((await call('POST', '/v1/admin/rules/nope/deactivate')).status).toBe(404);
