@@ -22,6 +22,6 @@ COPY --chown=node:node platform ./platform
 COPY --chown=node:node rules ./rules
 COPY --chown=node:node workflows ./workflows
 USER node
-EXPOSE 8080
+EXPOSE 8080 9464
 ENTRYPOINT ["node", "--import", "tsx", "main.ts"]
 CMD ["api"]

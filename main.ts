@@ -24,6 +24,7 @@ import { seedDefaultRules } from './platform/rule-store.js';
 import { config, ConfigError, reloadConfig } from './platform/config.js';
 import { startSandboxPartners } from './platform/partner-sandbox.js';
 import { checkHealth, dependencyProbes } from './platform/health.js';
+import { startMetricsServer } from './platform/metrics-server.js';
 import { createKafka, lazyProducer } from './platform/kafka.js';
 import { logger } from './platform/logger.js';
 import { CONSUMER_GROUP, TOPICS } from './platform/topics.js';
@@ -213,7 +214,7 @@ async function printWhereEverythingIs() {
     `API          ${api}  (try ${api}/health)`,
     `API docs     ${api}/docs  (OpenAPI: ${api}/openapi.json)`,
     `console      ${api}/console  (sign in with a token: --role admin --sub emp-1)`,
-    `metrics      ${api}/metrics`,
+    `metrics      http://127.0.0.1:${config().METRICS_PORT}/metrics  (every role's, on a port of its own)`,
     ...(process.env.TEMPORAL_ADDRESS ? [] : [`Temporal UI  ${TEMPORAL_UI_URL}`]),
     'a token      npm run token -- --client c-0   (or --role admin --sub emp-1)',
     'traffic      npm run simulate',
@@ -236,6 +237,9 @@ async function main() {
   }
   const roles = chosenRoles(process.argv[2]);
   exitOnSignals();
+  // One per process, whichever roles run in it; registered first, so it stops last and shows the drain.
+  const metricsServer = await startMetricsServer(config().METRICS_PORT);
+  onShutdown('metrics server', () => metricsServer.stop());
   let stopLocalPartners: Stop | undefined;
   if (process.argv[2] === undefined) {
     const { localServices, upStack } = await import('./scripts/stack/stack.js');

@@ -21,7 +21,7 @@ import {
   type ApiLimits,
 } from './rate-limit.js';
 import { healthRoutes } from './health.js';
-import { metricsRoutes, timeRequests } from './metrics.js';
+import { timeRequests } from './metrics.js';
 import { meRoutes, type MeDependencies } from './me.js';
 import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
 import { privacyRoutes, type PrivacyDependencies } from './privacy.js';
@@ -33,6 +33,7 @@ import { ruleSimulationRoutes } from './rule-simulation.js';
 import { ruleRoutes } from './rules.js';
 import { segmentRoutes } from './segments.js';
 import { sourceAddress } from './source.js';
+import { answerUnrouted } from './unrouted.js';
 
 export interface ApiDependencies {
   checkHealth: () => Promise<HealthReport>;
@@ -101,7 +102,6 @@ export function createApp(deps: ApiDependencies) {
     sourceAddress(c, deps.trustedProxyHops ?? 0),
   );
   for (const guarded of ['/v1/me/*', '/v1/admin/*', '/v1/partners/*']) app.use(guarded, failedAuth);
-  app.route('/', metricsRoutes());
   app.route('/', healthRoutes(deps.checkHealth));
   app.route('/', partnerCallbackRoutes(deps.partnerCallbacks));
   app.route(
@@ -140,13 +140,7 @@ export function createApp(deps: ApiDependencies) {
   app.route('/', docsRoutes());
   app.route('/', consoleRoutes(deps.console ?? LOCAL_CONSOLE));
 
-  app.notFound((c) =>
-    problem(c, {
-      title: 'Not Found',
-      status: 404,
-      detail: `No route ${c.req.method} ${c.req.path}; see /openapi.json`,
-    }),
-  );
+  app.notFound(answerUnrouted(app.routes));
   app.onError(answerError);
   return app;
 }

@@ -5,6 +5,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { timeout } from 'hono/timeout';
 import { HTTPException } from 'hono/http-exception';
 import { problem } from './problem.js';
+import { SEGMENT_IMPORT_MAX_BYTES } from './segments.js';
 
 export interface EdgeOptions {
   /** Largest request body accepted, in bytes. */
@@ -20,7 +21,7 @@ export interface EdgeOptions {
 export const DEFAULT_EDGE: EdgeOptions = {
   maxBodyBytes: 64 * 1024,
   largerBodies: [
-    { pathPrefix: '/v1/admin/segments/', maxBytes: 8 * 1024 * 1024 },
+    { pathPrefix: '/v1/admin/segments/', maxBytes: SEGMENT_IMPORT_MAX_BYTES },
     { pathPrefix: '/v1/admin/rules', maxBytes: 1024 * 1024 },
   ],
   requestTimeoutMs: 10_000,

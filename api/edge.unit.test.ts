@@ -76,6 +76,18 @@ describe('the API edge', () => {
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 
+  it('lets a valid token through from a source whose failed authentications are over the limit', async () => {
+    // Without a socket every request is one source: everyone behind a proxy whose hops are not trusted.
+    const app = createApp({ ...base, me: { ...base.me, reads } });
+    const withToken = (jwt: string) =>
+      app.request('/v1/me/achievements', { headers: { Authorization: `Bearer ${jwt}` } });
+    const guesses = [];
+    for (let i = 0; i < 31; i++) guesses.push((await withToken('not.a.jwt')).status);
+    expect(guesses.slice(0, 30).every((status) => status === 401)).toBe(true);
+    expect(guesses[30]).toBe(429);
+    expect((await withToken(await token({ sub: 'c-behind-the-proxy' }))).status).toBe(200);
+  });
+
   it('sets secure headers', async () => {
     const response = await createApp(base).request('/v1/catalog');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');

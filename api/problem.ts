@@ -30,7 +30,9 @@ export const problemResponse = (description: string) => ({
 
 /** What any route may answer at the edge, whatever it does: a body too large, or no answer in time. */
 export const EDGE_RESPONSES = {
-  413: problemResponse('The request body is over 64 KiB (1 MiB for rules, 8 MiB for segment imports)'),
+  413: problemResponse(
+    'The request body is over 64 KiB (1 MiB for rules; for segment imports, over what 100 000 ids of 128 characters take in JSON)',
+  ),
   503: problemResponse('The request took too long, or a dependency is unavailable; retry later'),
 };
 

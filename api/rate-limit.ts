@@ -98,8 +98,13 @@ export function rateLimitPerCaller(window: RateWindow, nowMs?: () => number): Mi
 }
 
 /**
- * Refuses a key (a source address) with 429 once `limit` of its requests in a window failed authentication
- * (401): guessing tokens or signatures stops costing this API anything, while others go on.
+ * Counts the requests of a key (a source address) that failed authentication (401) and, once `limit` of them
+ * failed in a window, answers its further failures 429 with Retry-After instead. The credential is always
+ * checked first: a source is an address, and behind a proxy whose hops are not trusted (`TRUSTED_PROXY_HOPS`)
+ * or a bank's NAT it is everyone's, so refusing the source would lock out every valid caller behind it when
+ * one guesser fails 30 times. A valid token or signature therefore always passes; a guesser is told to back
+ * off, but each guess still costs a verification (an HMAC, or a signature against a cached key), and a
+ * 256-bit key is out of reach of guessing online anyway.
  */
 export function limitFailedAuthentication(
   window: RateWindow,
@@ -108,12 +113,16 @@ export function limitFailedAuthentication(
 ): MiddlewareHandler {
   const failures = new FixedWindows(window, nowMs);
   return async function limitFailures(c, next) {
+    await next();
+    if (c.res.status !== 401) return;
     const key = keyOf(c);
     const retryAfterS = failures.retryAfterS(key);
-    if (retryAfterS !== undefined) {
-      return tooMany(c, failures.describe('failed authentications from one source'), retryAfterS);
+    if (retryAfterS === undefined) {
+      failures.hit(key);
+      return;
     }
-    await next();
-    if (c.res.status === 401) failures.hit(key);
+    // Not a challenge to try another token: the answer is to wait.
+    c.header('WWW-Authenticate', undefined);
+    c.res = tooMany(c, failures.describe('failed authentications from one source'), retryAfterS);
   };
 }

@@ -11,8 +11,8 @@ export function identifyRequests(): MiddlewareHandler {
   return requestId({ limitLength: 128 });
 }
 
-/** Probes and scrapes come every few seconds from the platform: their lines only at debug level. */
-const ROUTINE = new Set(['/health', '/metrics']);
+/** Probes come every few seconds from the platform: their lines only at debug level. */
+const ROUTINE = new Set(['/health']);
 
 /** One line per request: its route pattern (never its path, which can hold a client id), status and time. */
 export function logRequests(): MiddlewareHandler {

@@ -8,6 +8,20 @@ import { createRouter } from './router.js';
 
 const MAX_SEGMENT_IMPORT = 100_000;
 
+/** An id's longest length (in UTF-16 units, as `identifier()` counts it). */
+const MAX_ID_UNITS = identifier().maxLength!;
+
+/**
+ * The largest body an import the contract allows can take, in bytes: the most ids, each at its longest with
+ * every UTF-16 unit written as a `\uXXXX` escape, the longest form JSON has for any character (a standard
+ * encoder writes ids that way: Python's json.dumps escapes all non-ASCII by default), in compact JSON with the
+ * longer `replace` value: 77 100 031 bytes, which take the API about 200 MB while they are read and parsed.
+ */
+export const SEGMENT_IMPORT_MAX_BYTES =
+  '{"clientIds":[],"replace":false}'.length +
+  MAX_SEGMENT_IMPORT * ('""'.length + '\\uXXXX'.length * MAX_ID_UNITS) +
+  (MAX_SEGMENT_IMPORT - 1) * ','.length;
+
 const segmentRoute = createRoute({
   method: 'put',
   path: '/v1/admin/segments/{segmentId}/members',

@@ -40,7 +40,17 @@ const models: Record<string, new (data: never) => { validate: () => void }> = {
 const ofKind = (kind: string) => manifests.map(({ manifest }) => manifest).filter((m) => m.kind === kind);
 type PodSpec = {
   securityContext?: { runAsNonRoot?: boolean };
-  containers: { image: string; args: string[]; securityContext?: { allowPrivilegeEscalation?: boolean } }[];
+  containers: {
+    image: string;
+    args: string[];
+    securityContext?: { allowPrivilegeEscalation?: boolean };
+    ports?: { name: string; containerPort: number }[];
+  }[];
+};
+type ServiceSpec = {
+  clusterIP?: string;
+  selector: Record<string, string>;
+  ports: { name: string; port: number; targetPort: string | number }[];
 };
 const podOf = (manifest: Manifest) => (manifest.spec!.template as { spec: PodSpec }).spec;
 
@@ -113,5 +123,32 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     expect(temporalSecurity(config).tls?.clientCertPair).toBeDefined();
     expect(new URL(config.DATABASE_URL).searchParams.get('sslmode')).toBe('verify-full');
     expect(config.partners.get('coffee-house')?.url).toBe(data.PARTNER_COFFEE_HOUSE_URL);
+  });
+
+  it('serve every role’s metrics on METRICS_PORT to a Service of their own, not through the API’s', () => {
+    const metricsPort = Number(ofKind('ConfigMap')[0]!.data!.METRICS_PORT);
+    expect(metricsPort).toBeGreaterThan(0);
+    const deployments = ofKind('Deployment');
+    for (const deployment of deployments) {
+      const ports = podOf(deployment).containers[0]!.ports ?? [];
+      expect(ports, deployment.metadata.name).toContainEqual({ name: 'metrics', containerPort: metricsPort });
+    }
+    const services = ofKind('Service').map((service) => ({
+      name: service.metadata.name,
+      spec: service.spec as ServiceSpec,
+    }));
+    const metrics = services.find(({ spec }) => spec.ports.some((port) => port.targetPort === 'metrics'))!;
+    expect(metrics.spec.clusterIP).toBe('None');
+    for (const deployment of deployments) {
+      const labels = (deployment.spec!.template as { metadata: { labels: Record<string, string> } }).metadata
+        .labels;
+      expect(labels, deployment.metadata.name).toMatchObject(metrics.spec.selector);
+    }
+    for (const { name, spec } of services.filter((service) => service !== metrics)) {
+      expect(
+        spec.ports.filter((port) => port.targetPort === 'metrics' || port.targetPort === metricsPort),
+        name,
+      ).toEqual([]);
+    }
   });
 });

@@ -3,6 +3,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { registry } from '../platform/metrics.js';
+import { startMetricsServer } from '../platform/metrics-server.js';
 
 const here = (path: string) => new URL(path, import.meta.url);
 
@@ -93,6 +94,32 @@ describe('the Grafana dashboard and the Prometheus alert rules', () => {
       expect(['warning', 'critical']).toContain(rule.labels.severity);
       expect(rule.annotations.summary.length).toBeGreaterThan(20);
       expect(anchors).toContain(rule.annotations.runbook.split('#')[1]);
+    }
+  });
+
+  it('scrape every role through the metrics Service of the manifests, where the metrics server answers', async () => {
+    const [job] = (
+      parse(readFileSync(here('./prometheus/scrape.yaml'), 'utf8')) as {
+        scrape_configs: {
+          metrics_path: string;
+          kubernetes_sd_configs: { role: string }[];
+          relabel_configs: { action?: string; regex?: string }[];
+        }[];
+      }
+    ).scrape_configs;
+    const service = parse(readFileSync(here('./k8s/metrics.yaml'), 'utf8')) as {
+      metadata: { name: string };
+      spec: { ports: { name: string }[] };
+    };
+    const keep = new RegExp(`^(?:${job!.relabel_configs.find((rule) => rule.action === 'keep')!.regex})$`);
+    expect(job!.kubernetes_sd_configs).toEqual([{ role: 'endpoints' }]);
+    expect(keep.test(`${service.metadata.name};${service.spec.ports[0]!.name}`)).toBe(true);
+    const server = await startMetricsServer(0);
+    try {
+      const scraped = await fetch(`http://127.0.0.1:${server.port}${job!.metrics_path}`);
+      expect(scraped.status).toBe(200);
+    } finally {
+      await server.stop();
     }
   });
 });

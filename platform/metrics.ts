@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The process's Prometheus registry: every role running here reports into it, and `/metrics` serves it. */
+/** The process's Prometheus registry: every role running here reports into it; the metrics server serves it. */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 

@@ -12,7 +12,9 @@ export interface ApiResult {
   non2xx: number;
 }
 
+/** Not the defaults (8080 and the metrics server's 9464), which a running `npm start` holds. */
 const PORT = 18_080;
+const METRICS_PORT = 18_464;
 
 async function tokensFor(clientIds: string[]): Promise<string[]> {
   const key = new TextEncoder().encode(DEV_JWT_SECRET);
@@ -55,7 +57,14 @@ export async function measureApi(
   const [command, ...args] = separated ? ['taskset', '-c', '0', ...node] : node;
   const api = spawn(command!, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: String(PORT), DATABASE_URL: url.toString(), LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      METRICS_PORT: String(METRICS_PORT),
+      DATABASE_URL: url.toString(),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });
