@@ -154,6 +154,10 @@ const explainRoute = createRoute({
             events: z.array(
               z.object({ id: z.string(), time: z.string(), counted: z.boolean(), why: z.string() }),
             ),
+            eventsBeforeErasure: z.number().int().openapi({
+              description:
+                'How many of the client’s records are dated before their erasure: left out of `events`, unnamed',
+            }),
           }),
         },
       },
@@ -217,6 +221,7 @@ export function adminRoutes(
     // Only the records the achievement's window can hold are read, not the client's whole partition.
     const history = await sources.historyOf(clientId, historySince(achievement, progress, nowMs));
     const { unlocked, unlockedAt, progress: reached } = viewOf(achievement, progress, nowMs, sources.zone);
+    const { events, eventsBeforeErasure } = explain(id, rules, history, sources.zone, context);
     return c.json(
       {
         clientId,
@@ -227,7 +232,8 @@ export function adminRoutes(
           window: { ...achievement.rule.window },
           timeZone: sources.zone,
         },
-        events: explain(id, rules, history, sources.zone, context),
+        events,
+        eventsBeforeErasure,
       },
       200,
     );

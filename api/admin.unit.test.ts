@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_CONTEXT } from '../rules/audience.js';
+import { NO_CONTEXT, type ClientContext } from '../rules/audience.js';
 import { apiDependencies } from '../test/support/api.js';
 import { given, purchase } from '../test/support/events.js';
 import { badTokens, token } from '../test/support/tokens.js';
@@ -11,7 +11,8 @@ const history = [
   purchase({ clientId: 'c-9', time: '2026-11-02T13:00:00+02:00', categoryId: 5411 }),
 ];
 
-function setup() {
+/** The app over `history`, for a client of the given context (never erased, by default). */
+function setup(context: ClientContext = NO_CONTEXT) {
   const audited: AuditEntry[] = [];
   const app = createApp(
     apiDependencies({
@@ -25,7 +26,7 @@ function setup() {
       explain: {
         progressOf: () => Promise.resolve(given(history).progress),
         historyOf: () => Promise.resolve(history),
-        contextOf: () => Promise.resolve(NO_CONTEXT),
+        contextOf: () => Promise.resolve(context),
         zone: 'Europe/Kyiv',
         nowMs: () => Date.parse('2026-11-20T12:00:00+02:00'),
       },
@@ -112,6 +113,7 @@ describe('operations routes and their auth matrix', () => {
         why: 'its merchant category is not one the rule counts',
       },
     ]);
+    expect(body.eventsBeforeErasure).toBe(0);
     expect(audited).toEqual([
       {
         actorId: 'e-5',
@@ -121,6 +123,18 @@ describe('operations routes and their auth matrix', () => {
         reason: 'client dispute',
       },
     ]);
+  });
+
+  it('shows none of the records dated before the client’s erasure, only how many were left out', async () => {
+    // Erased between the two purchases of `history`.
+    const { app } = setup({ ...NO_CONTEXT, erasedAtMs: Date.parse('2026-11-02T12:30:00+02:00') });
+    const response = await call(app, EXPLAIN, await token({ sub: 'e-5', role: 'support' }));
+    const body = (await response.json()) as { events: { time: string }[]; eventsBeforeErasure: number };
+    expect(body.events.map((e) => e.time)).toEqual(['2026-11-02T13:00:00+02:00']);
+    expect(body.eventsBeforeErasure).toBe(1);
+    const erased = history[0]!.type === 'TransactionReceived' ? history[0]!.transaction : undefined;
+    expect(JSON.stringify(body)).not.toContain(erased!.id);
+    expect(JSON.stringify(body)).not.toContain(erased!.time);
   });
 
   it('refuses an explain without a reason with 400 problem+json saying so', async () => {

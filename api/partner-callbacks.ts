@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { logger } from '../platform/logger.js';
 import { signatureMatches } from '../platform/signature.js';
 import { identifier, plainText } from '../platform/text.js';
-import type { PartnerCallback } from '../workflows/reward-contract.js';
+import type { PartnerCallback, RewardStatus } from '../workflows/reward-contract.js';
 import { GUARDED_RESPONSES, problem, problemResponse } from './problem.js';
 import { createRouter } from './router.js';
 
@@ -39,10 +39,15 @@ const callbackBody = z
 export interface PartnerCallbackDependencies {
   /** Each partner's shared secret (and the one being rotated out, if any), by partner id. */
   partners: ReadonlyMap<string, { readonly secret: string; readonly previousSecret?: string }>;
-  /** The reward's partner and workflow, or undefined when there is no such reward. */
-  findReward: (rewardId: string) => Promise<{ partnerId: string | null; workflowId: string } | undefined>;
-  /** Hands the result to the reward's workflow; resolves once Temporal has recorded it. */
-  deliver: (workflowId: string, callback: PartnerCallback) => Promise<void>;
+  /** The reward's partner, workflow and stored status, or undefined when there is no such reward. */
+  findReward: (
+    rewardId: string,
+  ) => Promise<{ partnerId: string | null; workflowId: string; status: RewardStatus } | undefined>;
+  /**
+   * Hands the result to the reward's workflow: true once Temporal has recorded it, false when the workflow has
+   * already ended (and takes nothing more).
+   */
+  deliver: (workflowId: string, callback: PartnerCallback) => Promise<boolean>;
   nowMs?: () => number;
 }
 
@@ -66,6 +71,9 @@ const route = createRoute({
     202: { description: 'The reward workflow has the result (a repeated callback changes nothing)' },
     400: problemResponse('The body does not follow the callback schema; the detail names the field'),
     404: problemResponse('Unknown partner, or no such reward of this partner'),
+    409: problemResponse(
+      'The reward ended without a partner’s answer (timed out, failed or cancelled); the callback changes nothing',
+    ),
     ...GUARDED_RESPONSES,
   },
 });
@@ -126,11 +134,21 @@ export function partnerCallbackRoutes(deps: PartnerCallbackDependencies) {
         detail: `Partner ${partnerId} has no reward ${rewardId}.`,
       });
     }
-    await deps.deliver(reward.workflowId, result);
-    logger('partner-callbacks').info(
-      { requestId: c.get('requestId'), correlationId: rewardId, partner: partnerId, status: result.status },
-      'partner callback delivered',
-    );
+    const about = { requestId: c.get('requestId'), correlationId: rewardId, partner: partnerId };
+    if (!(await deps.deliver(reward.workflowId, result))) {
+      // Its workflow has ended: after the partner's answer, this is a repeat; otherwise the reward gave up on
+      // the partner (timed out, failed, cancelled), and the partner must learn its answer was not taken.
+      const status = (await deps.findReward(rewardId))?.status ?? reward.status;
+      if (status !== 'fulfilled' && status !== 'rejected') {
+        logger('partner-callbacks').warn({ ...about, status }, 'partner callback after the reward ended');
+        return problem(c, {
+          title: 'Reward already ended',
+          status: 409,
+          detail: `Reward ${rewardId} no longer waits for your answer (it is ${status}); this callback changes nothing.`,
+        });
+      }
+    }
+    logger('partner-callbacks').info({ ...about, status: result.status }, 'partner callback delivered');
     return c.body(null, 202);
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sign } from '../platform/signature.js';
 import { apiDependencies } from '../test/support/api.js';
-import type { PartnerCallback } from '../workflows/reward-contract.js';
+import type { PartnerCallback, RewardStatus } from '../workflows/reward-contract.js';
 import { createApp } from './app.js';
 
 const NOW_MS = Date.parse('2026-11-24T10:00:00Z');
@@ -13,15 +13,27 @@ const rewards: Record<string, { partnerId: string; workflowId: string }> = {
   'r-coffee': { partnerId: 'coffee-house', workflowId: 'reward-c-1-coffee-lover' },
   'r-tea': { partnerId: 'tea-house', workflowId: 'reward-c-1-tea-lover' },
 };
+/** A reward as stored, waiting for its partner's answer unless it `ended`. */
+const findReward = (rewardId: string, ended?: RewardStatus) =>
+  Promise.resolve(rewards[rewardId] && { ...rewards[rewardId], status: ended ?? 'requested' });
 
-function setup(secrets: ReadonlyMap<string, { secret: string; previousSecret?: string }> = partners) {
+/** The app over `rewards`; a reward whose workflow has ended is found with the status it `ended` in. */
+function setup(
+  secrets: ReadonlyMap<string, { secret: string; previousSecret?: string }> = partners,
+  ended?: RewardStatus,
+) {
   const delivered: [string, PartnerCallback][] = [];
   const app = createApp(
     apiDependencies({
       partnerCallbacks: {
         partners: secrets,
-        findReward: (rewardId) => Promise.resolve(rewards[rewardId]),
-        deliver: (workflowId, callback) => Promise.resolve(void delivered.push([workflowId, callback])),
+        findReward: (rewardId) => findReward(rewardId, ended),
+        deliver: (workflowId, callback) => {
+          // A workflow that has ended takes nothing more.
+          if (ended !== undefined) return Promise.resolve(false);
+          delivered.push([workflowId, callback]);
+          return Promise.resolve(true);
+        },
         nowMs: () => NOW_MS,
       },
     }),
@@ -56,6 +68,29 @@ describe('POST /v1/partners/{partnerId}/callbacks', () => {
     expect(response.status).toBe(202);
     expect(delivered).toEqual([['reward-c-1-coffee-lover', { status: 'fulfilled', voucherCode: 'CAFE-42' }]]);
   });
+
+  it.each(['fulfilled', 'rejected'] as const)(
+    'answers 202 to a repeat after the reward was %s by an answer, and changes nothing',
+    async (ended) => {
+      const { app, delivered } = setup(partners, ended);
+      const { path, init } = post(fulfilled);
+      expect((await app.request(path, init)).status).toBe(202);
+      expect(delivered).toEqual([]);
+    },
+  );
+
+  it.each(['timed_out', 'failed', 'cancelled'] as const)(
+    'refuses with 409 a callback after the reward ended %s without one, so the partner knows',
+    async (ended) => {
+      const { app, delivered } = setup(partners, ended);
+      const { path, init } = post(fulfilled);
+      const response = await app.request(path, init);
+      expect(response.status).toBe(409);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await response.json()) as { detail: string }).detail).toContain(`it is ${ended}`);
+      expect(delivered).toEqual([]);
+    },
+  );
 
   it('during a rotation, accepts callbacks signed with the new secret or the one being rotated out', async () => {
     const rotating = new Map([
@@ -134,8 +169,8 @@ describe('failed authentications from one source', () => {
       apiDependencies({
         partnerCallbacks: {
           partners,
-          findReward: (rewardId) => Promise.resolve(rewards[rewardId]),
-          deliver: () => Promise.resolve(),
+          findReward: (rewardId) => findReward(rewardId),
+          deliver: () => Promise.resolve(true),
           nowMs: () => NOW_MS,
         },
         limits: { failedAuth: { limit: 2, windowMs: 60_000 } },

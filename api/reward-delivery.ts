@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
-import { partnerCallbackSignal } from '../workflows/reward-contract.js';
+import { partnerCallbackSignal, type RewardStatus } from '../workflows/reward-contract.js';
 import type { PartnerCallbackDependencies } from './partner-callbacks.js';
 
 /** The partner callback route's real dependencies: rewards in PostgreSQL, results signalled to Temporal. */
@@ -12,18 +12,20 @@ export function rewardDelivery(
   return {
     partners,
     findReward: async (rewardId) => {
-      const { rows } = await db.query<{ partner_id: string | null; workflow_id: string }>(
-        'SELECT partner_id, workflow_id FROM rewards WHERE reward_id = $1',
+      const { rows } = await db.query<{ partnerId: string | null; workflowId: string; status: RewardStatus }>(
+        'SELECT partner_id AS "partnerId", workflow_id AS "workflowId", status FROM rewards WHERE reward_id = $1',
         [rewardId],
       );
-      return rows[0] && { partnerId: rows[0].partner_id, workflowId: rows[0].workflow_id };
+      return rows[0];
     },
     deliver: async (workflowId, callback) => {
       try {
         await temporal.workflow.getHandle(workflowId).signal(partnerCallbackSignal, callback);
+        return true;
       } catch (error) {
-        // The workflow has finished: it already has its result (or timed out), so a repeat changes nothing.
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        // The workflow has ended; the reward's stored status says whether it had its answer.
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
       }
     },
   };

@@ -26,10 +26,10 @@ describe('decide for an erased client (CONTRACT §7)', () => {
     expect(decision.progress.transactionsHorizonMs).toBe(Date.parse('2026-11-10T12:00:00+02:00'));
   });
 
-  it('explains each record from before as erased', () => {
-    expect(explain('first-purchase', catalog, [before, after], KYIV, erased).map((e) => e.why)).toEqual([
-      'dated before the client’s data was erased: it counts for nothing',
-      'counted, and unlocked the achievement',
-    ]);
+  it('explains only the records dated after it, and says how many from before it left out', () => {
+    expect(explain('first-purchase', catalog, [before, after], KYIV, erased)).toMatchObject({
+      events: [{ id: 'p-2', why: 'counted, and unlocked the achievement' }],
+      eventsBeforeErasure: 1,
+    });
   });
 });

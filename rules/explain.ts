@@ -109,9 +109,20 @@ export function traceRule(
   });
 }
 
+/** One achievement explained: why each of the client's events did or did not count, and what was left out. */
+export interface Explanation {
+  events: ExplainedEvent[];
+  /**
+   * How many of the client's records are dated before their erasure (CONTRACT §7): they count for nothing and
+   * are left out, since their ids, times and amounts are what the erasure removed.
+   */
+  eventsBeforeErasure: number;
+}
+
 /**
  * Why each of a client's events did or did not count towards one achievement (for disputes: "I should have
- * it").
+ * it"). Records dated before the client's erasure are only counted: `decide` draws the same line, so leaving
+ * them out of the replay changes nothing of the rest.
  */
 export function explain(
   achievementId: string,
@@ -119,17 +130,24 @@ export function explain(
   events: InputEvent[],
   zone: string,
   client?: ClientContext,
-): ExplainedEvent[] {
+): Explanation {
   const { rule } = catalog.achievements.get(achievementId)!;
-  return traceRule(rule.id, catalog, events, zone, client).map(
+  const erasedAtMs = client?.erasedAtMs;
+  const kept =
+    erasedAtMs === undefined
+      ? events
+      : events.filter((event) => Date.parse(idAndTime(event).time) >= erasedAtMs);
+  const explained = traceRule(rule.id, catalog, kept, zone, client).map(
     ({ id, time, counted, why, before, unlocked }) => {
-      if (achievementId in before.unlocked) return { id, time, counted: false, why: OUTCOME.settled };
+      if (Object.hasOwn(before.unlocked, achievementId))
+        return { id, time, counted: false, why: OUTCOME.settled };
       if (unlocked.some((u) => u.achievementId === achievementId))
         return { id, time, counted: true, why: 'counted, and unlocked the achievement' };
       if (unlocked.length > 0) return { id, time, counted: true, why: OUTCOME.counted };
       return { id, time, counted, why };
     },
   );
+  return { events: explained, eventsBeforeErasure: events.length - kept.length };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalog, clientEvent, days, given, KYIV, purchase, refund } from '../test/support/events.js';
+import { NO_CONTEXT } from './audience.js';
 import { explain, historySince } from './explain.js';
 
 describe('explain: why each event did or did not count', () => {
@@ -16,7 +17,7 @@ describe('explain: why each event did or did not count', () => {
       coffees[10]!,
       purchase({ categoryId: 5814, time: '2026-12-20T12:00:00+02:00' }),
     ];
-    const why = explain('coffee-lover', catalog, events, KYIV).map((e) => e.why);
+    const why = explain('coffee-lover', catalog, events, KYIV).events.map((e) => e.why);
     expect(why.slice(0, 9)).toEqual(Array(9).fill('counted'));
     expect(why.slice(9)).toEqual([
       'its merchant category is not one the rule counts',
@@ -35,14 +36,46 @@ describe('explain: why each event did or did not count', () => {
       clientEvent('profile.updated', '2026-12-01T10:00:00Z', { complete: false }),
       purchase({ time: '2026-12-01T12:00:00+02:00' }),
     ];
-    expect(explain('profile-complete', catalog, events, KYIV)[0]).toMatchObject({
+    expect(explain('profile-complete', catalog, events, KYIV).events[0]).toMatchObject({
       counted: false,
       why: "its attributes do not match the rule's",
     });
-    expect(explain('first-purchase', catalog, events, KYIV)[1]).toMatchObject({
+    expect(explain('first-purchase', catalog, events, KYIV).events[1]).toMatchObject({
       counted: true,
       why: 'counted, and unlocked the achievement',
     });
+  });
+});
+
+describe('explain for an erased client (CONTRACT §7)', () => {
+  const erased = { ...NO_CONTEXT, erasedAtMs: Date.parse('2026-11-10T00:00:00+02:00') };
+  const before = purchase({
+    id: 'p-before',
+    categoryId: 5814,
+    amount: 4_217,
+    time: '2026-11-09T12:00:00+02:00',
+  });
+  const after = purchase({ id: 'p-after', categoryId: 5814, time: '2026-11-10T12:00:00+02:00' });
+
+  it('leaves out every record dated before the erasure, its refund too, and says only how many', () => {
+    const events = [before, refund(before, '2026-11-09T13:00:00+02:00'), after];
+    const explanation = explain('first-purchase', catalog, events, KYIV, erased);
+    expect(explanation).toEqual({
+      events: [
+        {
+          id: 'p-after',
+          time: '2026-11-10T12:00:00+02:00',
+          counted: true,
+          why: 'counted, and unlocked the achievement',
+        },
+      ],
+      eventsBeforeErasure: 2,
+    });
+    expect(JSON.stringify(explanation)).not.toMatch(/p-before|2026-11-09|4217/);
+  });
+
+  it('counts nothing left out for a client never erased', () => {
+    expect(explain('first-purchase', catalog, [before, after], KYIV).eventsBeforeErasure).toBe(0);
   });
 });
 

@@ -1,7 +1,9 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -40,6 +42,33 @@ function partnerOf(input: RewardInput & { partnerId: string }) {
     scheduleToCloseTimeout: input.partnerRetryMs,
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
   });
+}
+
+/**
+ * Marks the histories in which a partner's callback (or a cancel) that comes while its request is still being
+ * asked stops the asking and decides. A history recorded before has no marker: replayed, it goes on waiting
+ * for the request as it did, and a reward still running from then takes such a callback if its request fails.
+ */
+const ANSWER_WHILE_ASKING = 'partner-answer-while-asking';
+
+/**
+ * Asks the partner (retried as `partnerOf` says) until it accepts, or until `decided` holds: a partner may
+ * take a request whose answer never reached us (a timeout, a 5xx) and call back while we still retry it. Its
+ * callback (or a cancel) then stops the asking, which rejects as cancelled.
+ */
+async function askPartner(
+  partner: ReturnType<typeof partnerOf>,
+  request: RewardInput & { partnerId: string },
+  decided: () => boolean,
+) {
+  const scope = new CancellationScope();
+  let asked = false;
+  const asking = scope.run(() => partner.requestPartnerReward(request));
+  // Only the request is cancelled with the workflow, as before: its failure then ends the asking.
+  const answered = CancellationScope.nonCancellable(() => condition(() => asked || decided()));
+  await Promise.race([asking.finally(() => void (asked = true)), answered]);
+  if (!asked && patched(ANSWER_WHILE_ASKING)) scope.cancel();
+  await asking;
 }
 
 /** The partner's refusal (a 4xx), or undefined when the request failed otherwise. */
@@ -92,33 +121,32 @@ export async function rewardWorkflow(input: RewardInput): Promise<RewardState> {
   await settle('requested');
   const request = { ...input, partnerId: input.partnerId };
   const partner = partnerOf(request);
+  const decided = () => callback !== undefined || cancelReason !== undefined;
+  const ask = () => askPartner(partner, request, decided);
   const deadline = Date.parse(workflowInfo().startTime.toISOString()) + input.callbackTimeoutMs;
   try {
-    await partner.requestPartnerReward(request);
-    while (callback === undefined && cancelReason === undefined) {
+    await ask();
+    while (!decided()) {
       const remaining = deadline - Date.now();
-      if (
-        remaining <= 0 ||
-        !(await condition(
-          () => callback !== undefined || cancelReason !== undefined || resendAsked,
-          remaining,
-        ))
-      ) {
+      if (remaining <= 0 || !(await condition(() => decided() || resendAsked, remaining))) {
         await settle('timed_out', { reason: 'no callback from the partner in time' });
         return state;
       }
-      if (resendAsked && callback === undefined && cancelReason === undefined) {
+      if (resendAsked && !decided()) {
         resendAsked = false;
-        await partner.requestPartnerReward(request);
+        await ask();
       }
     }
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    const reason = refusal(error);
-    if (reason !== undefined)
-      await settle('rejected', { reason: `the partner refused the request: ${reason}` });
-    else await settle('failed', { reason: unreachable(error) });
-    return state;
+    // Unless the partner called back (or operations cancelled) while its request failed: that decides, below.
+    if (!decided() || !patched(ANSWER_WHILE_ASKING)) {
+      const reason = refusal(error);
+      if (reason !== undefined)
+        await settle('rejected', { reason: `the partner refused the request: ${reason}` });
+      else await settle('failed', { reason: unreachable(error) });
+      return state;
+    }
   }
   if (cancelReason !== undefined) {
     await settle('cancelled', { reason: cancelReason });

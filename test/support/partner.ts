@@ -4,9 +4,15 @@ import { readBody, sendSignedCallback } from '../../platform/partner-side.js';
 import { signatureMatches } from '../../platform/signature.js';
 import type { PartnerRewardRequest } from '../../workflows/partner-request.js';
 
+/** What a partner's callback says: its voucher, or why not. */
+export type PartnerAnswer =
+  { status: 'fulfilled'; voucherCode: string } | { status: 'rejected'; reason: string };
+
 /**
- * How the fake partner treats one reward: accept and call back, refuse, fail first, never call back, or hang
- * (take the request and never answer, as a partner whose backend is stuck).
+ * How the fake partner treats one reward: accept and call back, refuse, fail first, never call back, hang
+ * (take the request and never answer, as a partner whose backend is stuck), or answer anyway (take the
+ * request, answer it with a 500 or not at all, yet call back once, as a partner whose answer is lost on the
+ * way back).
  */
 export type PartnerBehaviour =
   | { kind: 'fulfil'; voucherCode: string }
@@ -14,7 +20,8 @@ export type PartnerBehaviour =
   | { kind: 'refuse'; status: number }
   | { kind: 'fail-first'; failures: number; voucherCode: string }
   | { kind: 'silent' }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  | { kind: 'answer-anyway'; request: 'fail' | 'hang'; answer: PartnerAnswer };
 
 export interface ReceivedRequest {
   body: PartnerRewardRequest;
@@ -53,6 +60,11 @@ export async function startFakePartner(secret: string, otherwise: PartnerBehavio
       }
       const attempts = received.filter((r) => r.body.rewardId === body.rewardId).length;
       if (!signatureValid) return response.writeHead(401).end('bad signature');
+      if (behaviour.kind === 'answer-anyway') {
+        if (behaviour.request === 'fail') response.writeHead(500).end('internal error');
+        if (attempts === 1) setTimeout(() => void callBack(body, behaviour.answer), 50);
+        return;
+      }
       if (behaviour.kind === 'refuse') return response.writeHead(behaviour.status).end('no such offer');
       if (behaviour.kind === 'fail-first' && attempts <= behaviour.failures)
         return response.writeHead(503).end('down');
