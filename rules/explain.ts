@@ -28,7 +28,7 @@ const MISMATCH: Record<Mismatch, string> = {
 
 const OUTCOME: Record<Exclude<RuleOutcome['outcome'], 'unmatched'>, string> = {
   counted: 'counted',
-  repeat: 'a repeat of an event already counted',
+  repeat: 'a repeat: its id was received before, and counts once whatever the copy carries',
   late: `too late: dated more than ${LATENESS_MS / 86_400_000} days before the newest record of its kind (transaction or app action) received before it`,
   refunded: 'its refunds had already taken back all of it',
   settled: 'the achievement was already unlocked',

@@ -21,7 +21,7 @@ describe('explain: why each event did or did not count', () => {
     expect(why.slice(0, 9)).toEqual(Array(9).fill('counted'));
     expect(why.slice(9)).toEqual([
       'its merchant category is not one the rule counts',
-      'a repeat of an event already counted',
+      'a repeat: its id was received before, and counts once whatever the copy carries',
       `a refund: took back what it covers of purchase ${coffees[1]!.type === 'TransactionReceived' ? coffees[1]!.transaction.id : ''}`,
       'too late: dated more than 7 days before the newest record of its kind (transaction or app action) received before it',
       'not the kind of event this achievement counts',

@@ -35,7 +35,7 @@ describe('simulate', () => {
       }),
       expect.objectContaining({
         counted: false,
-        why: 'a repeat of an event already counted',
+        why: 'a repeat: its id was received before, and counts once whatever the copy carries',
         measure: 400000,
       }),
       expect.objectContaining({
