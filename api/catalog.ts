@@ -3,7 +3,8 @@ import type { Catalog } from '../rules/catalog.js';
 import { localized, pickLocale } from './locale.js';
 import { EDGE_RESPONSES } from './problem.js';
 import { createRouter } from './router.js';
-import { achievementTexts } from './schemas.js';
+import { availabilityOf } from '../rules/progress-view.js';
+import { achievementTexts, availability } from './schemas.js';
 
 const catalogBody = z
   .object({
@@ -12,6 +13,7 @@ const catalogBody = z
         target: z.number(),
         points: z.number().int(),
         partnerId: z.string().nullable(),
+        availability,
       }),
     ),
   })
@@ -29,19 +31,20 @@ const route = createRoute({
 });
 
 /** The public catalog: achievements of live rules that are for everyone (targeted ones show only to their audience). */
-export function catalogRoutes(catalog: () => Catalog) {
+export function catalogRoutes(catalog: () => Catalog, nowMs: () => number = Date.now) {
   return createRouter().openapi(route, (c) => {
     const locale = pickLocale(c.req.header('Accept-Language'));
     c.header('Content-Language', locale);
     c.header('Vary', 'Accept-Language');
     const forEveryone = [...catalog().achievements.values()].filter(({ rule }) => !rule.audience);
-    const achievements = forEveryone.map(({ level }) => ({
+    const achievements = forEveryone.map(({ rule, level }) => ({
       id: level.achievementId,
       title: localized(level.title, locale),
       description: localized(level.description, locale),
       target: level.target,
       points: level.points,
       partnerId: level.partner ?? null,
+      availability: availabilityOf(rule, nowMs()),
     }));
     return c.json({ achievements }, 200);
   });

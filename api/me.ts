@@ -7,7 +7,7 @@ import type { ClientReads } from './client-reads.js';
 import { localized, pickLocale } from './locale.js';
 import { GUARDED_RESPONSES, problemResponse } from './problem.js';
 import { createRouter } from './router.js';
-import { achievementTexts } from './schemas.js';
+import { achievementTexts, availability } from './schemas.js';
 
 const achievementsBody = z
   .object({
@@ -15,7 +15,10 @@ const achievementsBody = z
       achievementTexts.extend({
         unlocked: z.boolean(),
         unlockedAt: z.string().nullable(),
-        progress: z.object({ current: z.number(), target: z.number() }),
+        progress: z.object({ current: z.number(), target: z.number() }).nullable().openapi({
+          description: 'null for an achievement whose campaign ended before the client earned it',
+        }),
+        availability,
       }),
     ),
   })
@@ -89,11 +92,16 @@ export function meRoutes(deps: MeDependencies) {
     const { progress, segments } = await deps.reads.achievementsOf(clientId);
     const { live, everLive } = deps.catalogs();
     const shown = achievementsShown(live, everLive, progress, { segments });
-    const achievements = shown.map((achievement) => ({
-      title: localized(achievement.level.title, locale),
-      description: localized(achievement.level.description, locale),
-      ...viewOf(achievement, progress, now(), deps.zone),
-    }));
+    const achievements = shown.map((achievement) => {
+      const view = viewOf(achievement, progress, now(), deps.zone);
+      return {
+        title: localized(achievement.level.title, locale),
+        description: localized(achievement.level.description, locale),
+        ...view,
+        // A campaign that ended unearned shows no progress: the client can no longer make any.
+        progress: view.availability.state === 'ended' && !view.unlocked ? null : view.progress,
+      };
+    });
     const body = JSON.stringify({ achievements });
     const etag = `"${createHash('sha256').update(`${locale}\u0000${body}`).digest('base64url').slice(0, 27)}"`;
     c.header('ETag', etag);

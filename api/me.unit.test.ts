@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { initialProgress } from '../rules/progress.js';
 import { apiDependencies } from '../test/support/api.js';
-import { days, given, purchase } from '../test/support/events.js';
+import { buildCatalog } from '../rules/catalog.js';
+import { days, given, purchase, ruleDocument } from '../test/support/events.js';
 import { badTokens, token } from '../test/support/tokens.js';
 import { createApp } from './app.js';
 import type { Loyalty } from './client-reads.js';
@@ -166,6 +167,49 @@ describe('GET /v1/catalog', () => {
       target: 5_000_000,
       points: 500,
       partnerId: null,
+      availability: { state: 'open', from: null, until: null },
     });
+  });
+});
+
+describe('GET /v1/me/achievements for a campaign that ended', () => {
+  it('shows no progress for one the client did not earn, and keeps one earned', async () => {
+    const ended = buildCatalog([
+      {
+        source: 'november.yaml',
+        document: {
+          ...ruleDocument('coffee-lover'),
+          schedule: { endsAt: '2026-11-15T00:00:00+02:00' },
+        },
+      },
+      {
+        source: 'first.yaml',
+        document: { ...ruleDocument('first-purchase'), schedule: { endsAt: '2026-11-15T00:00:00+02:00' } },
+      },
+    ]);
+    const base = apiDependencies();
+    const app = createApp({
+      ...base,
+      me: {
+        ...base.me,
+        nowMs: () => NOW,
+        catalogs: () => ({ live: ended, everLive: ended }),
+        reads: { ...base.me.reads, achievementsOf: () => Promise.resolve({ progress, segments: [] }) },
+      },
+    });
+    const body = (await (await get(app, '/v1/me/achievements', await token({ sub: 'c-1' }))).json()) as {
+      achievements: { id: string; unlocked: boolean; progress: unknown; availability: { state: string } }[];
+    };
+    expect(
+      body.achievements.map(({ id, unlocked, progress, availability }) => [
+        id,
+        unlocked,
+        progress,
+        availability.state,
+      ]),
+    ).toEqual([
+      ['coffee-lover', false, null, 'ended'],
+      ['first-purchase', true, { current: 1, target: 1 }, 'ended'],
+    ]);
   });
 });

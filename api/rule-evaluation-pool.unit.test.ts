@@ -77,8 +77,14 @@ describe('the rule evaluation threads', () => {
   });
 
   it('stop a task over its budget, and run the next on a new thread', async () => {
-    const pool = poolOf(1, 1, 200);
-    const heavy = pool.run('checkDraft', { document: distinctMerchantsWithExamples, context, traces: true });
+    // Far apart, so a busy machine slows neither across the budget: the light task takes milliseconds, and
+    // 50 examples of 500 events (more than a request may carry) take several seconds.
+    const pool = poolOf(1, 1, 1_000);
+    const heavier = {
+      ...distinctMerchantsWithExamples,
+      examples: distinctMerchantsWithExamples.examples.map((example) => ({ ...example, given: rides(500) })),
+    };
+    const heavy = pool.run('checkDraft', { document: heavier, context, traces: true });
     const next = pool.run('simulateBody', { body: { rule: taxiRule, events: rides(3) }, zone: ZONE });
     await expect(heavy).rejects.toBeInstanceOf(EvaluationOverBudget);
     expect(await next).toMatchObject({ ok: true, events: [{}, {}, {}] });

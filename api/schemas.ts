@@ -2,3 +2,12 @@ import { z } from '@hono/zod-openapi';
 
 /** An achievement as the app names it: id and the texts in the caller's language. */
 export const achievementTexts = z.object({ id: z.string(), title: z.string(), description: z.string() });
+
+/** When an achievement can be earned: the campaign window of its rule, if it has one. */
+export const availability = z
+  .object({
+    state: z.enum(['upcoming', 'open', 'ended']),
+    from: z.string().nullable().openapi({ description: 'When the campaign starts (events from then count)' }),
+    until: z.string().nullable().openapi({ description: 'When it ends (events from then on do not count)' }),
+  })
+  .openapi('Availability');

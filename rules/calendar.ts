@@ -84,3 +84,15 @@ export function calendarPeriod(instantMs: number, unit: CalendarUnit, zone: stri
       return monthOfDay(day);
   }
 }
+
+/** The local day of the week of `instantMs` in `zone`: 1 for Monday to 7 for Sunday (ISO 8601). */
+export function localWeekday(instantMs: number, zone: string): number {
+  // Day 0 was a Thursday (ISO weekday 4).
+  return ((((localDay(instantMs, zone) + 3) % 7) + 7) % 7) + 1;
+}
+
+/** Minutes since local midnight of `instantMs` in `zone`, the wall clock a person there reads. */
+export function localMinuteOfDay(instantMs: number, zone: string): number {
+  const local = instantMs + zoneOffsetMs(instantMs, zone);
+  return Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / 60_000);
+}

@@ -1,6 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { EXAMPLE_RULES_DIR, readRuleFiles } from '../platform/catalog-files.js';
 import { clientTextProblem } from './client-text.js';
 
 describe('what a client may read of a rule', () => {
@@ -41,9 +40,9 @@ describe('what a client may read of a rule', () => {
     expect(clientTextProblem(text)).toBeUndefined();
   });
 
-  it('lets every text of the default catalog through', () => {
-    const texts = readdirSync('catalog').flatMap((file) => {
-      const rule = parse(readFileSync(`catalog/${file}`, 'utf8')) as {
+  it('lets every text of the default catalog and the example rules through', () => {
+    const texts = [...readRuleFiles(), ...readRuleFiles(EXAMPLE_RULES_DIR)].flatMap(({ document }) => {
+      const rule = document as {
         levels: { title: Record<string, string>; description: Record<string, string> }[];
       };
       return rule.levels.flatMap((level) => [

@@ -84,14 +84,14 @@ const countedClientEvent = (event: ClientEvent, timeMs: number): Counted => ({
 });
 
 /**
- * What the rule keeps of the event (a distinct value; else 0), which part of its trigger or filter the event
+ * What the rule keeps of the event (a distinct value; else 0), which part of its trigger, filter or schedule the event
  * fails, or undefined when the rule cannot count it (it lacks the field measured). No allocation: per event
  * and rule on the hot path.
  */
-function valueFor(rule: CatalogRule, event: Counted): number | Mismatch | undefined {
+function valueFor(rule: CatalogRule, event: Counted, zone: string): number | Mismatch | undefined {
   const tx = event.transaction;
-  if (tx === undefined) return clientEventMismatch(rule, event.clientEvent!) ?? 0;
-  return transactionMismatch(rule, tx) ?? measureKind(rule.measure).valueOf(tx);
+  if (tx === undefined) return clientEventMismatch(rule, event.clientEvent!, event.timeMs, zone) ?? 0;
+  return transactionMismatch(rule, tx, event.timeMs, zone) ?? measureKind(rule.measure).valueOf(tx);
 }
 
 /**
@@ -114,7 +114,7 @@ function countTowardsRules(
   let unlockedRecords = progress.unlocked;
   const unlocked: AchievementUnlocked[] = [];
   for (const rule of catalog.rules) {
-    const valued = valueFor(rule, event);
+    const valued = valueFor(rule, event, zone);
     if (valued === undefined) {
       outcomes?.push({ rule: rule.id, outcome: 'no-value' });
       continue;

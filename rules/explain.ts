@@ -24,6 +24,12 @@ const MISMATCH: Record<Mismatch, string> = {
   country: 'its country is not one the rule counts (or it has none)',
   amount: "its amount is outside the rule's range",
   attributes: "its attributes do not match the rule's",
+  excluded: 'the rule excludes it (its filter\'s "not")',
+  'none-of-any': 'it matches none of the alternatives the rule counts (its filter\'s "any")',
+  'not-started': 'dated before the campaign starts',
+  ended: 'dated after the campaign ended',
+  weekday: 'dated on a day of the week the rule does not count',
+  hours: 'dated at a time of day the rule does not count',
 };
 
 const OUTCOME: Record<Exclude<RuleOutcome['outcome'], 'unmatched'>, string> = {

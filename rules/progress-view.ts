@@ -6,11 +6,36 @@ import type { ClientProgress } from './progress.js';
 import { refundedAmounts } from './refunds.js';
 import { windowKind } from './windows.js';
 
+/** When an achievement can be earned: its rule's campaign window (`schedule`), as of the moment asked. */
+export interface Availability {
+  state: 'upcoming' | 'open' | 'ended';
+  from: string | null;
+  until: string | null;
+}
+
 export interface AchievementView {
   id: string;
   unlocked: boolean;
   unlockedAt: string | null;
   progress: { current: number; target: number };
+  availability: Availability;
+}
+
+/** Whether the rule's campaign has begun or ended at `nowMs`; a rule without start or end is always open. */
+export function availabilityOf(rule: CatalogRule, nowMs: number): Availability {
+  const from = rule.schedule?.startsAt ?? null;
+  const until = rule.schedule?.endsAt ?? null;
+  const state =
+    from !== null && nowMs < Date.parse(from)
+      ? 'upcoming'
+      : until !== null && nowMs >= Date.parse(until)
+        ? 'ended'
+        : 'open';
+  return {
+    state,
+    from: from && new Date(from).toISOString(),
+    until: until && new Date(until).toISOString(),
+  };
 }
 
 /** A rule's measure in the window the app shows at `atMs`; a rule whose levels are all unlocked shows its top. */
@@ -55,6 +80,7 @@ export function viewOf(
       unlocked: true,
       unlockedAt: unlock.at,
       progress: { current: level.target, target: level.target },
+      availability: availabilityOf(rule, nowMs),
     };
   }
   const measured = measureAt(rule, progress, nowMs, zone);
@@ -63,5 +89,6 @@ export function viewOf(
     unlocked: false,
     unlockedAt: null,
     progress: { current: Math.min(measured, level.target), target: level.target },
+    availability: availabilityOf(rule, nowMs),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, days, given, KYIV, purchase } from '../test/support/events.js';
+import { catalog, days, given, KYIV, purchase, ruleDocument } from '../test/support/events.js';
+import { buildCatalog } from './catalog.js';
 import { viewOf } from './progress-view.js';
 
 const achievement = (id: string) => catalog.achievements.get(id)!;
@@ -15,6 +16,7 @@ describe('viewOf: progress as the app shows it', () => {
       unlocked: false,
       unlockedAt: null,
       progress: { current: 4, target: 10 },
+      availability: { state: 'open', from: null, until: null },
     });
   });
 
@@ -51,5 +53,27 @@ describe('viewOf: progress as the app shows it', () => {
       current: 700_000,
       target: 2_000_000,
     });
+  });
+});
+
+describe('viewOf: a campaign’s window', () => {
+  const december = buildCatalog([
+    {
+      source: 'december.yaml',
+      document: {
+        ...ruleDocument('coffee-lover'),
+        schedule: { startsAt: '2026-12-01T00:00:00+02:00', endsAt: '2026-12-25T00:00:00+02:00' },
+      },
+    },
+  ]).achievements.get('coffee-lover')!;
+  const { progress } = given(days('2026-12-02', 3).map((time) => purchase({ categoryId: 5814, time })));
+
+  it('is upcoming before it starts, open within it and ended from its end, with both ends in UTC', () => {
+    const window = { from: '2026-11-30T22:00:00.000Z', until: '2026-12-24T22:00:00.000Z' };
+    const stateAt = (iso: string) => viewOf(december, progress, at(iso), KYIV).availability;
+    expect(stateAt('2026-11-30T23:59:00+02:00')).toEqual({ state: 'upcoming', ...window });
+    expect(stateAt('2026-12-01T00:00:00+02:00')).toEqual({ state: 'open', ...window });
+    expect(stateAt('2026-12-24T23:59:00+02:00')).toEqual({ state: 'open', ...window });
+    expect(stateAt('2026-12-25T00:00:00+02:00')).toEqual({ state: 'ended', ...window });
   });
 });

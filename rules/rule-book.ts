@@ -21,7 +21,11 @@ export interface RuleChange {
   requestedBy: string;
 }
 
-/** What a rule's progress is: its trigger, filter, measure and window. Texts, points and partners are not. */
+/**
+ * What a rule's progress is: its trigger, filter, schedule, measure and window. Texts, points and partners are
+ * not. A schedule moved (a campaign extended) counts anew from its activation, as any change of what counts:
+ * activate it with a backfill from the campaign's start to count history under it.
+ */
 function measuredPart(rule: Rule): string {
   const canonical = (value: unknown): unknown =>
     Array.isArray(value)
@@ -34,7 +38,13 @@ function measuredPart(rule: Rule): string {
           )
         : value;
   return JSON.stringify(
-    canonical({ trigger: rule.trigger, filter: rule.filter, measure: rule.measure, window: rule.window }),
+    canonical({
+      trigger: rule.trigger,
+      filter: rule.filter,
+      schedule: rule.schedule,
+      measure: rule.measure,
+      window: rule.window,
+    }),
   );
 }
 

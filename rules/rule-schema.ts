@@ -58,7 +58,34 @@ const trigger = z.discriminatedUnion('on', [
   z.object({ on: z.literal('client-event'), type: identifier(64) }),
 ]);
 
-const filter = z
+/** What a rule's filter says of an event; `not`, `any` and `all` combine filters of the same form. */
+export interface RuleFilter {
+  kinds?: ('purchase' | 'transfer')[];
+  categoryIds?: number[];
+  merchantIds?: string[];
+  currencies?: string[];
+  countries?: string[];
+  amount?: { min?: number; max?: number };
+  attributes?: Record<string, string | number | boolean>;
+  /** Excluded: an event this filter matches is not counted ("every purchase except gambling"). */
+  not?: RuleFilter;
+  /** At least one of these matches. */
+  any?: RuleFilter[];
+  /** Every one of these matches (to group conditions under `not` or `any`). */
+  all?: RuleFilter[];
+}
+
+/** How deep `not`, `any` and `all` may nest: a person reads three levels, not a machine's twenty. */
+const MAX_FILTER_DEPTH = 4;
+
+const filterDepth = (filter: RuleFilter): number =>
+  1 +
+  Math.max(
+    0,
+    ...[...(filter.not ? [filter.not] : []), ...(filter.any ?? []), ...(filter.all ?? [])].map(filterDepth),
+  );
+
+const filter: z.ZodType<RuleFilter> = z
   .object({
     // A refund is never counted itself: it takes back what it covers of its purchase (CONTRACT §2).
     kinds: z.array(z.enum(['purchase', 'transfer'])).min(1),
@@ -76,9 +103,62 @@ const filter = z
     attributes: z
       .record(attributeName, z.union([plainText(1_000), z.number(), z.boolean()]))
       .refine((attributes) => Object.keys(attributes).length <= 100, 'at most 100 attributes'),
+    get not() {
+      return filter;
+    },
+    get any() {
+      return z.array(filter).min(2, 'name two filters or more; one alone is that filter').max(20);
+    },
+    get all() {
+      return z.array(filter).min(2, 'name two filters or more; one alone is that filter').max(20);
+    },
   })
   .partial()
-  .strict();
+  .strict()
+  .refine((f) => filterDepth(f) <= MAX_FILTER_DEPTH, {
+    message: `not, any and all nest at most ${MAX_FILTER_DEPTH} deep`,
+  });
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A local time of day, HH:MM on a 24-hour clock, as minutes since midnight. */
+const timeOfDay = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day such as 07:00 or 21:30')
+  .transform((text) => Number(text.slice(0, 2)) * 60 + Number(text.slice(3)));
+
+/**
+ * When events count, in event time: within `[startsAt, endsAt)` (either end optional), on the listed days of
+ * the week and between the listed hours of the bank's time zone (`from` included, `to` not; `to` before `from`
+ * runs past midnight).
+ */
+const schedule = z
+  .object({
+    startsAt: z.iso.datetime({ offset: true }).optional(),
+    endsAt: z.iso.datetime({ offset: true }).optional(),
+    days: z
+      .array(z.enum(WEEKDAYS))
+      .min(1)
+      .max(7)
+      .refine((days) => new Set(days).size === days.length, 'name each day once')
+      .optional(),
+    hours: z
+      .object({ from: timeOfDay, to: timeOfDay })
+      .strict()
+      .refine((hours) => hours.from !== hours.to, {
+        message: 'from and to are the same time; leave hours out for the whole day',
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((s) => Object.keys(s).length > 0, {
+    message: 'name startsAt, endsAt, days or hours (or leave schedule out for always)',
+  })
+  .refine((s) => !s.startsAt || !s.endsAt || Date.parse(s.startsAt) < Date.parse(s.endsAt), {
+    message: 'endsAt must come after startsAt',
+    path: ['endsAt'],
+  });
 
 export const DISTINCT_FIELDS = ['country', 'merchantId', 'categoryId', 'currency'] as const;
 
@@ -248,6 +328,7 @@ const ruleSchemaWith = (texts: TextChecks) =>
       audience: audience.optional(),
       trigger,
       filter: filter.default({}),
+      schedule: schedule.optional(),
       measure,
       window,
       levels: z.array(levelWith(texts)).min(1).max(20),
@@ -290,4 +371,4 @@ export type Rule = z.output<typeof ruleSchema>;
 export type RuleLevel = Rule['levels'][number];
 export type RuleWindow = Rule['window'];
 export type RuleMeasure = Rule['measure'];
-export type RuleFilter = Rule['filter'];
+export type RuleSchedule = NonNullable<Rule['schedule']>;

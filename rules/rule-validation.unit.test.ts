@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readRuleFiles } from '../platform/catalog-files.js';
+import { EXAMPLE_RULES_DIR, readRuleFiles } from '../platform/catalog-files.js';
 import { runExamples } from './examples.js';
 import { ruleSchema } from './rule-schema.js';
 import { validateRuleDocument, type RuleContext } from './rule-validation.js';
@@ -138,13 +138,15 @@ describe('what a rule may carry', () => {
   });
 });
 
-describe('the default rules’ examples', () => {
-  it.each(readRuleFiles().map(({ source, document }) => [source, document]))(
-    '%s has examples, and they pass',
-    (_source, document) => {
-      const rule = ruleSchema.parse(document);
-      expect(rule.examples.length).toBeGreaterThan(0);
-      expect(runExamples(rule, 'Europe/Kyiv').flatMap((result) => result.failures)).toEqual([]);
-    },
-  );
+describe('the default rules’ and the example rules’ examples', () => {
+  it.each(
+    [...readRuleFiles(), ...readRuleFiles(EXAMPLE_RULES_DIR)].map(({ source, document }) => [
+      source,
+      document,
+    ]),
+  )('%s has examples, and they pass', (_source, document) => {
+    const rule = ruleSchema.parse({ version: 1, ...(document as object) });
+    expect(rule.examples.length).toBeGreaterThan(0);
+    expect(runExamples(rule, 'Europe/Kyiv').flatMap((result) => result.failures)).toEqual([]);
+  });
 });

@@ -1,11 +1,12 @@
 /**
- * `npm run rules:test [files…]`: runs the examples of every rule file (the repository's catalog when none is
- * named; YAML or JSON) through the engine's own `decide`, and prints a trace for each example that fails.
+ * `npm run rules:test [files…]`: runs the examples of every rule file (the repository's catalog and its example
+ * rules when none is named; YAML or JSON) through the engine's own `decide`, and prints a trace for each
+ * example that fails.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { readRuleFiles } from '../platform/catalog-files.js';
+import { EXAMPLE_RULES_DIR, readRuleFiles } from '../platform/catalog-files.js';
 import { config } from '../platform/config.js';
 import { parseRuleFiles, type RuleDocument } from '../rules/catalog.js';
 import { formatTrace, runExamples } from '../rules/examples.js';
@@ -16,7 +17,7 @@ const named = process.argv.slice(2);
 const documents: RuleDocument[] =
   named.length > 0
     ? parseRuleFiles(named.map((file) => ({ source: basename(file), text: readFileSync(file, 'utf8') })))
-    : readRuleFiles();
+    : [...readRuleFiles(), ...readRuleFiles(EXAMPLE_RULES_DIR)];
 const zone = config().BANK_TIME_ZONE;
 let failed = 0;
 let passed = 0;

@@ -1,6 +1,6 @@
 import type { Catalog } from '../../rules/catalog.js';
 import type { ClientEvent, InputEvent, Transaction } from '../../rules/events.js';
-import type { Rule } from '../../rules/rule-schema.js';
+import type { Rule, RuleFilter } from '../../rules/rule-schema.js';
 
 /**
  * A small, obviously correct model of CONTRACT §2–§3 and the engine's documented lateness, written apart from
@@ -119,25 +119,68 @@ function reachedAt(rule: Rule, items: Item[], target: number, zone: string): num
   }
 }
 
-function matchesTransaction(rule: Rule, tx: Transaction): boolean {
-  const f = rule.filter;
-  if (rule.trigger.on !== 'transaction' || tx.kind === 'refund') return false;
+/** The weekday ("mon" … "sun") and wall-clock minute of an instant in the zone, asked of Intl. */
+function localClock(timeMs: number, zone: string) {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(timeMs);
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return {
+    weekday: part('weekday').toLowerCase(),
+    minute: Number(part('hour')) * 60 + Number(part('minute')),
+  };
+}
+
+function inSchedule(rule: Rule, timeMs: number, zone: string): boolean {
+  const s = rule.schedule;
+  if (!s) return true;
+  if (s.startsAt && timeMs < Date.parse(s.startsAt)) return false;
+  if (s.endsAt && timeMs >= Date.parse(s.endsAt)) return false;
+  const { weekday, minute } = localClock(timeMs, zone);
+  if (s.days && !(s.days as string[]).includes(weekday)) return false;
+  if (!s.hours) return true;
+  const { from, to } = s.hours;
+  return from < to ? minute >= from && minute < to : minute >= from || minute < to;
+}
+
+/** A filter over a transaction: each field it names holds, its `not` does not, one of `any` and all of `all` do. */
+function transactionFilterHolds(f: RuleFilter, tx: Transaction): boolean {
   return (
-    (f.kinds ?? ['purchase']).includes(tx.kind) &&
+    (!f.kinds || (f.kinds as string[]).includes(tx.kind)) &&
     (!f.categoryIds || f.categoryIds.includes(tx.categoryId)) &&
     (!f.merchantIds || f.merchantIds.includes(tx.merchantId)) &&
     (!f.currencies || f.currencies.includes(tx.currency)) &&
     (!f.countries || (tx.geo != null && f.countries.includes(tx.geo.country))) &&
     (f.amount?.min === undefined || tx.amount >= f.amount.min) &&
-    (f.amount?.max === undefined || tx.amount <= f.amount.max)
+    (f.amount?.max === undefined || tx.amount <= f.amount.max) &&
+    (!f.not || !transactionFilterHolds(f.not, tx)) &&
+    (!f.any || f.any.some((one) => transactionFilterHolds(one, tx))) &&
+    (!f.all || f.all.every((one) => transactionFilterHolds(one, tx)))
   );
 }
 
-function matchesClientEvent(rule: Rule, event: ClientEvent): boolean {
-  if (rule.trigger.on !== 'client-event' || rule.trigger.type !== event.type) return false;
-  return Object.entries(rule.filter.attributes ?? {}).every(
-    ([name, value]) => event.attributes[name] === value,
+function eventFilterHolds(f: RuleFilter, event: ClientEvent): boolean {
+  return (
+    Object.entries(f.attributes ?? {}).every(([name, value]) => event.attributes[name] === value) &&
+    (!f.not || !eventFilterHolds(f.not, event)) &&
+    (!f.any || f.any.some((one) => eventFilterHolds(one, event))) &&
+    (!f.all || f.all.every((one) => eventFilterHolds(one, event)))
   );
+}
+
+function matchesTransaction(rule: Rule, tx: Transaction, zone: string): boolean {
+  if (rule.trigger.on !== 'transaction' || tx.kind === 'refund') return false;
+  if (!rule.filter.kinds && tx.kind !== 'purchase') return false;
+  return transactionFilterHolds(rule.filter, tx) && inSchedule(rule, Date.parse(tx.time), zone);
+}
+
+function matchesClientEvent(rule: Rule, event: ClientEvent, zone: string): boolean {
+  if (rule.trigger.on !== 'client-event' || rule.trigger.type !== event.type) return false;
+  return eventFilterHolds(rule.filter, event) && inSchedule(rule, Date.parse(event.time), zone);
 }
 
 function distinctValue(rule: Rule, tx: Transaction): string | undefined {
@@ -227,11 +270,11 @@ export class ReferenceModel {
     const items: Item[] = [];
     for (const known of this.transactions.values()) {
       const value = distinctValue(rule, known.tx);
-      if (!known.admitted || !matchesTransaction(rule, known.tx) || value === undefined) continue;
+      if (!known.admitted || !matchesTransaction(rule, known.tx, this.zone) || value === undefined) continue;
       items.push({ timeMs: known.timeMs, remaining: this.remaining(known), value });
     }
     for (const known of this.clientEvents.values()) {
-      if (known.admitted && matchesClientEvent(rule, known.event)) {
+      if (known.admitted && matchesClientEvent(rule, known.event, this.zone)) {
         items.push({ timeMs: known.timeMs, remaining: 1, value: '' });
       }
     }

@@ -23,8 +23,9 @@ function rule(id: string, body: Record<string, unknown>, targets: number[]) {
 
 /**
  * The default catalog and rules that reach what it does not: calendar days and weeks, rolling counts and sums,
- * lifetime counts and distinct values, merchant, country and amount filters, transfers, attribute matches and
- * a streak with two levels. Rule tests and the property test run them all.
+ * lifetime counts and distinct values, merchant, country and amount filters, transfers, attribute matches,
+ * exclusions and alternatives (not, any, all), schedules (days, hours past midnight, a campaign across a
+ * daylight-saving change) and a streak with two levels. Rule tests and the property test run them all.
  */
 export function wideCatalog(): Catalog {
   const base = loadCatalog();
@@ -109,6 +110,84 @@ export function wideCatalog(): Catalog {
       {
         trigger: { on: 'client-event', type: 'attributes.updated' },
         filter: { attributes: { cardProduct: 'gold' } },
+        measure: { type: 'first' },
+        window: { type: 'lifetime' },
+      },
+      [1],
+    ),
+    rule(
+      'spend-but-groceries',
+      {
+        trigger: tx,
+        filter: { not: { categoryIds: [5411] } },
+        measure: { type: 'sum', field: 'amount' },
+        window: { type: 'calendar', unit: 'month' },
+      },
+      [2_000_000],
+    ),
+    rule(
+      'coffee-or-poland',
+      {
+        trigger: tx,
+        filter: { any: [{ categoryIds: [5814] }, { countries: ['PL'] }] },
+        measure: { type: 'count' },
+        window: { type: 'lifetime' },
+      },
+      [4],
+    ),
+    rule(
+      'hryvnia-not-m2-nor-tiny',
+      {
+        trigger: tx,
+        filter: {
+          kinds: ['purchase', 'transfer'],
+          all: [
+            { currencies: ['UAH'] },
+            { not: { any: [{ merchantIds: ['m-2'] }, { amount: { max: 100 } }] } },
+          ],
+        },
+        measure: { type: 'count' },
+        window: { type: 'rolling', duration: '10d' },
+      },
+      [3],
+    ),
+    rule(
+      'weekend-mornings',
+      {
+        trigger: tx,
+        schedule: { days: ['sat', 'sun'], hours: { from: '06:00', to: '12:00' } },
+        measure: { type: 'count' },
+        window: { type: 'lifetime' },
+      },
+      [2],
+    ),
+    rule(
+      'night-owl',
+      {
+        trigger: tx,
+        schedule: { hours: { from: '22:00', to: '02:00' } },
+        measure: { type: 'count' },
+        window: { type: 'calendar', unit: 'week' },
+      },
+      [2],
+    ),
+    rule(
+      'spring-campaign',
+      {
+        trigger: tx,
+        // Across the spring daylight-saving change in Kyiv (2026-03-29).
+        schedule: { startsAt: '2026-03-27T00:00:00+02:00', endsAt: '2026-04-03T00:00:00+03:00' },
+        measure: { type: 'count' },
+        window: { type: 'lifetime' },
+      },
+      [3],
+    ),
+    rule(
+      'weekday-profile',
+      {
+        trigger: { on: 'client-event', type: 'profile.updated' },
+        filter: { not: { attributes: { complete: false } } },
+        schedule: { days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
         measure: { type: 'first' },
         window: { type: 'lifetime' },
       },
