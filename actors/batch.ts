@@ -117,10 +117,10 @@ function logUnlocks(run: Run, accepted: { message: KafkaMessage }[], applied: Ap
   applied.forEach((result, i) => {
     if (!result.ok) return;
     const record = { topic: run.topic, partition: run.partition, offset: accepted[i]!.message.offset };
-    for (const { clientId, achievementId, ruleVersion, sourceEventId } of result.unlocked) {
-      const correlationId = unlockIdOf(clientId, achievementId);
+    for (const { clientId, achievementId, ruleVersion, sourceEventId, occurrence } of result.unlocked) {
+      const correlationId = unlockIdOf(clientId, achievementId, occurrence);
       log.info(
-        { correlationId, achievementId, ruleVersion, eventId: sourceEventId, record },
+        { correlationId, achievementId, occurrence, ruleVersion, eventId: sourceEventId, record },
         'achievement unlocked',
       );
     }

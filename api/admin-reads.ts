@@ -79,7 +79,8 @@ export function postgresAdminReads(
     statsOf: async (achievementId) => {
       const achievement = catalog().achievements.get(achievementId)!;
       const unlocked = await db.query<{ n: string }>(
-        'SELECT count(*) AS n FROM achievement_unlocks WHERE achievement_id = $1',
+        // Clients holding it: a repeating achievement earned several times is held once.
+        'SELECT count(DISTINCT client_id) AS n FROM achievement_unlocks WHERE achievement_id = $1',
         [achievementId],
       );
       // Clients with progress on the rule who do not hold the achievement yet.
@@ -108,7 +109,7 @@ export function postgresAdminReads(
     overview: async () => {
       const [holders, perDay] = await Promise.all([
         db.query<{ achievement_id: string; n: string }>(
-          'SELECT achievement_id, count(*) AS n FROM achievement_unlocks GROUP BY 1',
+          'SELECT achievement_id, count(DISTINCT client_id) AS n FROM achievement_unlocks GROUP BY 1',
         ),
         unlocksPerDay(db, zone, nowMs()),
       ]);

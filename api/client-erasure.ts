@@ -35,12 +35,12 @@ async function eraseStored(db: pg.Pool, clientId: string, audit: Omit<AuditEntry
       [clientId],
     );
     const deleted = async (sql: string) => (await client.query(sql, [clientId])).rowCount ?? 0;
-    const achievements = (
-      await client.query<{ achievement_id: string }>(
-        'SELECT achievement_id FROM achievement_unlocks WHERE client_id = $1',
+    const rewardWorkflows = (
+      await client.query<{ achievement_id: string; occurrence: string }>(
+        'SELECT achievement_id, occurrence FROM achievement_unlocks WHERE client_id = $1',
         [clientId],
       )
-    ).rows.map((row) => row.achievement_id);
+    ).rows.map((row) => rewardWorkflowId(clientId, row.achievement_id, row.occurrence));
     const removed = {
       progress: await deleted('DELETE FROM client_progress WHERE client_id = $1'),
       unlocks: await deleted('DELETE FROM achievement_unlocks WHERE client_id = $1'),
@@ -84,7 +84,7 @@ async function eraseStored(db: pg.Pool, clientId: string, audit: Omit<AuditEntry
     );
     return {
       erasedAt: rows[0]!.erased_at,
-      achievements,
+      rewardWorkflows,
       removed,
       ledgerEntriesPseudonymized: pseudonymized.rowCount ?? 0,
     };
@@ -100,8 +100,8 @@ const quoted = (value: string) => `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"
  * one and deletes it at once; one just closed goes within about a minute (it waits for the close's own
  * tasks). One that starts later for an unlock from before finds the erasure and ends without effect.
  */
-async function deleteWorkflows(temporal: Client, clientId: string, achievements: string[]) {
-  const ids = new Set(achievements.map((achievementId) => rewardWorkflowId(clientId, achievementId)));
+async function deleteWorkflows(temporal: Client, clientId: string, rewardWorkflows: string[]) {
+  const ids = new Set(rewardWorkflows);
   for await (const workflow of temporal.workflow.list({
     query: `${SEARCH_ATTRIBUTES.clientId.name} = ${quoted(clientId)}`,
   }))
@@ -135,7 +135,7 @@ export function clientErasure(db: pg.Pool, temporal: Client): ClientErasure {
       const stored = await eraseStored(db, clientId, audit);
       let workflowsDeleted = 0;
       try {
-        workflowsDeleted = await deleteWorkflows(temporal, clientId, stored.achievements);
+        workflowsDeleted = await deleteWorkflows(temporal, clientId, stored.rewardWorkflows);
       } catch (error) {
         // The erasure itself holds: a reward workflow left finds it and does nothing. Asking again retries this.
         logger('privacy').warn({ err: error }, 'reward workflows of an erased client not all deleted');

@@ -19,6 +19,17 @@ const achievementsBody = z
           description: 'null for an achievement whose campaign ended before the client earned it',
         }),
         availability,
+        timesEarned: z
+          .number()
+          .int()
+          .openapi({ description: 'How often it was earned: 0 or 1, more if it repeats' }),
+        repeats: z
+          .enum(['week', 'month', 'quarter', 'year', 'target'])
+          .nullable()
+          .openapi({
+            description:
+              'How it is earned again (each period, or each multiple of the target); null when once',
+          }),
       }),
     ),
   })

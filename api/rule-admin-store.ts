@@ -54,6 +54,8 @@ export type Activation =
   | { outcome: 'no-such-version' }
   /** A backfill was asked of a version that keeps an earlier version's progress, already counted live. */
   | { outcome: 'keeps-progress'; since: number }
+  /** A backfill was asked of a repeating rule: its merge with live earnings is not built yet. */
+  | { outcome: 'repeats' }
   | { outcome: 'backfill-running'; workflowId: string };
 
 /** Rule and segment administration in PostgreSQL; every change is written to the audit log with it. */
@@ -216,6 +218,8 @@ export function postgresRuleAdmin(db: pg.Pool, options: DraftOptions): RuleAdmin
         if (document === undefined) return { outcome: 'no-such-version' as const };
         const latest = await latestChange(client, ruleId);
         const workflowId = backfillWorkflowId(ruleId, version);
+        if (backfill && (document as { repeat?: unknown }).repeat !== undefined)
+          return { outcome: 'repeats' };
         if (backfill && (await backfillRunning(client, workflowId)))
           return { outcome: 'backfill-running', workflowId };
         const withBackfill = async (activation: Activation & { outcome: 'activated' | 'already-active' }) =>

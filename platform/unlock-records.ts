@@ -30,9 +30,16 @@ export interface UnlockOutput {
   records: OutboxRecord[];
 }
 
-/** A UUID derived from the client and achievement: an achievement unlocks once, so its id never changes. */
-export function unlockIdOf(clientId: string, achievementId: string): string {
-  const hex = createHash('sha256').update(`${clientId}\u0000${achievementId}`).digest('hex');
+/**
+ * A UUID derived from the client, the achievement and, for one that repeats, the occurrence: each earning
+ * unlocks once, so its id never changes (and an achievement earned once keeps the id it always had).
+ */
+export function unlockIdOf(clientId: string, achievementId: string, occurrence?: string): string {
+  const name =
+    occurrence === undefined
+      ? `${clientId}\u0000${achievementId}`
+      : `${clientId}\u0000${achievementId}\u0000${occurrence}`;
+  const hex = createHash('sha256').update(name).digest('hex');
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -40,7 +47,7 @@ export function unlockIdOf(clientId: string, achievementId: string): string {
 /** The `achievements.unlocked.v1` value (CONTRACT §2). */
 export function unlockedMessage(unlock: AchievementUnlocked) {
   return {
-    unlockId: unlockIdOf(unlock.clientId, unlock.achievementId),
+    unlockId: unlockIdOf(unlock.clientId, unlock.achievementId, unlock.occurrence),
     clientId: unlock.clientId,
     achievementId: unlock.achievementId,
     unlockedAt: unlock.unlockedAt,
@@ -48,6 +55,7 @@ export function unlockedMessage(unlock: AchievementUnlocked) {
     points: unlock.points,
     ruleId: unlock.ruleId,
     ruleVersion: unlock.ruleVersion,
+    occurrence: unlock.occurrence ?? null,
   };
 }
 
@@ -58,7 +66,7 @@ export function unlockOutputs(
   outputs: OutputTopics,
 ): UnlockOutput[] {
   return unlocked.map((unlock) => {
-    const unlockId = unlockIdOf(unlock.clientId, unlock.achievementId);
+    const unlockId = unlockIdOf(unlock.clientId, unlock.achievementId, unlock.occurrence);
     return {
       unlock,
       unlockId,

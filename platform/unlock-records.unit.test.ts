@@ -32,6 +32,16 @@ describe('unlockedMessage', () => {
       points: 50,
       ruleId: 'first-purchase',
       ruleVersion: 3,
+      occurrence: null,
     });
+  });
+
+  it('names the occurrence of a repeating achievement, whose id is the occurrence’s own', () => {
+    const message = unlockedMessage({ ...firstPurchaseUnlock('c-1'), occurrence: '2026-11' });
+    expect(message).toMatchObject({
+      unlockId: unlockIdOf('c-1', 'first-purchase', '2026-11'),
+      occurrence: '2026-11',
+    });
+    expect(message.unlockId).not.toBe(unlockIdOf('c-1', 'first-purchase'));
   });
 });

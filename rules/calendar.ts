@@ -5,7 +5,7 @@
  * every event on the day a person in that zone would name.
  */
 
-export type CalendarUnit = 'day' | 'week' | 'month';
+export type CalendarUnit = 'day' | 'week' | 'month' | 'quarter' | 'year';
 
 const DAY_MS = 86_400_000;
 const SLOT_MS = 15 * 60_000;
@@ -71,7 +71,10 @@ function monthOfDay(day: number): number {
   return (year - 1970) * 12 + (month - 1);
 }
 
-/** The calendar period (day, ISO week from Monday, or month) holding `instantMs`, as a comparable integer. */
+/**
+ * The calendar period (day, ISO week from Monday, month, quarter or year) holding `instantMs`, as a comparable
+ * integer: days, weeks, months, quarters or years since the one holding 1970-01-01.
+ */
 export function calendarPeriod(instantMs: number, unit: CalendarUnit, zone: string): number {
   const day = localDay(instantMs, zone);
   switch (unit) {
@@ -82,6 +85,10 @@ export function calendarPeriod(instantMs: number, unit: CalendarUnit, zone: stri
       return Math.floor((day + 3) / 7);
     case 'month':
       return monthOfDay(day);
+    case 'quarter':
+      return Math.floor(monthOfDay(day) / 3);
+    case 'year':
+      return Math.floor(monthOfDay(day) / 12);
   }
 }
 

@@ -12,8 +12,12 @@ const RUNS = Number(process.env.RULES_RUNS ?? 2_000);
 const ZONE = 'Europe/Kyiv';
 const catalog = wideCatalog();
 
-const sorted = <T extends { achievementId: string }>(list: T[]) =>
-  [...list].sort((a, b) => a.achievementId.localeCompare(b.achievementId));
+const sorted = <T extends { achievementId: string; occurrence?: string }>(list: T[]) =>
+  [...list].sort(
+    (a, b) =>
+      a.achievementId.localeCompare(b.achievementId) ||
+      (a.occurrence ?? '').localeCompare(b.occurrence ?? ''),
+  );
 
 describe('decide() against a brute-force model of CONTRACT §3 (fast-check)', () => {
   it('unlocks the same achievements, at the same times, on the same records, for random histories', () => {
@@ -38,11 +42,14 @@ describe('decide() against a brute-force model of CONTRACT §3 (fast-check)', ()
           seen.records++;
           seen.unlocks += decision.unlocked.length;
           for (const unlock of decision.unlocked) seen.achievements.add(unlock.achievementId);
-          const engine = decision.unlocked.map(({ achievementId, unlockedAt, sourceEventId }) => ({
-            achievementId,
-            unlockedAt,
-            sourceEventId,
-          }));
+          const engine = decision.unlocked.map(
+            ({ achievementId, unlockedAt, sourceEventId, occurrence }) => ({
+              achievementId,
+              unlockedAt,
+              sourceEventId,
+              ...(occurrence !== undefined ? { occurrence } : {}),
+            }),
+          );
           expect(sorted(engine)).toEqual(sorted(expected));
         }
       }),

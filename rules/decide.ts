@@ -15,6 +15,7 @@ import {
 } from './progress.js';
 import { refundedAmounts, withPurchaseArrived, withRefund } from './refunds.js';
 import { wasSeen, withSeen } from './seen.js';
+import { earnLevels, type Earned } from './earn.js';
 import { windowKind } from './windows.js';
 
 /** An achievement the event unlocked: a past-tense fact the outputs turn into records and workflows. */
@@ -31,6 +32,8 @@ export interface AchievementUnlocked {
   unlockedAt: string;
   /** The event whose arrival unlocked it. */
   sourceEventId: string;
+  /** Which earning of a repeating achievement this is: its period (2026-11) or its count (3). */
+  occurrence?: string;
 }
 
 /** What an event did to one rule; `decide` reports these when asked, for explanations and simulations. */
@@ -60,8 +63,9 @@ interface Counted {
   clientEvent: ClientEvent | undefined;
 }
 
+/** A rule all of whose levels are unlocked counts nothing more; a repeating one never settles. */
 const isSettled = (rule: CatalogRule, progress: ClientProgress) =>
-  rule.levels.every((level) => Object.hasOwn(progress.unlocked, level.achievementId));
+  !rule.repeat && rule.levels.every((level) => Object.hasOwn(progress.unlocked, level.achievementId));
 
 const countedTransaction = (tx: Transaction, timeMs: number): Counted => ({
   clientId: tx.clientId,
@@ -111,7 +115,7 @@ function countTowardsRules(
   let refunded: Map<number, number> | undefined;
   let remaining = 0;
   let rules = progress.rules;
-  let unlockedRecords = progress.unlocked;
+  let earned: Earned = { unlocked: progress.unlocked, repeats: progress.repeats };
   const unlocked: AchievementUnlocked[] = [];
   for (const rule of catalog.rules) {
     const valued = valueFor(rule, event, zone);
@@ -150,34 +154,27 @@ function countTowardsRules(
     outcomes?.push({ rule: rule.id, outcome: remaining > 0 ? 'counted' : 'refunded' });
     rules = { ...rules, [rule.progressKey]: { entries } };
     if (remaining <= 0) continue;
-    const measure = measureKind(rule.measure);
     const read = readEntries(entries, refunded);
-    for (const level of rule.levels) {
-      if (Object.hasOwn(unlockedRecords, level.achievementId)) continue;
-      const reachedAt = window.reachedAt(read, event.timeMs, level.target, measure, zone);
-      if (reachedAt === undefined) continue;
-      const at = new Date(reachedAt).toISOString();
-      unlockedRecords = { ...unlockedRecords, [level.achievementId]: { at, sourceEventId: event.id } };
-      unlocked.push({
-        type: 'AchievementUnlocked',
-        clientId: event.clientId,
-        achievementId: level.achievementId,
-        ruleId: rule.id,
-        ruleVersion: rule.version,
-        points: level.points,
-        partnerId: level.partner,
-        unlockedAt: at,
-        sourceEventId: event.id,
-      });
-    }
-    if (rule.levels.every((level) => Object.hasOwn(unlockedRecords, level.achievementId))) {
+    earned = earnLevels(rule, earned, { read, event, horizonMs, window, zone }, unlocked);
+    if (!rule.repeat && rule.levels.every((level) => Object.hasOwn(earned.unlocked, level.achievementId))) {
       const { [rule.progressKey]: _settled, ...others } = rules;
       rules = others;
     }
   }
   // An event no rule took (a repeat, a settled rule, a mismatch) leaves the progress as it was: nothing to store.
-  const changed = rules !== progress.rules || unlockedRecords !== progress.unlocked;
-  return { progress: changed ? { ...progress, rules, unlocked: unlockedRecords } : progress, unlocked };
+  const changed =
+    rules !== progress.rules || earned.unlocked !== progress.unlocked || earned.repeats !== progress.repeats;
+  return {
+    progress: changed
+      ? {
+          ...progress,
+          rules,
+          unlocked: earned.unlocked,
+          ...(earned.repeats ? { repeats: earned.repeats } : {}),
+        }
+      : progress,
+    unlocked,
+  };
 }
 
 /** Notes, for a trace, that no rule considered an event, and why. */

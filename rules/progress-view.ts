@@ -19,6 +19,10 @@ export interface AchievementView {
   unlockedAt: string | null;
   progress: { current: number; target: number };
   availability: Availability;
+  /** How often it was earned: 0 or 1, or any number for one that repeats. */
+  timesEarned: number;
+  /** How it is earned again (`month`, `target` …), or null when it is earned once. */
+  repeats: string | null;
 }
 
 /** Whether the rule's campaign has begun or ended at `nowMs`; a rule without start or end is always open. */
@@ -40,7 +44,7 @@ export function availabilityOf(rule: CatalogRule, nowMs: number): Availability {
 
 /** A rule's measure in the window the app shows at `atMs`; a rule whose levels are all unlocked shows its top. */
 export function measureAt(rule: CatalogRule, progress: ClientProgress, atMs: number, zone: string): number {
-  if (rule.levels.every((level) => Object.hasOwn(progress.unlocked, level.achievementId)))
+  if (!rule.repeat && rule.levels.every((level) => Object.hasOwn(progress.unlocked, level.achievementId)))
     return rule.levels.at(-1)!.target;
   const flat = progress.rules[rule.progressKey]?.entries ?? [];
   const entries = readEntries(flat, refundedAmounts(progress.refunds));
@@ -59,10 +63,31 @@ export function achievementsShown(
 ): Achievement[] {
   const shown = [...live.achievements.values()].filter(({ rule }) => inAudience(rule, progress, client));
   const ids = new Set(shown.map(({ level }) => level.achievementId));
-  const earned = Object.keys(progress.unlocked)
+  const earned = [...Object.keys(progress.unlocked), ...Object.keys(progress.repeats ?? {})]
     .filter((id) => !ids.has(id))
     .flatMap((id) => everLive.achievements.get(id) ?? []);
   return [...shown, ...earned];
+}
+
+/**
+ * How far a client is towards a repeating achievement now: the current period's measure, or what the lifetime
+ * measure holds towards the next multiple of the target.
+ */
+function repeatingView(achievement: Achievement, progress: ClientProgress, nowMs: number, zone: string) {
+  const { rule, level } = achievement;
+  const record = progress.repeats?.[level.achievementId];
+  const times = record?.times ?? 0;
+  const measured = measureAt(rule, progress, nowMs, zone);
+  const current = rule.repeat!.every === 'target' ? measured - times * level.target : measured;
+  return {
+    id: level.achievementId,
+    unlocked: times > 0,
+    unlockedAt: record?.last.at ?? null,
+    progress: { current: Math.max(0, Math.min(current, level.target)), target: level.target },
+    availability: availabilityOf(rule, nowMs),
+    timesEarned: times,
+    repeats: rule.repeat!.every,
+  };
 }
 
 /** How far a client is towards one achievement now; an unlocked one shows its target reached. */
@@ -73,6 +98,7 @@ export function viewOf(
   zone: string,
 ): AchievementView {
   const { rule, level } = achievement;
+  if (rule.repeat) return repeatingView(achievement, progress, nowMs, zone);
   const unlock = progress.unlocked[level.achievementId];
   if (unlock) {
     return {
@@ -81,6 +107,8 @@ export function viewOf(
       unlockedAt: unlock.at,
       progress: { current: level.target, target: level.target },
       availability: availabilityOf(rule, nowMs),
+      timesEarned: 1,
+      repeats: null,
     };
   }
   const measured = measureAt(rule, progress, nowMs, zone);
@@ -90,5 +118,7 @@ export function viewOf(
     unlockedAt: null,
     progress: { current: Math.min(measured, level.target), target: level.target },
     availability: availabilityOf(rule, nowMs),
+    timesEarned: 0,
+    repeats: null,
   };
 }

@@ -17,6 +17,8 @@ describe('viewOf: progress as the app shows it', () => {
       unlockedAt: null,
       progress: { current: 4, target: 10 },
       availability: { state: 'open', from: null, until: null },
+      timesEarned: 0,
+      repeats: null,
     });
   });
 

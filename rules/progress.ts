@@ -28,6 +28,16 @@ export interface UnlockRecord {
   sourceEventId: string;
 }
 
+/** A repeating achievement's earnings (see repeats.ts). */
+export interface RepeatRecord {
+  /** How many times it was earned. */
+  times: number;
+  /** The calendar periods it was earned in that a record on time could still reach (none for `target`). */
+  open: number[];
+  /** The latest earning, and which occurrence it was. */
+  last: UnlockRecord & { occurrence: string };
+}
+
 /** Client attributes by name: `[value, timeMs]`, a null value being a removal remembered (see attributes.ts). */
 export type ClientAttributes = Record<string, [string | number | boolean | null, number]>;
 
@@ -39,6 +49,8 @@ export interface ClientProgress {
   eventsHorizonMs: number;
   rules: Record<string, RuleProgress>;
   unlocked: Record<string, UnlockRecord>;
+  /** Repeating achievements by id; absent until one is earned. */
+  repeats?: Record<string, RepeatRecord>;
   /**
    * Refunds, flat quadruples `[refundKey, purchaseKey, amount, timeMs, …]`: those taking back a counted purchase,
    * and those whose purchase has not arrived yet (remembered while it could still count).

@@ -11,9 +11,13 @@ export interface ReplaySummary {
   clientsTouched: number;
   /** Clients holding each achievement of the rule. */
   clients: Record<string, number>;
-  /** The points of every unlock found. */
+  /** The points of every unlock found (each earning of a repeating achievement). */
   points: number;
 }
+
+/** How often the client earned an achievement: once, or as many times as a repeating one was earned. */
+const timesEarned = (progress: ClientProgress, achievementId: string) =>
+  Object.hasOwn(progress.unlocked, achievementId) ? 1 : (progress.repeats?.[achievementId]?.times ?? 0);
 
 /**
  * One rule over one partition's history: every client's progress as `decide` leaves it, from no progress, with
@@ -69,7 +73,7 @@ export class Replay {
   private touches(progress: ClientProgress): boolean {
     return (
       progress.rules[this.rule.progressKey] !== undefined ||
-      this.rule.levels.some((level) => Object.hasOwn(progress.unlocked, level.achievementId))
+      this.rule.levels.some((level) => timesEarned(progress, level.achievementId) > 0)
     );
   }
 
@@ -86,9 +90,10 @@ export class Replay {
       if (!this.touches(progress)) continue;
       clientsTouched++;
       for (const level of this.rule.levels) {
-        if (!Object.hasOwn(progress.unlocked, level.achievementId)) continue;
+        const times = timesEarned(progress, level.achievementId);
+        if (times === 0) continue;
         clients[level.achievementId]!++;
-        points += level.points;
+        points += times * level.points;
       }
     }
     return { eventsReplayed: this.eventsReplayed, clientsTouched, clients, points };

@@ -179,9 +179,18 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
+const CALENDAR_UNITS = ['day', 'week', 'month', 'quarter', 'year'] as const;
+
+/**
+ * How an achievement is earned again: once in each calendar period of its window (`week` … `year`), or each
+ * time its lifetime measure reaches another multiple of the target (`target`). Each earning is an occurrence
+ * of its own, with its own unlock, reward and push.
+ */
+const repeat = z.object({ every: z.enum(['week', 'month', 'quarter', 'year', 'target']) }).strict();
+
 const window = z.discriminatedUnion('type', [
   z.object({ type: z.literal('lifetime') }),
-  z.object({ type: z.literal('calendar'), unit: z.enum(['day', 'week', 'month']) }),
+  z.object({ type: z.literal('calendar'), unit: z.enum(CALENDAR_UNITS) }),
   z.object({ type: z.literal('rolling'), duration }),
 ]);
 
@@ -320,6 +329,26 @@ const withoutProtoKeys = <T extends z.ZodType>(schema: T) =>
     return document;
   }, schema);
 
+/** Why a rule's `repeat` does not fit its window and measure, or undefined when it does (or it has none). */
+function repeatProblem(rule: {
+  repeat?: { every: string } | undefined;
+  window: { type: string; unit?: string };
+  measure: { type: string };
+}): string | undefined {
+  const every = rule.repeat?.every;
+  if (every === undefined) return undefined;
+  if (every === 'target') {
+    if (rule.window.type !== 'lifetime')
+      return 'a repeat every target counts the lifetime measure: set window to { type: lifetime }';
+    if (!['count', 'sum', 'distinct'].includes(rule.measure.type))
+      return 'a repeat every target needs a count, sum or distinct measure';
+    return undefined;
+  }
+  if (rule.window.type !== 'calendar' || rule.window.unit !== every)
+    return `a repeat every ${every} counts within each calendar ${every}: set window to { type: calendar, unit: ${every} }`;
+  return undefined;
+}
+
 const ruleSchemaWith = (texts: TextChecks) =>
   z
     .object({
@@ -331,6 +360,7 @@ const ruleSchemaWith = (texts: TextChecks) =>
       schedule: schedule.optional(),
       measure,
       window,
+      repeat: repeat.optional(),
       levels: z.array(levelWith(texts)).min(1).max(20),
       examples: z.array(exampleWith(texts)).max(50).default([]),
     })
@@ -342,6 +372,10 @@ const ruleSchemaWith = (texts: TextChecks) =>
     .refine((rule) => rule.measure.type !== 'first' || rule.levels.every((lvl) => lvl.target === 1), {
       message: 'a "first" measure unlocks on the first matching event: its target is 1',
       path: ['levels'],
+    })
+    .superRefine((rule, ctx) => {
+      const problem = repeatProblem(rule);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['repeat', 'every'] });
     })
     .refine((rule) => rule.measure.type !== 'streak' || rule.window.type === 'lifetime', {
       message: 'a streak runs over consecutive days wherever they fall: its window is lifetime',
@@ -372,3 +406,4 @@ export type RuleLevel = Rule['levels'][number];
 export type RuleWindow = Rule['window'];
 export type RuleMeasure = Rule['measure'];
 export type RuleSchedule = NonNullable<Rule['schedule']>;
+export type RuleRepeat = NonNullable<Rule['repeat']>;

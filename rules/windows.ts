@@ -29,8 +29,14 @@ export interface WindowKind {
 }
 
 const DAY_MS = 86_400_000;
-/** The longest calendar period of each unit: a day, a week, and a month of 31 days. */
-const LONGEST_PERIOD_MS = { day: DAY_MS, week: 7 * DAY_MS, month: 31 * DAY_MS } as const;
+/** The longest calendar period of each unit: a day, a week, a month of 31 days, a quarter of 92, a leap year. */
+const LONGEST_PERIOD_MS = {
+  day: DAY_MS,
+  week: 7 * DAY_MS,
+  month: 31 * DAY_MS,
+  quarter: 92 * DAY_MS,
+  year: 366 * DAY_MS,
+} as const;
 
 /** The time of the entry with which the measure of `entries` (in time order) first reaches `target`. */
 function crossing(entries: Entry[], measure: MeasureKind, target: number): number | undefined {

@@ -45,9 +45,12 @@ export interface PartnerCallback {
 export const partnerTaskQueue = (rewardTaskQueue: string, partnerId: string) =>
   `${rewardTaskQueue}-partner-${partnerId}`;
 
-/** `reward-<clientId>-<achievementId>` (CONTRACT §5): a business key, so starting twice is impossible. */
-export const rewardWorkflowId = (clientId: string, achievementId: string) =>
-  `reward-${clientId}-${achievementId}`;
+/**
+ * `reward-<clientId>-<achievementId>`, and `…@<occurrence>` for each earning of a repeating achievement
+ * (CONTRACT §5): a business key, so starting twice is impossible. `@` is in no achievement id.
+ */
+export const rewardWorkflowId = (clientId: string, achievementId: string, occurrence?: string | null) =>
+  `reward-${clientId}-${achievementId}${occurrence ? `@${occurrence}` : ''}`;
 
 export const partnerCallbackSignal = defineSignal<[PartnerCallback]>('partnerCallback');
 export const resendPartnerRequestSignal = defineSignal('resendPartnerRequest');

@@ -29,6 +29,11 @@ const unlockedSchema = z.object({
   ruleId: identifier(64).optional(),
   ruleVersion: z.number().int().positive().optional(),
   unlockedAt: z.iso.datetime({ offset: true }).optional(),
+  occurrence: z
+    .string()
+    .regex(/^[0-9A-Z-]{1,16}$/)
+    .nullable()
+    .optional(),
 });
 
 function describeIssue(error: z.ZodError): string {
@@ -72,7 +77,7 @@ export type RewardStart = Pick<
 export type UnlockToReward = z.output<typeof unlockedSchema> & { notify?: boolean };
 
 /**
- * Starts `reward-<clientId>-<achievementId>` once per unlock. Unlock records arrive at least once; the
+ * Starts `reward-<clientId>-<achievementId>[@<occurrence>]` once per unlock. Unlock records arrive at least once; the
  * workflow id is the business key and duplicates are rejected, so "already started" means "already done",
  * unless PostgreSQL lost what the workflow wrote (a restore): `reconcile` checks, and writes it again.
  */
@@ -80,7 +85,7 @@ export async function startReward(options: RewardStart, unlock: UnlockToReward) 
   const level = await options.level(unlock);
   if (!level) throw new Error(`achievement ${unlock.achievementId} is not in any rule ever live`);
   const partnerId = level.partner ?? null;
-  const workflowId = rewardWorkflowId(unlock.clientId, unlock.achievementId);
+  const workflowId = rewardWorkflowId(unlock.clientId, unlock.achievementId, unlock.occurrence);
   const { unlockId, clientId, achievementId, points } = unlock;
   const log = logger('reward-starter');
   const input: RewardInput = {

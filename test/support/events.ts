@@ -2,6 +2,7 @@ import type { InputEvent } from '../../rules/events.js';
 import type { ClientEvent, Transaction } from '../../rules/events.js';
 import { decide, type AchievementUnlocked } from '../../rules/decide.js';
 import { loadCatalog, readRuleFiles } from '../../platform/catalog-files.js';
+import type { Catalog } from '../../rules/catalog.js';
 import { initialProgress, type ClientProgress } from '../../rules/progress.js';
 
 export const KYIV = 'Europe/Kyiv';
@@ -56,12 +57,16 @@ export function clientEvent(
   return { type: 'ClientEventReceived', clientId: event.clientId, event };
 }
 
-/** Given these events (in arrival order), the progress they leave and every achievement they unlocked. */
-export function given(events: InputEvent[], from: ClientProgress = initialProgress()) {
+/** Given these events (in arrival order, over `rules`), the progress they leave and every achievement they unlocked. */
+export function given(
+  events: InputEvent[],
+  from: ClientProgress = initialProgress(),
+  rules: Catalog = catalog,
+) {
   let progress = from;
   const unlocked: AchievementUnlocked[] = [];
   for (const event of events) {
-    const decision = decide(progress, event, catalog, KYIV);
+    const decision = decide(progress, event, rules, KYIV);
     progress = decision.progress;
     unlocked.push(...decision.unlocked);
   }
@@ -69,7 +74,7 @@ export function given(events: InputEvent[], from: ClientProgress = initialProgre
     progress,
     unlocked,
     /** When this event arrives, the achievement ids it unlocks. */
-    when: (event: InputEvent) => decide(progress, event, catalog, KYIV).unlocked.map((u) => u.achievementId),
+    when: (event: InputEvent) => decide(progress, event, rules, KYIV).unlocked.map((u) => u.achievementId),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Catalog } from '../../rules/catalog.js';
 import type { ClientEvent, InputEvent, Transaction } from '../../rules/events.js';
-import type { Rule, RuleFilter } from '../../rules/rule-schema.js';
+import type { Rule, RuleFilter, RuleLevel } from '../../rules/rule-schema.js';
 
 /**
  * A small, obviously correct model of CONTRACT §2–§3 and the engine's documented lateness, written apart from
@@ -33,6 +33,8 @@ export interface ModelUnlock {
   achievementId: string;
   unlockedAt: string;
   sourceEventId: string;
+  /** Which earning of a repeating achievement: its period or its count. */
+  occurrence?: string;
 }
 
 /** A counted item of one rule: its time, what is left of its amount, and the value a distinct count keeps. */
@@ -60,8 +62,23 @@ function localDate(timeMs: number, zone: string) {
   return date;
 }
 
-function periodOf(timeMs: number, unit: 'day' | 'week' | 'month', zone: string): number {
+/** A period as people write it, from the local date: 2026-W47 (ISO week-year), 2026-11, 2026-Q4, 2026. */
+function periodLabelOf(timeMs: number, unit: 'week' | 'month' | 'quarter' | 'year', zone: string): string {
+  const { year, month, day } = localDate(timeMs, zone);
+  if (unit === 'year') return String(year);
+  if (unit === 'quarter') return `${year}-Q${Math.floor((month - 1) / 3) + 1}`;
+  if (unit === 'month') return `${year}-${String(month).padStart(2, '0')}`;
+  const date = new Date(day * DAY_MS);
+  const thursday = day + 3 - ((date.getUTCDay() + 6) % 7);
+  const weekYear = new Date(thursday * DAY_MS).getUTCFullYear();
+  const week = Math.floor((thursday * DAY_MS - Date.UTC(weekYear, 0, 1)) / (7 * DAY_MS)) + 1;
+  return `${weekYear}-W${String(week).padStart(2, '0')}`;
+}
+
+function periodOf(timeMs: number, unit: 'day' | 'week' | 'month' | 'quarter' | 'year', zone: string): number {
   const date = localDate(timeMs, zone);
+  if (unit === 'year') return date.year;
+  if (unit === 'quarter') return date.year * 4 + Math.floor((date.month - 1) / 3);
   if (unit === 'month') return date.year * 12 + date.month;
   if (unit === 'day') return date.day;
   // 1970-01-01 was a Thursday: the Monday of a day's week is (day + 3) mod 7 days before it.
@@ -281,11 +298,57 @@ export class ReferenceModel {
     return items;
   }
 
+  /**
+   * The earnings of a repeating level the records now reach: each calendar period whose items reach the
+   * target (once each), or each further multiple of the target the lifetime measure reaches.
+   */
+  private earnAgain(rule: Rule, level: RuleLevel, items: Item[], sourceEventId: string): ModelUnlock[] {
+    const every = rule.repeat!.every;
+    const earned: ModelUnlock[] = [];
+    const earn = (occurrence: string, at: number) => {
+      const unlock = {
+        achievementId: level.achievementId,
+        unlockedAt: new Date(at).toISOString(),
+        sourceEventId,
+        occurrence,
+      };
+      this.unlocked.set(`${level.achievementId}@${occurrence}`, unlock);
+      earned.push(unlock);
+    };
+    if (every === 'target') {
+      for (let times = this.timesEarned(level.achievementId) + 1; ; times++) {
+        const at = reachedAt(rule, items, times * level.target, this.zone);
+        if (at === undefined) break;
+        earn(String(times), at);
+      }
+      return earned;
+    }
+    const periods = new Map<string, Item[]>();
+    for (const item of items) {
+      const label = periodLabelOf(item.timeMs, every, this.zone);
+      periods.set(label, [...(periods.get(label) ?? []), item]);
+    }
+    for (const [label, ofPeriod] of periods) {
+      if (this.unlocked.has(`${level.achievementId}@${label}`)) continue;
+      const at = reachedAt(rule, ofPeriod, level.target, this.zone);
+      if (at !== undefined) earn(label, at);
+    }
+    return earned;
+  }
+
+  private timesEarned(achievementId: string): number {
+    return [...this.unlocked.keys()].filter((key) => key.startsWith(`${achievementId}@`)).length;
+  }
+
   private unlockAll(sourceEventId: string): ModelUnlock[] {
     const unlocks: ModelUnlock[] = [];
     for (const rule of this.catalog.rules) {
       const items = this.itemsOf(rule);
       for (const level of rule.levels) {
+        if (rule.repeat) {
+          unlocks.push(...this.earnAgain(rule, level, items, sourceEventId));
+          continue;
+        }
         if (this.unlocked.has(level.achievementId)) continue;
         const at = reachedAt(rule, items, level.target, this.zone);
         if (at === undefined) continue;

@@ -25,7 +25,8 @@ function rule(id: string, body: Record<string, unknown>, targets: number[]) {
  * The default catalog and rules that reach what it does not: calendar days and weeks, rolling counts and sums,
  * lifetime counts and distinct values, merchant, country and amount filters, transfers, attribute matches,
  * exclusions and alternatives (not, any, all), schedules (days, hours past midnight, a campaign across a
- * daylight-saving change) and a streak with two levels. Rule tests and the property test run them all.
+ * daylight-saving change), achievements repeating each week, month, quarter, year and multiple of the target,
+ * and a streak with two levels. Rule tests and the property test run them all.
  */
 export function wideCatalog(): Catalog {
   const base = loadCatalog();
@@ -192,6 +193,63 @@ export function wideCatalog(): Catalog {
         window: { type: 'lifetime' },
       },
       [1],
+    ),
+    rule(
+      'monthly-coffees',
+      {
+        trigger: tx,
+        filter: { categoryIds: [5814] },
+        measure: { type: 'count' },
+        window: { type: 'calendar', unit: 'month' },
+        repeat: { every: 'month' },
+      },
+      [2, 4],
+    ),
+    rule(
+      'weekly-shopper',
+      {
+        trigger: tx,
+        measure: { type: 'count' },
+        window: { type: 'calendar', unit: 'week' },
+        repeat: { every: 'week' },
+      },
+      [2],
+    ),
+    rule(
+      'quarterly-merchants',
+      {
+        trigger: tx,
+        measure: { type: 'distinct', field: 'merchantId' },
+        window: { type: 'calendar', unit: 'quarter' },
+        repeat: { every: 'quarter' },
+      },
+      [2],
+    ),
+    rule(
+      'yearly-spend',
+      {
+        trigger: tx,
+        filter: { currencies: ['UAH'] },
+        measure: { type: 'sum', field: 'amount' },
+        window: { type: 'calendar', unit: 'year' },
+        repeat: { every: 'year' },
+      },
+      [1_000_000],
+    ),
+    rule(
+      'every-third-purchase',
+      { trigger: tx, measure: { type: 'count' }, window: { type: 'lifetime' }, repeat: { every: 'target' } },
+      [3],
+    ),
+    rule(
+      'every-15k',
+      {
+        trigger: tx,
+        measure: { type: 'sum', field: 'amount' },
+        window: { type: 'lifetime' },
+        repeat: { every: 'target' },
+      },
+      [1_500_000],
     ),
     rule(
       'short-streak',
