@@ -23,13 +23,9 @@ const achievementsBody = z
           .number()
           .int()
           .openapi({ description: 'How often it was earned: 0 or 1, more if it repeats' }),
-        repeats: z
-          .enum(['week', 'month', 'quarter', 'year', 'target'])
-          .nullable()
-          .openapi({
-            description:
-              'How it is earned again (each period, or each multiple of the target); null when once',
-          }),
+        repeats: z.enum(['week', 'month', 'quarter', 'year', 'target']).nullable().openapi({
+          description: 'How it is earned again (each period, or each multiple of the target); null when once',
+        }),
       }),
     ),
   })

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { inSnapshot, inTransaction } from '../platform/postgres.js';
-import { measuredSinceFor } from '../rules/rule-book.js';
+import { backfillNotBuilt, measuredSinceFor } from '../rules/rule-book.js';
 import { storedRuleSchema } from '../rules/rule-schema.js';
 import type { RuleProblem } from '../rules/rule-validation.js';
 import {
@@ -54,8 +54,8 @@ export type Activation =
   | { outcome: 'no-such-version' }
   /** A backfill was asked of a version that keeps an earlier version's progress, already counted live. */
   | { outcome: 'keeps-progress'; since: number }
-  /** A backfill was asked of a repeating rule: its merge with live earnings is not built yet. */
-  | { outcome: 'repeats' }
+  /** A backfill was asked of a rule whose backfill is not built yet (see `backfillNotBuilt`). */
+  | { outcome: 'not-backfillable'; why: string }
   | { outcome: 'backfill-running'; workflowId: string };
 
 /** Rule and segment administration in PostgreSQL; every change is written to the audit log with it. */
@@ -218,8 +218,8 @@ export function postgresRuleAdmin(db: pg.Pool, options: DraftOptions): RuleAdmin
         if (document === undefined) return { outcome: 'no-such-version' as const };
         const latest = await latestChange(client, ruleId);
         const workflowId = backfillWorkflowId(ruleId, version);
-        if (backfill && (document as { repeat?: unknown }).repeat !== undefined)
-          return { outcome: 'repeats' };
+        const notBuilt = backfill && backfillNotBuilt(measuredRule(document));
+        if (notBuilt) return { outcome: 'not-backfillable', why: notBuilt };
         if (backfill && (await backfillRunning(client, workflowId)))
           return { outcome: 'backfill-running', workflowId };
         const withBackfill = async (activation: Activation & { outcome: 'activated' | 'already-active' }) =>

@@ -15,6 +15,7 @@ import {
 } from './progress.js';
 import { refundedAmounts, withPurchaseArrived, withRefund } from './refunds.js';
 import { wasSeen, withSeen } from './seen.js';
+import { unlockComposites } from './composites.js';
 import { earnLevels, type Earned } from './earn.js';
 import { windowKind } from './windows.js';
 
@@ -161,6 +162,7 @@ function countTowardsRules(
       rules = others;
     }
   }
+  earned = unlockComposites(catalog, earned, { progress, client, event }, unlocked);
   // An event no rule took (a repeat, a settled rule, a mismatch) leaves the progress as it was: nothing to store.
   const changed =
     rules !== progress.rules || earned.unlocked !== progress.unlocked || earned.repeats !== progress.repeats;

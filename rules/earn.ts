@@ -23,7 +23,7 @@ export interface Measured {
   zone: string;
 }
 
-function unlockOf(
+export function unlockOf(
   rule: CatalogRule,
   level: RuleLevel,
   event: Measured['event'],

@@ -1,4 +1,5 @@
 import { inAudience, type ClientContext } from './audience.js';
+import { heldTimes, isComposite } from './composites.js';
 import type { Achievement, Catalog, CatalogRule } from './catalog.js';
 import { readEntries } from './entries.js';
 import { measureKind } from './measures.js';
@@ -46,6 +47,8 @@ export function availabilityOf(rule: CatalogRule, nowMs: number): Availability {
 export function measureAt(rule: CatalogRule, progress: ClientProgress, atMs: number, zone: string): number {
   if (!rule.repeat && rule.levels.every((level) => Object.hasOwn(progress.unlocked, level.achievementId)))
     return rule.levels.at(-1)!.target;
+  if (isComposite(rule))
+    return heldTimes(rule, { unlocked: progress.unlocked, repeats: progress.repeats }).length;
   const flat = progress.rules[rule.progressKey]?.entries ?? [];
   const entries = readEntries(flat, refundedAmounts(progress.refunds));
   return windowKind(rule).now(entries, atMs, measureKind(rule.measure), zone);

@@ -136,3 +136,13 @@ export class RuleBook {
     return this.everLiveCatalog;
   }
 }
+
+/**
+ * Why a rule cannot be activated with a backfill yet, or undefined when it can. A repeating rule's earnings
+ * and a composite's (which reads other rules' unlocks, absent from a replay of one rule) are not merged yet.
+ */
+export function backfillNotBuilt(rule: Rule): string | undefined {
+  if (rule.repeat) return 'a repeating rule cannot be backfilled yet';
+  if (rule.trigger.on === 'achievements') return 'a composite cannot be backfilled yet';
+  return undefined;
+}

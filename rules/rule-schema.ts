@@ -53,9 +53,20 @@ const localized = (text: z.ZodType<string>) =>
 /** An attribute's name as a rule reads it: an id that is not a name every object already has. */
 const attributeName = notReserved(identifier(64));
 
+/** Rule, achievement, partner and segment ids: lower-case words joined by "-". */
+export const slug = () =>
+  notReserved(
+    z
+      .string()
+      .max(64)
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case words joined by "-", such as taxi-rider'),
+  );
+
 const trigger = z.discriminatedUnion('on', [
   z.object({ on: z.literal('transaction') }),
   z.object({ on: z.literal('client-event'), type: identifier(64) }),
+  // A composite: counts which of these achievements the client holds ("all of", "any 2 of").
+  z.object({ on: z.literal('achievements'), of: z.array(slug()).min(1).max(50) }),
 ]);
 
 /** What a rule's filter says of an event; `not`, `any` and `all` combine filters of the same form. */
@@ -194,15 +205,6 @@ const window = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rolling'), duration }),
 ]);
 
-/** Rule, achievement, partner and segment ids: lower-case words joined by "-". */
-export const slug = () =>
-  notReserved(
-    z
-      .string()
-      .max(64)
-      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case words joined by "-", such as taxi-rider'),
-  );
-
 const attributeScalar = z.union([z.string().max(200), z.number(), z.boolean()]);
 
 /** A condition on one client attribute (set by `attributes.updated` events, CONTRACT §2). */
@@ -329,6 +331,47 @@ const withoutProtoKeys = <T extends z.ZodType>(schema: T) =>
     return document;
   }, schema);
 
+/**
+ * Why a composite (a rule triggered by the achievements a client holds) does not hold together, or undefined:
+ * it counts those held over the client's lifetime, once, with levels no higher than the achievements named.
+ */
+function compositeProblem(rule: {
+  trigger: { on: string; of?: string[] };
+  measure: { type: string };
+  window: { type: string };
+  repeat?: unknown;
+  schedule?: unknown;
+  levels: { achievementId: string; target: number }[];
+}): { message: string; path: (string | number)[] } | undefined {
+  const of = rule.trigger.of;
+  if (of === undefined) return undefined;
+  if (rule.measure.type !== 'count' || rule.window.type !== 'lifetime')
+    return {
+      message: 'a composite counts the achievements held: measure { type: count }, window { type: lifetime }',
+      path: ['measure'],
+    };
+  if (rule.repeat !== undefined || rule.schedule !== undefined)
+    return {
+      message: 'a composite neither repeats nor has a schedule',
+      path: [rule.repeat !== undefined ? 'repeat' : 'schedule'],
+    };
+  const own = of.findIndex((id) => rule.levels.some((level) => level.achievementId === id));
+  if (own >= 0)
+    return {
+      message: `${of[own]} is an achievement of this rule itself; name others`,
+      path: ['trigger', 'of', own],
+    };
+  if (new Set(of).size !== of.length)
+    return { message: 'name each achievement once', path: ['trigger', 'of'] };
+  const over = rule.levels.findIndex((level) => level.target > of.length);
+  if (over >= 0)
+    return {
+      message: `a target of ${rule.levels[over]!.target} is more than the ${of.length} achievements named`,
+      path: ['levels', over, 'target'],
+    };
+  return undefined;
+}
+
 /** Why a rule's `repeat` does not fit its window and measure, or undefined when it does (or it has none). */
 function repeatProblem(rule: {
   repeat?: { every: string } | undefined;
@@ -376,6 +419,8 @@ const ruleSchemaWith = (texts: TextChecks) =>
     .superRefine((rule, ctx) => {
       const problem = repeatProblem(rule);
       if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['repeat', 'every'] });
+      const composite = compositeProblem(rule);
+      if (composite) ctx.addIssue({ code: 'custom', ...composite });
     })
     .refine((rule) => rule.measure.type !== 'streak' || rule.window.type === 'lifetime', {
       message: 'a streak runs over consecutive days wherever they fall: its window is lifetime',

@@ -28,6 +28,14 @@ export const problemsOf = (error: z.ZodError, under: PropertyKey[] = []): RulePr
 
 function contextProblems(rule: Rule, context: RuleContext): RuleProblem[] {
   const problems: RuleProblem[] = [];
+  if (rule.trigger.on === 'achievements')
+    rule.trigger.of.forEach((id, i) => {
+      if (!context.achievementsOfOthers.has(id))
+        problems.push({
+          pointer: `/trigger/of/${i}`,
+          detail: `no rule has an achievement ${id}; name the achievement id of a level of another rule`,
+        });
+    });
   rule.levels.forEach((level, i) => {
     const holder = context.achievementsOfOthers.get(level.achievementId);
     if (holder)

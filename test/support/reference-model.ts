@@ -231,6 +231,8 @@ export class ReferenceModel {
   private readonly clientEvents = new Map<string, KnownClientEvent>();
   private readonly refunds = new Map<string, KnownRefund>();
   private readonly unlocked = new Map<string, ModelUnlock>();
+  /** When each repeating achievement was last earned: the time a composite counts it held from. */
+  private readonly latestEarning = new Map<string, number>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -306,6 +308,7 @@ export class ReferenceModel {
     const every = rule.repeat!.every;
     const earned: ModelUnlock[] = [];
     const earn = (occurrence: string, at: number) => {
+      this.latestEarning.set(level.achievementId, at);
       const unlock = {
         achievementId: level.achievementId,
         unlockedAt: new Date(at).toISOString(),
@@ -340,6 +343,39 @@ export class ReferenceModel {
     return [...this.unlocked.keys()].filter((key) => key.startsWith(`${achievementId}@`)).length;
   }
 
+  /** When the client came to hold an achievement: its unlock, or a repeating one's latest earning. */
+  private heldSince(achievementId: string): number | undefined {
+    const once = this.unlocked.get(achievementId);
+    return once ? Date.parse(once.unlockedAt) : this.latestEarning.get(achievementId);
+  }
+
+  /** Composites whose achievements the client now holds enough of, until none more unlocks. */
+  private unlockComposites(sourceEventId: string): ModelUnlock[] {
+    const unlocks: ModelUnlock[] = [];
+    for (let more = true; more;) {
+      more = false;
+      for (const rule of this.catalog.rules) {
+        if (rule.trigger.on !== 'achievements') continue;
+        const held = rule.trigger.of
+          .map((id) => this.heldSince(id))
+          .filter((at): at is number => at !== undefined)
+          .sort((a, b) => a - b);
+        for (const level of rule.levels) {
+          if (this.unlocked.has(level.achievementId) || held.length < level.target) continue;
+          const unlock = {
+            achievementId: level.achievementId,
+            unlockedAt: new Date(held[level.target - 1]!).toISOString(),
+            sourceEventId,
+          };
+          this.unlocked.set(level.achievementId, unlock);
+          unlocks.push(unlock);
+          more = true;
+        }
+      }
+    }
+    return unlocks;
+  }
+
   private unlockAll(sourceEventId: string): ModelUnlock[] {
     const unlocks: ModelUnlock[] = [];
     for (const rule of this.catalog.rules) {
@@ -361,6 +397,6 @@ export class ReferenceModel {
         unlocks.push(unlock);
       }
     }
-    return unlocks;
+    return [...unlocks, ...this.unlockComposites(sourceEventId)];
   }
 }

@@ -26,7 +26,7 @@ function rule(id: string, body: Record<string, unknown>, targets: number[]) {
  * lifetime counts and distinct values, merchant, country and amount filters, transfers, attribute matches,
  * exclusions and alternatives (not, any, all), schedules (days, hours past midnight, a campaign across a
  * daylight-saving change), achievements repeating each week, month, quarter, year and multiple of the target,
- * and a streak with two levels. Rule tests and the property test run them all.
+ * composites of other achievements (one of a composite, listed before it), and a streak with two levels. Rule tests and the property test run them all.
  */
 export function wideCatalog(): Catalog {
   const base = loadCatalog();
@@ -250,6 +250,36 @@ export function wideCatalog(): Catalog {
         repeat: { every: 'target' },
       },
       [1_500_000],
+    ),
+    rule(
+      'all-rounder-plus',
+      {
+        trigger: { on: 'achievements', of: ['all-rounder-1', 'weekend-mornings'] },
+        measure: { type: 'count' },
+        window: { type: 'lifetime' },
+      },
+      [2],
+    ),
+    rule(
+      'all-rounder',
+      {
+        trigger: {
+          on: 'achievements',
+          of: ['first-in-poland', 'gold-card', 'merchant-regular-1', 'monthly-coffees-1'],
+        },
+        measure: { type: 'count' },
+        window: { type: 'lifetime' },
+      },
+      [2, 4],
+    ),
+    rule(
+      'any-start',
+      {
+        trigger: { on: 'achievements', of: ['big-spender-bronze', 'first-purchase', 'category-collector'] },
+        measure: { type: 'count' },
+        window: { type: 'lifetime' },
+      },
+      [1],
     ),
     rule(
       'short-streak',
