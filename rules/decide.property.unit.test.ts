@@ -43,11 +43,12 @@ describe('decide() against a brute-force model of CONTRACT §3 (fast-check)', ()
           seen.unlocks += decision.unlocked.length;
           for (const unlock of decision.unlocked) seen.achievements.add(unlock.achievementId);
           const engine = decision.unlocked.map(
-            ({ achievementId, unlockedAt, sourceEventId, occurrence }) => ({
+            ({ achievementId, unlockedAt, sourceEventId, occurrence, points }) => ({
               achievementId,
               unlockedAt,
               sourceEventId,
               ...(occurrence !== undefined ? { occurrence } : {}),
+              points,
             }),
           );
           expect(sorted(engine)).toEqual(sorted(expected));

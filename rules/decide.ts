@@ -15,6 +15,7 @@ import {
 } from './progress.js';
 import { refundedAmounts, withPurchaseArrived, withRefund } from './refunds.js';
 import { wasSeen, withSeen } from './seen.js';
+import { applyCaps } from './caps.js';
 import { unlockComposites } from './composites.js';
 import { earnLevels, type Earned } from './earn.js';
 import { windowKind } from './windows.js';
@@ -35,6 +36,8 @@ export interface AchievementUnlocked {
   sourceEventId: string;
   /** Which earning of a repeating achievement this is: its period (2026-11) or its count (3). */
   occurrence?: string;
+  /** The level's points when a cap left fewer (`points`) to grant. */
+  cappedFrom?: number;
 }
 
 /** What an event did to one rule; `decide` reports these when asked, for explanations and simulations. */
@@ -166,17 +169,15 @@ function countTowardsRules(
   // An event no rule took (a repeat, a settled rule, a mismatch) leaves the progress as it was: nothing to store.
   const changed =
     rules !== progress.rules || earned.unlocked !== progress.unlocked || earned.repeats !== progress.repeats;
-  return {
-    progress: changed
-      ? {
-          ...progress,
-          rules,
-          unlocked: earned.unlocked,
-          ...(earned.repeats ? { repeats: earned.repeats } : {}),
-        }
-      : progress,
-    unlocked,
-  };
+  const after = changed
+    ? {
+        ...progress,
+        rules,
+        unlocked: earned.unlocked,
+        ...(earned.repeats ? { repeats: earned.repeats } : {}),
+      }
+    : progress;
+  return applyCaps(after, unlocked, catalog, event.timeMs, zone);
 }
 
 /** Notes, for a trace, that no rule considered an event, and why. */

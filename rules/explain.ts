@@ -1,5 +1,5 @@
 import type { ClientContext } from './audience.js';
-import type { Achievement, Catalog } from './catalog.js';
+import type { Achievement, Catalog, CatalogRule } from './catalog.js';
 import { decide, type AchievementUnlocked, type RuleOutcome } from './decide.js';
 import { hasKey } from './entries.js';
 import { MAX_AHEAD_MS } from './decode.js';
@@ -115,6 +115,14 @@ export function traceRule(
   });
 }
 
+/** What a cap took from an unlock's points, said after "unlocked the achievement"; nothing when it took none. */
+function cappedWhy(unlock: AchievementUnlocked, rule: CatalogRule): string {
+  if (unlock.cappedFrom === undefined || !rule.cap) return '';
+  const { points, per, group } = rule.cap;
+  const of = group ? `the group ${group}'s` : 'its';
+  return ` with ${unlock.points} of its ${unlock.cappedFrom} points: ${of} cap of ${points} points a ${per} was reached`;
+}
+
 /** One achievement explained: why each of the client's events did or did not count, and what was left out. */
 export interface Explanation {
   events: ExplainedEvent[];
@@ -147,8 +155,14 @@ export function explain(
     ({ id, time, counted, why, before, unlocked }) => {
       if (Object.hasOwn(before.unlocked, achievementId))
         return { id, time, counted: false, why: OUTCOME.settled };
-      if (unlocked.some((u) => u.achievementId === achievementId))
-        return { id, time, counted: true, why: 'counted, and unlocked the achievement' };
+      const unlock = unlocked.find((u) => u.achievementId === achievementId);
+      if (unlock)
+        return {
+          id,
+          time,
+          counted: true,
+          why: `counted, and unlocked the achievement${cappedWhy(unlock, rule)}`,
+        };
       if (unlocked.length > 0) return { id, time, counted: true, why: OUTCOME.counted };
       return { id, time, counted, why };
     },

@@ -51,6 +51,8 @@ export interface ClientProgress {
   unlocked: Record<string, UnlockRecord>;
   /** Repeating achievements by id; absent until one is earned. */
   repeats?: Record<string, RepeatRecord>;
+  /** Points earned under each cap, per recent period (see caps.ts); absent until a capped rule unlocks. */
+  caps?: Record<string, number[]>;
   /**
    * Refunds, flat quadruples `[refundKey, purchaseKey, amount, timeMs, …]`: those taking back a counted purchase,
    * and those whose purchase has not arrived yet (remembered while it could still count).

@@ -138,11 +138,13 @@ export class RuleBook {
 }
 
 /**
- * Why a rule cannot be activated with a backfill yet, or undefined when it can. A repeating rule's earnings
- * and a composite's (which reads other rules' unlocks, absent from a replay of one rule) are not merged yet.
+ * Why a rule cannot be activated with a backfill yet, or undefined when it can. A repeating rule's earnings,
+ * a composite's (which reads other rules' unlocks, absent from a replay of one rule) and a capped rule's points
+ * (which the cap shares with live earnings) are not merged yet.
  */
 export function backfillNotBuilt(rule: Rule): string | undefined {
   if (rule.repeat) return 'a repeating rule cannot be backfilled yet';
   if (rule.trigger.on === 'achievements') return 'a composite cannot be backfilled yet';
+  if (rule.cap) return 'a capped rule cannot be backfilled yet';
   return undefined;
 }

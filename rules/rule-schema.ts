@@ -199,6 +199,18 @@ const CALENDAR_UNITS = ['day', 'week', 'month', 'quarter', 'year'] as const;
  */
 const repeat = z.object({ every: z.enum(['week', 'month', 'quarter', 'year', 'target']) }).strict();
 
+/**
+ * At most `points` a client earns from this rule, or from every rule naming the same `group`, per calendar
+ * period: an unlock past it still comes, with the points left (maybe none).
+ */
+const cap = z
+  .object({
+    points: z.number().int().positive(),
+    per: z.enum(CALENDAR_UNITS),
+    group: slug().optional(),
+  })
+  .strict();
+
 const window = z.discriminatedUnion('type', [
   z.object({ type: z.literal('lifetime') }),
   z.object({ type: z.literal('calendar'), unit: z.enum(CALENDAR_UNITS) }),
@@ -404,6 +416,7 @@ const ruleSchemaWith = (texts: TextChecks) =>
       measure,
       window,
       repeat: repeat.optional(),
+      cap: cap.optional(),
       levels: z.array(levelWith(texts)).min(1).max(20),
       examples: z.array(exampleWith(texts)).max(50).default([]),
     })
@@ -421,6 +434,14 @@ const ruleSchemaWith = (texts: TextChecks) =>
       if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['repeat', 'every'] });
       const composite = compositeProblem(rule);
       if (composite) ctx.addIssue({ code: 'custom', ...composite });
+      rule.levels.forEach((level, i) => {
+        if (rule.cap && level.points > rule.cap.points)
+          ctx.addIssue({
+            code: 'custom',
+            message: `${level.points} points is more than the cap of ${rule.cap.points} a ${rule.cap.per}: no unlock could grant them all`,
+            path: ['levels', i, 'points'],
+          });
+      });
     })
     .refine((rule) => rule.measure.type !== 'streak' || rule.window.type === 'lifetime', {
       message: 'a streak runs over consecutive days wherever they fall: its window is lifetime',
@@ -452,3 +473,4 @@ export type RuleWindow = Rule['window'];
 export type RuleMeasure = Rule['measure'];
 export type RuleSchedule = NonNullable<Rule['schedule']>;
 export type RuleRepeat = NonNullable<Rule['repeat']>;
+export type RuleCap = NonNullable<Rule['cap']>;

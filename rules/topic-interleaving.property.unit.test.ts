@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arrivals, scenario } from '../test/support/client-histories.js';
 import { wideCatalog } from '../test/support/wide-catalog.js';
+import { currentCaps } from './caps.js';
 import { isComposite } from './composites.js';
 import { decide, type AchievementUnlocked } from './decide.js';
 import type { InputEvent } from './events.js';
@@ -41,6 +42,7 @@ function run(events: InputEvent[]) {
   return {
     progress: {
       ...progress,
+      ...(progress.caps ? { caps: currentCaps(progress, ZONE) } : {}),
       unlocked: Object.fromEntries(
         Object.entries(progress.unlocked).map(([id, unlock]) => [id, withoutCompositeTimes(id, unlock)]),
       ),

@@ -35,6 +35,8 @@ export interface ModelUnlock {
   sourceEventId: string;
   /** Which earning of a repeating achievement: its period or its count. */
   occurrence?: string;
+  /** The level's points, or what its rule's cap left of them. */
+  points: number;
 }
 
 /** A counted item of one rule: its time, what is left of its amount, and the value a distinct count keeps. */
@@ -274,7 +276,7 @@ export class ReferenceModel {
     } else if (!this.transactions.has(source.id)) {
       this.transactions.set(source.id, { ...known, tx: event.transaction });
     }
-    return this.unlockAll(source.id);
+    return this.unlockAll(source.id, timeMs);
   }
 
   /** What is left of a transaction's amount after the refunds that reach it. */
@@ -314,6 +316,7 @@ export class ReferenceModel {
         unlockedAt: new Date(at).toISOString(),
         sourceEventId,
         occurrence,
+        points: level.points,
       };
       this.unlocked.set(`${level.achievementId}@${occurrence}`, unlock);
       earned.push(unlock);
@@ -366,6 +369,7 @@ export class ReferenceModel {
             achievementId: level.achievementId,
             unlockedAt: new Date(held[level.target - 1]!).toISOString(),
             sourceEventId,
+            points: level.points,
           };
           this.unlocked.set(level.achievementId, unlock);
           unlocks.push(unlock);
@@ -376,7 +380,7 @@ export class ReferenceModel {
     return unlocks;
   }
 
-  private unlockAll(sourceEventId: string): ModelUnlock[] {
+  private unlockAll(sourceEventId: string, recordTimeMs: number): ModelUnlock[] {
     const unlocks: ModelUnlock[] = [];
     for (const rule of this.catalog.rules) {
       const items = this.itemsOf(rule);
@@ -392,11 +396,28 @@ export class ReferenceModel {
           achievementId: level.achievementId,
           unlockedAt: new Date(at).toISOString(),
           sourceEventId,
+          points: level.points,
         };
         this.unlocked.set(level.achievementId, unlock);
         unlocks.push(unlock);
       }
     }
-    return [...unlocks, ...this.unlockComposites(sourceEventId)];
+    return this.capped([...unlocks, ...this.unlockComposites(sourceEventId)], recordTimeMs);
+  }
+
+  /** Points each cap's group has granted, by period: `<group>:<unit>:<period>`. */
+  private readonly spent = new Map<string, number>();
+
+  /** The unlocks with what their caps leave of their points, in the order they came, in the record's period. */
+  private capped(unlocks: ModelUnlock[], recordTimeMs: number): ModelUnlock[] {
+    return unlocks.map((unlock) => {
+      const rule = this.catalog.achievements.get(unlock.achievementId)!.rule;
+      if (!rule.cap) return unlock;
+      const key = `${rule.cap.group ?? rule.id}:${rule.cap.per}:${periodOf(recordTimeMs, rule.cap.per, this.zone)}`;
+      const spent = this.spent.get(key) ?? 0;
+      const points = Math.max(0, Math.min(unlock.points, rule.cap.points - spent));
+      this.spent.set(key, spent + points);
+      return { ...unlock, points };
+    });
   }
 }

@@ -26,7 +26,7 @@ function rule(id: string, body: Record<string, unknown>, targets: number[]) {
  * lifetime counts and distinct values, merchant, country and amount filters, transfers, attribute matches,
  * exclusions and alternatives (not, any, all), schedules (days, hours past midnight, a campaign across a
  * daylight-saving change), achievements repeating each week, month, quarter, year and multiple of the target,
- * composites of other achievements (one of a composite, listed before it), and a streak with two levels. Rule tests and the property test run them all.
+ * caps on points per month and per week over a group of two rules, composites of other achievements (one of a composite, listed before it), and a streak with two levels. Rule tests and the property test run them all.
  */
 export function wideCatalog(): Catalog {
   const base = loadCatalog();
@@ -202,6 +202,7 @@ export function wideCatalog(): Catalog {
         measure: { type: 'count' },
         window: { type: 'calendar', unit: 'month' },
         repeat: { every: 'month' },
+        cap: { points: 15, per: 'month' },
       },
       [2, 4],
     ),
@@ -212,6 +213,7 @@ export function wideCatalog(): Catalog {
         measure: { type: 'count' },
         window: { type: 'calendar', unit: 'week' },
         repeat: { every: 'week' },
+        cap: { points: 15, per: 'week', group: 'capped' },
       },
       [2],
     ),
@@ -238,7 +240,13 @@ export function wideCatalog(): Catalog {
     ),
     rule(
       'every-third-purchase',
-      { trigger: tx, measure: { type: 'count' }, window: { type: 'lifetime' }, repeat: { every: 'target' } },
+      {
+        trigger: tx,
+        measure: { type: 'count' },
+        window: { type: 'lifetime' },
+        repeat: { every: 'target' },
+        cap: { points: 15, per: 'week', group: 'capped' },
+      },
       [3],
     ),
     rule(
