@@ -8,6 +8,7 @@ import { startProcessor } from './actors/processor.js';
 import { postgresAdminReads } from './api/admin-reads.js';
 import { clientErasure } from './api/client-erasure.js';
 import { kafkaHistory } from './api/client-history.js';
+import { budgetClosures } from './api/budgets.js';
 import { cachedAchievements } from './api/client-cache.js';
 import { postgresReads } from './api/client-reads.js';
 import { postgresDeadLetters } from './api/dead-letter-store.js';
@@ -119,6 +120,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
           catalogs: () => ({ live: rules.book().active(), everLive: everLive() }),
           zone: BANK_TIME_ZONE,
           reads: cached.reads,
+          budgetsClosed: budgetClosures(pool, () => rules.book().active()),
         },
         rules: postgresRuleAdmin(pool, {
           zone: BANK_TIME_ZONE,
@@ -153,6 +155,7 @@ const starters: Record<Role, () => Promise<Stop>> = {
         explain: {
           ...reads,
           contextOf: (clientId) => loadContext(pool, clientId),
+          refusedOf: async (clientId) => (await reads.achievementsOf(clientId)).refused ?? [],
           historyOf: kafkaHistory(createKafka('achievements-explain'), {
             transaction: TOPICS.transactions,
             'client-event': TOPICS.clientEvents,

@@ -94,7 +94,9 @@ async function commit(ctx: BatchContext, run: Run, effects: Effects) {
   const key = partitionKey(topic, partition);
   await commitBatch(ctx.db, ctx.groupId, {
     progress: effects.progress,
-    unlocks: unlockOutputs(effects.unlocked, run.catalog, ctx.outputs),
+    unlocked: effects.unlocked,
+    catalog: run.catalog,
+    announce: (unlocked) => unlockOutputs(unlocked, run.catalog, ctx.outputs),
     ...(effects.redrives ? { redrives: effects.redrives } : {}),
     position: {
       topic,

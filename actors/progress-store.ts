@@ -1,7 +1,10 @@
 import type pg from 'pg';
 import { writeProgress, writeUnlocks, type StoredProgress } from '../platform/engine-state.js';
 import { inTransaction } from '../platform/postgres.js';
-import type { UnlockOutput } from '../platform/unlock-records.js';
+import { spendBudgets } from '../platform/budget-store.js';
+import type { BudgetedUnlock, UnlockOutput } from '../platform/unlock-records.js';
+import type { Catalog } from '../rules/catalog.js';
+import type { AchievementUnlocked } from '../rules/decide.js';
 import { writeRedrives, type RedriveOutcomes } from '../platform/redrive-state.js';
 
 /** Where a partition stands in PostgreSQL: the next offset to process and the rule change it runs under. */
@@ -40,7 +43,11 @@ export class StalePartition extends Error {
 /** What one batch changed: the newest progress per client, new unlocks, and where the partition now stands. */
 export interface BatchEffects {
   progress: Map<string, StoredProgress>;
-  unlocks: UnlockOutput[];
+  unlocked: AchievementUnlocked[];
+  /** The catalog the batch ran under: its rules' budgets. */
+  catalog: Catalog;
+  /** The records announcing unlocks, once their budgets have decided what each is given. */
+  announce: (unlocked: BudgetedUnlock[]) => UnlockOutput[];
   position: PartitionPosition;
   /** For a run of redrive records: what the engine accepted of them, and refused again. */
   redrives?: RedriveOutcomes;
@@ -97,15 +104,18 @@ async function movePosition(client: pg.PoolClient, groupId: string, position: Pa
 }
 
 /**
- * Commits one batch: progress, unlocks with their outbox records, and the partition's next offset, in one
- * transaction. Either all of it is stored or none, so after a crash the batch is replayed from the stored
- * offset onto the stored progress and nothing is counted twice or lost.
+ * Commits one batch: progress, unlocks (after their rules' budgets) with their outbox records, and the
+ * partition's next offset, in one transaction. Either all of it is stored or none, so after a crash the batch is
+ * replayed from the stored offset onto the stored progress and nothing is counted, or spent, twice or lost.
  */
 export async function commitBatch(db: pg.Pool, groupId: string, effects: BatchEffects) {
   await inTransaction(db, async (client) => {
     await movePosition(client, groupId, effects.position);
     await writeProgress(client, effects.progress);
-    await writeUnlocks(client, effects.unlocks);
+    await writeUnlocks(
+      client,
+      effects.announce(await spendBudgets(client, effects.unlocked, effects.catalog)),
+    );
     if (effects.redrives) await writeRedrives(client, effects.redrives);
   });
 }

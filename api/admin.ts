@@ -3,7 +3,8 @@ import type { Context } from 'hono';
 import type { ClientContext } from '../rules/audience.js';
 import type { InputEvent } from '../rules/events.js';
 import type { Catalog } from '../rules/catalog.js';
-import { explain, historySince } from '../rules/explain.js';
+import { withBudget, type RefusedUnlock } from '../rules/budget-view.js';
+import { explain, historySince, type Explanation } from '../rules/explain.js';
 import { viewOf } from '../rules/progress-view.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { identifier, plainText } from '../platform/text.js';
@@ -167,9 +168,37 @@ const explainRoute = createRoute({
   },
 });
 
+/**
+ * An explanation with the budget's word on the unlock it refused: the event reached the target after the rule
+ * closed, so nothing was granted.
+ */
+function budgetExplained(
+  explained: Explanation,
+  achievementId: string,
+  refused: RefusedUnlock[],
+): Explanation {
+  const refusal = refused.find(
+    (unlock) => unlock.achievementId === achievementId && unlock.occurrence === '',
+  );
+  if (!refusal) return explained;
+  return {
+    ...explained,
+    events: explained.events.map((event) =>
+      event.why.startsWith('counted, and unlocked the achievement')
+        ? {
+            ...event,
+            why: `counted, and reached the target after the rule's budget had closed: nothing was granted (refused at ${refusal.refusedAt})`,
+          }
+        : event,
+    ),
+  };
+}
+
 /** Where an explanation's facts come from: the stored progress and the client's events in Kafka. */
 export interface ExplainSources {
   progressOf: (clientId: string) => Promise<ClientProgress>;
+  /** The unlocks a rule's budget refused the client (they reached them after it closed). */
+  refusedOf?: (clientId: string) => Promise<RefusedUnlock[]>;
   /** The client's segments and erasure: events dated before an erasure explain nothing. */
   contextOf: (clientId: string) => Promise<ClientContext>;
   /** The client's records written to Kafka since `sinceMs` (all retained ones when undefined). */
@@ -214,14 +243,19 @@ export function adminRoutes(
     if (!achievement) return unknownAchievement(c, id);
     await audited(c, 'achievement.explain', `${clientId}/${id}`, c.req.valid('query').reason);
     const nowMs = (sources.nowMs ?? Date.now)();
-    const [progress, context] = await Promise.all([
+    const [progress, context, refused] = await Promise.all([
       sources.progressOf(clientId),
       sources.contextOf(clientId),
+      sources.refusedOf?.(clientId) ?? [],
     ]);
     // Only the records the achievement's window can hold are read, not the client's whole partition.
     const history = await sources.historyOf(clientId, historySince(achievement, progress, nowMs));
-    const { unlocked, unlockedAt, progress: reached } = viewOf(achievement, progress, nowMs, sources.zone);
-    const { events, eventsBeforeErasure } = explain(id, rules, history, sources.zone, context);
+    const view = viewOf(achievement, progress, nowMs, sources.zone);
+    // An unlock the budget refused is not the client's, though they reached the target.
+    const { unlocked, unlockedAt } = withBudget(view, null, refused);
+    const reached = view.progress;
+    const explained = explain(id, rules, history, sources.zone, context);
+    const { events, eventsBeforeErasure } = budgetExplained(explained, id, refused);
     return c.json(
       {
         clientId,

@@ -106,7 +106,11 @@ export function createApp(deps: ApiDependencies) {
   app.route('/', partnerCallbackRoutes(deps.partnerCallbacks));
   app.route(
     '/',
-    catalogRoutes(() => deps.me.catalogs().live),
+    catalogRoutes(
+      () => deps.me.catalogs().live,
+      Date.now,
+      deps.me.budgetsClosed ?? (() => Promise.resolve(new Map())),
+    ),
   );
   app.use('/v1/me/*', authenticate(deps.auth));
   app.use('/v1/me/*', rateLimitPerCaller(limits.client));

@@ -3,6 +3,7 @@ import type { Catalog } from '../rules/catalog.js';
 import { localized, pickLocale } from './locale.js';
 import { EDGE_RESPONSES } from './problem.js';
 import { createRouter } from './router.js';
+import { budgetedAvailability } from '../rules/budget-view.js';
 import { availabilityOf } from '../rules/progress-view.js';
 import { achievementTexts, availability } from './schemas.js';
 
@@ -30,12 +31,22 @@ const route = createRoute({
   },
 });
 
-/** The public catalog: achievements of live rules that are for everyone (targeted ones show only to their audience). */
-export function catalogRoutes(catalog: () => Catalog, nowMs: () => number = Date.now) {
-  return createRouter().openapi(route, (c) => {
+const NONE_CLOSED: ReadonlyMap<string, string> = new Map();
+
+/**
+ * The public catalog: achievements of live rules that are for everyone (targeted ones show only to their
+ * audience), each rule's budget closure counted in its availability.
+ */
+export function catalogRoutes(
+  catalog: () => Catalog,
+  nowMs: () => number = Date.now,
+  budgetsClosed: () => Promise<ReadonlyMap<string, string>> = () => Promise.resolve(NONE_CLOSED),
+) {
+  return createRouter().openapi(route, async (c) => {
     const locale = pickLocale(c.req.header('Accept-Language'));
     c.header('Content-Language', locale);
     c.header('Vary', 'Accept-Language');
+    const closed = await budgetsClosed();
     const forEveryone = [...catalog().achievements.values()].filter(({ rule }) => !rule.audience);
     const achievements = forEveryone.map(({ rule, level }) => ({
       id: level.achievementId,
@@ -44,7 +55,7 @@ export function catalogRoutes(catalog: () => Catalog, nowMs: () => number = Date
       target: level.target,
       points: level.points,
       partnerId: level.partner ?? null,
-      availability: availabilityOf(rule, nowMs()),
+      availability: budgetedAvailability(availabilityOf(rule, nowMs()), closed.get(rule.id) ?? null),
     }));
     return c.json({ achievements }, 200);
   });

@@ -64,6 +64,10 @@ async function eraseStored(db: pg.Pool, clientId: string, audit: Omit<AuditEntry
     await deleted('DELETE FROM loyalty_tier_changes WHERE client_id = $1');
     await deleted('DELETE FROM outbox WHERE key = $1');
     await deleted('DELETE FROM replay_client_state WHERE client_id = $1');
+    // What the client took from a rule's budget stays taken; whose it was, and an id derived from them, go.
+    await deleted(
+      'UPDATE budget_spends SET client_id = NULL, unlock_id = gen_random_uuid() WHERE client_id = $1',
+    );
     await deleted(
       'UPDATE segment_changes SET client_ids = array_remove(client_ids, $1) WHERE $1 = ANY (client_ids)',
     );

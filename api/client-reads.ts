@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { RefusedUnlock } from '../rules/budget-view.js';
 import type { Catalog } from '../rules/catalog.js';
 import { initialProgress, type ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
@@ -17,10 +18,14 @@ export interface Loyalty {
   }[];
 }
 
-/** What the achievements page is made of: the client's progress and the targeting segments they belong to. */
+/**
+ * What the achievements page is made of: the client's progress, the targeting segments they belong to, and the
+ * unlocks a rule's budget refused them.
+ */
 export interface ClientAchievements {
   progress: ClientProgress;
   segments: string[];
+  refused?: RefusedUnlock[];
 }
 
 /** What the app reads about one client: achievement progress and the loyalty account. */
@@ -40,13 +45,24 @@ export function postgresReads(
   const achievementsOf: ClientReads['achievementsOf'] = async (clientId) => {
     // One round trip, not two: on the app's busiest read, each query's network writes and waits cost more
     // than the query itself (profiled).
-    const { rows } = await db.query<{ progress: ClientProgress | null; segments: string[] }>(
+    const { rows } = await db.query<{
+      progress: ClientProgress | null;
+      segments: string[];
+      refused: RefusedUnlock[];
+    }>(
       `SELECT (SELECT progress FROM client_progress WHERE client_id = $1) AS progress,
-              ARRAY(SELECT segment_id FROM segment_members WHERE client_id = $1 ORDER BY segment_id) AS segments`,
+              ARRAY(SELECT segment_id FROM segment_members WHERE client_id = $1 ORDER BY segment_id) AS segments,
+              (SELECT coalesce(json_agg(json_build_object('achievementId', achievement_id, 'occurrence', occurrence,
+                                                          'refusedAt', decided_at)), '[]')
+                 FROM budget_spends WHERE client_id = $1 AND NOT granted) AS refused`,
       [clientId],
     );
-    const { progress, segments } = rows[0]!;
-    return { progress: progress ? upgradeProgress(progress, catalog()) : initialProgress(), segments };
+    const { progress, segments, refused } = rows[0]!;
+    return {
+      progress: progress ? upgradeProgress(progress, catalog()) : initialProgress(),
+      segments,
+      refused: refused.map((unlock) => ({ ...unlock, refusedAt: new Date(unlock.refusedAt).toISOString() })),
+    };
   };
   return {
     achievementsOf,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Catalog } from '../rules/catalog.js';
+import { withBudget } from '../rules/budget-view.js';
 import { achievementsShown, viewOf } from '../rules/progress-view.js';
 import { requireRole, type AuthEnv } from './auth.js';
 import type { ClientReads } from './client-reads.js';
@@ -83,10 +84,14 @@ const loyaltyRoute = createRoute({
 export interface MeDependencies {
   /** The rules live now, and every rule ever live (earned unlocks stay visible), as current as the book. */
   catalogs: () => { live: Catalog; everLive: Catalog };
+  /** When each closed budget closed, by rule id (api/budgets.ts); none when no rule has a budget. */
+  budgetsClosed?: () => Promise<ReadonlyMap<string, string>>;
   zone: string;
   reads: ClientReads;
   nowMs?: () => number;
 }
+
+const NONE_CLOSED: ReadonlyMap<string, string> = new Map();
 
 /** The mobile app's routes: a client reaches only their own data, named by the token, never by the path. */
 export function meRoutes(deps: MeDependencies) {
@@ -96,17 +101,22 @@ export function meRoutes(deps: MeDependencies) {
   app.openapi(achievementsRoute, async (c) => {
     const locale = pickLocale(c.req.header('Accept-Language'));
     const clientId = c.get('principal').sub;
-    const { progress, segments } = await deps.reads.achievementsOf(clientId);
+    const { progress, segments, refused = [] } = await deps.reads.achievementsOf(clientId);
     const { live, everLive } = deps.catalogs();
+    const closed = (await deps.budgetsClosed?.()) ?? NONE_CLOSED;
     const shown = achievementsShown(live, everLive, progress, { segments });
     const achievements = shown.map((achievement) => {
-      const view = viewOf(achievement, progress, now(), deps.zone);
+      const view = withBudget(
+        viewOf(achievement, progress, now(), deps.zone),
+        closed.get(achievement.rule.id) ?? null,
+        refused,
+      );
       return {
         title: localized(achievement.level.title, locale),
         description: localized(achievement.level.description, locale),
         ...view,
-        // A campaign that ended unearned shows no progress: the client can no longer make any.
-        progress: view.availability.state === 'ended' && !view.unlocked ? null : view.progress,
+        // A campaign that ended or closed unearned shows no progress: the client can no longer make any.
+        progress: view.availability.state !== 'open' && !view.unlocked ? null : view.progress,
       };
     });
     const body = JSON.stringify({ achievements });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialProgress } from '../rules/progress.js';
 import { apiDependencies } from '../test/support/api.js';
 import { buildCatalog } from '../rules/catalog.js';
+import type { RefusedUnlock } from '../rules/budget-view.js';
 import { days, given, purchase, ruleDocument } from '../test/support/events.js';
 import { badTokens, token } from '../test/support/tokens.js';
 import { createApp } from './app.js';
@@ -167,10 +168,43 @@ describe('GET /v1/catalog', () => {
       target: 5_000_000,
       points: 500,
       partnerId: null,
-      availability: { state: 'open', from: null, until: null },
+      availability: { state: 'open', from: null, until: null, closedAt: null },
     });
   });
 });
+
+/**
+ * What c-1 (three coffees, first-purchase unlocked) sees of each achievement under `catalog`: its id, whether
+ * unlocked, its progress and its availability's state.
+ */
+async function shownOf(
+  catalog: ReturnType<typeof buildCatalog>,
+  budgets: { closed?: ReadonlyMap<string, string>; refused?: RefusedUnlock[] } = {},
+) {
+  const base = apiDependencies();
+  const app = createApp({
+    ...base,
+    me: {
+      ...base.me,
+      nowMs: () => NOW,
+      catalogs: () => ({ live: catalog, everLive: catalog }),
+      ...(budgets.closed ? { budgetsClosed: () => Promise.resolve(budgets.closed!) } : {}),
+      reads: {
+        ...base.me.reads,
+        achievementsOf: () => Promise.resolve({ progress, segments: [], refused: budgets.refused ?? [] }),
+      },
+    },
+  });
+  const body = (await (await get(app, '/v1/me/achievements', await token({ sub: 'c-1' }))).json()) as {
+    achievements: { id: string; unlocked: boolean; progress: unknown; availability: { state: string } }[];
+  };
+  return body.achievements.map(({ id, unlocked, progress, availability }) => [
+    id,
+    unlocked,
+    progress,
+    availability.state,
+  ]);
+}
 
 describe('GET /v1/me/achievements for a campaign that ended', () => {
   it('shows no progress for one the client did not earn, and keeps one earned', async () => {
@@ -187,29 +221,38 @@ describe('GET /v1/me/achievements for a campaign that ended', () => {
         document: { ...ruleDocument('first-purchase'), schedule: { endsAt: '2026-11-15T00:00:00+02:00' } },
       },
     ]);
-    const base = apiDependencies();
-    const app = createApp({
-      ...base,
-      me: {
-        ...base.me,
-        nowMs: () => NOW,
-        catalogs: () => ({ live: ended, everLive: ended }),
-        reads: { ...base.me.reads, achievementsOf: () => Promise.resolve({ progress, segments: [] }) },
-      },
-    });
-    const body = (await (await get(app, '/v1/me/achievements', await token({ sub: 'c-1' }))).json()) as {
-      achievements: { id: string; unlocked: boolean; progress: unknown; availability: { state: string } }[];
-    };
-    expect(
-      body.achievements.map(({ id, unlocked, progress, availability }) => [
-        id,
-        unlocked,
-        progress,
-        availability.state,
-      ]),
-    ).toEqual([
+    expect(await shownOf(ended)).toEqual([
       ['coffee-lover', false, null, 'ended'],
       ['first-purchase', true, { current: 1, target: 1 }, 'ended'],
+    ]);
+  });
+});
+
+describe('GET /v1/me/achievements for rules whose budget closed', () => {
+  const CLOSED_AT = '2026-11-10T09:00:00.000Z';
+  const budgeted = buildCatalog(
+    ['first-purchase', 'coffee-lover'].map((id) => ({
+      source: `${id}.yaml`,
+      document: { ...ruleDocument(id), budget: { unlocks: 1_000, atLimit: 'close' } },
+    })),
+  );
+  const closed = new Map([
+    ['first-purchase', CLOSED_AT],
+    ['coffee-lover', CLOSED_AT],
+  ]);
+
+  it('says closed, keeps what the client earned and shows no progress towards what they cannot earn now', async () => {
+    expect(await shownOf(budgeted, { closed })).toEqual([
+      ['first-purchase', true, { current: 1, target: 1 }, 'closed'],
+      ['coffee-lover', false, null, 'closed'],
+    ]);
+  });
+
+  it('does not show an unlock the budget refused as the client’s', async () => {
+    const refused = [{ achievementId: 'first-purchase', occurrence: '', refusedAt: CLOSED_AT }];
+    expect(await shownOf(budgeted, { closed, refused })).toEqual([
+      ['first-purchase', false, null, 'closed'],
+      ['coffee-lover', false, null, 'closed'],
     ]);
   });
 });

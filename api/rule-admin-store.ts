@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { inSnapshot, inTransaction } from '../platform/postgres.js';
 import { backfillNotBuilt, measuredSinceFor } from '../rules/rule-book.js';
-import { storedRuleSchema } from '../rules/rule-schema.js';
+import { storedRuleSchema, type RuleBudget } from '../rules/rule-schema.js';
+import { budgetStates, standingOf, type BudgetStanding } from '../platform/budget-store.js';
 import type { RuleProblem } from '../rules/rule-validation.js';
 import {
   checkDraft,
@@ -34,6 +35,8 @@ export interface RuleListing {
     since: string;
     progress: ProgressOnActivation;
     livePartitions: { topic: string; partition: number; fromOffset: string; at: string }[];
+    /** What the live version's budget has given across all clients; null when it has none. */
+    budget: BudgetStanding | null;
   } | null;
 }
 
@@ -166,9 +169,14 @@ export function postgresRuleAdmin(db: pg.Pool, options: DraftOptions): RuleAdmin
         });
         rules.set(row.rule_id, listing);
       }
+      const budgets = await budgetStates(db, [...rules.keys()]);
       for (const change of active.rows) {
         if (change.version === null) continue;
-        rules.get(change.rule_id)!.active = {
+        const listing = rules.get(change.rule_id)!;
+        const { budget } = listing.versions.find((v) => v.version === change.version)!.document as {
+          budget?: RuleBudget;
+        };
+        listing.active = {
           version: change.version,
           since: change.at.toISOString(),
           progress: progressOn(change.version, change.measured_since),
@@ -180,6 +188,7 @@ export function postgresRuleAdmin(db: pg.Pool, options: DraftOptions): RuleAdmin
               fromOffset: p.from_offset,
               at: p.applied_at.toISOString(),
             })),
+          budget: budget ? standingOf(budget, budgets.get(change.rule_id)) : null,
         };
       }
       return [...rules.values()];

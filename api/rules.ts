@@ -57,6 +57,13 @@ const listRoute = createRoute({
                         at: z.string(),
                       }),
                     ),
+                    budget: z
+                      .object({
+                        unlocksSpent: z.number().int(),
+                        pointsSpent: z.number().int(),
+                        closedAt: z.string().nullable(),
+                      })
+                      .nullable(),
                   })
                   .nullable(),
               }),

@@ -108,6 +108,14 @@ describe('docs/asyncapi.yaml, the topics of CONTRACT §2', () => {
       expect(spec.valid('unlocked', message)).toBe(true);
       expect(spec.valid('push', unlockPush(message, catalog))).toBe(true);
     }
+    const beyondBudget = unlockedMessage({
+      ...unlocked[0]!,
+      points: 0,
+      partnerId: undefined,
+      beyondBudget: true,
+    });
+    expect(beyondBudget).toMatchObject({ beyondBudget: true, points: 0 });
+    expect(spec.valid('unlocked', beyondBudget)).toBe(true);
     const reward = { rewardId: 'r-1', clientId: 'c-7', achievementId: 'coffee-lover' };
     expect(spec.valid('push', rewardFulfilledPush(reward, catalog))).toBe(true);
 

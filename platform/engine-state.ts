@@ -135,6 +135,7 @@ export async function writeUnlocks(client: pg.PoolClient, unlocks: UnlockOutput[
     unlocked_at: unlock.unlockedAt,
     source_event_id: unlock.sourceEventId,
     occurrence: unlock.occurrence ?? '',
+    beyond_budget: unlock.beyondBudget === true,
   }));
   const records = unlocks.flatMap(({ unlockId, records }) =>
     records.map((record) => ({ unlock_id: unlockId, ...outboxRow(record) })),
@@ -143,10 +144,10 @@ export async function writeUnlocks(client: pg.PoolClient, unlocks: UnlockOutput[
     `WITH stored AS (
        INSERT INTO achievement_unlocks
          (unlock_id, client_id, achievement_id, rule_id, rule_version, points, partner_id, unlocked_at,
-          source_event_id, occurrence, backfill_replay)
+          source_event_id, occurrence, beyond_budget, backfill_replay)
        SELECT *, $3::uuid FROM json_to_recordset($1::json) AS u (unlock_id uuid, client_id text, achievement_id text,
          rule_id text, rule_version int, points int, partner_id text, unlocked_at timestamptz, source_event_id text,
-         occurrence text)
+         occurrence text, beyond_budget boolean)
        ON CONFLICT (client_id, achievement_id, occurrence) DO NOTHING
        RETURNING unlock_id)
      INSERT INTO outbox (topic, key, value, headers)

@@ -15,6 +15,9 @@ export const CONTRACT_OUTPUTS: OutputTopics = {
   notifications: TOPICS.notifications,
 };
 
+/** An unlock after its rule's budget (budget-store.ts): as decided, or past the budget with no points or partner. */
+export type BudgetedUnlock = AchievementUnlocked & { beyondBudget?: true };
+
 /** A record to publish through the outbox. */
 export interface OutboxRecord {
   topic: string;
@@ -25,7 +28,7 @@ export interface OutboxRecord {
 
 /** An unlock with its stable id and the records that announce it. */
 export interface UnlockOutput {
-  unlock: AchievementUnlocked;
+  unlock: BudgetedUnlock;
   unlockId: string;
   records: OutboxRecord[];
 }
@@ -44,8 +47,8 @@ export function unlockIdOf(clientId: string, achievementId: string, occurrence?:
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** The `achievements.unlocked.v1` value (CONTRACT §2). */
-export function unlockedMessage(unlock: AchievementUnlocked) {
+/** The `achievements.unlocked.v1` value (CONTRACT §2); `beyondBudget` only past the rule's budget. */
+export function unlockedMessage(unlock: BudgetedUnlock) {
   return {
     unlockId: unlockIdOf(unlock.clientId, unlock.achievementId, unlock.occurrence),
     clientId: unlock.clientId,
@@ -56,12 +59,13 @@ export function unlockedMessage(unlock: AchievementUnlocked) {
     ruleId: unlock.ruleId,
     ruleVersion: unlock.ruleVersion,
     occurrence: unlock.occurrence ?? null,
+    ...(unlock.beyondBudget ? { beyondBudget: true } : {}),
   };
 }
 
 /** The unlock records and pushes of a batch's unlocks (a pure step: the store only writes them). */
 export function unlockOutputs(
-  unlocked: AchievementUnlocked[],
+  unlocked: BudgetedUnlock[],
   catalog: Catalog,
   outputs: OutputTopics,
 ): UnlockOutput[] {

@@ -41,7 +41,8 @@ function composites(catalog: Catalog): CatalogRule[] {
 
 /**
  * The composite levels the client's holdings now reach, pushed to `found`; passes repeat while one unlocks,
- * since a composite may name another's achievements. What the client earned after them.
+ * since a composite may name another's achievements. What the client earned after them (the same object when
+ * none unlocked).
  */
 export function unlockComposites(
   catalog: Catalog,
@@ -68,5 +69,5 @@ export function unlockComposites(
       }
     }
   }
-  return { ...earned, unlocked };
+  return unlocked === earned.unlocked ? earned : { ...earned, unlocked };
 }

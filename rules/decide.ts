@@ -18,6 +18,7 @@ import { wasSeen, withSeen } from './seen.js';
 import { applyCaps } from './caps.js';
 import { unlockComposites } from './composites.js';
 import { earnLevels, type Earned } from './earn.js';
+import { keepsFor, startFollowUps, startOf } from './follow-ups.js';
 import { windowKind } from './windows.js';
 
 /** An achievement the event unlocked: a past-tense fact the outputs turn into records and workflows. */
@@ -45,7 +46,18 @@ export type RuleOutcome =
   | {
       rule: string;
       outcome:
-        'counted' | 'repeat' | 'late' | 'refunded' | 'settled' | 'no-value' | 'outside-audience' | 'erased';
+        | 'counted'
+        | 'repeat'
+        | 'late'
+        | 'refunded'
+        | 'settled'
+        | 'no-value'
+        | 'outside-audience'
+        | 'erased'
+        /** A follow-up's event kept until the client holds its prerequisite (see follow-ups.ts). */
+        | 'waiting'
+        /** Dated before the follow-up started: it never counts. */
+        | 'before-start';
     }
   | { rule: string; outcome: 'unmatched'; mismatch: Mismatch };
 
@@ -119,7 +131,8 @@ function countTowardsRules(
   let refunded: Map<number, number> | undefined;
   let remaining = 0;
   let rules = progress.rules;
-  let earned: Earned = { unlocked: progress.unlocked, repeats: progress.repeats };
+  const held: Earned = { unlocked: progress.unlocked, repeats: progress.repeats };
+  let earned = held;
   const unlocked: AchievementUnlocked[] = [];
   for (const rule of catalog.rules) {
     const valued = valueFor(rule, event, zone);
@@ -139,8 +152,16 @@ function countTowardsRules(
       outcomes?.push({ rule: rule.id, outcome: 'settled' });
       continue;
     }
+    // By what the client held before this record: a follow-up whose prerequisite the record brings waits here,
+    // and starts below, over all its windows.
+    const startMs = startOf(rule, held);
+    if (startMs !== undefined && event.timeMs < startMs) {
+      outcomes?.push({ rule: rule.id, outcome: 'before-start' });
+      continue;
+    }
     const window = windowKind(rule);
-    const kept = dropOlder(rules[rule.progressKey]?.entries ?? [], window.keeps(horizonMs, zone));
+    const keeps = keepsFor(rule, window, startMs, { progress, catalog, horizonMs, zone });
+    const kept = dropOlder(rules[rule.progressKey]?.entries ?? [], keeps);
     if (hasKey(kept, event.key)) {
       outcomes?.push({ rule: rule.id, outcome: 'repeat' });
       continue;
@@ -155,9 +176,13 @@ function countTowardsRules(
       amount: event.amount,
       value: valued,
     });
-    outcomes?.push({ rule: rule.id, outcome: remaining > 0 ? 'counted' : 'refunded' });
+    outcomes?.push({
+      rule: rule.id,
+      outcome: startMs === undefined ? 'waiting' : remaining > 0 ? 'counted' : 'refunded',
+    });
     rules = { ...rules, [rule.progressKey]: { entries } };
-    if (remaining <= 0) continue;
+    if (remaining <= 0 || startMs === undefined) continue;
+    // A started follow-up's entries are those dated from its start: `keepsFor` dropped the others.
     const read = readEntries(entries, refunded);
     earned = earnLevels(rule, earned, { read, event, horizonMs, window, zone }, unlocked);
     if (!rule.repeat && rule.levels.every((level) => Object.hasOwn(earned.unlocked, level.achievementId))) {
@@ -165,7 +190,12 @@ function countTowardsRules(
       rules = others;
     }
   }
-  earned = unlockComposites(catalog, earned, { progress, client, event }, unlocked);
+  ({ earned, rules } = unlockDependents(
+    catalog,
+    { earned, rules },
+    { progress, client, event, zone },
+    unlocked,
+  ));
   // An event no rule took (a repeat, a settled rule, a mismatch) leaves the progress as it was: nothing to store.
   const changed =
     rules !== progress.rules || earned.unlocked !== progress.unlocked || earned.repeats !== progress.repeats;
@@ -178,6 +208,27 @@ function countTowardsRules(
       }
     : progress;
   return applyCaps(after, unlocked, catalog, event.timeMs, zone);
+}
+
+/**
+ * Composites and follow-ups read what the client holds, so each may unlock what the other reads ("a follow-up
+ * of a composite", "a composite of a follow-up"): both are asked again until neither unlocks more, in the same
+ * record, whatever their order in the catalog.
+ */
+function unlockDependents(
+  catalog: Catalog,
+  state: { earned: Earned; rules: ClientProgress['rules'] },
+  at: Parameters<typeof startFollowUps>[2],
+  found: AchievementUnlocked[],
+) {
+  let { earned, rules } = state;
+  const started = new Set<CatalogRule>();
+  for (let before: Earned | undefined; before !== earned;) {
+    before = earned;
+    earned = unlockComposites(catalog, earned, at, found);
+    ({ earned, rules } = startFollowUps(catalog, { earned, rules }, at, started, found));
+  }
+  return { earned, rules };
 }
 
 /** Notes, for a trace, that no rule considered an event, and why. */

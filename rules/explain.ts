@@ -6,6 +6,7 @@ import { MAX_AHEAD_MS } from './decode.js';
 import type { InputEvent } from './events.js';
 import type { Mismatch } from './filters.js';
 import { initialProgress, keyOf, LATENESS_MS, type ClientProgress } from './progress.js';
+import { startedBy, startOf } from './follow-ups.js';
 import { windowKind } from './windows.js';
 
 export interface ExplainedEvent {
@@ -32,7 +33,7 @@ const MISMATCH: Record<Mismatch, string> = {
   hours: 'dated at a time of day the rule does not count',
 };
 
-const OUTCOME: Record<Exclude<RuleOutcome['outcome'], 'unmatched'>, string> = {
+const OUTCOME: Record<Exclude<RuleOutcome['outcome'], 'unmatched' | 'waiting' | 'before-start'>, string> = {
   counted: 'counted',
   repeat: 'a repeat: its id was received before, and counts once whatever the copy carries',
   late: `too late: dated more than ${LATENESS_MS / 86_400_000} days before the newest record of its kind (transaction or app action) received before it`,
@@ -70,6 +71,8 @@ function refundWhy(
 
 /** One event's effect on one rule, with the client's progress before and after it. */
 export interface TracedEvent extends ExplainedEvent {
+  /** What `decide` did with it for the rule; undefined for a refund, which no rule is offered. */
+  outcome: RuleOutcome['outcome'] | undefined;
   before: ClientProgress;
   after: ClientProgress;
   /** What the event unlocked of this rule. */
@@ -95,24 +98,48 @@ export function traceRule(
     const decision = decide(before, event, catalog, zone, { trace: true, ...(client ? { client } : {}) });
     progress = decision.progress;
     const unlocked = decision.unlocked.filter((u) => u.ruleId === ruleId);
-    const traced = (counted: boolean, why: string) => ({
+    const traced = (outcome: RuleOutcome | undefined, counted: boolean, why: string) => ({
       id,
       time,
       counted,
       why,
+      outcome: outcome?.outcome,
       before,
       after: progress,
       unlocked,
     });
     if (event.type === 'TransactionReceived' && event.transaction.kind === 'refund')
-      return traced(false, refundWhy(before, progress, rule.progressKey, id, event.transaction.originalId!));
+      return traced(
+        undefined,
+        false,
+        refundWhy(before, progress, rule.progressKey, id, event.transaction.originalId!),
+      );
     // Every event but a refund is offered to every rule, and the trace says what each did with it.
     const outcome = decision.outcomes!.find((o) => o.rule === ruleId)!;
-    if (outcome.outcome === 'unmatched') return traced(false, MISMATCH[outcome.mismatch]);
+    if (outcome.outcome === 'unmatched') return traced(outcome, false, MISMATCH[outcome.mismatch]);
     if (unlocked.length > 0)
-      return traced(true, `counted, and unlocked ${unlocked.map((u) => u.achievementId).join(', ')}`);
-    return traced(outcome.outcome === 'counted', OUTCOME[outcome.outcome]);
+      return traced(
+        outcome,
+        true,
+        `counted, and unlocked ${unlocked.map((u) => u.achievementId).join(', ')}`,
+      );
+    if (outcome.outcome === 'waiting' || outcome.outcome === 'before-start')
+      return traced(outcome, ...followUpWhy(rule, progress, Date.parse(time)));
+    return traced(outcome, outcome.outcome === 'counted', OUTCOME[outcome.outcome]);
   });
+}
+
+/**
+ * Whether a follow-up's event counts, and why, as `progress` knows its start: dated before it, counted from it,
+ * or kept until the client holds its prerequisite.
+ */
+function followUpWhy(rule: CatalogRule, progress: ClientProgress, timeMs: number): [boolean, string] {
+  const earned = { unlocked: progress.unlocked, repeats: progress.repeats };
+  const startMs = startOf(rule, earned);
+  if (startMs === undefined)
+    return [false, `kept until ${rule.after!.achievement} is unlocked: the follow-up counts only from then`];
+  if (timeMs < startMs) return [false, `before the follow-up began: ${startedBy(rule, earned)}`];
+  return [true, `counted: the follow-up began when ${startedBy(rule, earned)}`];
 }
 
 /** What a cap took from an unlock's points, said after "unlocked the achievement"; nothing when it took none. */
@@ -151,22 +178,38 @@ export function explain(
     erasedAtMs === undefined
       ? events
       : events.filter((event) => Date.parse(idAndTime(event).time) >= erasedAtMs);
-  const explained = traceRule(rule.id, catalog, kept, zone, client).map(
-    ({ id, time, counted, why, before, unlocked }) => {
-      if (Object.hasOwn(before.unlocked, achievementId))
-        return { id, time, counted: false, why: OUTCOME.settled };
-      const unlock = unlocked.find((u) => u.achievementId === achievementId);
-      if (unlock)
-        return {
-          id,
-          time,
-          counted: true,
-          why: `counted, and unlocked the achievement${cappedWhy(unlock, rule)}`,
-        };
-      if (unlocked.length > 0) return { id, time, counted: true, why: OUTCOME.counted };
-      return { id, time, counted, why };
-    },
-  );
+  const traced = traceRule(rule.id, catalog, kept, zone, client);
+  // A follow-up's events are judged by when it began, which a later record may have brought.
+  const last = traced.at(-1)?.after;
+  const explained = traced.map(({ id, time, counted, why, outcome, before, after, unlocked }) => {
+    if (Object.hasOwn(before.unlocked, achievementId))
+      return { id, time, counted: false, why: OUTCOME.settled };
+    const unlock = unlocked.find((u) => u.achievementId === achievementId);
+    const began =
+      outcome === 'waiting' ? followUpWhy(rule, after, Date.parse(time))[0] : outcome === 'counted';
+    if (unlock && rule.after && !began) {
+      const earned = { unlocked: after.unlocked, repeats: after.repeats };
+      return {
+        id,
+        time,
+        counted: false,
+        why: `the follow-up began on its arrival (${startedBy(rule, earned)}), and the events dated since unlocked the achievement${cappedWhy(unlock, rule)}`,
+      };
+    }
+    if (unlock)
+      return {
+        id,
+        time,
+        counted: true,
+        why: `counted, and unlocked the achievement${cappedWhy(unlock, rule)}`,
+      };
+    if (unlocked.length > 0) return { id, time, counted: true, why: OUTCOME.counted };
+    if (outcome === 'waiting' && last) {
+      const [counts, because] = followUpWhy(rule, last, Date.parse(time));
+      return { id, time, counted: counts, why: because };
+    }
+    return { id, time, counted, why };
+  });
   return { events: explained, eventsBeforeErasure: events.length - kept.length };
 }
 
@@ -178,7 +221,8 @@ export function explain(
  */
 export function historySince(achievement: Achievement, progress: ClientProgress, nowMs: number) {
   const spanMs = windowKind(achievement.rule).spanMs;
-  if (spanMs === undefined) return undefined;
+  // A follow-up's start is the record that unlocked its prerequisite, which may lie anywhere in history.
+  if (spanMs === undefined || achievement.rule.after) return undefined;
   const unlock = progress.unlocked[achievement.level.achievementId];
   const referenceMs = unlock ? Date.parse(unlock.at) : nowMs;
   return referenceMs - spanMs - LATENESS_MS - MAX_AHEAD_MS;

@@ -2,6 +2,7 @@ import { inAudience, type ClientContext } from './audience.js';
 import { heldTimes, isComposite } from './composites.js';
 import type { Achievement, Catalog, CatalogRule } from './catalog.js';
 import { readEntries } from './entries.js';
+import { fromStart, startOf } from './follow-ups.js';
 import { measureKind } from './measures.js';
 import type { ClientProgress } from './progress.js';
 import { refundedAmounts } from './refunds.js';
@@ -43,14 +44,19 @@ export function availabilityOf(rule: CatalogRule, nowMs: number): Availability {
   };
 }
 
-/** A rule's measure in the window the app shows at `atMs`; a rule whose levels are all unlocked shows its top. */
+/**
+ * A rule's measure in the window the app shows at `atMs`; a rule whose levels are all unlocked shows its top,
+ * and a follow-up counts only the events dated from its start (none before the client holds its prerequisite).
+ */
 export function measureAt(rule: CatalogRule, progress: ClientProgress, atMs: number, zone: string): number {
   if (!rule.repeat && rule.levels.every((level) => Object.hasOwn(progress.unlocked, level.achievementId)))
     return rule.levels.at(-1)!.target;
-  if (isComposite(rule))
-    return heldTimes(rule, { unlocked: progress.unlocked, repeats: progress.repeats }).length;
+  const earned = { unlocked: progress.unlocked, repeats: progress.repeats };
+  if (isComposite(rule)) return heldTimes(rule, earned).length;
+  const startMs = startOf(rule, earned);
+  if (startMs === undefined) return 0;
   const flat = progress.rules[rule.progressKey]?.entries ?? [];
-  const entries = readEntries(flat, refundedAmounts(progress.refunds));
+  const entries = fromStart(readEntries(flat, refundedAmounts(progress.refunds)), startMs);
   return windowKind(rule).now(entries, atMs, measureKind(rule.measure), zone);
 }
 

@@ -22,9 +22,10 @@ export interface RuleChange {
 }
 
 /**
- * What a rule's progress is: its trigger, filter, schedule, measure and window. Texts, points and partners are
- * not. A schedule moved (a campaign extended) counts anew from its activation, as any change of what counts:
- * activate it with a backfill from the campaign's start to count history under it.
+ * What a rule's progress is: its trigger, filter, schedule, measure and window, and the achievement a follow-up
+ * counts from. Texts, points and partners are not. A schedule moved (a campaign extended) counts anew from its
+ * activation, as any change of what counts: activate it with a backfill from the campaign's start to count
+ * history under it.
  */
 function measuredPart(rule: Rule): string {
   const canonical = (value: unknown): unknown =>
@@ -44,6 +45,8 @@ function measuredPart(rule: Rule): string {
       schedule: rule.schedule,
       measure: rule.measure,
       window: rule.window,
+      // Absent from a rule that follows nothing, so its progress key stays what earlier builds gave it.
+      after: rule.after,
     }),
   );
 }
@@ -139,12 +142,13 @@ export class RuleBook {
 
 /**
  * Why a rule cannot be activated with a backfill yet, or undefined when it can. A repeating rule's earnings,
- * a composite's (which reads other rules' unlocks, absent from a replay of one rule) and a capped rule's points
- * (which the cap shares with live earnings) are not merged yet.
+ * a composite's and a follow-up's (which read other rules' unlocks, absent from a replay of one rule) and a
+ * capped rule's points (which the cap shares with live earnings) are not merged yet.
  */
 export function backfillNotBuilt(rule: Rule): string | undefined {
   if (rule.repeat) return 'a repeating rule cannot be backfilled yet';
   if (rule.trigger.on === 'achievements') return 'a composite cannot be backfilled yet';
+  if (rule.after) return 'a follow-up cannot be backfilled yet';
   if (rule.cap) return 'a capped rule cannot be backfilled yet';
   return undefined;
 }

@@ -211,6 +211,29 @@ const cap = z
   })
   .strict();
 
+/**
+ * What the rule may give across all clients, first come in the order the engine commits unlocks: at most
+ * `unlocks` unlocks, and at most `points` points in all. At the limit the rule closes (`atLimit: close`: no
+ * later unlock is granted, and the app sees it closed) or its unlocks go on without points or partner reward
+ * (`without-points`).
+ */
+const budget = z
+  .object({
+    unlocks: z.number().int().positive().max(1_000_000_000).optional(),
+    points: z.number().int().positive().max(1_000_000_000_000).optional(),
+    atLimit: z.enum(['close', 'without-points']),
+  })
+  .strict()
+  .refine((b) => b.unlocks !== undefined || b.points !== undefined, {
+    message: 'a budget limits unlocks, points or both: name at least one',
+  });
+
+/**
+ * A follow-up: the rule counts only events dated at or after the time the client came to hold this other
+ * achievement (its unlock; for a repeating one, its first earning), and nothing before the client holds it.
+ */
+const after = z.object({ achievement: slug() }).strict();
+
 const window = z.discriminatedUnion('type', [
   z.object({ type: z.literal('lifetime') }),
   z.object({ type: z.literal('calendar'), unit: z.enum(CALENDAR_UNITS) }),
@@ -347,6 +370,28 @@ const withoutProtoKeys = <T extends z.ZodType>(schema: T) =>
  * Why a composite (a rule triggered by the achievements a client holds) does not hold together, or undefined:
  * it counts those held over the client's lifetime, once, with levels no higher than the achievements named.
  */
+/** Why a follow-up's `after` does not hold together, or undefined: it names another rule's achievement. */
+function followUpProblem(rule: {
+  trigger: { on: string };
+  after?: { achievement: string };
+  levels: { achievementId: string }[];
+}): { message: string; path: (string | number)[] } | undefined {
+  if (rule.after === undefined) return undefined;
+  if (rule.trigger.on === 'achievements')
+    return {
+      message:
+        'a composite counts achievements held, not events dated after one: leave after out, or name the achievement in trigger.of',
+      path: ['after'],
+    };
+  const id = rule.after.achievement;
+  if (rule.levels.some((level) => level.achievementId === id))
+    return {
+      message: `${id} is an achievement of this rule itself; a follow-up starts after another rule's achievement`,
+      path: ['after', 'achievement'],
+    };
+  return undefined;
+}
+
 function compositeProblem(rule: {
   trigger: { on: string; of?: string[] };
   measure: { type: string };
@@ -417,6 +462,8 @@ const ruleSchemaWith = (texts: TextChecks) =>
       window,
       repeat: repeat.optional(),
       cap: cap.optional(),
+      budget: budget.optional(),
+      after: after.optional(),
       levels: z.array(levelWith(texts)).min(1).max(20),
       examples: z.array(exampleWith(texts)).max(50).default([]),
     })
@@ -434,11 +481,19 @@ const ruleSchemaWith = (texts: TextChecks) =>
       if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['repeat', 'every'] });
       const composite = compositeProblem(rule);
       if (composite) ctx.addIssue({ code: 'custom', ...composite });
+      const followUp = followUpProblem(rule);
+      if (followUp) ctx.addIssue({ code: 'custom', ...followUp });
       rule.levels.forEach((level, i) => {
         if (rule.cap && level.points > rule.cap.points)
           ctx.addIssue({
             code: 'custom',
             message: `${level.points} points is more than the cap of ${rule.cap.points} a ${rule.cap.per}: no unlock could grant them all`,
+            path: ['levels', i, 'points'],
+          });
+        if (rule.budget?.points !== undefined && level.points > rule.budget.points)
+          ctx.addIssue({
+            code: 'custom',
+            message: `${level.points} points is more than the budget of ${rule.budget.points} points: no unlock could be granted`,
             path: ['levels', i, 'points'],
           });
       });
@@ -474,3 +529,5 @@ export type RuleMeasure = Rule['measure'];
 export type RuleSchedule = NonNullable<Rule['schedule']>;
 export type RuleRepeat = NonNullable<Rule['repeat']>;
 export type RuleCap = NonNullable<Rule['cap']>;
+export type RuleBudget = NonNullable<Rule['budget']>;
+export type RuleAfter = NonNullable<Rule['after']>;

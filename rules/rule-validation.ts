@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { runExamples } from './examples.js';
+import { followUpProblems } from './follow-ups.js';
 import { ruleSchema, type Rule } from './rule-schema.js';
 
 /** A problem with a rule document: where (a JSON pointer, RFC 6901) and what to fix. */
@@ -36,6 +37,7 @@ function contextProblems(rule: Rule, context: RuleContext): RuleProblem[] {
           detail: `no rule has an achievement ${id}; name the achievement id of a level of another rule`,
         });
     });
+  problems.push(...followUpProblems(rule, context.achievementsOfOthers));
   rule.levels.forEach((level, i) => {
     const holder = context.achievementsOfOthers.get(level.achievementId);
     if (holder)

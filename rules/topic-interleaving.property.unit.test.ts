@@ -6,6 +6,7 @@ import { currentCaps } from './caps.js';
 import { isComposite } from './composites.js';
 import { decide, type AchievementUnlocked } from './decide.js';
 import type { InputEvent } from './events.js';
+import { startsOnOtherTopic } from './follow-ups.js';
 import { initialProgress } from './progress.js';
 
 const SEED = Number(process.env.RULES_SEED ?? 20261201);
@@ -22,14 +23,32 @@ const composites = new Set(
   catalog.rules.filter(isComposite).flatMap((rule) => rule.levels.map((l) => l.achievementId)),
 );
 const ORDER_DEPENDENT = '(the order across topics)';
-const withoutCompositeTimes = <T extends object>(id: string, unlock: T): T =>
-  composites.has(id)
+
+/**
+ * A follow-up counts the events dated from when the client came to hold its prerequisite. When that comes on a
+ * record of the other topic, which of its own records had arrived by then depends on the order across them:
+ * so does the record it unlocks on, the time (the earliest window then reached), and, when a refund lands
+ * between, whether it unlocks (a refund that arrived before the follow-up began takes back what it covers
+ * before it counts, as one before its purchase does). Without refunds whether it unlocks does not depend on
+ * the order, and is compared; its kept events, which it forgets at its start, are not.
+ */
+const otherTopicFollowUps = catalog.rules.filter((rule) => startsOnOtherTopic(catalog, rule));
+const followingOtherTopic = new Set(
+  otherTopicFollowUps.flatMap((rule) => rule.levels.map((l) => l.achievementId)),
+);
+const otherTopicKeys = new Set(otherTopicFollowUps.map((rule) => rule.progressKey));
+
+/** An unlock as compared: undefined when it is not (see above). */
+function compared<T extends object>(id: string, unlock: T, refunds: boolean): T | undefined {
+  if (followingOtherTopic.has(id) && refunds) return undefined;
+  return followingOtherTopic.has(id) || composites.has(id)
     ? {
         ...unlock,
         sourceEventId: ORDER_DEPENDENT,
         ...('at' in unlock ? { at: ORDER_DEPENDENT } : { unlockedAt: ORDER_DEPENDENT }),
       }
     : unlock;
+}
 
 function run(events: InputEvent[]) {
   let progress = initialProgress();
@@ -39,16 +58,21 @@ function run(events: InputEvent[]) {
     progress = decision.progress;
     unlocked.push(...decision.unlocked);
   }
+  const refunds = events.some((e) => e.type === 'TransactionReceived' && e.transaction.kind === 'refund');
   return {
     progress: {
       ...progress,
       ...(progress.caps ? { caps: currentCaps(progress, ZONE) } : {}),
+      rules: Object.fromEntries(Object.entries(progress.rules).filter(([key]) => !otherTopicKeys.has(key))),
       unlocked: Object.fromEntries(
-        Object.entries(progress.unlocked).map(([id, unlock]) => [id, withoutCompositeTimes(id, unlock)]),
+        Object.entries(progress.unlocked).flatMap(([id, unlock]) => {
+          const kept = compared(id, unlock, refunds);
+          return kept ? [[id, kept]] : [];
+        }),
       ),
     },
     unlocked: unlocked
-      .map((unlock) => withoutCompositeTimes(unlock.achievementId, unlock))
+      .flatMap((unlock) => compared(unlock.achievementId, unlock, refunds) ?? [])
       .sort((a, b) => a.achievementId.localeCompare(b.achievementId)),
   };
 }

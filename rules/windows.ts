@@ -22,6 +22,11 @@ export interface WindowKind {
     measure: MeasureKind,
     zone: string,
   ): number | undefined;
+  /**
+   * The earliest time the measure reached `target` in any window of `entries` (in time order); undefined when
+   * none does. Asked when every window changed at once: a follow-up's, as its prerequisite is first held.
+   */
+  firstReached(entries: Entry[], target: number, measure: MeasureKind, zone: string): number | undefined;
   /** The measure in the window the app shows at `nowMs`. */
   now(entries: Entry[], nowMs: number, measure: MeasureKind, zone: string): number;
   /** How far before a moment the events that share a window with it can lie; undefined when without bound. */
@@ -58,6 +63,7 @@ const lifetime: WindowKind = {
   spanMs: undefined,
   keeps: () => () => true,
   reachedAt: (entries, _atMs, target, measure) => crossing(entries, measure, target),
+  firstReached: (entries, target, measure) => crossing(entries, measure, target),
   now: (entries, _nowMs, measure) => total(entries, measure),
 };
 
@@ -74,8 +80,43 @@ function calendar(unit: CalendarUnit): WindowKind {
     },
     reachedAt: (entries, atMs, target, measure, zone) =>
       crossing(inPeriodOf(entries, atMs, zone), measure, target),
+    firstReached: (entries, target, measure, zone) => {
+      // Periods in time order: the first whose entries reach the target reached it first.
+      for (let from = 0; from < entries.length;) {
+        const period = calendarPeriod(entries[from]!.timeMs, unit, zone);
+        let to = from;
+        while (to < entries.length && calendarPeriod(entries[to]!.timeMs, unit, zone) === period) to++;
+        const reached = crossing(entries.slice(from, to), measure, target);
+        if (reached !== undefined) return reached;
+        from = to;
+      }
+      return undefined;
+    },
     now: (entries, nowMs, measure, zone) => total(inPeriodOf(entries, nowMs, zone), measure),
   };
+}
+
+/**
+ * Slides a rolling window's end over the entry times from `fromMs` to `untilMs`, adding entries as the end passes
+ * them and removing them as the start does; the first end where the target is met is the answer.
+ */
+function slide(
+  entries: Entry[],
+  span: { fromMs: number; untilMs: number; duration: number },
+  target: number,
+  measure: MeasureKind,
+): number | undefined {
+  const running = measure.running();
+  let start = 0;
+  let end = 0;
+  while (end < entries.length && entries[end]!.timeMs < span.fromMs) running.add(entries[end++]!);
+  while (end < entries.length && entries[end]!.timeMs <= span.untilMs) {
+    const at = entries[end]!.timeMs;
+    while (end < entries.length && entries[end]!.timeMs === at) running.add(entries[end++]!);
+    while (entries[start]!.timeMs < at - span.duration) running.remove(entries[start++]!);
+    if (running.value() >= target) return at;
+  }
+  return undefined;
 }
 
 /** Windows `[t - duration, t]`, both ends included. */
@@ -83,21 +124,10 @@ function rolling(duration: number): WindowKind {
   return {
     spanMs: duration,
     keeps: (horizonMs) => (timeMs) => timeMs >= horizonMs - LATENESS_MS - duration,
-    reachedAt: (entries, atMs, target, measure) => {
-      // Slides the window's end over the entry times from atMs to atMs + duration, adding entries as the end
-      // passes them and removing them as the start does; the first end where the target is met is the answer.
-      const running = measure.running();
-      let start = 0;
-      let end = 0;
-      while (end < entries.length && entries[end]!.timeMs < atMs) running.add(entries[end++]!);
-      while (end < entries.length && entries[end]!.timeMs <= atMs + duration) {
-        const at = entries[end]!.timeMs;
-        while (end < entries.length && entries[end]!.timeMs === at) running.add(entries[end++]!);
-        while (entries[start]!.timeMs < at - duration) running.remove(entries[start++]!);
-        if (running.value() >= target) return at;
-      }
-      return undefined;
-    },
+    reachedAt: (entries, atMs, target, measure) =>
+      slide(entries, { fromMs: atMs, untilMs: atMs + duration, duration }, target, measure),
+    firstReached: (entries, target, measure) =>
+      slide(entries, { fromMs: -Infinity, untilMs: Infinity, duration }, target, measure),
     now: (entries, nowMs, measure) =>
       total(
         entries.filter((entry) => entry.timeMs >= nowMs - duration && entry.timeMs <= nowMs),
@@ -144,6 +174,12 @@ function streak(longest: number): WindowKind {
       if (last - first + 1 < target) return undefined;
       // The run first reached the target on its target-th day, or on `day` if that run did not hold it yet.
       return days.get(Math.max(day, first + target - 1));
+    },
+    firstReached: (entries, target, _measure, zone) => {
+      // Days in time order: the first to end a run of `target` days.
+      const days = daysOf(entries, zone);
+      for (const [day, timeMs] of days) if (runEndingOn(days, day) >= target) return timeMs;
+      return undefined;
     },
     now: (entries, nowMs, _measure, zone) => {
       const days = daysOf(entries, zone);

@@ -1,5 +1,5 @@
 import proto from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutputTopics } from '../platform/unlock-records.js';
 import type { createApp } from '../api/app.js';
 import { startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
@@ -20,6 +20,7 @@ import {
 } from './support/engine.js';
 import {
   ownTaskQueues,
+  processorChildEnv,
   replayApi,
   replayWorkerEnv,
   startTestRewardStarter,
@@ -90,16 +91,7 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
   const call = (method: string, path: string, body?: unknown) =>
     requestsAs(app, { role: 'admin', sub: 'emp-9' })(method, path, body);
 
-  const processorEnv = () => ({
-    CHILD_BROKERS: inject('kafkaBrokers').join(','),
-    CHILD_DATABASE_URL: inject('databaseUrl'),
-    CHILD_SCHEMA: db.schema,
-    CHILD_GROUP: groupId,
-    CHILD_TX_TOPIC: topics.transactions,
-    CHILD_EVENTS_TOPIC: topics.clientEvents,
-    CHILD_UNLOCKED_TOPIC: outputs.unlocked,
-    CHILD_PUSH_TOPIC: outputs.notifications,
-  });
+  const processorEnv = () => processorChildEnv({ schema: db.schema, groupId, topics, outputs });
   const workerEnv = () => replayWorkerEnv({ schema: db.schema, queues, outputs });
   const started = async (script: string, env: Record<string, string>) => {
     const child = await startChild(script, env);

@@ -1,9 +1,13 @@
 import type pg from 'pg';
 import { writeOutbox } from '../platform/engine-state.js';
 import { inTransaction } from '../platform/postgres.js';
-import { unlockedMessage, type OutboxRecord, type OutputTopics } from '../platform/unlock-records.js';
+import {
+  unlockedMessage,
+  type BudgetedUnlock,
+  type OutboxRecord,
+  type OutputTopics,
+} from '../platform/unlock-records.js';
 import { awardsFor, type Award, type FoundUnlock } from '../rules/backfill-awards.js';
-import type { AchievementUnlocked } from '../rules/decide.js';
 import { unlockPush } from '../rules/push.js';
 import { BACKFILL_HEADER } from './replay-contract.js';
 import type { ReplayJob } from './replay-jobs.js';
@@ -44,6 +48,7 @@ interface FoundRow {
   partner_id: string | null;
   unlocked_at: Date;
   source_event_id: string;
+  beyond_budget: boolean;
 }
 
 async function nextPage(db: pg.Pool, job: ReplayJob) {
@@ -54,7 +59,7 @@ async function nextPage(db: pg.Pool, job: ReplayJob) {
   const found = replay[0]!.award_cursor;
   const cursor = found ?? START;
   const { rows } = await db.query<FoundRow>(
-    `SELECT unlock_id, client_id, achievement_id, points, partner_id, unlocked_at, source_event_id
+    `SELECT unlock_id, client_id, achievement_id, points, partner_id, unlocked_at, source_event_id, beyond_budget
        FROM achievement_unlocks
       WHERE backfill_replay = $1 AND (unlocked_at, unlock_id) > ($2::timestamptz, $3::uuid)
       ORDER BY unlocked_at, unlock_id LIMIT $4`,
@@ -78,7 +83,7 @@ async function highestFound(db: pg.Pool, job: ReplayJob, clientIds: string[]) {
 const rankOf = (job: ReplayJob, achievementId: string) =>
   job.rule.levels.findIndex((level) => level.achievementId === achievementId);
 
-const unlockOf = (job: ReplayJob, row: FoundRow, points: number): AchievementUnlocked => ({
+const unlockOf = (job: ReplayJob, row: FoundRow, points: number): BudgetedUnlock => ({
   type: 'AchievementUnlocked',
   clientId: row.client_id,
   achievementId: row.achievement_id,
@@ -88,6 +93,7 @@ const unlockOf = (job: ReplayJob, row: FoundRow, points: number): AchievementUnl
   partnerId: row.partner_id ?? undefined,
   unlockedAt: row.unlocked_at.toISOString(),
   sourceEventId: row.source_event_id,
+  ...(row.beyond_budget ? { beyondBudget: true as const } : {}),
 });
 
 /** The records announcing a page's unlocks: each one's unlock record, and a push where the client is told. */

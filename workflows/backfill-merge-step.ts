@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { loadClients, writeProgress, writeUnlocks, type StoredProgress } from '../platform/engine-state.js';
+import { spendBudgets } from '../platform/budget-store.js';
 import { HistoryReader } from '../platform/history-reader.js';
 import { historyEnds } from '../platform/history-span.js';
 import { inTransaction } from '../platform/postgres.js';
@@ -121,7 +122,7 @@ async function mergeClients(
       earnedUnderVersion(client, job, ids),
     ]);
     const progress = new Map<string, StoredProgress>();
-    const found: UnlockOutput[] = [];
+    const found: AchievementUnlocked[] = [];
     const corrected: AchievementUnlocked[] = [];
     for (const [clientId, replayed] of page) {
       const { stored: live, context } = stored.get(clientId)!;
@@ -137,14 +138,19 @@ async function mergeClients(
       );
       if (merged.progress !== live?.progress)
         progress.set(clientId, { version: (live?.version ?? 0) + 1, progress: merged.progress });
-      for (const unlock of merged.found)
-        found.push({ unlock, unlockId: unlockIdOf(clientId, unlock.achievementId), records: [] });
+      found.push(...merged.found);
       corrected.push(...merged.corrected);
     }
     await writeProgress(client, progress);
-    await writeUnlocks(client, found, job.replayId);
+    // Budgets are shared with live processing: taken here, in the order this merge commits what it found.
+    const unlocks: UnlockOutput[] = (await spendBudgets(client, found, catalog)).map((unlock) => ({
+      unlock,
+      unlockId: unlockIdOf(unlock.clientId, unlock.achievementId, unlock.occurrence),
+      records: [],
+    }));
+    await writeUnlocks(client, unlocks, job.replayId);
     await correctUnlocks(client, corrected);
-    unlocksFound += found.length;
+    unlocksFound += unlocks.length;
     unlocksCorrected += corrected.length;
     deps.heartbeat({ partition, clientsMerged: i + page.length, of: touched.length });
   }

@@ -34,6 +34,8 @@ const unlockedSchema = z.object({
     .regex(/^[0-9A-Z-]{1,16}$/)
     .nullable()
     .optional(),
+  /** Past its rule's budget (CONTRACT §2): no points, no partner reward. */
+  beyondBudget: z.literal(true).optional(),
 });
 
 function describeIssue(error: z.ZodError): string {
@@ -84,7 +86,7 @@ export type UnlockToReward = z.output<typeof unlockedSchema> & { notify?: boolea
 export async function startReward(options: RewardStart, unlock: UnlockToReward) {
   const level = await options.level(unlock);
   if (!level) throw new Error(`achievement ${unlock.achievementId} is not in any rule ever live`);
-  const partnerId = level.partner ?? null;
+  const partnerId = unlock.beyondBudget ? null : (level.partner ?? null);
   const workflowId = rewardWorkflowId(unlock.clientId, unlock.achievementId, unlock.occurrence);
   const { unlockId, clientId, achievementId, points } = unlock;
   const log = logger('reward-starter');

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog } from '../../rules/catalog.js';
+import { buildCatalog, type Catalog } from '../../rules/catalog.js';
 import type { ReplayStatus } from '../../workflows/replay-contract.js';
 import { killGroup } from '../../scripts/children.js';
 import { downStack, upStack, type Service } from '../../scripts/stack/stack.js';
@@ -22,9 +22,12 @@ import { startSteadyLoad, type SteadyLoad } from '../support/steady-load.js';
 import { coffeeFanRule } from '../support/coffee-fan-rule.js';
 import { uniqueName } from '../support/stack.js';
 import { requestsAs } from '../support/tokens.js';
+import { budgetCandidates, budgetDecisions, budgetedBadgeRule } from '../support/budget-outcome.js';
 
 /** Purchases per second the producer keeps writing through every fault. */
 const RATE = 40;
+/** Unlocks each fault's budgeted rule grants: used up a second after the fault strikes. */
+const BUDGET = RATE * 4;
 /**
  * How long the partner stays down: 30 s within `npm test` (CI's time budget), minutes in `npm run test:faults`,
  * which sets FAULT_PARTNER_DOWN_S.
@@ -53,10 +56,42 @@ describe('faults under steady load: nothing lost, nothing twice', () => {
       120_000,
     );
 
+  const admin = (method: string, path: string, body?: unknown) =>
+    requestsAs(system.app, { role: 'admin', sub: 'emp-3' })(method, path, body);
+
+  /** The budgeted rules opened so far, whose granted unlocks the engine holds beside the default rules' ones. */
+  const budgets: { ruleId: string; catalog: Catalog }[] = [];
+
+  /**
+   * Activates a budgeted rule of the load's own, counting every purchase of it, so that its budget is being
+   * spent when the fault strikes: the first BUDGET unlocks granted, every later one refused.
+   */
+  async function openBudget(merchantId: string) {
+    const rule = budgetedBadgeRule(merchantId, BUDGET);
+    expect((await admin('POST', '/v1/admin/rules', rule)).status).toBe(201);
+    expect((await admin('POST', `/v1/admin/rules/${rule.id}/versions/1/activate`)).status).toBe(202);
+    const budget = {
+      ruleId: rule.id,
+      catalog: buildCatalog([{ source: rule.id, document: { version: 1, ...rule } }]),
+    };
+    budgets.push(budget);
+    return budget;
+  }
+
+  /** The unlocks every budget so far granted: lines "client achievement" and their ids. */
+  async function budgetsGranted() {
+    const decisions = await Promise.all(budgets.map(({ ruleId }) => budgetDecisions(system.db.pool, ruleId)));
+    return {
+      lines: decisions.flatMap((decided) => decided.grantedLines),
+      ids: decisions.flatMap((decided) => decided.grantedIds),
+    };
+  }
+
   /**
    * Runs `fault` while the producer writes, lets the load go on a few seconds after it, then compares the
    * engine's unlocks, ledger grants, rewards and published unlock records with what `decide` makes of the
-   * whole input topic: exactly equal, so nothing was lost and nothing counted or granted twice.
+   * whole input topic: exactly equal, so nothing was lost and nothing counted or granted twice. The load's
+   * budgeted rule must have decided each of its unlocks once, granting exactly the first BUDGET.
    */
   async function underLoad(
     name: string,
@@ -64,16 +99,32 @@ describe('faults under steady load: nothing lost, nothing twice', () => {
     ruleSets: RulesSince[] = [{ catalog, sinceMs: 0 }],
   ) {
     const started = Date.now();
-    const load = await startSteadyLoad(system.kafka, system.inputs.transactions, RATE);
+    const merchantId = uniqueName('m-budget');
+    const budget = await openBudget(merchantId);
+    const load = await startSteadyLoad(system.kafka, system.inputs.transactions, RATE, merchantId);
     await load.reached(RATE * 3);
     await fault(load);
     await load.reached(load.written() + RATE * 3);
     await load.stop();
 
     await processedToEnds(system.db.pool, system.kafka, system.inputs, 240_000);
+    const candidates = await budgetCandidates(
+      system.db.pool,
+      system.kafka,
+      system.inputs.transactions,
+      budget.ruleId,
+      budget.catalog,
+    );
+    const budgeted = await budgetDecisions(system.db.pool, budget.ruleId);
+    expect(candidates.length).toBeGreaterThan(BUDGET);
+    expect(differences(budgeted.decided, candidates)).toEqual({ unexpected: [], missing: [] });
+    expect(budgeted.grantedIds).toHaveLength(BUDGET);
+    expect(budgeted).toMatchObject({ spent: BUDGET, closed: true });
+
     const history = await unlocksInHistory(system.kafka, system.inputs.transactions, ruleSets);
-    const catalogs = ruleSets.map((rules) => rules.catalog);
-    const expected = outcomeOf(history.unlocks, catalogs, 'FAULT-VOUCHER');
+    const granted = await budgetsGranted();
+    const catalogs = [...ruleSets.map((rules) => rules.catalog), ...budgets.map((opened) => opened.catalog)];
+    const expected = outcomeOf([...history.unlocks, ...granted.lines], catalogs, 'FAULT-VOUCHER');
     // Unlocks are committed with the offsets just waited for; the rewards follow them through Temporal.
     const unlocked = await engineOutcome(system.db.pool);
     expect(differences(unlocked.unlocks, expected.unlocks)).toEqual({ unexpected: [], missing: [] });
@@ -83,13 +134,14 @@ describe('faults under steady load: nothing lost, nothing twice', () => {
     expect(actual.grants).toEqual(expected.grants);
     expect(actual.rewards).toEqual(expected.rewards);
     const published = await publishedUnlocks(system.kafka, system.outputs.unlocked);
-    expect(published.ids).toEqual(unlockIdsOf(expected.unlocks));
+    expect(published.ids).toEqual([...unlockIdsOf(history.unlocks), ...granted.ids].sort());
     expect(system.exitedByThemselves()).toBe(0);
     console.log(
       `fault "${name}": ${load.written()} records written under load (${load.failedSends()} sends retried); ` +
         `all told ${history.records} records, ` +
         `${history.clients} clients, ${expected.unlocks.length} unlocks, ${expected.grants.length} grants, ` +
         `${expected.rewards.length} rewards settled, ${published.repeats} unlock records published again; ` +
+        `budget: ${BUDGET} of ${candidates.length} unlocks granted; ` +
         `${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
   }
@@ -164,7 +216,6 @@ describe('faults under steady load: nothing lost, nothing twice', () => {
   it('the worker killed mid-backfill: the replay goes on from its checkpoints, each unlock found once', async () => {
     const rule = { ...coffeeFanRule, id: uniqueName('coffee-fan') };
     const fan = buildCatalog([{ source: rule.id, document: { version: 1, ...rule } }]);
-    const call = requestsAs(system.app, { role: 'admin', sub: 'emp-3' });
     const from = await nextWrittenAt();
     // A history of its own for the backfill to replay, long enough to be killed in the middle of.
     const burst = uniqueName('burst');
@@ -181,8 +232,8 @@ describe('faults under steady load: nothing lost, nothing twice', () => {
     await underLoad(
       'kill the worker mid-backfill',
       async () => {
-        expect((await call('POST', '/v1/admin/rules', rule)).status).toBe(201);
-        const activated = await call('POST', `/v1/admin/rules/${rule.id}/versions/1/activate`, {
+        expect((await admin('POST', '/v1/admin/rules', rule)).status).toBe(201);
+        const activated = await admin('POST', `/v1/admin/rules/${rule.id}/versions/1/activate`, {
           backfillFrom: from.toISOString(),
         });
         expect(activated.status).toBe(202);

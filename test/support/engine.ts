@@ -225,7 +225,7 @@ export async function readTopic(
   kafka: Kafka,
   topic: string,
   from: { partition: number; offset: string }[],
-  keep: (message: KafkaMessage) => boolean,
+  keep: (message: KafkaMessage, partition: number) => boolean,
   enough: (messages: KafkaMessage[]) => boolean,
   timeoutMs = 30_000,
 ): Promise<KafkaMessage[]> {
@@ -240,8 +240,8 @@ export async function readTopic(
         timeoutMs,
       );
       void consumer.run({
-        eachMessage: ({ message }) => {
-          if (keep(message)) seen.push(message);
+        eachMessage: ({ message, partition }) => {
+          if (keep(message, partition)) seen.push(message);
           if (enough(seen)) {
             clearTimeout(timer);
             resolve();

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import type { Catalog } from '../../rules/catalog.js';
 import { decide } from '../../rules/decide.js';
@@ -30,33 +30,39 @@ export interface RulesSince {
 }
 
 /**
+ * What `decide` unlocks over transaction `records` (each partition's in offset order), decoded as the engine
+ * decodes them (with their Kafka time), each client counted from scratch under `catalog`.
+ */
+export function unlockedOver(records: KafkaMessage[], catalog: Catalog) {
+  const progress = new Map<string, ClientProgress>();
+  return records.flatMap((record) => {
+    const decoded = decodeRecord('transaction', record.key, record.value, Number(record.timestamp));
+    if (!decoded.ok) throw new Error(`the load wrote a record the engine refuses: ${decoded.error}`);
+    const { clientId } = decoded.event;
+    const decision = decide(
+      progress.get(clientId) ?? initialProgress(),
+      decoded.event,
+      catalog,
+      'Europe/Kyiv',
+    );
+    progress.set(clientId, decision.progress);
+    return decision.unlocked;
+  });
+}
+
+/**
  * The unlocks `decide` finds in the transactions topic as it holds them now (lines "client achievement"):
- * each client's records in the order their partition has them, decoded as the engine decodes them (with their
- * Kafka time), through each rule set from its time on.
+ * through each rule set from its time on.
  */
 export async function unlocksInHistory(kafka: Kafka, topic: string, ruleSets: RulesSince[]) {
   const records = await wholeTopic(kafka, topic);
-  const clients = new Set<string>();
-  const unlocks: string[] = [];
-  for (const { catalog, sinceMs } of ruleSets) {
-    const progress = new Map<string, ClientProgress>();
-    for (const record of records) {
-      const writtenAtMs = Number(record.timestamp);
-      if (writtenAtMs < sinceMs) continue;
-      const decoded = decodeRecord('transaction', record.key, record.value, writtenAtMs);
-      if (!decoded.ok) throw new Error(`the load wrote a record the engine refuses: ${decoded.error}`);
-      const { clientId } = decoded.event;
-      clients.add(clientId);
-      const decision = decide(
-        progress.get(clientId) ?? initialProgress(),
-        decoded.event,
-        catalog,
-        'Europe/Kyiv',
-      );
-      progress.set(clientId, decision.progress);
-      unlocks.push(...decision.unlocked.map((u) => `${u.clientId} ${u.achievementId}`));
-    }
-  }
+  const unlocks = ruleSets.flatMap(({ catalog, sinceMs }) =>
+    unlockedOver(
+      records.filter((record) => Number(record.timestamp) >= sinceMs),
+      catalog,
+    ).map((u) => `${u.clientId} ${u.achievementId}`),
+  );
+  const clients = new Set(records.map((record) => record.key!.toString()));
   return { records: records.length, clients: clients.size, unlocks: unlocks.sort() };
 }
 

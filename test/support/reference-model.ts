@@ -235,6 +235,8 @@ export class ReferenceModel {
   private readonly unlocked = new Map<string, ModelUnlock>();
   /** When each repeating achievement was last earned: the time a composite counts it held from. */
   private readonly latestEarning = new Map<string, number>();
+  /** When each repeating achievement was first earned: the time a follow-up of it counts from. */
+  private readonly firstEarning = new Map<string, number>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -287,7 +289,18 @@ export class ReferenceModel {
     return Math.max(0, known.tx.amount - refunded);
   }
 
+  /**
+   * The items a rule measures: a follow-up's only those dated from the time the client came to hold the
+   * achievement it follows (unlocked, or first earned), and none while the client does not hold it.
+   */
   private itemsOf(rule: Rule): Item[] {
+    if (!rule.after) return this.allItemsOf(rule);
+    const once = this.unlocked.get(rule.after.achievement);
+    const from = once ? Date.parse(once.unlockedAt) : this.firstEarning.get(rule.after.achievement);
+    return from === undefined ? [] : this.allItemsOf(rule).filter((item) => item.timeMs >= from);
+  }
+
+  private allItemsOf(rule: Rule): Item[] {
     const items: Item[] = [];
     for (const known of this.transactions.values()) {
       const value = distinctValue(rule, known.tx);
@@ -311,6 +324,7 @@ export class ReferenceModel {
     const earned: ModelUnlock[] = [];
     const earn = (occurrence: string, at: number) => {
       this.latestEarning.set(level.achievementId, at);
+      if (!this.firstEarning.has(level.achievementId)) this.firstEarning.set(level.achievementId, at);
       const unlock = {
         achievementId: level.achievementId,
         unlockedAt: new Date(at).toISOString(),
@@ -334,7 +348,8 @@ export class ReferenceModel {
       const label = periodLabelOf(item.timeMs, every, this.zone);
       periods.set(label, [...(periods.get(label) ?? []), item]);
     }
-    for (const [label, ofPeriod] of periods) {
+    // In time order (labels of one unit sort so): a follow-up may reach several periods on one record.
+    for (const [label, ofPeriod] of [...periods].sort(([a], [b]) => a.localeCompare(b))) {
       if (this.unlocked.has(`${level.achievementId}@${label}`)) continue;
       const at = reachedAt(rule, ofPeriod, level.target, this.zone);
       if (at !== undefined) earn(label, at);
@@ -380,7 +395,18 @@ export class ReferenceModel {
     return unlocks;
   }
 
+  /** Every rule measured from scratch, composites after them, again while one unlocks (a follow-up may then count). */
   private unlockAll(sourceEventId: string, recordTimeMs: number): ModelUnlock[] {
+    const unlocks: ModelUnlock[] = [];
+    for (let more = true; more;) {
+      const found = [...this.unlockRules(sourceEventId), ...this.unlockComposites(sourceEventId)];
+      unlocks.push(...found);
+      more = found.length > 0;
+    }
+    return this.capped(unlocks, recordTimeMs);
+  }
+
+  private unlockRules(sourceEventId: string): ModelUnlock[] {
     const unlocks: ModelUnlock[] = [];
     for (const rule of this.catalog.rules) {
       const items = this.itemsOf(rule);
@@ -402,7 +428,7 @@ export class ReferenceModel {
         unlocks.push(unlock);
       }
     }
-    return this.capped([...unlocks, ...this.unlockComposites(sourceEventId)], recordTimeMs);
+    return unlocks;
   }
 
   /** Points each cap's group has granted, by period: `<group>:<unit>:<period>`. */

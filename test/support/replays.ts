@@ -105,6 +105,25 @@ export async function historyWithAHole(kafka: Kafka) {
   return { topics, before };
 }
 
+/** The environment of `scripts/processor-child.ts` over a test's schema, consumer group and topics. */
+export function processorChildEnv(options: {
+  schema: string;
+  groupId: string;
+  topics: { transactions: string; clientEvents: string };
+  outputs: OutputTopics;
+}): Record<string, string> {
+  return {
+    CHILD_BROKERS: inject('kafkaBrokers').join(','),
+    CHILD_DATABASE_URL: inject('databaseUrl'),
+    CHILD_SCHEMA: options.schema,
+    CHILD_GROUP: options.groupId,
+    CHILD_TX_TOPIC: options.topics.transactions,
+    CHILD_EVENTS_TOPIC: options.topics.clientEvents,
+    CHILD_UNLOCKED_TOPIC: options.outputs.unlocked,
+    CHILD_PUSH_TOPIC: options.outputs.notifications,
+  };
+}
+
 /** The environment of `scripts/replay-worker-child.ts` over a test's schema, topics and task queues. */
 export function replayWorkerEnv(options: {
   schema: string;

@@ -13,7 +13,7 @@ const PURCHASES_PER_CLIENT = 12;
  * 450 UAH each), so each client reaches first-purchase, week-streak, coffee-lover (a partner reward) and
  * big-spender-bronze in turn.
  */
-function nthPurchase(prefix: string, n: number) {
+function nthPurchase(prefix: string, merchantId: string, n: number) {
   const wave = Math.floor(n / (WAVE * PURCHASES_PER_CLIENT));
   const day = Math.floor(n / WAVE) % PURCHASES_PER_CLIENT;
   return purchase({
@@ -21,6 +21,7 @@ function nthPurchase(prefix: string, n: number) {
     clientId: `${prefix}-c${wave * WAVE + (n % WAVE)}`,
     categoryId: 5814,
     amount: 45_000,
+    merchantId,
     time: `2026-11-${String(day + 1).padStart(2, '0')}T08:00:00+02:00`,
   });
 }
@@ -37,12 +38,17 @@ export interface SteadyLoad {
 }
 
 /**
- * A producer writing `perSecond` purchases to `topic` in ticks of 100 ms, keyed by client as the core bank
+ * A producer writing `perSecond` purchases at `merchantId` to `topic` in ticks of 100 ms, keyed by client as the core bank
  * does, until stopped; each tick also repeats its first record (a redelivery the engine must not count twice).
  * A tick whose send fails is kept and sent again at the next one, so an outage delays records but loses none;
  * what reached the topic is what the test expects the engine to have counted.
  */
-export async function startSteadyLoad(kafka: Kafka, topic: string, perSecond: number): Promise<SteadyLoad> {
+export async function startSteadyLoad(
+  kafka: Kafka,
+  topic: string,
+  perSecond: number,
+  merchantId = 'm-1',
+): Promise<SteadyLoad> {
   const prefix = uniqueName('load');
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -56,7 +62,7 @@ export async function startSteadyLoad(kafka: Kafka, topic: string, perSecond: nu
   const loop = (async () => {
     while (running) {
       if (pending.length === 0) {
-        pending = Array.from({ length: perTick }, () => nthPurchase(prefix, next++));
+        pending = Array.from({ length: perTick }, () => nthPurchase(prefix, merchantId, next++));
         pending.push(pending[0]!);
       }
       try {

@@ -26,7 +26,9 @@ function rule(id: string, body: Record<string, unknown>, targets: number[]) {
  * lifetime counts and distinct values, merchant, country and amount filters, transfers, attribute matches,
  * exclusions and alternatives (not, any, all), schedules (days, hours past midnight, a campaign across a
  * daylight-saving change), achievements repeating each week, month, quarter, year and multiple of the target,
- * caps on points per month and per week over a group of two rules, composites of other achievements (one of a composite, listed before it), and a streak with two levels. Rule tests and the property test run them all.
+ * caps on points per month and per week over a group of two rules, composites of other achievements (one of a composite, listed before it), a streak with two levels, and follow-ups: of a rule of the same topic and of
+ * the other, of a repeating achievement, of a composite and of a follow-up (each listed before what it follows),
+ * a repeating one, and a composite of follow-ups. Rule tests and the property test run them all.
  */
 export function wideCatalog(): Catalog {
   const base = loadCatalog();
@@ -284,6 +286,110 @@ export function wideCatalog(): Catalog {
       'any-start',
       {
         trigger: { on: 'achievements', of: ['big-spender-bronze', 'first-purchase', 'category-collector'] },
+        measure: { type: 'count' },
+        window: { type: 'lifetime' },
+      },
+      [1],
+    ),
+    rule(
+      'coffee-after-regular',
+      {
+        trigger: tx,
+        filter: { categoryIds: [5814] },
+        measure: { type: 'count' },
+        window: { type: 'calendar', unit: 'week' },
+        after: { achievement: 'merchant-regular-1' },
+      },
+      [2],
+    ),
+    rule(
+      'step-after-coffee',
+      {
+        trigger: tx,
+        filter: { currencies: ['UAH'] },
+        measure: { type: 'first' },
+        window: { type: 'lifetime' },
+        after: { achievement: 'coffee-after-regular' },
+      },
+      [1],
+    ),
+    rule(
+      // Of the other topic: a client event brings what these transactions count from.
+      'spend-after-gold',
+      {
+        trigger: tx,
+        measure: { type: 'sum', field: 'amount' },
+        window: { type: 'rolling', duration: '3d' },
+        after: { achievement: 'gold-card' },
+      },
+      [400_000],
+    ),
+    rule(
+      'streak-after-gold',
+      {
+        trigger: tx,
+        measure: { type: 'streak', unit: 'day' },
+        window: { type: 'lifetime' },
+        after: { achievement: 'gold-card' },
+      },
+      [2],
+    ),
+    rule(
+      'week-after-gold',
+      {
+        trigger: tx,
+        measure: { type: 'count' },
+        window: { type: 'calendar', unit: 'week' },
+        after: { achievement: 'gold-card' },
+      },
+      [3],
+    ),
+    rule(
+      // The other way round: transactions bring what these client events count from.
+      'contacts-after-first',
+      {
+        trigger: { on: 'client-event', type: 'contacts.synced' },
+        measure: { type: 'count' },
+        window: { type: 'calendar', unit: 'week' },
+        after: { achievement: 'first-purchase' },
+      },
+      [1],
+    ),
+    rule(
+      'monthly-after-collector',
+      {
+        trigger: tx,
+        measure: { type: 'count' },
+        window: { type: 'calendar', unit: 'month' },
+        repeat: { every: 'month' },
+        after: { achievement: 'category-collector' },
+      },
+      [2],
+    ),
+    rule(
+      'merchants-after-shopper',
+      {
+        trigger: tx,
+        measure: { type: 'distinct', field: 'merchantId' },
+        window: { type: 'lifetime' },
+        after: { achievement: 'weekly-shopper' },
+      },
+      [2],
+    ),
+    rule(
+      'streak-after-start',
+      {
+        trigger: tx,
+        measure: { type: 'streak', unit: 'day' },
+        window: { type: 'lifetime' },
+        after: { achievement: 'any-start' },
+      },
+      [2],
+    ),
+    rule(
+      'follow-through',
+      {
+        trigger: { on: 'achievements', of: ['step-after-coffee', 'streak-after-start'] },
         measure: { type: 'count' },
         window: { type: 'lifetime' },
       },

@@ -1,0 +1,69 @@
+import type { RuleBudget } from './rule-schema.js';
+
+/**
+ * A rule's budget across all clients (rule-schema.ts `budget`): what it has given, and whether it is closed.
+ * Pure, so the processor and a backfill's merge decide alike; `platform/budget-store.ts` keeps it in
+ * PostgreSQL, taken in the transaction that stores the unlocks.
+ */
+export interface BudgetState {
+  unlocksSpent: number;
+  pointsSpent: number;
+  /** When the rule closed, under which limits; a version with other limits opens it again. */
+  closedAt: string | null;
+  closedUnder: BudgetLimits | null;
+}
+
+export interface BudgetLimits {
+  unlocks: number | null;
+  points: number | null;
+}
+
+export const UNSPENT: BudgetState = { unlocksSpent: 0, pointsSpent: 0, closedAt: null, closedUnder: null };
+
+export const limitsOf = (budget: RuleBudget): BudgetLimits => ({
+  unlocks: budget.unlocks ?? null,
+  points: budget.points ?? null,
+});
+
+const sameLimits = (a: BudgetLimits | null, b: BudgetLimits) =>
+  a !== null && a.unlocks === b.unlocks && a.points === b.points;
+
+/** Whether the budget is closed under the rule's current limits. */
+export const isClosed = (state: BudgetState, budget: RuleBudget) =>
+  state.closedAt !== null && sameLimits(state.closedUnder, limitsOf(budget));
+
+/** Whether nothing is left that any level of the rule (worth `smallestPoints` at least) could take. */
+function usedUp(state: BudgetState, limits: BudgetLimits, smallestPoints: number) {
+  return (
+    (limits.unlocks !== null && state.unlocksSpent >= limits.unlocks) ||
+    (limits.points !== null && state.pointsSpent + smallestPoints > limits.points)
+  );
+}
+
+/**
+ * Takes one unlock worth `points` from the budget at `nowIso`: granted when it fits whole and the rule is
+ * open. The unlock that uses the budget up closes the rule, as does the first that does not fit (a smaller
+ * one later does not reopen it: first come, first served).
+ */
+export function takeFromBudget(
+  state: BudgetState,
+  budget: RuleBudget,
+  points: number,
+  smallestPoints: number,
+  nowIso: string,
+): { state: BudgetState; granted: boolean } {
+  const limits = limitsOf(budget);
+  if (isClosed(state, budget)) return { state, granted: false };
+  const fits =
+    (limits.unlocks === null || state.unlocksSpent + 1 <= limits.unlocks) &&
+    (limits.points === null || state.pointsSpent + points <= limits.points);
+  if (!fits) return { state: { ...state, closedAt: nowIso, closedUnder: limits }, granted: false };
+  const spent = { unlocksSpent: state.unlocksSpent + 1, pointsSpent: state.pointsSpent + points };
+  const closing = usedUp({ ...state, ...spent }, limits, smallestPoints);
+  return {
+    state: closing
+      ? { ...spent, closedAt: nowIso, closedUnder: limits }
+      : { ...spent, closedAt: null, closedUnder: null },
+    granted: true,
+  };
+}
