@@ -12,6 +12,7 @@ import { commitBatch, StalePartition, storedPosition, type StoredPosition } from
 import { unlockIdOf, unlockOutputs, type OutputTopics } from '../platform/unlock-records.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
+import type { ProgressNudged } from '../rules/nudges.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
 import type { RedriveOutcomes } from '../platform/redrive-state.js';
 import { decodeInputs, decodeRedrives } from './run-decoding.js';
@@ -77,14 +78,16 @@ async function ensureActors(ctx: BatchContext, clientIds: string[], key: string,
 function collectEffects(applied: Applied[]) {
   const progress = new Map<string, StoredProgress>();
   const unlocked: AchievementUnlocked[] = [];
+  const nudged: ProgressNudged[] = [];
   for (const result of applied) {
     if (!result.ok) continue;
     unlocked.push(...result.unlocked);
+    nudged.push(...result.nudged);
     const known = progress.get(result.clientId);
     if (result.changed && (!known || known.version < result.stored.version))
       progress.set(result.clientId, result.stored);
   }
-  return { progress, unlocked };
+  return { progress, unlocked, nudged };
 }
 
 type Effects = ReturnType<typeof collectEffects> & { redrives?: RedriveOutcomes };
@@ -95,6 +98,7 @@ async function commit(ctx: BatchContext, run: Run, effects: Effects) {
   await commitBatch(ctx.db, ctx.groupId, {
     progress: effects.progress,
     unlocked: effects.unlocked,
+    nudged: effects.nudged,
     catalog: run.catalog,
     announce: (unlocked) => unlockOutputs(unlocked, run.catalog, ctx.outputs),
     ...(effects.redrives ? { redrives: effects.redrives } : {}),
@@ -170,7 +174,7 @@ async function setAside(ctx: BatchContext, run: Run, error: unknown): Promise<Ba
   const reason = `the engine could not store this record: ${describeFailure(error)}`;
   logger('batch').warn({ topic, partition, offset: message.offset, reason }, 'record set aside to the DLQ');
   await sendDeadLetters(ctx.deadLetters, [deadLetter({ topic, partition, message }, reason)]);
-  await commit(ctx, run, { progress: new Map(), unlocked: [] });
+  await commit(ctx, run, { progress: new Map(), unlocked: [], nudged: [] });
   return { events: 0, deadLetters: 1, unlocked: [] };
 }
 

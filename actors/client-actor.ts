@@ -2,10 +2,18 @@ import type { Catalog } from '../rules/catalog.js';
 import { decide, type AchievementUnlocked } from '../rules/decide.js';
 import type { InputEvent } from '../rules/events.js';
 import type { StoredProgress } from '../platform/engine-state.js';
+import { nudgesCrossed, type ProgressNudged } from '../rules/nudges.js';
 
 /** What applying one event to a client produced; `changed` is false when no rule counted it. */
 export type Applied =
-  | { ok: true; clientId: string; changed: boolean; stored: StoredProgress; unlocked: AchievementUnlocked[] }
+  | {
+      ok: true;
+      clientId: string;
+      changed: boolean;
+      stored: StoredProgress;
+      unlocked: AchievementUnlocked[];
+      nudged: ProgressNudged[];
+    }
   | { ok: false; clientId: string; error: string };
 
 /** Where the actors answer a run of events: each answer at the index of its event. */
@@ -54,6 +62,7 @@ export function clientBehaviour(zone: string) {
       changed,
       stored: next,
       unlocked: decision.unlocked,
+      nudged: nudgesCrossed(state.progress, decision.progress, message.event, message.catalog, zone),
     });
     return next;
   };

@@ -5,6 +5,8 @@ import { spendBudgets } from '../platform/budget-store.js';
 import type { BudgetedUnlock, UnlockOutput } from '../platform/unlock-records.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
+import type { ProgressNudged } from '../rules/nudges.js';
+import { storeNudges } from '../platform/nudge-store.js';
 import { writeRedrives, type RedriveOutcomes } from '../platform/redrive-state.js';
 
 /** Where a partition stands in PostgreSQL: the next offset to process and the rule change it runs under. */
@@ -44,6 +46,8 @@ export class StalePartition extends Error {
 export interface BatchEffects {
   progress: Map<string, StoredProgress>;
   unlocked: AchievementUnlocked[];
+  /** Progress points crossed, for the nudge dispatcher to send. */
+  nudged: ProgressNudged[];
   /** The catalog the batch ran under: its rules' budgets. */
   catalog: Catalog;
   /** The records announcing unlocks, once their budgets have decided what each is given. */
@@ -104,7 +108,7 @@ async function movePosition(client: pg.PoolClient, groupId: string, position: Pa
 }
 
 /**
- * Commits one batch: progress, unlocks (after their rules' budgets) with their outbox records, and the
+ * Commits one batch: progress, unlocks (after their rules' budgets) with their outbox records, nudges, and the
  * partition's next offset, in one transaction. Either all of it is stored or none, so after a crash the batch is
  * replayed from the stored offset onto the stored progress and nothing is counted, or spent, twice or lost.
  */
@@ -116,6 +120,7 @@ export async function commitBatch(db: pg.Pool, groupId: string, effects: BatchEf
       client,
       effects.announce(await spendBudgets(client, effects.unlocked, effects.catalog)),
     );
+    await storeNudges(client, effects.nudged);
     if (effects.redrives) await writeRedrives(client, effects.redrives);
   });
 }

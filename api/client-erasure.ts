@@ -68,6 +68,7 @@ async function eraseStored(db: pg.Pool, clientId: string, audit: Omit<AuditEntry
     await deleted(
       'UPDATE budget_spends SET client_id = NULL, unlock_id = gen_random_uuid() WHERE client_id = $1',
     );
+    await deleted('DELETE FROM nudges WHERE client_id = $1');
     await deleted(
       'UPDATE segment_changes SET client_ids = array_remove(client_ids, $1) WHERE $1 = ANY (client_ids)',
     );

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../rules/decide.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import { initialProgress } from '../rules/progress.js';
-import { rewardFulfilledPush, unlockPush } from '../rules/push.js';
+import { progressPush, rewardFulfilledPush, unlockPush } from '../rules/push.js';
 import { valueOf } from '../test/support/engine.js';
 import { purchase, refund } from '../test/support/events.js';
 import { loadCatalog } from './catalog-files.js';
@@ -116,6 +116,8 @@ describe('docs/asyncapi.yaml, the topics of CONTRACT §2', () => {
     });
     expect(beyondBudget).toMatchObject({ beyondBudget: true, points: 0 });
     expect(spec.valid('unlocked', beyondBudget)).toBe(true);
+    const nudge = { nudgeId: 'n-1', clientId: 'c-7', achievementId: 'coffee-lover', current: 8, target: 10 };
+    expect(spec.valid('push', progressPush(nudge, catalog))).toBe(true);
     const reward = { rewardId: 'r-1', clientId: 'c-7', achievementId: 'coffee-lover' };
     expect(spec.valid('push', rewardFulfilledPush(reward, catalog))).toBe(true);
 

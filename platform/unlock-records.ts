@@ -33,19 +33,19 @@ export interface UnlockOutput {
   records: OutboxRecord[];
 }
 
+/** A name-based UUID (version 5's layout, SHA-256): the same parts always give the same id. */
+export function derivedUuid(parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /**
  * A UUID derived from the client, the achievement and, for one that repeats, the occurrence: each earning
  * unlocks once, so its id never changes (and an achievement earned once keeps the id it always had).
  */
-export function unlockIdOf(clientId: string, achievementId: string, occurrence?: string): string {
-  const name =
-    occurrence === undefined
-      ? `${clientId}\u0000${achievementId}`
-      : `${clientId}\u0000${achievementId}\u0000${occurrence}`;
-  const hex = createHash('sha256').update(name).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+export const unlockIdOf = (clientId: string, achievementId: string, occurrence?: string): string =>
+  derivedUuid(occurrence === undefined ? [clientId, achievementId] : [clientId, achievementId, occurrence]);
 
 /** The `achievements.unlocked.v1` value (CONTRACT §2); `beyondBudget` only past the rule's budget. */
 export function unlockedMessage(unlock: BudgetedUnlock) {

@@ -9,7 +9,7 @@ export const NOTIFICATION_LOCALE = 'uk';
 export interface PushNotification {
   notificationId: string;
   clientId: string;
-  kind: 'achievement.unlocked' | 'reward.fulfilled';
+  kind: 'achievement.unlocked' | 'achievement.progress' | 'reward.fulfilled';
   achievementId: string;
   title: string;
   body: string;
@@ -80,5 +80,43 @@ export function rewardFulfilledPush(
     body: REWARD_READY[NOTIFICATION_LOCALE]!,
     locale: NOTIFICATION_LOCALE,
     deepLink: deepLink(reward.achievementId),
+  };
+}
+
+const STEPS_TO_GO: Record<string, (left: number) => string> = {
+  uk: (left) => `Залишилось ${left} — і досягнення ваше.`,
+  en: (left) => `${left} to go and it is yours.`,
+  he: (left) => `עוד ${left} וההישג שלכם.`,
+};
+
+const SHARE_DONE: Record<string, (percent: number) => string> = {
+  uk: (percent) => `Ви пройшли ${percent}% шляху до досягнення.`,
+  en: (percent) => `You are ${percent}% of the way there.`,
+  he: (percent) => `עברתם ${percent}% מהדרך.`,
+};
+
+/**
+ * The push telling a client how close an achievement is (a nudge, rules/nudges.ts): steps to go for what is
+ * counted, the share done for a sum (an amount in minor units says little on a phone).
+ */
+export function progressPush(
+  nudge: { nudgeId: string; clientId: string; achievementId: string; current: number; target: number },
+  catalog: Catalog,
+): PushNotification {
+  const achievement = catalog.achievements.get(nudge.achievementId);
+  const title = achievement?.level.title;
+  const body =
+    achievement?.rule.measure.type === 'sum'
+      ? SHARE_DONE[NOTIFICATION_LOCALE]!(Math.floor((100 * nudge.current) / nudge.target))
+      : STEPS_TO_GO[NOTIFICATION_LOCALE]!(nudge.target - nudge.current);
+  return {
+    notificationId: `${nudge.nudgeId}:progress`,
+    clientId: nudge.clientId,
+    kind: 'achievement.progress',
+    achievementId: nudge.achievementId,
+    title: pushable(title?.[NOTIFICATION_LOCALE] ?? title?.en, MAX_TITLE_LENGTH, nudge.achievementId),
+    body,
+    locale: NOTIFICATION_LOCALE,
+    deepLink: deepLink(nudge.achievementId),
   };
 }

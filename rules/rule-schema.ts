@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '../platform/duration.js';
 import { identifier, notReserved, plainText } from '../platform/text.js';
 import { clientTextProblem } from './client-text.js';
+import { nudgeProblem } from './nudge-points.js';
 import { clientEventSchema, transactionSchema, type InputEvent } from './events.js';
 
 /** How long a text of a rule may be: a push shows about a hundred characters, a card in the app a few lines. */
@@ -330,12 +331,22 @@ const exampleWith = (texts: TextChecks) =>
       path: ['then', 'measures'],
     });
 
+/** How many progress points one level may name: a client is nudged at most 3 times a day anyway. */
+const MAX_NUDGES = 3;
+
+/** A progress point at which the client gets one push (nudges.ts): "80%" of the target, or "2 to go". */
+const nudge = z.union([
+  z.object({ percent: z.number().int().min(1).max(99) }).strict(),
+  z.object({ toGo: z.number().int().positive() }).strict(),
+]);
+
 const levelWith = (texts: TextChecks) =>
   z.object({
     achievementId: slug(),
     target: z.number().int().positive(),
     points: z.number().int().nonnegative(),
     partner: slug().optional(),
+    nudges: z.array(nudge).min(1).max(MAX_NUDGES).optional(),
     title: localized(texts.clientText(MAX_TITLE_LENGTH)),
     description: localized(texts.clientText(MAX_DESCRIPTION_LENGTH)),
   });
@@ -490,6 +501,15 @@ const ruleSchemaWith = (texts: TextChecks) =>
             message: `${level.points} points is more than the cap of ${rule.cap.points} a ${rule.cap.per}: no unlock could grant them all`,
             path: ['levels', i, 'points'],
           });
+        level.nudges?.forEach((point, j) => {
+          const problem = nudgeProblem(point, level.target);
+          if (problem)
+            ctx.addIssue({
+              code: 'custom',
+              message: problem,
+              path: ['levels', i, 'nudges', j, ...Object.keys(point)],
+            });
+        });
         if (rule.budget?.points !== undefined && level.points > rule.budget.points)
           ctx.addIssue({
             code: 'custom',
@@ -531,3 +551,4 @@ export type RuleRepeat = NonNullable<Rule['repeat']>;
 export type RuleCap = NonNullable<Rule['cap']>;
 export type RuleBudget = NonNullable<Rule['budget']>;
 export type RuleAfter = NonNullable<Rule['after']>;
+export type RuleNudge = NonNullable<RuleLevel['nudges']>[number];

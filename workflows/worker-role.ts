@@ -14,6 +14,7 @@ import type { RewardInput } from './reward-contract.js';
 import { reconcileReward } from './reward-reconcile.js';
 import { startRewardStarter } from './reward-starter.js';
 import { startWorker } from './worker.js';
+import { startNudgeDispatcher } from '../platform/nudge-store.js';
 import type { TemporalSecurity } from '../platform/connection-security.js';
 
 export interface TemporalTarget {
@@ -95,7 +96,14 @@ export async function startWorkerRole(
     db,
     taskQueue: temporal.taskQueue,
   });
+  const stopNudges = startNudgeDispatcher({
+    db,
+    zone: config.BANK_TIME_ZONE,
+    catalog,
+    pushTopic: CONTRACT_OUTPUTS.notifications,
+  });
   return async () => {
+    await stopNudges();
     await stopStarter();
     await stopWorker();
     await connection.close();
