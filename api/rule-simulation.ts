@@ -19,6 +19,7 @@ export const simulatedEvent = z.object({
   why: z.string(),
   measure: z.number(),
   unlocked: z.array(z.string()),
+  nudged: z.array(z.number()),
 });
 
 const simulateRoute = createRoute({

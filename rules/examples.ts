@@ -12,7 +12,10 @@ export interface ExampleResult {
 const sameSet = (a: string[], b: string[]) =>
   a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
-/** Runs every example of a rule (given these events, then these unlocks and measures) through `simulate`. */
+/**
+ * Runs every example of a rule (given these events, then these unlocks, measures and nudges) through
+ * `simulate`.
+ */
 export function runExamples(rule: Rule, zone: string): ExampleResult[] {
   return rule.examples.map((example, i) => {
     const trace = simulate(rule, example.given, zone, example.segments);
@@ -31,17 +34,24 @@ export function runExamples(rule: Rule, zone: string): ExampleResult[] {
           detail: `after event ${j + 1} (${trace[j]!.eventId}) the measure is ${trace[j]!.measure}, not ${expected}`,
         });
     });
+    const nudged = trace.flatMap((event) => event.nudged);
+    if (example.then.nudged && nudged.join() !== example.then.nudged.join())
+      failures.push({
+        pointer: `/examples/${i}/then/nudged`,
+        detail: `expected nudges at [${example.then.nudged.join(', ')}], got [${nudged.join(', ')}]`,
+      });
     return { name: example.name, failures, trace };
   });
 }
 
-/** A trace as a person reads it: one line per event, with the measure and what it unlocked. */
+/** A trace as a person reads it: one line per event, with the measure and what it unlocked or nudged. */
 export function formatTrace(trace: SimulatedEvent[]): string {
   return trace
     .map((event, i) => {
       const unlocked = event.unlocked.length > 0 ? `  → unlocked ${event.unlocked.join(', ')}` : '';
+      const nudged = event.nudged.length > 0 ? `  → nudged at ${event.nudged.join(', ')}` : '';
       const mark = event.counted ? '✓' : '·';
-      return `  ${String(i + 1).padStart(3)} ${mark} ${event.eventId} at ${event.time}: ${event.why}; measure ${event.measure}${unlocked}`;
+      return `  ${String(i + 1).padStart(3)} ${mark} ${event.eventId} at ${event.time}: ${event.why}; measure ${event.measure}${unlocked}${nudged}`;
     })
     .join('\n');
 }

@@ -322,6 +322,8 @@ const exampleWith = (texts: TextChecks) =>
           unlocked: z.array(slug()),
           /** The measure after each event, as the app would show it at that event's time. */
           measures: z.array(z.number()).optional(),
+          /** The progress points the events crossed, in order (each a measure a level nudges at). */
+          nudged: z.array(z.number()).optional(),
         })
         .strict(),
     })

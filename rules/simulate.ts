@@ -1,6 +1,7 @@
 import { catalogOfRule } from './catalog.js';
 import type { InputEvent } from './events.js';
 import { traceRule } from './explain.js';
+import { nudgesCrossed } from './nudges.js';
 import { measureAt } from './progress-view.js';
 import type { Rule } from './rule-schema.js';
 
@@ -13,6 +14,8 @@ export interface SimulatedEvent {
   /** The rule's measure after the event, in the window the app would show at the event's time. */
   measure: number;
   unlocked: string[];
+  /** The progress points the event crossed, each a measure at which a level nudges the client. */
+  nudged: number[];
 }
 
 /**
@@ -27,12 +30,13 @@ export function simulate(
 ): SimulatedEvent[] {
   const catalog = catalogOfRule(rule);
   const live = catalog.rules[0]!;
-  return traceRule(rule.id, catalog, events, zone, { segments }).map((traced) => ({
+  return traceRule(rule.id, catalog, events, zone, { segments }).map((traced, i) => ({
     eventId: traced.id,
     time: traced.time,
     counted: traced.counted,
     why: traced.why,
     measure: measureAt(live, traced.after, Date.parse(traced.time), zone),
     unlocked: traced.unlocked.map((u) => u.achievementId),
+    nudged: nudgesCrossed(traced.before, traced.after, events[i]!, catalog, zone).map((n) => n.threshold),
   }));
 }
