@@ -26,14 +26,14 @@ import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
 
 /** "The first N clients who buy a coffee get a voucher, then it closes": one level, first purchase at MCC 5814. */
-function firstComeRule(id: string, unlocks: number) {
+function firstComeRule(id: string, unlocks: number, atLimit = 'close') {
   return {
     id,
     trigger: { on: 'transaction' },
     filter: { kinds: ['purchase'], categoryIds: [5814] },
     measure: { type: 'first' },
     window: { type: 'lifetime' },
-    budget: { unlocks, atLimit: 'close' },
+    budget: { unlocks, atLimit },
     levels: [
       {
         achievementId: id,
@@ -237,6 +237,46 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
     console.log(`budget test: ${rows[0]!.backfilled} granted to the backfill, ${rows[0]!.live} live`);
     expect(Number(rows[0]!.backfilled) + Number(rows[0]!.live)).toBe(N);
   }, 300_000);
+
+  it('goes on without points past a budget that says so: the unlock comes, with 0 points and beyondBudget', async () => {
+    const ruleId = uniqueName('early-bird');
+    expect((await call('POST', '/v1/admin/rules', firstComeRule(ruleId, 2, 'without-points'))).status).toBe(
+      201,
+    );
+    expect((await call('POST', `/v1/admin/rules/${ruleId}/versions/1/activate`, {})).status).toBe(202);
+    await started('processor-child.ts', processorEnv());
+    const clients = Array.from({ length: 4 }, () => uniqueName('w'));
+    await produceEvents(
+      kafka,
+      topics,
+      clients.map((c, i) => coffeeOf(c, 1 + i)),
+    );
+    await processedToEnds(db.pool, kafka, topics, 120_000);
+
+    const { rows } = await db.pool.query<{ points: number; beyond_budget: boolean }>(
+      'SELECT points, beyond_budget FROM achievement_unlocks WHERE rule_id = $1 ORDER BY points DESC',
+      [ruleId],
+    );
+    expect(rows).toEqual([
+      { points: 50, beyond_budget: false },
+      { points: 50, beyond_budget: false },
+      { points: 0, beyond_budget: true },
+      { points: 0, beyond_budget: true },
+    ]);
+    const records = await readTopic(
+      kafka,
+      outputs.unlocked,
+      [{ partition: 0, offset: '0' }],
+      (message) => message.value!.toString().includes(`"ruleId":"${ruleId}"`),
+      (seen) => seen.length >= clients.length,
+      60_000,
+    );
+    const values = records.map(
+      (m) => JSON.parse(m.value!.toString()) as { points: number; beyondBudget?: true },
+    );
+    expect(values.filter((v) => v.beyondBudget === true).map((v) => v.points)).toEqual([0, 0]);
+    expect(values.filter((v) => v.beyondBudget === undefined)).toHaveLength(2);
+  }, 120_000);
 
   async function forgetKafkaOffsets(group: string, topicNames: string[]) {
     const admin = kafka.admin();
