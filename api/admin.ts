@@ -145,6 +145,8 @@ const explainRoute = createRoute({
             state: z.object({
               unlocked: z.boolean(),
               unlockedAt: z.string().nullable(),
+              /** How often it was earned: 0 or 1, or any number for one that repeats. */
+              timesEarned: z.number().int(),
               progress: z.object({ current: z.number(), target: z.number() }),
             }),
             rule: z.object({
@@ -252,7 +254,7 @@ export function adminRoutes(
     const history = await sources.historyOf(clientId, historySince(achievement, progress, nowMs));
     const view = viewOf(achievement, progress, nowMs, sources.zone);
     // An unlock the budget refused is not the client's, though they reached the target.
-    const { unlocked, unlockedAt } = withBudget(view, null, refused);
+    const { unlocked, unlockedAt, timesEarned } = withBudget(view, null, refused);
     const reached = view.progress;
     const explained = explain(id, rules, history, sources.zone, context);
     const { events, eventsBeforeErasure } = budgetExplained(explained, id, refused);
@@ -260,7 +262,7 @@ export function adminRoutes(
       {
         clientId,
         achievementId: id,
-        state: { unlocked, unlockedAt, progress: reached },
+        state: { unlocked, unlockedAt, timesEarned, progress: reached },
         rule: {
           measure: { ...achievement.rule.measure },
           window: { ...achievement.rule.window },

@@ -97,7 +97,7 @@ describe('operations routes and their auth matrix', () => {
     expect(body).toMatchObject({
       clientId: 'c-9',
       achievementId: 'coffee-lover',
-      state: { unlocked: false, unlockedAt: null, progress: { current: 1, target: 10 } },
+      state: { unlocked: false, unlockedAt: null, timesEarned: 0, progress: { current: 1, target: 10 } },
       rule: {
         measure: { type: 'count' },
         window: { type: 'calendar', unit: 'month' },

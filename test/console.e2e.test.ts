@@ -2,19 +2,21 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { InputEvent } from '../rules/events.js';
 import { TEST_JWT_SECRET } from './support/api.js';
 import { chromiumPath } from './support/chromium.js';
 import { eventually, processedToEnds, produceEvents, unlocksOf, valueOf } from './support/engine.js';
 import { purchase } from './support/events.js';
 import { uniqueName } from './support/stack.js';
-import { token } from './support/tokens.js';
+import { requestsAs, token } from './support/tokens.js';
 import { startWholeSystem, type WholeSystem } from './support/whole-system.js';
 
 /** Where the screenshots go: the repository's ignored output folder, kept by CI as artifacts. */
 const OUTPUT = 'output/console';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const BAKERY = 5462;
+const COFFEE = 5814;
 const MINUTE_MS = 60_000;
 const HOUR_S = 3_600;
 
@@ -56,6 +58,52 @@ const bakeryVisits = (clientId: string, fromMs: number): InputEvent[] =>
       time: new Date(fromMs + i * MINUTE_MS).toISOString(),
     }),
   );
+
+/**
+ * A weekend-morning coffee campaign running from the start of last year to the end of next year, earned again
+ * each month, capped with the cashback group, and on a budget of 3 unlocks and 5,000 points.
+ */
+const weekendCoffeeRule = (year: number) => ({
+  id: 'weekend-coffee-club',
+  trigger: { on: 'transaction' },
+  filter: { kinds: ['purchase'], categoryIds: [COFFEE] },
+  schedule: {
+    startsAt: `${year - 1}-01-01T00:00:00+02:00`,
+    endsAt: `${year + 2}-01-01T00:00:00+02:00`,
+    days: ['sat', 'sun'],
+    hours: { from: '07:00', to: '10:00' },
+  },
+  measure: { type: 'count' },
+  window: { type: 'calendar', unit: 'month' },
+  repeat: { every: 'month' },
+  cap: { points: 500, per: 'month', group: 'cashback' },
+  budget: { unlocks: 3, points: 5000, atLimit: 'close' },
+  levels: [
+    {
+      achievementId: 'weekend-coffee-club',
+      target: 1,
+      points: 100,
+      title: { en: 'Weekend coffee club', uk: 'Клуб вихідної кави', he: 'מועדון קפה של סוף שבוע' },
+      description: {
+        en: 'A weekend morning coffee, once a month.',
+        uk: 'Кава вихідного ранку, раз на місяць.',
+        he: 'קפה בבוקר סוף שבוע, פעם בחודש.',
+      },
+    },
+  ],
+});
+
+/** The latest weekend morning gone by (06:00 UTC, 08:00 or 09:00 in Kyiv): less than a week ago. */
+function lastWeekendMorning(nowMs: number) {
+  const morning = new Date(nowMs);
+  morning.setUTCHours(6, 0, 0, 0);
+  while (morning.getTime() > nowMs || ![0, 6].includes(morning.getUTCDay()))
+    morning.setUTCDate(morning.getUTCDate() - 1);
+  return morning.toISOString();
+}
+
+/** An element's text as it reads, its spaces (thin, narrow, line breaks) made plain. */
+const plainText = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 /** `datetime-local`'s wall time in the browser's zone (the context runs in UTC). */
 const wallTime = (ms: number) => new Date(ms).toISOString().slice(0, 16);
@@ -276,6 +324,66 @@ describe('the operations console in Chromium', () => {
 
     expect(problems).toEqual([]);
   }, 600_000);
+
+  it("shows each rule's campaign terms, what its budget has left, and a client's latest earning", async () => {
+    const admin = requestsAs(system.app, { role: 'admin', sub: 'emp-1' });
+    const examples = ['gold-traveller', 'coffee-after-profile'].map(
+      (name) => parse(readFileSync(`catalog/examples/${name}.yaml`, 'utf8')) as { id: string },
+    );
+    const year = new Date().getUTCFullYear();
+    for (const document of [weekendCoffeeRule(year), ...examples]) {
+      expect((await admin('POST', '/v1/admin/rules', document)).status, document.id).toBe(201);
+      const activated = await admin('POST', `/v1/admin/rules/${document.id}/versions/1/activate`, {});
+      expect(activated.status, document.id).toBe(202);
+    }
+    // A weekend morning's coffee takes one of the budget's unlocks, and 100 of its points. The processors read
+    // the rule book every second, so coffees come (in one month, earned once) until one finds the rule live.
+    const member = uniqueName('weekend-coffee');
+    const morning = lastWeekendMorning(Date.now());
+    await eventually(
+      async () => {
+        const coffee = purchase({ clientId: member, categoryId: COFFEE, time: morning });
+        await produceEvents(system.kafka, system.inputs, [coffee]);
+        return unlocksOf(system.db.pool, member);
+      },
+      (unlocked) => unlocked.includes('weekend-coffee-club'),
+      60_000,
+      2_000,
+    );
+
+    const page = await signedIn('support');
+    await visit(page, 'rules', '[data-terms="weekend-coffee-club"] [data-budget]', 'rules-campaign-terms');
+    const termsOf = async (ruleId: string) =>
+      (await page.locator(`[data-terms="${ruleId}"] li`).allInnerTexts()).map(plainText);
+    expect(await termsOf('weekend-coffee-club')).toEqual([
+      `1 Jan ${year - 1} – 31 Dec ${year + 1}, weekends 07:00–10:00`,
+      'earned again every month',
+      'at most 500 points a month, shared by group cashback',
+      '1 of 3 unlocks given — 2 left 100 of 5,000 points given — 4,900 left at the limit, it closes',
+    ]);
+    expect(await page.getAttribute('[data-terms="weekend-coffee-club"] progress', 'value')).toBe('1');
+    expect(await termsOf('gold-traveller')).toEqual(['holds 2 of: globetrotter, week-streak']);
+    expect(await termsOf('coffee-after-profile')).toEqual(['counts after profile-complete']);
+    await page.selectOption('#language', 'uk');
+    await page.waitForSelector('th:has-text("Умови кампанії")');
+    expect((await termsOf('weekend-coffee-club')).slice(1, 3)).toEqual([
+      'здобувається знову щомісяця',
+      'не більше 500 балів на місяць, спільно для групи cashback',
+    ]);
+    await page.screenshot({ path: `${OUTPUT}/rules-campaign-terms-uk.png`, fullPage: true });
+    await page.selectOption('#language', 'en');
+
+    await visit(page, 'disputes', '#dispute-client', 'dispute-campaign');
+    await page.getByLabel('Client id').fill(member);
+    await page.selectOption('#dispute-achievement', 'weekend-coffee-club');
+    await page.getByLabel('Reason (written to the audit log)').fill('the client asks when they earned it');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    await page.waitForSelector('[data-earned]');
+    expect(plainText(await page.innerText('[data-earned]'))).toMatch(/^Times earned: 1, the latest on \S/);
+    expect(await page.innerText('#dispute-result [data-term="repeat"]')).toBe('earned again every month');
+    await page.screenshot({ path: `${OUTPUT}/dispute-latest-earning.png`, fullPage: true });
+    expect(problems).toEqual([]);
+  }, 180_000);
 
   /** Presses Tab until the focused element's text (or label) is `name`, as a keyboard user would. */
   async function tabTo(page: Page, name: string) {

@@ -76,6 +76,36 @@ const TEXTS = {
     'rules.backfillResult': 'What the backfill found and awarded',
     'rules.figure': 'Figure',
     'rules.value': 'Value',
+    'rules.terms': 'Campaign terms',
+    'terms.from': 'from {date}',
+    'terms.until': 'until {date}',
+    'terms.weekends': 'weekends',
+    'terms.weekdays': 'weekdays',
+    'terms.repeat.week': 'earned again every week',
+    'terms.repeat.month': 'earned again every month',
+    'terms.repeat.quarter': 'earned again every quarter',
+    'terms.repeat.year': 'earned again every year',
+    'terms.repeat.target': 'earned again at each multiple of the target',
+    'terms.per.day': 'day',
+    'terms.per.week': 'week',
+    'terms.per.month': 'month',
+    'terms.per.quarter': 'quarter',
+    'terms.per.year': 'year',
+    'terms.cap': 'at most {points} points a {per}',
+    'terms.capGroup': 'at most {points} points a {per}, shared by group {group}',
+    'terms.budget.unlocks': 'a budget of {limit} unlocks',
+    'terms.budget.points': 'a budget of {limit} points',
+    'terms.given.unlocks': '{spent} of {limit} unlocks given',
+    'terms.given.points': '{spent} of {limit} points given',
+    'terms.left': '{left} left',
+    'terms.atLimit.close': 'at the limit, it closes',
+    'terms.atLimit.without-points': 'past the limit, unlocks come without points',
+    'terms.closed': 'closed on {at}',
+    'terms.after': 'counts after {achievement}',
+    'terms.composite': 'holds {count} of: {achievements}',
+    'disputes.earned': 'Earned on {at}',
+    'disputes.latestEarning':
+      'Times earned: {times}, the latest on {at}; the progress is the current period’s, or towards the next multiple of the target',
     'disputes.title': 'Explain an achievement to a client',
     'disputes.client': 'Client id',
     'disputes.achievement': 'Achievement',
@@ -191,6 +221,36 @@ const TEXTS = {
     'rules.backfillResult': 'Що дорахунок знайшов і нарахував',
     'rules.figure': 'Показник',
     'rules.value': 'Значення',
+    'rules.terms': 'Умови кампанії',
+    'terms.from': 'з {date}',
+    'terms.until': 'до {date}',
+    'terms.weekends': 'вихідні',
+    'terms.weekdays': 'будні',
+    'terms.repeat.week': 'здобувається знову щотижня',
+    'terms.repeat.month': 'здобувається знову щомісяця',
+    'terms.repeat.quarter': 'здобувається знову щокварталу',
+    'terms.repeat.year': 'здобувається знову щороку',
+    'terms.repeat.target': 'здобувається знову за кожне кратне мети',
+    'terms.per.day': 'день',
+    'terms.per.week': 'тиждень',
+    'terms.per.month': 'місяць',
+    'terms.per.quarter': 'квартал',
+    'terms.per.year': 'рік',
+    'terms.cap': 'не більше {points} балів на {per}',
+    'terms.capGroup': 'не більше {points} балів на {per}, спільно для групи {group}',
+    'terms.budget.unlocks': 'бюджет: {limit} відкриттів',
+    'terms.budget.points': 'бюджет: {limit} балів',
+    'terms.given.unlocks': 'видано {spent} з {limit} відкриттів',
+    'terms.given.points': 'видано {spent} з {limit} балів',
+    'terms.left': 'лишилося {left}',
+    'terms.atLimit.close': 'на межі закривається',
+    'terms.atLimit.without-points': 'понад межу відкривається без балів',
+    'terms.closed': 'закрито {at}',
+    'terms.after': 'зараховує після {achievement}',
+    'terms.composite': 'клієнт має {count} з: {achievements}',
+    'disputes.earned': 'Здобуто {at}',
+    'disputes.latestEarning':
+      'Здобуто разів: {times}, востаннє {at}; прогрес — за поточний період або до наступного кратного мети',
     'disputes.title': 'Пояснити клієнтові досягнення',
     'disputes.client': 'Ідентифікатор клієнта',
     'disputes.achievement': 'Досягнення',
@@ -250,5 +310,11 @@ export function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
 }
 
+/** The locale the chosen language writes dates and numbers in. */
+export const locale = () => (language() === 'uk' ? 'uk-UA' : 'en-GB');
+
 /** A date and time as the chosen language writes them. */
-export const when = (iso) => new Date(iso).toLocaleString(language() === 'uk' ? 'uk-UA' : 'en-GB');
+export const when = (iso) => new Date(iso).toLocaleString(locale());
+
+/** A number as the chosen language writes it (1,000; 1 000). */
+export const number = (value) => value.toLocaleString(locale());

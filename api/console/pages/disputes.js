@@ -1,10 +1,27 @@
 import { get } from '../api.js';
+import { campaignTerms, liveDocument } from '../campaign.js';
 import { field, h, table } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, when } from '../i18n.js';
 
-/** A client's achievement explained: its state, its window, and why each event did or did not count. */
+/** When the client earned it: for one that repeats, how often and its latest earning. */
+const earnedView = (state, ruleDocument) =>
+  state.unlockedAt
+    ? h(
+        'p',
+        { 'data-earned': state.unlockedAt },
+        t(ruleDocument?.repeat ? 'disputes.latestEarning' : 'disputes.earned', {
+          at: when(state.unlockedAt),
+          times: state.timesEarned,
+        }),
+      )
+    : null;
+
+/**
+ * A client's achievement explained: its state, when it was earned, its rule's campaign terms and window, and why
+ * each event did or did not count.
+ */
 export async function disputesPage({ report }) {
-  const catalog = await get('/v1/catalog');
+  const [catalog, { rules }] = await Promise.all([get('/v1/catalog'), get('/v1/admin/rules')]);
   const client = h('input', { required: true, id: 'dispute-client', autocomplete: 'off' });
   const achievement = h(
     'select',
@@ -20,6 +37,11 @@ export async function disputesPage({ report }) {
       const view = await get(
         `/v1/admin/clients/${encodeURIComponent(client.value)}/achievements/${encodeURIComponent(achievement.value)}/explain?${query}`,
       );
+      const grants = (rule) =>
+        liveDocument(rule)?.levels.some((level) => level.achievementId === view.achievementId);
+      const rule = rules.find(grants);
+      const ruleDocument = rule && liveDocument(rule);
+      const terms = ruleDocument && campaignTerms(ruleDocument, rule.active.budget);
       result.replaceChildren(
         h(
           'p',
@@ -30,6 +52,8 @@ export async function disputesPage({ report }) {
             target: view.state.progress.target,
           }),
         ),
+        earnedView(view.state, ruleDocument),
+        terms ? h('div', {}, h('h2', {}, t('rules.terms')), terms) : null,
         h('pre', {}, JSON.stringify(view.rule, null, 2)),
         table(
           t('disputes.title'),

@@ -1,4 +1,5 @@
 import { get, post } from '../api.js';
+import { campaignTerms, liveDocument } from '../campaign.js';
 import { debounce, field, h, table } from '../dom.js';
 import { t, when } from '../i18n.js';
 import { locate } from '../json-pointer.js';
@@ -109,7 +110,10 @@ function checkView(check, show) {
   );
 }
 
-/** Rules, their versions and which is live; an editor checked by the API as one types, and its trials. */
+/**
+ * Rules, their versions, which is live and their campaign terms; an editor checked by the API as one types, and
+ * its trials.
+ */
 export async function rulesPage({ who, say, report, refresh }) {
   const { rules } = await get('/v1/admin/rules');
   const settings = await get('/console/settings.json');
@@ -171,9 +175,19 @@ export async function rulesPage({ who, say, report, refresh }) {
             ]
           : null,
       ),
+      // The live version's terms, or the newest version's while none is live.
+      h(
+        'div',
+        { 'data-terms': rule.ruleId },
+        campaignTerms(liveDocument(rule) ?? rule.versions.at(-1).document, rule.active?.budget),
+      ),
     ]);
   const ruleTable = (listed) =>
-    table(t('rules.title'), [t('rules.rule'), t('rules.versions'), t('rules.active')], ruleRows(listed));
+    table(
+      t('rules.title'),
+      [t('rules.rule'), t('rules.versions'), t('rules.active'), t('rules.terms')],
+      ruleRows(listed),
+    );
   const listing = h('section', {}, ruleTable(rules));
   /** After an activation, the list says which version is live now, the activation pane left as it is. */
   const relist = async () => listing.replaceChildren(ruleTable((await get('/v1/admin/rules')).rules));
