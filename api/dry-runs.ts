@@ -46,6 +46,13 @@ const dryRunView = z.object({
   partitionsDone: z.number().int(),
   clients: z.record(z.string(), z.number().int()),
   points: z.number().int(),
+  budget: z
+    .object({
+      unlocksLeft: z.number().int().nullable(),
+      pointsLeft: z.number().int().nullable(),
+      wouldClose: z.boolean(),
+    })
+    .nullable(),
   error: z.string().nullable(),
 });
 

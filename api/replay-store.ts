@@ -1,4 +1,7 @@
 import type pg from 'pg';
+import { budgetStates } from '../platform/budget-store.js';
+import { budgetOutlook, UNSPENT, type BudgetOutlook } from '../rules/budgets.js';
+import type { RuleBudget } from '../rules/rule-schema.js';
 import { inTransaction } from '../platform/postgres.js';
 import type { InputTopics } from '../platform/topics.js';
 import type { BackfillPolicy } from '../rules/backfill-awards.js';
@@ -29,6 +32,8 @@ export interface DryRunView {
   partitionsDone: number;
   clients: Record<string, number>;
   points: number;
+  /** For a budgeted rule: what is left of its budget, and whether what the dry run found would close it. */
+  budget: BudgetOutlook | null;
   error: string | null;
 }
 
@@ -101,7 +106,7 @@ interface DryRunRow {
   requested_at: Date;
   finished_at: Date | null;
   error: string | null;
-  document: { levels: { achievementId: string }[] };
+  document: { levels: { achievementId: string }[]; budget?: RuleBudget };
   events_replayed: string;
   events_total: string;
   partitions: string;
@@ -166,6 +171,11 @@ export function postgresReplays(db: pg.Pool) {
       const clients = Object.fromEntries(row.document.levels.map((level) => [level.achievementId, 0]));
       for (const summary of row.summaries)
         for (const [id, count] of Object.entries(summary.clients)) clients[id] = (clients[id] ?? 0) + count;
+      const points = row.summaries.reduce((sum, summary) => sum + summary.points, 0);
+      const { budget } = row.document;
+      // The budget the rule's live versions have spent: a dry run of a new version would share it.
+      const spent = budget && (await budgetStates(db, [row.rule_id])).get(row.rule_id);
+      const unlocks = Object.values(clients).reduce((sum, count) => sum + count, 0);
       return {
         dryRunId,
         ruleId: row.rule_id,
@@ -178,7 +188,8 @@ export function postgresReplays(db: pg.Pool) {
         partitions: Number(row.partitions),
         partitionsDone: row.summaries.length,
         clients,
-        points: row.summaries.reduce((sum, summary) => sum + summary.points, 0),
+        points,
+        budget: budget ? budgetOutlook(budget, spent ?? UNSPENT, { unlocks, points }) : null,
         error: row.error,
       };
     },

@@ -67,3 +67,32 @@ export function takeFromBudget(
     granted: true,
   };
 }
+
+/** What a dry run would find of a budget: what is left of each limit, and whether its unlocks would close it. */
+export interface BudgetOutlook {
+  unlocksLeft: number | null;
+  pointsLeft: number | null;
+  wouldClose: boolean;
+}
+
+/**
+ * The outlook of `budget`, spent as `state` says (UNSPENT for a rule that never took from it), for a dry run
+ * that found `unlocks` unlocks worth `points`. Which of them would be granted depends on the order the engine
+ * commits them in, which a dry run does not know: it tells only whether they all fit.
+ */
+export function budgetOutlook(
+  budget: RuleBudget,
+  state: BudgetState,
+  found: { unlocks: number; points: number },
+): BudgetOutlook {
+  const limits = limitsOf(budget);
+  const closed = isClosed(state, budget);
+  const left = (limit: number | null, spent: number) =>
+    limit === null ? null : closed ? 0 : Math.max(0, limit - spent);
+  const unlocksLeft = left(limits.unlocks, state.unlocksSpent);
+  const pointsLeft = left(limits.points, state.pointsSpent);
+  const wouldClose =
+    (unlocksLeft !== null && found.unlocks > unlocksLeft) ||
+    (pointsLeft !== null && found.points > pointsLeft);
+  return { unlocksLeft, pointsLeft, wouldClose };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isClosed, takeFromBudget, UNSPENT, type BudgetState } from './budgets.js';
+import { budgetOutlook, isClosed, takeFromBudget, UNSPENT, type BudgetState } from './budgets.js';
 import type { RuleBudget } from './rule-schema.js';
 
 const NOW = '2026-12-01T10:00:00.000Z';
@@ -35,5 +35,41 @@ describe('a rule’s budget across all clients', () => {
     const raised: RuleBudget = { unlocks: 2, atLimit: 'close' };
     expect(isClosed(closed, raised)).toBe(false);
     expect(takeAll(raised, [10, 10], 10, closed).granted).toEqual([true, false]);
+  });
+});
+
+describe('a budget as a dry run sees it', () => {
+  const budget: RuleBudget = { unlocks: 100, points: 5_000, atLimit: 'close' };
+
+  it('tells what is left of each limit, and whether the unlocks found would close it', () => {
+    const spent = takeAll(
+      budget,
+      Array.from({ length: 40 }, () => 50),
+    ).state;
+    expect(budgetOutlook(budget, spent, { unlocks: 60, points: 3_000 })).toEqual({
+      unlocksLeft: 60,
+      pointsLeft: 3_000,
+      wouldClose: false,
+    });
+    expect(budgetOutlook(budget, spent, { unlocks: 61, points: 3_050 }).wouldClose).toBe(true);
+    expect(budgetOutlook({ unlocks: 10, atLimit: 'close' }, UNSPENT, { unlocks: 3, points: 10_000 })).toEqual(
+      {
+        unlocksLeft: 10,
+        pointsLeft: null,
+        wouldClose: false,
+      },
+    );
+  });
+
+  it('has nothing left once closed under these limits', () => {
+    const closed = takeAll(
+      budget,
+      Array.from({ length: 101 }, () => 10),
+    ).state;
+    expect(budgetOutlook(budget, closed, { unlocks: 1, points: 10 })).toEqual({
+      unlocksLeft: 0,
+      pointsLeft: 0,
+      wouldClose: true,
+    });
   });
 });

@@ -208,6 +208,11 @@ describe('the operations console in Chromium', () => {
     expect(await trace.nth(1).textContent()).toContain('no');
     expect(await trace.nth(3).textContent()).toContain('bakery-fan');
 
+    // Dry-run with a budget of 3 unlocks: the 4 unlocks it finds would use it up.
+    await editor.fill(
+      JSON.stringify({ ...bakeryRule(3), budget: { unlocks: 3, atLimit: 'close' } }, null, 2),
+    );
+    await page.waitForSelector('[data-examples] li.ok');
     await page.locator('#dry-run-from').fill(wallTime(Date.now() - 2 * 60 * MINUTE_MS));
     await page.getByRole('button', { name: 'Start the dry run' }).click();
     await page.waitForSelector('[data-dry-run-points]');
@@ -215,7 +220,13 @@ describe('the operations console in Chromium', () => {
       .poll(() => page.textContent('#dry-run-result'), { timeout: 180_000, interval: 1_000 })
       .toContain('Dry run done');
     expect(await page.getAttribute('[data-dry-run-points]', 'data-dry-run-points')).toBe('120');
+    expect(await page.getAttribute('[data-dry-run-budget]', 'data-dry-run-budget')).toBe('closes');
+    expect(await page.textContent('[data-dry-run-budget]')).toBe(
+      'its budget has 3 unlocks left: these unlocks would use it up',
+    );
     await page.screenshot({ path: `${OUTPUT}/rule-dry-run.png`, fullPage: true });
+    await editor.fill(JSON.stringify(bakeryRule(3), null, 2));
+    await page.waitForSelector('[data-examples] li.ok');
 
     await page.getByRole('button', { name: 'Save as a new version' }).click();
     await page.waitForSelector('text=Saved bakery-fan v1.');

@@ -59,6 +59,7 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
           eventsTotal: number;
           clients: Record<string, number>;
           points: number;
+          budget: unknown;
         },
       (view) => view.status !== 'running',
       60_000,
@@ -107,6 +108,39 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
       { action: 'rule.dry-run', actor_id: 'emp-3' },
       { action: 'rule.dry-run', actor_id: 'emp-3' },
     ]);
+  });
+
+  it('says of a budgeted rule what its budget has left and whether what it found would close it', async () => {
+    const clients = Array.from({ length: 20 }, () => uniqueName('b'));
+    const from = (await nextWrittenAt()).toISOString();
+    const history = bankHistory(clients, 3, { from: 1, to: 28 });
+    await produceEvents(kafka, topics, history);
+    const found = countsOf(expectedUnlocks(history, fan), fan);
+    const unlocks = Object.values(found.clients).reduce((sum, n) => sum + n, 0);
+    expect(unlocks).toBeGreaterThan(3);
+    // The rule's live versions already gave 3 unlocks: a new version shares what is left.
+    const rule = { ...coffeeFanRule, id: uniqueName('coffee-fan') };
+    await db.pool.query(
+      'INSERT INTO rule_budgets (rule_id, unlocks_spent, points_spent) VALUES ($1, 3, 30)',
+      [rule.id],
+    );
+    const outlook = async (budget: Record<string, unknown>) => {
+      const started = await call('POST', '/v1/admin/rules/dry-runs', { rule: { ...rule, budget }, from });
+      expect(started.status).toBe(202);
+      const view = await finished(((await started.json()) as { dryRunId: string }).dryRunId);
+      expect(view.status).toBe('done');
+      return view.budget;
+    };
+    expect(await outlook({ unlocks: unlocks + 3, atLimit: 'close' })).toEqual({
+      unlocksLeft: unlocks,
+      pointsLeft: null,
+      wouldClose: false,
+    });
+    expect(await outlook({ unlocks: unlocks + 2, points: 1_000_000, atLimit: 'without-points' })).toEqual({
+      unlocksLeft: unlocks - 1,
+      pointsLeft: 1_000_000 - 30,
+      wouldClose: true,
+    });
   });
 
   it('refuses what it cannot do with a problem naming the field: a bad rule, a time to come, a history retention cut', async () => {

@@ -1,7 +1,7 @@
 import { get, post } from '../api.js';
 import { barChart } from '../charts.js';
 import { field, h, table } from '../dom.js';
-import { t } from '../i18n.js';
+import { number, t } from '../i18n.js';
 
 const EVENTS = [
   { amount: 4000, time: '2026-11-02T08:00:00+02:00', categoryId: 5462 },
@@ -84,6 +84,19 @@ export function simulationPane(draft, report) {
   );
 }
 
+/** What the rule's budget has left, and whether the unlocks found would close it. */
+function budgetOutlook({ unlocksLeft, pointsLeft, wouldClose }) {
+  const left = [
+    unlocksLeft !== null && t('rules.budgetUnlocksLeft', { left: number(unlocksLeft) }),
+    pointsLeft !== null && t('rules.budgetPointsLeft', { left: number(pointsLeft) }),
+  ].filter(Boolean);
+  return h(
+    'p',
+    wouldClose ? { 'data-dry-run-budget': 'closes', class: 'bad' } : { 'data-dry-run-budget': 'fits' },
+    `${left.join('; ')}: ${t(wouldClose ? 'rules.budgetWouldClose' : 'rules.budgetFits')}`,
+  );
+}
+
 function dryRunView(view) {
   const levels = Object.entries(view.clients).map(([id, count]) => ({ label: id, value: count }));
   return h(
@@ -104,6 +117,7 @@ function dryRunView(view) {
       `${view.eventsReplayed}`,
     ),
     h('p', { 'data-dry-run-points': view.points }, t('rules.points', { points: view.points })),
+    view.budget ? budgetOutlook(view.budget) : null,
     table(
       t('rules.clientsPerLevel'),
       [t('ach.id'), t('ach.clients')],
