@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { arrivals, scenario } from '../test/support/client-histories.js';
 import { wideCatalog } from '../test/support/wide-catalog.js';
 import { backfillNotBuilt } from './rule-book.js';
-import { mergeReplayed } from './backfill-merge.js';
+import { earningKey, mergeReplayed } from './backfill-merge.js';
 import type { Catalog, CatalogRule } from './catalog.js';
-import { decide } from './decide.js';
+import { decide, type AchievementUnlocked } from './decide.js';
 import type { InputEvent } from './events.js';
-import { initialProgress, type ClientProgress } from './progress.js';
+import { initialProgress, type ClientProgress, type UnlockRecord } from './progress.js';
+import { Replay } from './replay.js';
 
 const SEED = Number(process.env.RULES_SEED ?? 20261201);
 const RUNS = Number(process.env.RULES_RUNS ?? 1_000);
@@ -20,18 +21,38 @@ const catalogOf = (rules: readonly CatalogRule[]): Catalog => ({
   ),
 });
 
-/** The rules a backfill can replay: repeating rules and composites cannot be backfilled yet. */
+/** The rules a backfill can replay: composites, follow-ups and capped rules cannot be backfilled yet. */
 const wide = catalogOf(wideCatalog().rules.filter((rule) => !backfillNotBuilt(rule)));
 
 function run(progress: ClientProgress, events: InputEvent[], catalog: Catalog) {
-  const unlocked: string[] = [];
+  const unlocked: AchievementUnlocked[] = [];
   for (const event of events) {
     const decision = decide(progress, event, catalog, ZONE);
     progress = decision.progress;
-    unlocked.push(...decision.unlocked.map((u) => u.achievementId));
+    unlocked.push(...decision.unlocked);
   }
   return { progress, unlocked };
 }
+
+function replayOf(events: InputEvent[], rule: CatalogRule) {
+  const replay = new Replay(catalogOf([rule]), ZONE);
+  for (const event of events) replay.apply(event);
+  return replay.takeChanged()[0]?.[1] ?? { progress: initialProgress(), earnings: [] };
+}
+
+/** Each earning of the rule's achievements (each occurrence of a repeating one) by key, when and by what. */
+const earningsOf = (unlocks: AchievementUnlocked[], rule: CatalogRule) =>
+  new Map(
+    unlocks
+      .filter((unlock) => unlock.ruleId === rule.id)
+      .map((u): [string, UnlockRecord] => [
+        earningKey(u.achievementId, u.occurrence),
+        { at: u.unlockedAt, sourceEventId: u.sourceEventId },
+      ]),
+  );
+
+const timesOf = (progress: ClientProgress, rule: CatalogRule) =>
+  rule.levels.map((level) => progress.repeats?.[level.achievementId]?.times ?? 0);
 
 const unlocksOf = (progress: ClientProgress, rule: CatalogRule) =>
   Object.fromEntries(
@@ -42,7 +63,7 @@ const unlocksOf = (progress: ClientProgress, rule: CatalogRule) =>
   );
 
 describe('a backfill merged into live progress at a cut (fast-check)', () => {
-  it('leaves the rule as if it had been live from the start: the same unlocks, at the same times', () => {
+  it('leaves the rule as if it had been live from the start: the same unlocks and occurrences, at the same times', () => {
     console.log(`backfill merge property test: seed ${SEED}, ${RUNS} histories`);
     let compared = 0;
     fc.assert(
@@ -57,13 +78,21 @@ describe('a backfill merged into live progress at a cut (fast-check)', () => {
 
         const before = run(initialProgress(), events.slice(0, activation), withoutRule);
         const since = run(before.progress, events.slice(activation, cut), withRule);
-        const replayed = run(initialProgress(), events.slice(0, cut), catalogOf([rule]));
-        const merged = mergeReplayed('c-1', since.progress, replayed.progress, rule, new Set(since.unlocked));
+        const replayed = replayOf(events.slice(0, cut), rule);
+        const earnedLive = earningsOf(since.unlocked, rule);
+        const live = { underVersion: earnedLive, held: new Set(earnedLive.keys()) };
+        const merged = mergeReplayed('c-1', since.progress, replayed, rule, live);
         const after = run(merged.progress, events.slice(cut), withRule);
 
         const throughout = run(initialProgress(), events, withRule);
         expect(unlocksOf(after.progress, rule)).toEqual(unlocksOf(throughout.progress, rule));
-        compared += Object.keys(unlocksOf(throughout.progress, rule)).length;
+        expect(timesOf(after.progress, rule)).toEqual(timesOf(throughout.progress, rule));
+        const earned = new Map([
+          ...earnedLive,
+          ...earningsOf([...merged.corrected, ...merged.found, ...after.unlocked], rule),
+        ]);
+        expect(earned).toEqual(earningsOf(throughout.unlocked, rule));
+        compared += earned.size;
       }),
       { seed: SEED, numRuns: RUNS },
     );

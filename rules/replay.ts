@@ -1,8 +1,24 @@
 import { NO_CONTEXT, type ClientContext } from './audience.js';
 import type { Catalog, CatalogRule } from './catalog.js';
 import { decide } from './decide.js';
+import type { Earned } from './earn.js';
 import type { InputEvent } from './events.js';
-import { initialProgress, type ClientProgress } from './progress.js';
+import { initialProgress, type ClientProgress, type UnlockRecord } from './progress.js';
+
+/** One earning of a repeating achievement a replay found: which achievement and occurrence, when and by what. */
+export interface RepeatEarning extends UnlockRecord {
+  achievementId: string;
+  occurrence: string;
+}
+
+/**
+ * A client as a replay leaves it: its progress, and every earning of a repeating level, which the progress's
+ * repeat records only count (a backfill's merge needs each, to find those live processing has not made).
+ */
+export interface ReplayedClient {
+  progress: ClientProgress;
+  earnings: RepeatEarning[];
+}
 
 /** What a replay of one partition has found so far. */
 export interface ReplaySummary {
@@ -15,6 +31,15 @@ export interface ReplaySummary {
   points: number;
 }
 
+/**
+ * The other achievements a rule reads: those a composite counts and the one a follow-up counts from. A replay
+ * of the rule alone knows of them only what live processing holds (see `Replay.hold`).
+ */
+export const prerequisitesOf = (rule: CatalogRule): string[] => [
+  ...(rule.trigger.on === 'achievements' ? rule.trigger.of : []),
+  ...(rule.after ? [rule.after.achievement] : []),
+];
+
 /** How often the client earned an achievement: once, or as many times as a repeating one was earned. */
 const timesEarned = (progress: ClientProgress, achievementId: string) =>
   Object.hasOwn(progress.unlocked, achievementId) ? 1 : (progress.repeats?.[achievementId]?.times ?? 0);
@@ -22,21 +47,21 @@ const timesEarned = (progress: ClientProgress, achievementId: string) =>
 /**
  * One rule over one partition's history: every client's progress as `decide` leaves it, from no progress, with
  * only that rule live. The same decide() as live processing, so a replay counts exactly what live processing
- * would have counted had the rule been live; memory holds one progress per client seen, whatever the history.
+ * would have counted had the rule been live; memory holds one progress per client seen (and a repeating rule's earnings), whatever the history.
  */
 export class Replay {
-  private readonly progress: Map<string, ClientProgress>;
+  private readonly clients: Map<string, ReplayedClient>;
   private readonly changed = new Set<string>();
   readonly rule: CatalogRule;
 
   constructor(
     readonly catalog: Catalog,
     private readonly zone: string,
-    from: Iterable<[string, ClientProgress]> = [],
+    from: Iterable<[string, ReplayedClient]> = [],
     public eventsReplayed = 0,
   ) {
     this.rule = catalog.rules[0]!;
-    this.progress = new Map(from);
+    this.clients = new Map(from);
   }
 
   /**
@@ -47,23 +72,47 @@ export class Replay {
   apply(event: InputEvent | undefined, client: ClientContext = NO_CONTEXT) {
     this.eventsReplayed++;
     if (!event) return;
-    const before = this.progress.get(event.clientId) ?? initialProgress();
-    let after: ClientProgress;
+    const before = this.clients.get(event.clientId) ?? { progress: initialProgress(), earnings: [] };
+    let decision: ReturnType<typeof decide>;
     try {
-      after = decide(before, event, this.catalog, this.zone, { client }).progress;
+      decision = decide(before.progress, event, this.catalog, this.zone, { client });
     } catch {
       return;
     }
-    if (after === before) return;
-    this.progress.set(event.clientId, after);
+    if (decision.progress === before.progress) return;
+    const again = decision.unlocked.flatMap(({ achievementId, occurrence, unlockedAt, sourceEventId }) =>
+      occurrence === undefined ? [] : [{ achievementId, occurrence, at: unlockedAt, sourceEventId }],
+    );
+    const earnings = again.length > 0 ? [...before.earnings, ...again] : before.earnings;
+    this.clients.set(event.clientId, { progress: decision.progress, earnings });
     this.changed.add(event.clientId);
   }
 
-  /** The clients whose progress changed since the last call, with it: what a checkpoint writes. */
-  takeChanged(): [string, ClientProgress][] {
-    const changed = [...this.changed].map((clientId): [string, ClientProgress] => [
+  /**
+   * Starts a client not seen yet holding what live processing holds (`earned`, all it holds) of the rule's
+   * prerequisites, as if the other rules had been live all along: a follow-up counts from its prerequisite's
+   * time, a composite unlocks at the time the client came to hold the target-th achievement. A client already
+   * seen keeps what it has.
+   */
+  hold(clientId: string, earned: Earned) {
+    if (this.clients.has(clientId)) return;
+    const prerequisites = prerequisitesOf(this.rule);
+    const pick = <T>(records: Record<string, T> | undefined) =>
+      Object.fromEntries(prerequisites.flatMap((id) => (records?.[id] ? [[id, records[id]]] : [])));
+    const repeats = pick(earned.repeats);
+    const progress: ClientProgress = {
+      ...initialProgress(),
+      unlocked: pick(earned.unlocked),
+      ...(Object.keys(repeats).length > 0 ? { repeats } : {}),
+    };
+    this.clients.set(clientId, { progress, earnings: [] });
+  }
+
+  /** The clients who changed since the last call, as they are now: what a checkpoint writes. */
+  takeChanged(): [string, ReplayedClient][] {
+    const changed = [...this.changed].map((clientId): [string, ReplayedClient] => [
       clientId,
-      this.progress.get(clientId)!,
+      this.clients.get(clientId)!,
     ]);
     this.changed.clear();
     return changed;
@@ -78,15 +127,15 @@ export class Replay {
   }
 
   /** Every client with progress or an unlock on the rule. */
-  touched(): [string, ClientProgress][] {
-    return [...this.progress].filter(([, progress]) => this.touches(progress));
+  touched(): [string, ReplayedClient][] {
+    return [...this.clients].filter(([, { progress }]) => this.touches(progress));
   }
 
   summary(): ReplaySummary {
     const clients = Object.fromEntries(this.rule.levels.map((level) => [level.achievementId, 0]));
     let points = 0;
     let clientsTouched = 0;
-    for (const progress of this.progress.values()) {
+    for (const { progress } of this.clients.values()) {
       if (!this.touches(progress)) continue;
       clientsTouched++;
       for (const level of this.rule.levels) {

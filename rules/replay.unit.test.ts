@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalog, clientEvent, days, KYIV, purchase } from '../test/support/events.js';
+import { wideCatalog } from '../test/support/wide-catalog.js';
 import type { Catalog } from './catalog.js';
 import { Replay } from './replay.js';
 
@@ -60,5 +61,49 @@ describe('a replay of one rule over a partition’s history', () => {
     replay.apply(clientEvent('attributes.updated', '2026-11-01T11:00:00+02:00', tooMany));
     expect(replay.takeChanged()).toEqual([]);
     expect(replay.summary().clients['big-spender-bronze']).toBe(1);
+  });
+
+  describe('of a rule that reads other achievements, which the replay does not compute', () => {
+    const wide = wideCatalog();
+    const alone = (ruleId: string): Catalog => {
+      const rule = wide.rules.find((r) => r.id === ruleId)!;
+      return {
+        rules: [rule],
+        achievements: new Map(
+          rule.levels.map((level) => [level.achievementId, wide.achievements.get(level.achievementId)!]),
+        ),
+      };
+    };
+    const firstPurchase = { at: '2026-11-03T10:00:00.000Z', sourceEventId: 'tx-first' };
+
+    it('counts a follow-up from the prerequisite live processing holds, and nothing before it', () => {
+      const replay = new Replay(alone('contacts-after-first'), KYIV);
+      replay.hold('c-1', {
+        unlocked: { 'first-purchase': firstPurchase, 'coffee-lover': firstPurchase },
+        repeats: undefined,
+      });
+      replay.hold('c-2', { unlocked: {}, repeats: undefined });
+      for (const clientId of ['c-1', 'c-2']) {
+        replay.apply(clientEvent('contacts.synced', '2026-11-02T12:00:00+02:00', {}, clientId));
+        expect(replay.summary().clients['contacts-after-first']).toBe(0);
+      }
+      for (const clientId of ['c-1', 'c-2'])
+        replay.apply(clientEvent('contacts.synced', '2026-11-04T12:00:00+02:00', {}, clientId));
+      expect(replay.summary().clients['contacts-after-first']).toBe(1);
+      const client = new Map(replay.takeChanged()).get('c-1');
+      expect(Object.keys(client!.progress.unlocked).sort()).toEqual([
+        'contacts-after-first',
+        'first-purchase',
+      ]);
+    });
+
+    it('unlocks a composite at the time the client came to hold what it names, on the first record that counts', () => {
+      const replay = new Replay(alone('any-start'), KYIV);
+      replay.hold('c-1', { unlocked: { 'first-purchase': firstPurchase }, repeats: undefined });
+      replay.hold('c-1', { unlocked: {}, repeats: undefined });
+      replay.apply(purchase({ clientId: 'c-1', amount: 1_000, time: '2026-11-20T10:00:00+02:00' }));
+      const client = new Map(replay.takeChanged()).get('c-1');
+      expect(client!.progress.unlocked['any-start']).toMatchObject({ at: firstPurchase.at });
+    });
   });
 });

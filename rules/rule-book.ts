@@ -141,12 +141,13 @@ export class RuleBook {
 }
 
 /**
- * Why a rule cannot be activated with a backfill yet, or undefined when it can. A repeating rule's earnings,
- * a composite's and a follow-up's (which read other rules' unlocks, absent from a replay of one rule) and a
- * capped rule's points (which the cap shares with live earnings) are not merged yet.
+ * Why a rule cannot be activated with a backfill yet, or undefined when it can. A composite's and a
+ * follow-up's earnings read other rules' unlocks: a replay of one rule knows them only as live processing holds
+ * them when it meets the client, which gives a time (and source event) other than live processing's when the
+ * client's holdings changed since, or depend on records the replay has not read yet. A capped rule's points
+ * (which the cap shares with live earnings) are not merged yet.
  */
 export function backfillNotBuilt(rule: Rule): string | undefined {
-  if (rule.repeat) return 'a repeating rule cannot be backfilled yet';
   if (rule.trigger.on === 'achievements') return 'a composite cannot be backfilled yet';
   if (rule.after) return 'a follow-up cannot be backfilled yet';
   if (rule.cap) return 'a capped rule cannot be backfilled yet';

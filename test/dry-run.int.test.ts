@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { buildCatalog } from '../rules/catalog.js';
+import { initialProgress } from '../rules/progress.js';
 import { apiDependencies } from './support/api.js';
 import { bankHistory, countsOf, expectedUnlocks } from './support/bank-history.js';
 import { coffeeFanRule } from './support/coffee-fan-rule.js';
 import { eventually, nextWrittenAt, ownInputTopics, produceEvents } from './support/engine.js';
+import { days, purchase } from './support/events.js';
 import {
   historyWithAHole,
   replayDependencies,
@@ -140,6 +142,40 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
       unlocksLeft: unlocks - 1,
       pointsLeft: 1_000_000 - 30,
       wouldClose: true,
+    });
+  });
+
+  it('counts a follow-up only from the time each client came to hold what it follows, as live processing holds it', async () => {
+    const [holder, lateHolder, stranger] = ['f', 'f', 'f'].map(uniqueName);
+    // Live state: the holder made its first purchase on November 1, the late holder on the 20th.
+    const firstPurchaseOn = (day: string) => ({
+      ...initialProgress(),
+      unlocked: { 'first-purchase': { at: `2026-11-${day}T10:00:00.000Z`, sourceEventId: uniqueName('tx') } },
+    });
+    await db.pool.query(
+      `INSERT INTO client_progress (client_id, version, progress)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::json[])`,
+      [
+        [holder, lateHolder],
+        [1, 1],
+        [firstPurchaseOn('01'), firstPurchaseOn('20')].map((p) => JSON.stringify(p)),
+      ],
+    );
+    const from = (await nextWrittenAt()).toISOString();
+    await produceEvents(
+      kafka,
+      topics,
+      [holder, lateHolder, stranger].flatMap((clientId) =>
+        days('2026-11-05', 3).map((time) => purchase({ clientId, categoryId: 5814, time })),
+      ),
+    );
+    const rule = { ...coffeeFanRule, id: uniqueName('fan-after'), after: { achievement: 'first-purchase' } };
+    const started = await call('POST', '/v1/admin/rules/dry-runs', { rule, from });
+    expect(started.status).toBe(202);
+    const view = await finished(((await started.json()) as { dryRunId: string }).dryRunId);
+    expect(view).toMatchObject({
+      status: 'done',
+      clients: { 'coffee-fan-bronze': 1, 'coffee-fan-silver': 0 },
     });
   });
 

@@ -1,8 +1,16 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unlockIdOf } from '../platform/unlock-records.js';
 import type { InputEvent } from '../rules/events.js';
 import { rewardWorkflowId } from '../workflows/reward-contract.js';
-import { eventually, produceEvents, readTopic, topicEnds } from './support/engine.js';
+import {
+  eventually,
+  nextWrittenAt,
+  processedToEnds,
+  produceEvents,
+  readTopic,
+  topicEnds,
+} from './support/engine.js';
 import { purchase, refund, ruleDocument } from './support/events.js';
 import { requestsAs } from './support/tokens.js';
 import { uniqueName } from './support/stack.js';
@@ -98,8 +106,7 @@ describe('an achievement repeating every month, on the whole system', () => {
     expect(records.map((m) => recordOf(m).occurrence)).toEqual(['2026-08', '2026-09', '2026-10']);
 
     // Three reward workflows, one per occurrence, three grants of the level's points.
-    for (const month of ['2026-08', '2026-09', '2026-10'])
-      await system.temporal.workflow.getHandle(rewardWorkflowId(clientId, RULE, month)).result();
+    for (const month of ['2026-08', '2026-09', '2026-10']) await rewardEnded(clientId, RULE, month);
     const { rows: grants } = await system.db.pool.query<{ points: number }>(
       `SELECT l.points FROM loyalty_ledger l JOIN achievement_unlocks u ON l.idempotency_key = 'grant:' || u.unlock_id
         WHERE u.client_id = $1 AND u.achievement_id = $2`,
@@ -118,6 +125,115 @@ describe('an achievement repeating every month, on the whole system', () => {
     });
   }, 240_000);
 
+  it('backfilled over history, finds each month earned before it went live and gives a month live earned late the time history gives it, granting each once', async () => {
+    const admin = requestsAs(system.app, { role: 'admin', sub: 'emp-1' });
+    const ruleId = uniqueName('coffee-monthly-history');
+    const rule = {
+      ...monthlyCoffees,
+      id: ruleId,
+      levels: [{ ...monthlyCoffees.levels[0], achievementId: ruleId }],
+    };
+    const [regular, newcomer, sentinel] = [uniqueName('c'), uniqueName('c'), uniqueName('c')];
+    const from = (await nextWrittenAt()).toISOString();
+    // History: the regular earns August and September and has half of October; the newcomer earns September.
+    await produceEvents(system.kafka, system.inputs, [
+      ...coffees(regular, '2026-08', 1, 10),
+      ...coffees(regular, '2026-09', 1, 10),
+      ...coffees(regular, '2026-10', 1, 5),
+      ...coffees(newcomer, '2026-09', 11, 10),
+    ]);
+    expect((await admin('POST', '/v1/admin/rules', JSON.parse(JSON.stringify(rule)))).status).toBe(201);
+    const activate = (body: unknown) => admin('POST', `/v1/admin/rules/${ruleId}/versions/1/activate`, body);
+    expect((await activate({})).status).toBe(202);
+    await eventually(
+      async () => {
+        await produceEvents(system.kafka, system.inputs, coffees(sentinel, '2026-07', 1, 10));
+        return unlocksOf(sentinel, ruleId);
+      },
+      (rows) => rows.length > 0,
+      60_000,
+    );
+    // Live, counting from the activation alone, October takes ten more coffees: earned on the 15th.
+    await produceEvents(system.kafka, system.inputs, coffees(regular, '2026-10', 6, 10));
+    const live = await eventually(
+      () => unlocksOf(regular, ruleId),
+      (rows) => rows.length === 1,
+      60_000,
+    );
+    expect(live.map((row) => [row.occurrence, row.unlocked_at.toISOString()])).toEqual([
+      ['2026-10', '2026-10-15T06:00:00.000Z'],
+    ]);
+    await rewardEnded(regular, ruleId, '2026-10');
+
+    const records = await topicEnds(system.kafka, system.outputs.unlocked);
+    const activated = await activate({ backfillFrom: from });
+    expect(activated.status).toBe(202);
+    const { backfill } = (await activated.json()) as { backfill: { workflowId: string } };
+    const status = (await system.temporal.workflow.getHandle(backfill.workflowId).result()) as {
+      phase: string;
+      unlocksFound: number;
+      unlocksCorrected: number;
+    };
+    // The regular's October is corrected, and maybe the sentinel's July (its coffees came twice if the first
+    // came before the processors knew the rule).
+    expect(status).toMatchObject({ phase: 'done', unlocksFound: 3 });
+    expect(status.unlocksCorrected).toBeGreaterThanOrEqual(1);
+
+    const earned = async (clientId: string) =>
+      (await unlocksOf(clientId, ruleId)).map((row) => [row.occurrence, row.unlocked_at.toISOString()]);
+    expect(await earned(regular)).toEqual([
+      ['2026-08', '2026-08-10T06:00:00.000Z'],
+      ['2026-09', '2026-09-10T06:00:00.000Z'],
+      ['2026-10', '2026-10-10T06:00:00.000Z'],
+    ]);
+    expect(await earned(newcomer)).toEqual([['2026-09', '2026-09-20T06:00:00.000Z']]);
+    const recordOf = (m: { value: Buffer | null }) =>
+      JSON.parse(m.value!.toString()) as { achievementId: string; clientId: string; occurrence: string };
+    const found = await readTopic(
+      system.kafka,
+      system.outputs.unlocked,
+      records,
+      (m) => recordOf(m).achievementId === ruleId,
+      (seen) => seen.length >= 3,
+    );
+    expect(
+      found
+        .map((m) => `${recordOf(m).clientId === regular ? 'regular' : 'newcomer'} ${recordOf(m).occurrence}`)
+        .sort(),
+    ).toEqual(['newcomer 2026-09', 'regular 2026-08', 'regular 2026-09']);
+    // Each occurrence rewarded once: October's live grant stays the only one.
+    for (const [clientId, month] of [
+      [regular, '2026-08'],
+      [regular, '2026-09'],
+      [newcomer, '2026-09'],
+    ] as const)
+      await rewardEnded(clientId, ruleId, month);
+    const { rows: grants } = await system.db.pool.query<{ occurrence: string; points: string }>(
+      `SELECT u.occurrence, sum(l.points) AS points FROM loyalty_ledger l
+         JOIN achievement_unlocks u ON l.idempotency_key = 'grant:' || u.unlock_id
+        WHERE u.client_id = $1 AND u.achievement_id = $2 GROUP BY u.occurrence ORDER BY u.occurrence`,
+      [regular, ruleId],
+    );
+    expect(grants.map((grant) => [grant.occurrence, Number(grant.points)])).toEqual([
+      ['2026-08', 100],
+      ['2026-09', 100],
+      ['2026-10', 100],
+    ]);
+
+    // October stays earned: another coffee in it earns nothing more, and the app counts three earnings.
+    await produceEvents(system.kafka, system.inputs, coffees(regular, '2026-10', 28, 1));
+    await processedToEnds(system.db.pool, system.kafka, system.inputs);
+    expect(await earned(regular)).toHaveLength(3);
+    const client = requestsAs(system.app, { role: 'client', sub: regular });
+    const mine = (await (await client('GET', '/v1/me/achievements')).json()) as {
+      achievements: { id: string; timesEarned: number; unlockedAt: string }[];
+    };
+    expect(mine.achievements.find((a) => a.id === ruleId)).toMatchObject({
+      timesEarned: 3,
+      unlockedAt: '2026-10-10T06:00:00.000Z',
+    });
+  }, 300_000);
+
   /**
    * `count` coffees of `clientId` on consecutive days of `month` from `firstDay`, at 08:00 +02:00 (06:00 UTC).
    * Months already past: the engine refuses a record dated more than a day after Kafka received it.
@@ -133,11 +249,25 @@ describe('an achievement repeating every month, on the whole system', () => {
     );
   }
 
-  async function unlocksOf(clientId: string) {
+  /** Waits for an earning's reward workflow, which the worker starts once it reads the unlock, to end. */
+  async function rewardEnded(clientId: string, achievementId: string, occurrence: string) {
+    const handle = system.temporal.workflow.getHandle(rewardWorkflowId(clientId, achievementId, occurrence));
+    const ended = () =>
+      handle.result().then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return false;
+          throw error;
+        },
+      );
+    await eventually(ended, Boolean, 60_000);
+  }
+
+  async function unlocksOf(clientId: string, achievementId = RULE) {
     const { rows } = await system.db.pool.query<{ occurrence: string; unlock_id: string; unlocked_at: Date }>(
       `SELECT occurrence, unlock_id, unlocked_at FROM achievement_unlocks
         WHERE client_id = $1 AND achievement_id = $2 ORDER BY occurrence`,
-      [clientId, RULE],
+      [clientId, achievementId],
     );
     return rows;
   }

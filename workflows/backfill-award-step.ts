@@ -48,8 +48,12 @@ interface FoundRow {
   partner_id: string | null;
   unlocked_at: Date;
   source_event_id: string;
+  /** A repeating achievement's occurrence; empty for one earned once. */
+  occurrence: string;
   beyond_budget: boolean;
 }
+
+const occurrenceOf = (row: FoundRow) => (row.occurrence === '' ? {} : { occurrence: row.occurrence });
 
 async function nextPage(db: pg.Pool, job: ReplayJob) {
   const { rows: replay } = await db.query<{ award_cursor: Cursor | null; points_spent: string }>(
@@ -59,7 +63,8 @@ async function nextPage(db: pg.Pool, job: ReplayJob) {
   const found = replay[0]!.award_cursor;
   const cursor = found ?? START;
   const { rows } = await db.query<FoundRow>(
-    `SELECT unlock_id, client_id, achievement_id, points, partner_id, unlocked_at, source_event_id, beyond_budget
+    `SELECT unlock_id, client_id, achievement_id, points, partner_id, unlocked_at, source_event_id, occurrence,
+            beyond_budget
        FROM achievement_unlocks
       WHERE backfill_replay = $1 AND (unlocked_at, unlock_id) > ($2::timestamptz, $3::uuid)
       ORDER BY unlocked_at, unlock_id LIMIT $4`,
@@ -93,6 +98,7 @@ const unlockOf = (job: ReplayJob, row: FoundRow, points: number): BudgetedUnlock
   partnerId: row.partner_id ?? undefined,
   unlockedAt: row.unlocked_at.toISOString(),
   sourceEventId: row.source_event_id,
+  ...occurrenceOf(row),
   ...(row.beyond_budget ? { beyondBudget: true as const } : {}),
 });
 
@@ -165,6 +171,7 @@ export async function awardUnlocks(
         ruleId: job.rule.id,
         ruleVersion: job.rule.version,
         unlockedAt: row.unlocked_at.toISOString(),
+        ...occurrenceOf(row),
         notify: award.notify,
       });
     }

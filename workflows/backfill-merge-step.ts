@@ -7,8 +7,9 @@ import { historyEnds } from '../platform/history-span.js';
 import { inTransaction } from '../platform/postgres.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
 import { unlockIdOf, type UnlockOutput } from '../platform/unlock-records.js';
-import { mergeReplayed } from '../rules/backfill-merge.js';
+import { earningKey, mergeReplayed, type LiveEarnings } from '../rules/backfill-merge.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
+import type { UnlockRecord } from '../rules/progress.js';
 import { applyRecords, livePositions, type ChunkDependencies } from './replay-chunk.js';
 import { loadPartitions, topicsOf, type ReplayJob } from './replay-jobs.js';
 import type { PartitionState } from './replay-states.js';
@@ -16,7 +17,7 @@ import type { PartitionState } from './replay-states.js';
 /** Live processing is held up only for the last records the merge reads: at most about this many. */
 const CLOSE_ENOUGH = 2_000;
 const PAGE = 1_000;
-const NONE: ReadonlySet<string> = new Set();
+const NONE: LiveEarnings = { underVersion: new Map(), held: new Set() };
 
 export interface MergeDependencies extends ChunkDependencies {
   rules: RuleFeed;
@@ -77,25 +78,44 @@ async function ensureStillLive(rules: RuleFeed, job: ReplayJob) {
   );
 }
 
-async function earnedUnderVersion(client: pg.PoolClient, job: ReplayJob, clientIds: string[]) {
-  const { rows } = await client.query<{ client_id: string; achievements: string[] }>(
-    `SELECT client_id, array_agg(achievement_id) AS achievements FROM achievement_unlocks
-      WHERE client_id = ANY($1) AND rule_id = $2 AND rule_version = $3 AND backfill_replay IS NULL
-      GROUP BY client_id`,
+/** What each client holds of the rule's achievements (see `LiveEarnings`). */
+async function liveEarnings(client: pg.PoolClient, job: ReplayJob, clientIds: string[]) {
+  const { rows } = await client.query<{
+    client_id: string;
+    achievement_id: string;
+    occurrence: string;
+    unlocked_at: Date;
+    source_event_id: string;
+    under_version: boolean;
+  }>(
+    `SELECT client_id, achievement_id, occurrence, unlocked_at, source_event_id,
+            rule_version = $3 AND backfill_replay IS NULL AS under_version
+       FROM achievement_unlocks WHERE client_id = ANY($1) AND rule_id = $2`,
     [clientIds, job.rule.id, job.rule.version],
   );
-  return new Map(rows.map((row) => [row.client_id, new Set(row.achievements)]));
+  const earnings = new Map<string, { underVersion: Map<string, UnlockRecord>; held: Set<string> }>();
+  for (const row of rows) {
+    const key = earningKey(row.achievement_id, row.occurrence === '' ? undefined : row.occurrence);
+    const of = earnings.get(row.client_id) ?? { underVersion: new Map(), held: new Set() };
+    earnings.set(row.client_id, of);
+    of.held.add(key);
+    if (row.under_version)
+      of.underVersion.set(key, { at: row.unlocked_at.toISOString(), sourceEventId: row.source_event_id });
+  }
+  return earnings;
 }
 
 async function correctUnlocks(client: pg.PoolClient, corrected: AchievementUnlocked[]) {
   if (corrected.length === 0) return;
   await client.query(
     `UPDATE achievement_unlocks u SET unlocked_at = c.at, source_event_id = c.source
-       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS c (client_id, achievement_id, at, source)
-      WHERE u.client_id = c.client_id AND u.achievement_id = c.achievement_id`,
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
+            AS c (client_id, achievement_id, occurrence, at, source)
+      WHERE u.client_id = c.client_id AND u.achievement_id = c.achievement_id AND u.occurrence = c.occurrence`,
     [
       corrected.map((u) => u.clientId),
       corrected.map((u) => u.achievementId),
+      corrected.map((u) => u.occurrence ?? ''),
       corrected.map((u) => u.unlockedAt),
       corrected.map((u) => u.sourceEventId),
     ],
@@ -119,7 +139,7 @@ async function mergeClients(
     const ids = page.map(([clientId]) => clientId);
     const [stored, earned] = await Promise.all([
       loadClients(client, ids, catalog),
-      earnedUnderVersion(client, job, ids),
+      liveEarnings(client, job, ids),
     ]);
     const progress = new Map<string, StoredProgress>();
     const found: AchievementUnlocked[] = [];

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { HistoryReader, type HistoryRecords } from '../platform/history-reader.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
+import { prerequisitesOf } from '../rules/replay.js';
 import type { PartitionProgress } from './replay-contract.js';
 import { loadPartitions, progressOf, topicsOf, type PartitionRow, type ReplayJob } from './replay-jobs.js';
 import { contextIn, type PartitionState, type ReplayStates } from './replay-states.js';
@@ -46,11 +47,9 @@ export async function applyRecords(
     const result = decodeRecord(KINDS[stream]!, record.key, record.value, Number(record.timestamp));
     return result.ok ? result.event : undefined;
   });
-  if (job.rule.audience?.segments)
-    await deps.states.learnContexts(
-      state,
-      decoded.flatMap((event) => (event ? [event.clientId] : [])),
-    );
+  const clientIds = decoded.flatMap((event) => (event ? [event.clientId] : []));
+  if (job.rule.audience?.segments) await deps.states.learnContexts(state, clientIds);
+  if (prerequisitesOf(job.rule).length > 0) await deps.states.learnHoldings(state, clientIds);
   for (const event of decoded) state.replay.apply(event, event && contextIn(state, event.clientId));
   state.positions = reader.positions();
 }

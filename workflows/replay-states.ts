@@ -2,9 +2,10 @@ import type pg from 'pg';
 import { loadContexts, loadErasures } from '../platform/engine-state.js';
 import { inTransaction } from '../platform/postgres.js';
 import { NO_CONTEXT, type ClientContext } from '../rules/audience.js';
+import type { Earned } from '../rules/earn.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
-import { Replay } from '../rules/replay.js';
+import { Replay, type RepeatEarning, type ReplayedClient } from '../rules/replay.js';
 import type { PartitionRow, ReplayJob } from './replay-jobs.js';
 
 /** A partition's replay as far as it has read: every client's progress, and where each topic continues. */
@@ -13,6 +14,8 @@ export interface PartitionState {
   positions: bigint[];
   /** For a rule whose audience names segments: each client's segments as imported now, and erasure. */
   contexts: Map<string, ClientContext>;
+  /** For a composite or a follow-up: the clients whose holdings of its prerequisites were looked up. */
+  holdingsLearned: Set<string>;
   /**
    * When each erased client was erased, read as each activity begins (a client erased later is left out of
    * the merge, which checks again).
@@ -75,18 +78,31 @@ export class ReplayStates {
             positions: row.at,
           }
         : { replay: new Replay(job.catalog, this.zone), positions: row.from };
-    const resumed = { ...state, contexts: new Map(), erasures, usedMs: Date.now() };
+    const resumed = {
+      ...state,
+      contexts: new Map(),
+      holdingsLearned: new Set<string>(),
+      erasures,
+      usedMs: Date.now(),
+    };
     this.held.set(key, resumed);
     return resumed;
   }
 
-  private async checkpointed(job: ReplayJob, row: PartitionRow): Promise<[string, ClientProgress][]> {
-    const { rows } = await this.db.query<{ client_id: string; progress: ClientProgress }>(
-      'SELECT client_id, progress FROM replay_client_state WHERE replay_id = $1 AND partition = $2',
+  private async checkpointed(job: ReplayJob, row: PartitionRow): Promise<[string, ReplayedClient][]> {
+    const { rows } = await this.db.query<{
+      client_id: string;
+      progress: ClientProgress;
+      earnings: RepeatEarning[];
+    }>(
+      'SELECT client_id, progress, earnings FROM replay_client_state WHERE replay_id = $1 AND partition = $2',
       [job.replayId, row.partition],
     );
     // A checkpoint an earlier build wrote is read as any stored progress is.
-    return rows.map((r) => [r.client_id, upgradeProgress(r.progress, job.catalog)]);
+    return rows.map((r) => [
+      r.client_id,
+      { progress: upgradeProgress(r.progress, job.catalog), earnings: r.earnings },
+    ]);
   }
 
   /** Looks up the segments and erasure of clients not seen yet (for a rule whose audience names segments). */
@@ -95,6 +111,27 @@ export class ReplayStates {
     if (unknown.length === 0) return;
     for (const [clientId, context] of await loadContexts(this.db, unknown))
       state.contexts.set(clientId, context);
+  }
+
+  /**
+   * Gives clients not looked up yet what live processing holds now of the rule's prerequisites (see
+   * `Replay.hold`): for a composite or a follow-up, read as the replay first meets each client.
+   */
+  async learnHoldings(state: PartitionState, clientIds: Iterable<string>) {
+    const unknown = [...new Set(clientIds)].filter((clientId) => !state.holdingsLearned.has(clientId));
+    if (unknown.length === 0) return;
+    const { rows } = await this.db.query<{
+      client_id: string;
+      unlocked: Earned['unlocked'];
+      repeats: Earned['repeats'] | null;
+    }>(
+      `SELECT client_id, progress->'unlocked' AS unlocked, progress->'repeats' AS repeats
+         FROM client_progress WHERE client_id = ANY($1)`,
+      [unknown],
+    );
+    for (const row of rows)
+      state.replay.hold(row.client_id, { unlocked: row.unlocked, repeats: row.repeats ?? undefined });
+    for (const clientId of unknown) state.holdingsLearned.add(clientId);
   }
 
   /**
@@ -134,14 +171,16 @@ export class ReplayStates {
         if (moved.rowCount === 0) throw new StaleReplay(job.replayId, found.partition);
         if (changed.length > 0)
           await client.query(
-            `INSERT INTO replay_client_state (replay_id, partition, client_id, progress)
-             SELECT $1, $2, * FROM unnest($3::text[], $4::json[])
-             ON CONFLICT (replay_id, partition, client_id) DO UPDATE SET progress = EXCLUDED.progress`,
+            `INSERT INTO replay_client_state (replay_id, partition, client_id, progress, earnings)
+             SELECT $1, $2, * FROM unnest($3::text[], $4::json[], $5::json[])
+             ON CONFLICT (replay_id, partition, client_id)
+               DO UPDATE SET progress = EXCLUDED.progress, earnings = EXCLUDED.earnings`,
             [
               job.replayId,
               found.partition,
               changed.map(([clientId]) => clientId),
-              changed.map(([, progress]) => JSON.stringify(progress)),
+              changed.map(([, { progress }]) => JSON.stringify(progress)),
+              changed.map(([, { earnings }]) => JSON.stringify(earnings)),
             ],
           );
       });
