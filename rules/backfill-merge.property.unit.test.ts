@@ -21,7 +21,7 @@ const catalogOf = (rules: readonly CatalogRule[]): Catalog => ({
   ),
 });
 
-/** The rules a backfill can replay: composites, follow-ups and capped rules cannot be backfilled yet. */
+/** The rules a backfill can replay: composites, follow-ups and rules capped with a group cannot be backfilled yet. */
 const wide = catalogOf(wideCatalog().rules.filter((rule) => !backfillNotBuilt(rule)));
 
 function run(progress: ClientProgress, events: InputEvent[], catalog: Catalog) {
@@ -40,14 +40,17 @@ function replayOf(events: InputEvent[], rule: CatalogRule) {
   return replay.takeChanged()[0]?.[1] ?? { progress: initialProgress(), earnings: [] };
 }
 
-/** Each earning of the rule's achievements (each occurrence of a repeating one) by key, when and by what. */
+/**
+ * Each earning of the rule's achievements (each occurrence of a repeating one) by key: when, by what, and the
+ * points it carries (fewer where a cap left fewer).
+ */
 const earningsOf = (unlocks: AchievementUnlocked[], rule: CatalogRule) =>
   new Map(
     unlocks
       .filter((unlock) => unlock.ruleId === rule.id)
-      .map((u): [string, UnlockRecord] => [
+      .map((u): [string, UnlockRecord & { points: number }] => [
         earningKey(u.achievementId, u.occurrence),
-        { at: u.unlockedAt, sourceEventId: u.sourceEventId },
+        { at: u.unlockedAt, sourceEventId: u.sourceEventId, points: u.points },
       ]),
   );
 
@@ -81,7 +84,7 @@ describe('a backfill merged into live progress at a cut (fast-check)', () => {
         const replayed = replayOf(events.slice(0, cut), rule);
         const earnedLive = earningsOf(since.unlocked, rule);
         const live = { underVersion: earnedLive, held: new Set(earnedLive.keys()) };
-        const merged = mergeReplayed('c-1', since.progress, replayed, rule, live);
+        const merged = mergeReplayed('c-1', since.progress, replayed, rule, live, ZONE);
         const after = run(merged.progress, events.slice(cut), withRule);
 
         const throughout = run(initialProgress(), events, withRule);

@@ -1,9 +1,10 @@
-import type { CatalogRule } from './catalog.js';
+import { applyCaps } from './caps.js';
+import type { Catalog, CatalogRule } from './catalog.js';
 import type { AchievementUnlocked } from './decide.js';
 import { unionEntries } from './entries.js';
 import { initialProgress, type ClientProgress, type RepeatRecord, type UnlockRecord } from './progress.js';
 import { unionRefunds } from './refunds.js';
-import type { RepeatEarning, ReplayedClient } from './replay.js';
+import type { ReplayEarning, ReplayedClient } from './replay.js';
 import type { RuleLevel } from './rule-schema.js';
 
 /** A client's progress once a backfill's replay is merged into it. */
@@ -32,14 +33,14 @@ const unlockOf = (
   clientId: string,
   rule: CatalogRule,
   level: RuleLevel,
-  record: UnlockRecord & { occurrence?: string },
+  record: UnlockRecord & { occurrence?: string; points?: number },
 ): AchievementUnlocked => ({
   type: 'AchievementUnlocked',
   clientId,
   achievementId: level.achievementId,
   ruleId: rule.id,
   ruleVersion: rule.version,
-  points: level.points,
+  points: record.points ?? level.points,
   partnerId: level.partner,
   unlockedAt: record.at,
   sourceEventId: record.sourceEventId,
@@ -68,7 +69,7 @@ function mergeRepeat(
   rule: CatalogRule,
   level: RuleLevel,
   held: RepeatRecord | undefined,
-  replayed: { record: RepeatRecord; earnings: RepeatEarning[] },
+  replayed: { record: RepeatRecord; earnings: ReplayEarning[] },
   live: LiveEarnings,
   out: { found: AchievementUnlocked[]; corrected: AchievementUnlocked[] },
 ): RepeatRecord {
@@ -133,6 +134,7 @@ export function mergeReplayed(
   client: ReplayedClient,
   rule: CatalogRule,
   earned: LiveEarnings,
+  zone: string,
 ): MergedClient {
   const replayed = client.progress;
   const base = live ?? {
@@ -147,7 +149,8 @@ export function mergeReplayed(
     const record = replayed.unlocked[level.achievementId];
     if (!record) continue;
     const held = base.unlocked[level.achievementId];
-    if (!held) found.push(unlockOf(clientId, rule, level, record));
+    const earning = client.earnings.find((e) => e.achievementId === level.achievementId);
+    if (!held) found.push(unlockOf(clientId, rule, level, { ...record, points: earning?.points }));
     else if (earned.underVersion.has(level.achievementId) && differs(held, record))
       corrected.push(unlockOf(clientId, rule, level, record));
     else continue;
@@ -182,5 +185,36 @@ export function mergeReplayed(
     refunds,
     ...(repeats ? { repeats } : {}),
   };
-  return { progress, found, corrected };
+  if (!rule.cap || found.length === 0) return { progress, found, corrected };
+  return { ...withinCap(progress, found, client.earnings, rule, zone), corrected };
+}
+
+/**
+ * A capped rule's found unlocks, each with at most what the client's cap left in its period once what live
+ * processing granted there is counted (a cap is shared with live earnings, as a budget is), taken in the order
+ * the replay made them; the progress with what they spent. A period live processing no longer keeps (no record
+ * on time can fall in it) leaves each the points the replay's own cap gave it.
+ */
+function withinCap(
+  merged: ClientProgress,
+  found: AchievementUnlocked[],
+  earnings: ReplayEarning[],
+  rule: CatalogRule,
+  zone: string,
+) {
+  const catalog: Catalog = {
+    rules: [rule],
+    achievements: new Map(rule.levels.map((level) => [level.achievementId, { rule, level }])),
+  };
+  const made = (unlock: AchievementUnlocked) =>
+    earnings.findIndex((e) => e.achievementId === unlock.achievementId && e.occurrence === unlock.occurrence);
+  let progress = merged;
+  const capped = [...found]
+    .sort((a, b) => made(a) - made(b))
+    .map((unlock) => {
+      const after = applyCaps(progress, [unlock], catalog, earnings[made(unlock)]!.recordAtMs, zone);
+      progress = after.progress;
+      return after.unlocked[0]!;
+    });
+  return { progress, found: capped };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalog, clientEvent, days, KYIV, purchase, refund, ruleDocument } from '../test/support/events.js';
 import { earningKey, mergeReplayed, type LiveEarnings } from './backfill-merge.js';
+import { calendarPeriod } from './calendar.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { decide } from './decide.js';
 import type { InputEvent } from './events.js';
@@ -36,7 +37,7 @@ describe('merging a backfill replay into live progress', () => {
     const history = coffees(days('2026-11-01', 10));
     const live = run(history, noCoffee);
     const replayed = run(history, onlyCoffee);
-    const merged = mergeReplayed('c-1', live, replayedAs(replayed), coffeeRule, nothingLive);
+    const merged = mergeReplayed('c-1', live, replayedAs(replayed), coffeeRule, nothingLive, KYIV);
     expect(merged.found.map((u) => [u.achievementId, u.unlockedAt, u.sourceEventId])).toEqual([
       [
         'coffee-lover',
@@ -53,10 +54,17 @@ describe('merging a backfill replay into live progress', () => {
     const after = coffees(days('2026-11-15', 10));
     const live = run(after, catalog, run(before, noCoffee));
     const replayed = run([...before, ...after], onlyCoffee);
-    const merged = mergeReplayed('c-1', live, replayedAs(replayed), coffeeRule, {
-      underVersion: new Map([['coffee-lover', live.unlocked['coffee-lover']!]]),
-      held: new Set(['coffee-lover']),
-    });
+    const merged = mergeReplayed(
+      'c-1',
+      live,
+      replayedAs(replayed),
+      coffeeRule,
+      {
+        underVersion: new Map([['coffee-lover', live.unlocked['coffee-lover']!]]),
+        held: new Set(['coffee-lover']),
+      },
+      KYIV,
+    );
     expect(merged.found).toEqual([]);
     expect(merged.corrected.map((u) => u.unlockedAt)).toEqual([replayed.unlocked['coffee-lover']!.at]);
     expect(Date.parse(merged.progress.unlocked['coffee-lover']!.at)).toBeLessThan(
@@ -68,7 +76,7 @@ describe('merging a backfill replay into live progress', () => {
     const earlier = run(coffees(days('2026-10-01', 10)), catalog);
     const replayed = run(coffees(days('2026-11-01', 5)), onlyCoffee);
     expect(replayed.rules['coffee-lover']).toBeDefined();
-    const merged = mergeReplayed('c-1', earlier, replayedAs(replayed), coffeeRule, nothingLive);
+    const merged = mergeReplayed('c-1', earlier, replayedAs(replayed), coffeeRule, nothingLive, KYIV);
     expect(merged.found).toEqual([]);
     expect(merged.corrected).toEqual([]);
     expect(merged.progress.unlocked['coffee-lover']).toEqual(earlier.unlocked['coffee-lover']);
@@ -92,7 +100,7 @@ describe('merging a backfill replay into live progress', () => {
     const live = run(history, noCoffee);
     const replayed = run(history, onlyCoffee);
     expect(live.refunds).toHaveLength(4);
-    const merged = mergeReplayed('c-1', live, replayedAs(replayed), coffeeRule, nothingLive);
+    const merged = mergeReplayed('c-1', live, replayedAs(replayed), coffeeRule, nothingLive, KYIV);
     expect(measureAt(coffeeRule, merged.progress, Date.parse('2026-11-20T13:00:00+02:00'), KYIV)).toBe(8);
   });
 
@@ -110,14 +118,21 @@ describe('merging a backfill replay into live progress', () => {
     const live = run(sinceActivation, gold, run([becameGold], noCoffee));
     // The replay began after the attribute was set: it does not know the client is gold, so counts nothing.
     const replayed = run(sinceActivation, gold);
-    const merged = mergeReplayed('c-1', live, replayedAs(replayed), goldRule, nothingLive);
+    const merged = mergeReplayed('c-1', live, replayedAs(replayed), goldRule, nothingLive, KYIV);
     expect(measureAt(goldRule, merged.progress, Date.parse('2026-11-10T12:00:00+02:00'), KYIV)).toBe(1);
   });
 
   it('given a replay that adds nothing to live progress, then the live progress itself comes back, to write nothing', () => {
     const history = coffees(days('2026-11-01', 3));
     const live = run(history, catalog);
-    const merged = mergeReplayed('c-1', live, replayedAs(run(history, onlyCoffee)), coffeeRule, nothingLive);
+    const merged = mergeReplayed(
+      'c-1',
+      live,
+      replayedAs(run(history, onlyCoffee)),
+      coffeeRule,
+      nothingLive,
+      KYIV,
+    );
     expect(merged.progress).toBe(live);
   });
 });
@@ -143,7 +158,7 @@ describe('merging a backfill replay of a monthly repeating rule', () => {
 
   it('given three months earned in history, then each is found as an occurrence of its own, and none again', () => {
     const live = run(threeMonths, noCoffee);
-    const merged = mergeReplayed('c-1', live, replayOf(threeMonths), monthlyRule, nothingLive);
+    const merged = mergeReplayed('c-1', live, replayOf(threeMonths), monthlyRule, nothingLive, KYIV);
     expect(merged.found.map((u) => u.occurrence)).toEqual(['2026-09', '2026-10', '2026-11']);
     expect(merged.progress.repeats?.['coffee-lover']).toMatchObject({
       times: 3,
@@ -161,10 +176,17 @@ describe('merging a backfill replay of a monthly repeating rule', () => {
 
   it('given a month an earlier version earned, then it is held as it was and only the others are found', () => {
     const earlier = run(coffees(days('2026-10-01', 10)), monthly);
-    const merged = mergeReplayed('c-1', earlier, replayOf(threeMonths), monthlyRule, {
-      underVersion: new Map(),
-      held: new Set([earningKey('coffee-lover', '2026-10')]),
-    });
+    const merged = mergeReplayed(
+      'c-1',
+      earlier,
+      replayOf(threeMonths),
+      monthlyRule,
+      {
+        underVersion: new Map(),
+        held: new Set([earningKey('coffee-lover', '2026-10')]),
+      },
+      KYIV,
+    );
     expect(merged.found.map((u) => u.occurrence)).toEqual(['2026-09', '2026-11']);
     expect(merged.corrected).toEqual([]);
     const record = merged.progress.repeats?.['coffee-lover'];
@@ -183,6 +205,7 @@ describe('merging a backfill replay of a monthly repeating rule', () => {
       replayOf([...threeMonths.slice(0, 25), ...sinceActivation]),
       monthlyRule,
       { underVersion: new Map([[key, liveNovember]]), held: new Set([key]) },
+      KYIV,
     );
     expect(merged.found.map((u) => u.occurrence)).toEqual(['2026-09', '2026-10']);
     expect(merged.corrected.map((u) => [u.occurrence, u.unlockedAt])).toEqual([
@@ -192,5 +215,29 @@ describe('merging a backfill replay of a monthly repeating rule', () => {
       times: 3,
       last: { occurrence: '2026-11', at: '2026-11-15T10:00:00.000Z' },
     });
+  });
+});
+
+describe('merging a backfill replay of a capped rule', () => {
+  const capped = buildCatalog([
+    {
+      source: 'capped.yaml',
+      document: { ...ruleDocument('coffee-lover'), cap: { points: 150, per: 'month' }, examples: [] },
+    },
+  ]);
+  const cappedRule = capped.rules[0]!;
+
+  it('given points live processing granted in the same month, then a found unlock gets only what the cap left', () => {
+    const history = coffees(days('2026-11-01', 10));
+    const replay = new Replay(capped, KYIV);
+    for (const event of history) replay.apply(event);
+    const replayed = replay.takeChanged()[0]![1];
+    expect(replayed.earnings.map((e) => e.points)).toEqual([100]);
+    // An earlier version of the rule granted 120 points in November, for an unlock this one does not make.
+    const november = calendarPeriod(Date.parse('2026-11-15T12:00:00+02:00'), 'month', KYIV);
+    const live = { ...run(history, noCoffee), caps: { 'coffee-lover:month': [november, 120] } };
+    const merged = mergeReplayed('c-1', live, replayed, cappedRule, nothingLive, KYIV);
+    expect(merged.found.map((u) => [u.achievementId, u.points])).toEqual([['coffee-lover', 30]]);
+    expect(merged.progress.caps).toEqual({ 'coffee-lover:month': [november, 150] });
   });
 });

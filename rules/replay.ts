@@ -5,19 +5,24 @@ import type { Earned } from './earn.js';
 import type { InputEvent } from './events.js';
 import { initialProgress, type ClientProgress, type UnlockRecord } from './progress.js';
 
-/** One earning of a repeating achievement a replay found: which achievement and occurrence, when and by what. */
-export interface RepeatEarning extends UnlockRecord {
+/** An unlock a replay made: which achievement (and occurrence), when, by what, and for how many points. */
+export interface ReplayEarning extends UnlockRecord {
   achievementId: string;
-  occurrence: string;
+  /** A repeating achievement's occurrence. */
+  occurrence?: string;
+  /** The points it carries: the level's, or fewer where the rule's cap left fewer. */
+  points: number;
+  /** The time of the record that earned it: the period the rule's cap counts it in. */
+  recordAtMs: number;
 }
 
 /**
- * A client as a replay leaves it: its progress, and every earning of a repeating level, which the progress's
- * repeat records only count (a backfill's merge needs each, to find those live processing has not made).
+ * A client as a replay leaves it: its progress, and every unlock the replay made, which the progress records
+ * only in part (a repeat record counts a repeating level's earnings; no record keeps what a cap left).
  */
 export interface ReplayedClient {
   progress: ClientProgress;
-  earnings: RepeatEarning[];
+  earnings: ReplayEarning[];
 }
 
 /** What a replay of one partition has found so far. */
@@ -47,7 +52,7 @@ const timesEarned = (progress: ClientProgress, achievementId: string) =>
 /**
  * One rule over one partition's history: every client's progress as `decide` leaves it, from no progress, with
  * only that rule live. The same decide() as live processing, so a replay counts exactly what live processing
- * would have counted had the rule been live; memory holds one progress per client seen (and a repeating rule's earnings), whatever the history.
+ * would have counted had the rule been live; memory holds one progress per client seen (and the unlocks it made), whatever the history.
  */
 export class Replay {
   private readonly clients: Map<string, ReplayedClient>;
@@ -56,7 +61,7 @@ export class Replay {
 
   constructor(
     readonly catalog: Catalog,
-    private readonly zone: string,
+    readonly zone: string,
     from: Iterable<[string, ReplayedClient]> = [],
     public eventsReplayed = 0,
   ) {
@@ -80,10 +85,20 @@ export class Replay {
       return;
     }
     if (decision.progress === before.progress) return;
-    const again = decision.unlocked.flatMap(({ achievementId, occurrence, unlockedAt, sourceEventId }) =>
-      occurrence === undefined ? [] : [{ achievementId, occurrence, at: unlockedAt, sourceEventId }],
+    const recordAtMs = Date.parse(
+      event.type === 'TransactionReceived' ? event.transaction.time : event.event.time,
     );
-    const earnings = again.length > 0 ? [...before.earnings, ...again] : before.earnings;
+    const earned = decision.unlocked.map(
+      ({ achievementId, occurrence, unlockedAt, sourceEventId, points }): ReplayEarning => ({
+        achievementId,
+        ...(occurrence !== undefined ? { occurrence } : {}),
+        at: unlockedAt,
+        sourceEventId,
+        points,
+        recordAtMs,
+      }),
+    );
+    const earnings = earned.length > 0 ? [...before.earnings, ...earned] : before.earnings;
     this.clients.set(event.clientId, { progress: decision.progress, earnings });
     this.changed.add(event.clientId);
   }

@@ -38,7 +38,7 @@ const monthlyCoffees = {
   examples: [],
 };
 
-describe('an achievement repeating every month, on the whole system', () => {
+describe('repeating and capped achievements, live and backfilled, on the whole system', () => {
   let system: WholeSystem;
 
   beforeAll(async () => {
@@ -249,8 +249,48 @@ describe('an achievement repeating every month, on the whole system', () => {
     );
   }
 
+  it('backfilled over history, a capped rule grants each unlock it finds at most what the cap leaves in its month', async () => {
+    const admin = requestsAs(system.app, { role: 'admin', sub: 'emp-1' });
+    const ruleId = uniqueName('restaurant-regular');
+    const level = monthlyCoffees.levels[0] as Record<string, unknown>;
+    const rule = {
+      ...monthlyCoffees,
+      id: ruleId,
+      repeat: undefined,
+      cap: { points: 150, per: 'month' },
+      levels: [
+        { ...level, achievementId: `${ruleId}-1`, target: 3 },
+        { ...level, achievementId: `${ruleId}-2`, target: 6 },
+      ],
+    };
+    const clientId = uniqueName('c');
+    const from = (await nextWrittenAt()).toISOString();
+    await produceEvents(system.kafka, system.inputs, coffees(clientId, '2026-10', 1, 6));
+    expect((await admin('POST', '/v1/admin/rules', JSON.parse(JSON.stringify(rule)))).status).toBe(201);
+    const activated = await admin('POST', `/v1/admin/rules/${ruleId}/versions/1/activate`, {
+      backfillFrom: from,
+    });
+    expect(activated.status).toBe(202);
+    const { backfill } = (await activated.json()) as { backfill: { workflowId: string } };
+    expect(await system.temporal.workflow.getHandle(backfill.workflowId).result()).toMatchObject({
+      phase: 'done',
+      unlocksFound: 2,
+    });
+    for (const achievementId of [`${ruleId}-1`, `${ruleId}-2`]) await rewardEnded(clientId, achievementId);
+    const { rows } = await system.db.pool.query<{ achievement_id: string; points: number; granted: string }>(
+      `SELECT u.achievement_id, u.points, (SELECT sum(points) FROM loyalty_ledger l
+                                             WHERE l.idempotency_key = 'grant:' || u.unlock_id) AS granted
+         FROM achievement_unlocks u WHERE u.client_id = $1 AND u.rule_id = $2 ORDER BY u.achievement_id`,
+      [clientId, ruleId],
+    );
+    expect(rows.map((row) => [row.achievement_id, row.points, Number(row.granted)])).toEqual([
+      [`${ruleId}-1`, 100, 100],
+      [`${ruleId}-2`, 50, 50],
+    ]);
+  }, 300_000);
+
   /** Waits for an earning's reward workflow, which the worker starts once it reads the unlock, to end. */
-  async function rewardEnded(clientId: string, achievementId: string, occurrence: string) {
+  async function rewardEnded(clientId: string, achievementId: string, occurrence?: string) {
     const handle = system.temporal.workflow.getHandle(rewardWorkflowId(clientId, achievementId, occurrence));
     const ended = () =>
       handle.result().then(

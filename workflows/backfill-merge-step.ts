@@ -155,6 +155,7 @@ async function mergeClients(
         replayed,
         job.rule,
         earned.get(clientId) ?? NONE,
+        state.replay.zone,
       );
       if (merged.progress !== live?.progress)
         progress.set(clientId, { version: (live?.version ?? 0) + 1, progress: merged.progress });

@@ -5,7 +5,7 @@ import { NO_CONTEXT, type ClientContext } from '../rules/audience.js';
 import type { Earned } from '../rules/earn.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
-import { Replay, type RepeatEarning, type ReplayedClient } from '../rules/replay.js';
+import { Replay, type ReplayEarning, type ReplayedClient } from '../rules/replay.js';
 import type { PartitionRow, ReplayJob } from './replay-jobs.js';
 
 /** A partition's replay as far as it has read: every client's progress, and where each topic continues. */
@@ -93,7 +93,7 @@ export class ReplayStates {
     const { rows } = await this.db.query<{
       client_id: string;
       progress: ClientProgress;
-      earnings: RepeatEarning[];
+      earnings: ReplayEarning[];
     }>(
       'SELECT client_id, progress, earnings FROM replay_client_state WHERE replay_id = $1 AND partition = $2',
       [job.replayId, row.partition],
