@@ -32,7 +32,7 @@ export interface ReplaySummary {
   clientsTouched: number;
   /** Clients holding each achievement of the rule. */
   clients: Record<string, number>;
-  /** The points of every unlock found (each earning of a repeating achievement). */
+  /** The points of every unlock found (each earning of a repeating achievement), as the rule's cap left them. */
   points: number;
 }
 
@@ -52,7 +52,8 @@ const timesEarned = (progress: ClientProgress, achievementId: string) =>
 /**
  * One rule over one partition's history: every client's progress as `decide` leaves it, from no progress, with
  * only that rule live. The same decide() as live processing, so a replay counts exactly what live processing
- * would have counted had the rule been live; memory holds one progress per client seen (and the unlocks it made), whatever the history.
+ * would have counted had the rule been live; memory holds one progress per client seen (and the unlocks it
+ * made), whatever the history.
  */
 export class Replay {
   private readonly clients: Map<string, ReplayedClient>;
@@ -150,15 +151,12 @@ export class Replay {
     const clients = Object.fromEntries(this.rule.levels.map((level) => [level.achievementId, 0]));
     let points = 0;
     let clientsTouched = 0;
-    for (const { progress } of this.clients.values()) {
+    for (const { progress, earnings } of this.clients.values()) {
       if (!this.touches(progress)) continue;
       clientsTouched++;
-      for (const level of this.rule.levels) {
-        const times = timesEarned(progress, level.achievementId);
-        if (times === 0) continue;
-        clients[level.achievementId]!++;
-        points += times * level.points;
-      }
+      for (const level of this.rule.levels)
+        if (timesEarned(progress, level.achievementId) > 0) clients[level.achievementId]!++;
+      for (const earning of earnings) points += earning.points;
     }
     return { eventsReplayed: this.eventsReplayed, clientsTouched, clients, points };
   }

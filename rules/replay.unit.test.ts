@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, clientEvent, days, KYIV, purchase } from '../test/support/events.js';
+import { catalog, clientEvent, days, KYIV, purchase, ruleDocument } from '../test/support/events.js';
 import { wideCatalog } from '../test/support/wide-catalog.js';
-import type { Catalog } from './catalog.js';
+import { buildCatalog, type Catalog } from './catalog.js';
 import { Replay } from './replay.js';
 
 const bigSpender: Catalog = {
@@ -61,6 +61,19 @@ describe('a replay of one rule over a partition’s history', () => {
     replay.apply(clientEvent('attributes.updated', '2026-11-01T11:00:00+02:00', tooMany));
     expect(replay.takeChanged()).toEqual([]);
     expect(replay.summary().clients['big-spender-bronze']).toBe(1);
+  });
+
+  it('counts the points each unlock carries once the rule’s cap took its share', () => {
+    const document = {
+      ...ruleDocument('coffee-lover'),
+      repeat: { every: 'month' },
+      cap: { points: 150, per: 'quarter' },
+      examples: [],
+    };
+    const replay = new Replay(buildCatalog([{ source: 'capped.yaml', document }]), KYIV);
+    for (const time of [...days('2026-10-01', 10), ...days('2026-11-01', 10)])
+      replay.apply(purchase({ categoryId: 5814, time }));
+    expect(replay.summary()).toMatchObject({ clients: { 'coffee-lover': 1 }, points: 100 + 50 });
   });
 
   describe('of a rule that reads other achievements, which the replay does not compute', () => {
