@@ -433,4 +433,28 @@ describe('the operations console in Chromium', () => {
     await page.screenshot({ path: `${OUTPUT}/rules-as-support.png`, fullPage: true });
     expect(problems).toEqual([]);
   });
+
+  it('shows the page last asked for, whatever order the pages’ data arrive in', async () => {
+    const page = await signedIn('support');
+    await visit(page, 'rules', '[data-examples]', 'rules-before-a-quick-change');
+    // The rules page drawn again for a language change gets its rules late; the disputes page asked for next
+    // gets them at once, and draws first.
+    let delayed = false;
+    await page.route('**/v1/admin/rules', async (route) => {
+      if (delayed) return route.continue();
+      delayed = true;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await route.continue();
+    });
+    await page.selectOption('#language', 'uk');
+    await page.evaluate("location.hash = '#/disputes'");
+    await page.waitForSelector('#dispute-client');
+    await page.waitForTimeout(3_000);
+    expect(delayed).toBe(true);
+    expect(await page.locator('#dispute-client').count()).toBe(1);
+    expect(await page.locator('[data-examples]').count()).toBe(0);
+    await page.unroute('**/v1/admin/rules');
+    await page.selectOption('#language', 'en');
+    expect(problems).toEqual([]);
+  });
 });

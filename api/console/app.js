@@ -91,6 +91,9 @@ function header(current, who) {
   );
 }
 
+/** How many times a page was drawn: the newest drawing is the one shown. */
+let drawings = 0;
+
 /** Draws the page the address names; each page fetches what it shows and reports its own failures. */
 export function render() {
   const who = session();
@@ -103,12 +106,18 @@ export function render() {
     return;
   }
   main.replaceChildren(h('p', {}, t('loading')));
+  // A page still loading when another is asked for (a click on the next link, a language change) must not
+  // draw over it once it arrives: only the latest drawing is shown.
+  const drawing = ++drawings;
+  const current = () => drawing === drawings;
   page.render({ who, say, report, refresh: render }).then(
     (content) => {
+      if (!current()) return;
       main.replaceChildren(content);
       main.focus();
     },
     (error) => {
+      if (!current()) return;
       main.replaceChildren();
       report(error);
     },
