@@ -1,5 +1,5 @@
 import { applyCaps } from './caps.js';
-import type { Catalog, CatalogRule } from './catalog.js';
+import { catalogOfRule, type CatalogRule } from './catalog.js';
 import type { AchievementUnlocked } from './decide.js';
 import { unionEntries } from './entries.js';
 import { initialProgress, type ClientProgress, type RepeatRecord, type UnlockRecord } from './progress.js';
@@ -202,10 +202,7 @@ function withinCap(
   rule: CatalogRule,
   zone: string,
 ) {
-  const catalog: Catalog = {
-    rules: [rule],
-    achievements: new Map(rule.levels.map((level) => [level.achievementId, { rule, level }])),
-  };
+  const catalog = catalogOfRule(rule);
   const made = (unlock: AchievementUnlocked) =>
     earnings.findIndex((e) => e.achievementId === unlock.achievementId && e.occurrence === unlock.occurrence);
   let progress = merged;

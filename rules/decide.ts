@@ -2,7 +2,7 @@ import { withAttributes } from './attributes.js';
 import { inAudience, NO_CONTEXT, type ClientContext } from './audience.js';
 import type { Catalog, CatalogRule } from './catalog.js';
 import { dropOlder, hasKey, insertEntry, readEntries } from './entries.js';
-import type { ClientEvent, InputEvent, Transaction } from './events.js';
+import { eventTimeMs, type ClientEvent, type InputEvent, type Transaction } from './events.js';
 import { clientEventMismatch, transactionMismatch, type Mismatch } from './filters.js';
 import { measureKind } from './measures.js';
 import {
@@ -322,7 +322,7 @@ export function decide(
   zone: string,
   options: { trace?: boolean; client?: ClientContext } = {},
 ): Decision {
-  const timeMs = Date.parse(event.type === 'TransactionReceived' ? event.transaction.time : event.event.time);
+  const timeMs = eventTimeMs(event);
   const client = options.client ?? NO_CONTEXT;
   const outcomes: RuleOutcome[] | undefined = options.trace ? [] : undefined;
   if (client.erasedAtMs !== undefined && timeMs < client.erasedAtMs) {

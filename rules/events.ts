@@ -125,3 +125,7 @@ export type ClientEvent = z.output<typeof clientEventSchema>;
 export type InputEvent =
   | { type: 'TransactionReceived'; clientId: string; transaction: Transaction }
   | { type: 'ClientEventReceived'; clientId: string; event: ClientEvent };
+
+/** When the event happened, in event time (ms). */
+export const eventTimeMs = (event: InputEvent) =>
+  Date.parse(event.type === 'TransactionReceived' ? event.transaction.time : event.event.time);

@@ -2,7 +2,7 @@ import { NO_CONTEXT, type ClientContext } from './audience.js';
 import type { Catalog, CatalogRule } from './catalog.js';
 import { decide } from './decide.js';
 import type { Earned } from './earn.js';
-import type { InputEvent } from './events.js';
+import { eventTimeMs, type InputEvent } from './events.js';
 import { initialProgress, type ClientProgress, type UnlockRecord } from './progress.js';
 
 /** An unlock a replay made: which achievement (and occurrence), when, by what, and for how many points. */
@@ -86,9 +86,7 @@ export class Replay {
       return;
     }
     if (decision.progress === before.progress) return;
-    const recordAtMs = Date.parse(
-      event.type === 'TransactionReceived' ? event.transaction.time : event.event.time,
-    );
+    const recordAtMs = eventTimeMs(event);
     const earned = decision.unlocked.map(
       ({ achievementId, occurrence, unlockedAt, sourceEventId, points }): ReplayEarning => ({
         achievementId,

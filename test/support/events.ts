@@ -1,4 +1,4 @@
-import type { InputEvent } from '../../rules/events.js';
+import { eventTimeMs, type InputEvent } from '../../rules/events.js';
 import type { ClientEvent, Transaction } from '../../rules/events.js';
 import { decide, type AchievementUnlocked } from '../../rules/decide.js';
 import { loadCatalog, readRuleFiles } from '../../platform/catalog-files.js';
@@ -88,8 +88,7 @@ export function days(firstDay: string, count: number, hour = '12:00'): string[] 
 }
 
 /** The event time of an event, in ms. */
-export const timeOf = (event: InputEvent) =>
-  Date.parse(event.type === 'TransactionReceived' ? event.transaction.time : event.event.time);
+export const timeOf = eventTimeMs;
 
 /** A first-purchase unlock of `clientId`, as decide() reports one. */
 export const firstPurchaseUnlock = (clientId: string): AchievementUnlocked => ({
