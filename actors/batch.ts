@@ -75,18 +75,23 @@ async function ensureActors(ctx: BatchContext, clientIds: string[], key: string,
   }
 }
 
-function collectEffects(applied: Applied[]) {
+/**
+ * What a run's applied records change, to commit: clients' progress, unlocks (each with where its record sits,
+ * for a replay of what follows it) and nudges.
+ */
+function collectEffects(topic: string, accepted: { message: KafkaMessage }[], applied: Applied[]) {
   const progress = new Map<string, StoredProgress>();
   const unlocked: AchievementUnlocked[] = [];
   const nudged: ProgressNudged[] = [];
-  for (const result of applied) {
-    if (!result.ok) continue;
-    unlocked.push(...result.unlocked);
+  applied.forEach((result, i) => {
+    if (!result.ok) return;
+    const sourceRecord = { topic, offset: accepted[i]!.message.offset };
+    for (const unlock of result.unlocked) unlocked.push({ ...unlock, sourceRecord });
     nudged.push(...result.nudged);
     const known = progress.get(result.clientId);
     if (result.changed && (!known || known.version < result.stored.version))
       progress.set(result.clientId, result.stored);
-  }
+  });
   return { progress, unlocked, nudged };
 }
 
@@ -157,7 +162,7 @@ async function applyRun(ctx: BatchContext, run: Run, kind: RecordKind | 'redrive
       else letters.push(deadLetter({ topic, partition, message }, result.error));
     });
     await sendDeadLetters(ctx.deadLetters, letters);
-    const effects = collectEffects(applied);
+    const effects = collectEffects(topic, accepted, applied);
     await commit(ctx, run, { ...effects, ...(redrives ? { redrives } : {}) });
     logUnlocks(run, accepted, applied);
     return { events: accepted.length, deadLetters: letters.length, unlocked: effects.unlocked };

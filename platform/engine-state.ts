@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { NO_CONTEXT, type ClientContext } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
+import type { Holding, RecordPosition } from '../rules/holdings.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
 import type { OutboxRecord, UnlockOutput } from './unlock-records.js';
@@ -9,6 +10,57 @@ import type { OutboxRecord, UnlockOutput } from './unlock-records.js';
  * The engine's state tables as every writer of them sees them: clients' progress, unlocks and the outbox.
  * The processor writes them with each batch; a backfill's merge writes them for the clients it merged.
  */
+
+/** An unlock a client holds, and where the record that earned it sits, when that was kept. */
+export interface StoredHolding {
+  holding: Holding;
+  source: RecordPosition | undefined;
+}
+
+/**
+ * Each client's unlocks of the given achievements, each achievement's in the order they were earned as far as
+ * it is known (by their records' offsets, one rule's records being of one topic; those without one first, then
+ * by time): what a replay of a composite or a follow-up
+ * is given of its prerequisites (see rules/holdings.ts).
+ */
+export async function loadHoldings(
+  db: pg.Pool,
+  clientIds: string[],
+  achievementIds: string[],
+): Promise<Map<string, StoredHolding[]>> {
+  const { rows } = await db.query<{
+    client_id: string;
+    achievement_id: string;
+    occurrence: string;
+    unlocked_at: Date;
+    source_event_id: string;
+    source_topic: string | null;
+    source_offset: string | null;
+  }>(
+    `SELECT client_id, achievement_id, occurrence, unlocked_at, source_event_id, source_topic, source_offset
+       FROM achievement_unlocks WHERE client_id = ANY($1) AND achievement_id = ANY($2)
+      ORDER BY achievement_id, source_offset NULLS FIRST, unlocked_at`,
+    [clientIds, achievementIds],
+  );
+  const holdings = new Map<string, StoredHolding[]>();
+  for (const row of rows) {
+    const of = holdings.get(row.client_id) ?? [];
+    holdings.set(row.client_id, of);
+    of.push({
+      holding: {
+        achievementId: row.achievement_id,
+        ...(row.occurrence !== '' ? { occurrence: row.occurrence } : {}),
+        at: row.unlocked_at.toISOString(),
+        sourceEventId: row.source_event_id,
+      },
+      source:
+        row.source_topic === null || row.source_offset === null
+          ? undefined
+          : { topic: row.source_topic, offset: row.source_offset },
+    });
+  }
+  return holdings;
+}
 
 /** A client's progress with the version that only grows, so a late writer never overwrites newer progress. */
 export interface StoredProgress {
@@ -136,6 +188,8 @@ export async function writeUnlocks(client: pg.PoolClient, unlocks: UnlockOutput[
     source_event_id: unlock.sourceEventId,
     occurrence: unlock.occurrence ?? '',
     beyond_budget: unlock.beyondBudget === true,
+    source_topic: unlock.sourceRecord?.topic ?? null,
+    source_offset: unlock.sourceRecord?.offset ?? null,
   }));
   const records = unlocks.flatMap(({ unlockId, records }) =>
     records.map((record) => ({ unlock_id: unlockId, ...outboxRow(record) })),
@@ -144,10 +198,10 @@ export async function writeUnlocks(client: pg.PoolClient, unlocks: UnlockOutput[
     `WITH stored AS (
        INSERT INTO achievement_unlocks
          (unlock_id, client_id, achievement_id, rule_id, rule_version, points, partner_id, unlocked_at,
-          source_event_id, occurrence, beyond_budget, backfill_replay)
+          source_event_id, occurrence, beyond_budget, source_topic, source_offset, backfill_replay)
        SELECT *, $3::uuid FROM json_to_recordset($1::json) AS u (unlock_id uuid, client_id text, achievement_id text,
          rule_id text, rule_version int, points int, partner_id text, unlocked_at timestamptz, source_event_id text,
-         occurrence text, beyond_budget boolean)
+         occurrence text, beyond_budget boolean, source_topic text, source_offset bigint)
        ON CONFLICT (client_id, achievement_id, occurrence) DO NOTHING
        RETURNING unlock_id)
      INSERT INTO outbox (topic, key, value, headers)

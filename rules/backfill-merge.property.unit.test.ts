@@ -4,11 +4,12 @@ import { arrivals, scenario } from '../test/support/client-histories.js';
 import { wideCatalog } from '../test/support/wide-catalog.js';
 import { backfillNotBuilt } from './rule-book.js';
 import { earningKey, mergeReplayed } from './backfill-merge.js';
-import type { Catalog, CatalogRule } from './catalog.js';
+import { knowingAchievementsOf, type Catalog, type CatalogRule } from './catalog.js';
 import { decide, type AchievementUnlocked } from './decide.js';
 import type { InputEvent } from './events.js';
+import type { Holding } from './holdings.js';
 import { initialProgress, type ClientProgress, type UnlockRecord } from './progress.js';
-import { Replay } from './replay.js';
+import { prerequisitesOf, Replay } from './replay.js';
 
 const SEED = Number(process.env.RULES_SEED ?? 20261201);
 const RUNS = Number(process.env.RULES_RUNS ?? 1_000);
@@ -21,22 +22,41 @@ const catalogOf = (rules: readonly CatalogRule[]): Catalog => ({
   ),
 });
 
-/** The rules a backfill can replay: composites, follow-ups and rules capped with a group cannot be backfilled yet. */
-const wide = catalogOf(wideCatalog().rules.filter((rule) => !backfillNotBuilt(rule)));
+/** The rules a backfill can replay: rules capped with a group cannot be backfilled yet. */
+const wide = wideCatalog();
+const backfillable = wide.rules.filter((rule) => !backfillNotBuilt(rule));
 
+/** Runs the events through decide; what each record unlocked, by its index. */
 function run(progress: ClientProgress, events: InputEvent[], catalog: Catalog) {
   const unlocked: AchievementUnlocked[] = [];
+  const byRecord: AchievementUnlocked[][] = [];
   for (const event of events) {
     const decision = decide(progress, event, catalog, ZONE);
     progress = decision.progress;
     unlocked.push(...decision.unlocked);
+    byRecord.push(decision.unlocked);
   }
-  return { progress, unlocked };
+  return { progress, unlocked, byRecord };
 }
 
-function replayOf(events: InputEvent[], rule: CatalogRule) {
-  const replay = new Replay(catalogOf([rule]), ZONE);
-  for (const event of events) replay.apply(event);
+/**
+ * The rule replayed alone over the events, given on each record what live processing earned on it of the
+ * achievements the rule reads (a composite's, a follow-up's prerequisite), as a backfill's replay is.
+ */
+function replayOf(events: InputEvent[], rule: CatalogRule, liveByRecord: AchievementUnlocked[][]) {
+  const replay = new Replay(knowingAchievementsOf(catalogOf([rule]), wide), ZONE);
+  const reads = new Set(prerequisitesOf(rule));
+  events.forEach((event, i) => {
+    const brought = liveByRecord[i]!.filter((unlock) => reads.has(unlock.achievementId)).map(
+      ({ achievementId, occurrence, unlockedAt, sourceEventId }): Holding => ({
+        achievementId,
+        ...(occurrence !== undefined ? { occurrence } : {}),
+        at: unlockedAt,
+        sourceEventId,
+      }),
+    );
+    replay.apply(event, brought.length > 0 ? { brought } : {});
+  });
   return replay.takeChanged()[0]?.[1] ?? { progress: initialProgress(), earnings: [] };
 }
 
@@ -70,9 +90,9 @@ describe('a backfill merged into live progress at a cut (fast-check)', () => {
     console.log(`backfill merge property test: seed ${SEED}, ${RUNS} histories`);
     let compared = 0;
     fc.assert(
-      fc.property(scenario, fc.nat(wide.rules.length - 1), fc.nat(), fc.nat(), (s, pick, a, n) => {
+      fc.property(scenario, fc.nat(backfillable.length - 1), fc.nat(), fc.nat(), (s, pick, a, n) => {
         const events = arrivals(s);
-        const rule = wide.rules[pick]!;
+        const rule = backfillable[pick]!;
         const withRule = wide;
         const withoutRule = catalogOf(wide.rules.filter((other) => other !== rule));
         // The rule is activated before record `activation` and the backfill merges before record `cut`.
@@ -81,7 +101,7 @@ describe('a backfill merged into live progress at a cut (fast-check)', () => {
 
         const before = run(initialProgress(), events.slice(0, activation), withoutRule);
         const since = run(before.progress, events.slice(activation, cut), withRule);
-        const replayed = replayOf(events.slice(0, cut), rule);
+        const replayed = replayOf(events.slice(0, cut), rule, [...before.byRecord, ...since.byRecord]);
         const earnedLive = earningsOf(since.unlocked, rule);
         const live = { underVersion: earnedLive, held: new Set(earnedLive.keys()) };
         const merged = mergeReplayed('c-1', since.progress, replayed, rule, live, ZONE);

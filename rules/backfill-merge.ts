@@ -2,6 +2,7 @@ import { applyCaps } from './caps.js';
 import { catalogOfRule, type CatalogRule } from './catalog.js';
 import type { AchievementUnlocked } from './decide.js';
 import { unionEntries } from './entries.js';
+import type { RecordPosition } from './holdings.js';
 import { initialProgress, type ClientProgress, type RepeatRecord, type UnlockRecord } from './progress.js';
 import { unionRefunds } from './refunds.js';
 import type { ReplayEarning, ReplayedClient } from './replay.js';
@@ -33,7 +34,7 @@ const unlockOf = (
   clientId: string,
   rule: CatalogRule,
   level: RuleLevel,
-  record: UnlockRecord & { occurrence?: string; points?: number },
+  record: UnlockRecord & { occurrence?: string; points?: number; source?: RecordPosition },
 ): AchievementUnlocked => ({
   type: 'AchievementUnlocked',
   clientId,
@@ -45,6 +46,7 @@ const unlockOf = (
   unlockedAt: record.at,
   sourceEventId: record.sourceEventId,
   ...(record.occurrence !== undefined ? { occurrence: record.occurrence } : {}),
+  ...(record.source ? { sourceRecord: record.source } : {}),
 });
 
 const differs = (a: UnlockRecord, b: UnlockRecord) => a.at !== b.at || a.sourceEventId !== b.sourceEventId;
@@ -150,9 +152,10 @@ export function mergeReplayed(
     if (!record) continue;
     const held = base.unlocked[level.achievementId];
     const earning = client.earnings.find((e) => e.achievementId === level.achievementId);
-    if (!held) found.push(unlockOf(clientId, rule, level, { ...record, points: earning?.points }));
+    const made = { ...record, points: earning?.points, source: earning?.source };
+    if (!held) found.push(unlockOf(clientId, rule, level, made));
     else if (earned.underVersion.has(level.achievementId) && differs(held, record))
-      corrected.push(unlockOf(clientId, rule, level, record));
+      corrected.push(unlockOf(clientId, rule, level, made));
     else continue;
     unlocked[level.achievementId] = record;
   }

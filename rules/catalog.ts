@@ -64,6 +64,17 @@ export const catalogOfRule = (rule: Rule): Catalog => {
 };
 
 /**
+ * The catalog, knowing also the achievements of `others` it lacks (their rules not run): a replay of one
+ * rule runs it alone, yet a follow-up keeps its waiting events by the input topics its prerequisite's rule
+ * reads (see follow-ups.ts), as live processing, which runs that rule, does.
+ */
+export function knowingAchievementsOf(catalog: Catalog, others: Catalog): Catalog {
+  const achievements = new Map(others.achievements);
+  for (const [id, achievement] of catalog.achievements) achievements.set(id, achievement);
+  return { rules: catalog.rules, achievements };
+}
+
+/**
  * A stored level as a client may see it: a text an earlier build accepted but a client may not read (too long,
  * or holding what client-text.ts refuses) is shown as the achievement's id.
  */

@@ -19,6 +19,7 @@ import { applyCaps } from './caps.js';
 import { unlockComposites } from './composites.js';
 import { earnLevels, type Earned } from './earn.js';
 import { keepsFor, startFollowUps, startOf } from './follow-ups.js';
+import { withHoldings, type Holding, type RecordPosition } from './holdings.js';
 import { windowKind } from './windows.js';
 
 /** An achievement the event unlocked: a past-tense fact the outputs turn into records and workflows. */
@@ -39,6 +40,8 @@ export interface AchievementUnlocked {
   occurrence?: string;
   /** The level's points when a cap left fewer (`points`) to grant. */
   cappedFrom?: number;
+  /** Where the source event's record sits, set by whoever read it (`decide` does not know): stored with it. */
+  sourceRecord?: RecordPosition;
 }
 
 /** What an event did to one rule; `decide` reports these when asked, for explanations and simulations. */
@@ -66,6 +69,15 @@ export interface Decision {
   unlocked: AchievementUnlocked[];
   /** Per rule the event was offered to; present when `decide` was asked to trace. */
   outcomes?: RuleOutcome[];
+}
+
+/**
+ * Who the client is (segments, erasure), and what rules outside the catalog earned on the record: a replay of
+ * one rule gives its composite's or follow-up's prerequisites as live processing earned them (see holdings.ts).
+ */
+interface DecideOptions {
+  client: ClientContext;
+  brought: readonly Holding[] | undefined;
 }
 
 /** An event as the rules count it: its key, time and amount, and the transaction or client event it is. */
@@ -124,9 +136,10 @@ function countTowardsRules(
   horizonMs: number,
   catalog: Catalog,
   zone: string,
-  client: ClientContext,
+  at: DecideOptions,
   outcomes: RuleOutcome[] | undefined,
 ): Decision {
+  const { client, brought } = at;
   // Read only once a rule takes the event: most events match no rule.
   let refunded: Map<number, number> | undefined;
   let remaining = 0;
@@ -190,6 +203,8 @@ function countTowardsRules(
       rules = others;
     }
   }
+  // What rules outside the catalog earned on this record comes as theirs would have: after the counting.
+  if (brought) earned = withHoldings(earned, brought);
   ({ earned, rules } = unlockDependents(
     catalog,
     { earned, rules },
@@ -246,7 +261,7 @@ function decideEvent(
   timeMs: number,
   catalog: Catalog,
   zone: string,
-  client: ClientContext,
+  at: DecideOptions,
   outcomes: RuleOutcome[] | undefined,
 ): Decision {
   if (event.type === 'TransactionReceived' && event.transaction.kind === 'refund') {
@@ -275,7 +290,7 @@ function decideEvent(
     horizonMs,
     catalog,
     zone,
-    client,
+    at,
     outcomes,
   );
 }
@@ -313,14 +328,15 @@ function withArrival(
  * arrives (see refunds.ts). An `attributes.updated` event sets the
  * client's attributes; a rule with an audience counts only for clients in it, by those attributes and the
  * segments in `options.client` (see audience.ts). An event dated before the client's erasure
- * (`options.client.erasedAtMs`) counts for nothing.
+ * (`options.client.erasedAtMs`) counts for nothing. `options.brought` is what other rules earned on this record,
+ * for a replay of one rule (see holdings.ts).
  */
 export function decide(
   progress: ClientProgress,
   event: InputEvent,
   catalog: Catalog,
   zone: string,
-  options: { trace?: boolean; client?: ClientContext } = {},
+  options: { trace?: boolean; client?: ClientContext; brought?: readonly Holding[] } = {},
 ): Decision {
   const timeMs = eventTimeMs(event);
   const client = options.client ?? NO_CONTEXT;
@@ -337,6 +353,7 @@ export function decide(
     return outcomes ? { progress, unlocked: [], outcomes } : { progress, unlocked: [] };
   }
   const arrived = withArrival(progress, event, key, Math.max(horizonMs, timeMs));
-  const decision = decideEvent(arrived, event, timeMs, catalog, zone, client, outcomes);
+  const at: DecideOptions = { client, brought: options.brought };
+  const decision = decideEvent(arrived, event, timeMs, catalog, zone, at, outcomes);
   return outcomes ? { ...decision, outcomes } : decision;
 }

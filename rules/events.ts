@@ -129,3 +129,7 @@ export type InputEvent =
 /** When the event happened, in event time (ms). */
 export const eventTimeMs = (event: InputEvent) =>
   Date.parse(event.type === 'TransactionReceived' ? event.transaction.time : event.event.time);
+
+/** An event's id, of a transaction or a client event alike. */
+export const eventIdOf = (event: InputEvent) =>
+  event.type === 'TransactionReceived' ? event.transaction.id : event.event.id;

@@ -1,8 +1,8 @@
 import { NO_CONTEXT, type ClientContext } from './audience.js';
 import type { Catalog, CatalogRule } from './catalog.js';
 import { decide } from './decide.js';
-import type { Earned } from './earn.js';
 import { eventTimeMs, type InputEvent } from './events.js';
+import { withHoldings, type Holding, type RecordPosition } from './holdings.js';
 import { initialProgress, type ClientProgress, type UnlockRecord } from './progress.js';
 
 /** An unlock a replay made: which achievement (and occurrence), when, by what, and for how many points. */
@@ -14,6 +14,8 @@ export interface ReplayEarning extends UnlockRecord {
   points: number;
   /** The time of the record that earned it: the period the rule's cap counts it in. */
   recordAtMs: number;
+  /** Where that record sits in its topic (absent in checkpoints written before it was kept). */
+  source?: RecordPosition;
 }
 
 /**
@@ -38,7 +40,8 @@ export interface ReplaySummary {
 
 /**
  * The other achievements a rule reads: those a composite counts and the one a follow-up counts from. A replay
- * of the rule alone knows of them only what live processing holds (see `Replay.hold`).
+ * of the rule alone is given their earnings as live processing stored them (see holdings.ts): those before the
+ * history it reads by `Replay.hold`, the others with the record each was earned on.
  */
 export const prerequisitesOf = (rule: CatalogRule): string[] => [
   ...(rule.trigger.on === 'achievements' ? rule.trigger.of : []),
@@ -73,15 +76,22 @@ export class Replay {
   /**
    * Applies one record: its decoded event, or undefined for a record live processing set aside to the DLQ
    * (it counts for nothing, there as here). A record a rule refuses (too many attributes) leaves the client's
-   * progress as it was, as the client actor's crash policy does live.
+   * progress as it was, as the client actor's crash policy does live. `at.brought` is what the rule's
+   * prerequisites' rules earned on this record live (see holdings.ts).
    */
-  apply(event: InputEvent | undefined, client: ClientContext = NO_CONTEXT) {
+  apply(
+    event: InputEvent | undefined,
+    at: { client?: ClientContext; brought?: readonly Holding[]; source?: RecordPosition } = {},
+  ) {
     this.eventsReplayed++;
     if (!event) return;
     const before = this.clients.get(event.clientId) ?? { progress: initialProgress(), earnings: [] };
     let decision: ReturnType<typeof decide>;
     try {
-      decision = decide(before.progress, event, this.catalog, this.zone, { client });
+      decision = decide(before.progress, event, this.catalog, this.zone, {
+        client: at.client ?? NO_CONTEXT,
+        ...(at.brought ? { brought: at.brought } : {}),
+      });
     } catch {
       return;
     }
@@ -95,6 +105,7 @@ export class Replay {
         sourceEventId,
         points,
         recordAtMs,
+        ...(at.source ? { source: at.source } : {}),
       }),
     );
     const earnings = earned.length > 0 ? [...before.earnings, ...earned] : before.earnings;
@@ -103,23 +114,23 @@ export class Replay {
   }
 
   /**
-   * Starts a client not seen yet holding what live processing holds (`earned`, all it holds) of the rule's
-   * prerequisites, as if the other rules had been live all along: a follow-up counts from its prerequisite's
-   * time, a composite unlocks at the time the client came to hold the target-th achievement. A client already
+   * Starts a client not seen yet holding what the rule's prerequisites' rules earned before the history it
+   * replays (see holdings.ts): a follow-up counts from its prerequisite's time, a composite unlocks on the
+   * client's first record at the time the client came to hold the target-th achievement. A client already
    * seen keeps what it has.
    */
-  hold(clientId: string, earned: Earned) {
+  hold(clientId: string, holdings: readonly Holding[]) {
     if (this.clients.has(clientId)) return;
-    const prerequisites = prerequisitesOf(this.rule);
-    const pick = <T>(records: Record<string, T> | undefined) =>
-      Object.fromEntries(prerequisites.flatMap((id) => (records?.[id] ? [[id, records[id]]] : [])));
-    const repeats = pick(earned.repeats);
-    const progress: ClientProgress = {
-      ...initialProgress(),
-      unlocked: pick(earned.unlocked),
-      ...(Object.keys(repeats).length > 0 ? { repeats } : {}),
-    };
-    this.clients.set(clientId, { progress, earnings: [] });
+    const progress = initialProgress();
+    const earned = withHoldings({ unlocked: progress.unlocked, repeats: undefined }, holdings);
+    this.clients.set(clientId, {
+      progress: {
+        ...progress,
+        unlocked: earned.unlocked,
+        ...(earned.repeats ? { repeats: earned.repeats } : {}),
+      },
+      earnings: [],
+    });
   }
 
   /** The clients who changed since the last call, as they are now: what a checkpoint writes. */

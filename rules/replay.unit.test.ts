@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { catalog, clientEvent, days, KYIV, purchase, ruleDocument } from '../test/support/events.js';
 import { wideCatalog } from '../test/support/wide-catalog.js';
-import { buildCatalog, type Catalog } from './catalog.js';
+import { buildCatalog, knowingAchievementsOf, type Catalog } from './catalog.js';
+import { decide } from './decide.js';
+import { eventIdOf } from './events.js';
+import { initialProgress } from './progress.js';
 import { Replay } from './replay.js';
 
 const bigSpender: Catalog = {
@@ -76,7 +79,7 @@ describe('a replay of one rule over a partition’s history', () => {
     expect(replay.summary()).toMatchObject({ clients: { 'coffee-lover': 1 }, points: 100 + 50 });
   });
 
-  describe('of a rule that reads other achievements, which the replay does not compute', () => {
+  describe('of a rule that reads other achievements, which the replay is given as live processing earned them', () => {
     const wide = wideCatalog();
     const alone = (ruleId: string): Catalog => {
       const rule = wide.rules.find((r) => r.id === ruleId)!;
@@ -87,15 +90,16 @@ describe('a replay of one rule over a partition’s history', () => {
         ),
       };
     };
-    const firstPurchase = { at: '2026-11-03T10:00:00.000Z', sourceEventId: 'tx-first' };
+    const firstPurchase = {
+      achievementId: 'first-purchase',
+      at: '2026-11-03T10:00:00.000Z',
+      sourceEventId: 'tx-first',
+    };
 
-    it('counts a follow-up from the prerequisite live processing holds, and nothing before it', () => {
+    it('counts a follow-up from a prerequisite earned before the history it replays, and nothing before it', () => {
       const replay = new Replay(alone('contacts-after-first'), KYIV);
-      replay.hold('c-1', {
-        unlocked: { 'first-purchase': firstPurchase, 'coffee-lover': firstPurchase },
-        repeats: undefined,
-      });
-      replay.hold('c-2', { unlocked: {}, repeats: undefined });
+      replay.hold('c-1', [firstPurchase]);
+      replay.hold('c-2', []);
       for (const clientId of ['c-1', 'c-2']) {
         replay.apply(clientEvent('contacts.synced', '2026-11-02T12:00:00+02:00', {}, clientId));
         expect(replay.summary().clients['contacts-after-first']).toBe(0);
@@ -110,10 +114,52 @@ describe('a replay of one rule over a partition’s history', () => {
       ]);
     });
 
+    it('starts a follow-up on the record its prerequisite was earned on, as live processing did', () => {
+      const replay = new Replay(alone('contacts-after-first'), KYIV);
+      // Dated after the prerequisite, but arrived before the record that earned it: live, it waited.
+      replay.apply(clientEvent('contacts.synced', '2026-11-04T12:00:00+02:00', {}, 'c-1'));
+      expect(replay.summary().clients['contacts-after-first']).toBe(0);
+      const earning = purchase({ clientId: 'c-1', amount: 1_000, time: '2026-11-03T12:00:00+02:00' });
+      replay.apply(earning, { brought: [{ ...firstPurchase, sourceEventId: eventIdOf(earning) }] });
+      const client = new Map(replay.takeChanged()).get('c-1');
+      expect(client!.progress.unlocked['contacts-after-first']).toEqual({
+        at: '2026-11-04T10:00:00.000Z',
+        sourceEventId: eventIdOf(earning),
+      });
+    });
+
+    it('keeps a waiting follow-up’s events as live processing does, which knows the topic its prerequisite comes on', () => {
+      const synced = (day: string) =>
+        clientEvent('contacts.synced', `2026-11-${day}T12:00:00+02:00`, {}, 'c-1');
+      const earning = purchase({ clientId: 'c-1', amount: 1_000, time: '2026-11-03T12:00:00+02:00' });
+      // The sync of the 20th leaves the 4th more than a week behind on its topic; the purchase, of the other
+      // topic, may still come dated before it, and does.
+      const history = [synced('04'), synced('20'), earning];
+      let live = initialProgress();
+      const unlocked = history.flatMap((event) => {
+        const decision = decide(live, event, wide, KYIV);
+        live = decision.progress;
+        return decision.unlocked;
+      });
+      const expected = unlocked.find((unlock) => unlock.achievementId === 'contacts-after-first');
+      expect(expected?.unlockedAt).toBe('2026-11-04T10:00:00.000Z');
+
+      const replay = new Replay(knowingAchievementsOf(alone('contacts-after-first'), wide), KYIV);
+      const brought = [
+        { ...firstPurchase, at: '2026-11-03T10:00:00.000Z', sourceEventId: eventIdOf(earning) },
+      ];
+      history.forEach((event) => replay.apply(event, event === earning ? { brought } : {}));
+      const client = new Map(replay.takeChanged()).get('c-1');
+      expect(client!.progress.unlocked['contacts-after-first']).toEqual({
+        at: expected!.unlockedAt,
+        sourceEventId: expected!.sourceEventId,
+      });
+    });
+
     it('unlocks a composite at the time the client came to hold what it names, on the first record that counts', () => {
       const replay = new Replay(alone('any-start'), KYIV);
-      replay.hold('c-1', { unlocked: { 'first-purchase': firstPurchase }, repeats: undefined });
-      replay.hold('c-1', { unlocked: {}, repeats: undefined });
+      replay.hold('c-1', [firstPurchase]);
+      replay.hold('c-1', []);
       replay.apply(purchase({ clientId: 'c-1', amount: 1_000, time: '2026-11-20T10:00:00+02:00' }));
       const client = new Map(replay.takeChanged()).get('c-1');
       expect(client!.progress.unlocked['any-start']).toMatchObject({ at: firstPurchase.at });

@@ -141,15 +141,11 @@ export class RuleBook {
 }
 
 /**
- * Why a rule cannot be activated with a backfill yet, or undefined when it can. A composite's and a
- * follow-up's earnings read other rules' unlocks: a replay of one rule knows them only as live processing holds
- * them when it meets the client, which gives a time (and source event) other than live processing's when the
- * client's holdings changed since, or depend on records the replay has not read yet. A cap shared with a group
- * of rules needs what the others granted in periods live processing no longer keeps.
+ * Why a rule cannot be activated with a backfill yet, or undefined when it can. A cap shared with a group of
+ * rules needs what the others granted in periods live processing no longer keeps, and would give the group's
+ * other rules less than they were granted had the backfilled rule been live all along.
  */
 export function backfillNotBuilt(rule: Rule): string | undefined {
-  if (rule.trigger.on === 'achievements') return 'a composite cannot be backfilled yet';
-  if (rule.after) return 'a follow-up cannot be backfilled yet';
   if (rule.cap?.group !== undefined) return 'a rule capped with a group cannot be backfilled yet';
   return undefined;
 }

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { buildCatalog } from '../rules/catalog.js';
-import { initialProgress } from '../rules/progress.js';
 import { apiDependencies } from './support/api.js';
 import { bankHistory, countsOf, expectedUnlocks } from './support/bank-history.js';
 import { coffeeFanRule } from './support/coffee-fan-rule.js';
@@ -147,18 +146,16 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
 
   it('counts a follow-up only from the time each client came to hold what it follows, as live processing holds it', async () => {
     const [holder, lateHolder, stranger] = ['f', 'f', 'f'].map(uniqueName);
-    // Live state: the holder made its first purchase on November 1, the late holder on the 20th.
-    const firstPurchaseOn = (day: string) => ({
-      ...initialProgress(),
-      unlocked: { 'first-purchase': { at: `2026-11-${day}T10:00:00.000Z`, sourceEventId: uniqueName('tx') } },
-    });
+    // Live state: the holder made its first purchase on November 1, the late holder on the 20th, both before
+    // the history the dry run reads.
     await db.pool.query(
-      `INSERT INTO client_progress (client_id, version, progress)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::json[])`,
+      `INSERT INTO achievement_unlocks
+         (unlock_id, client_id, achievement_id, rule_id, points, unlocked_at, source_event_id)
+       SELECT gen_random_uuid(), client_id, 'first-purchase', 'first-purchase', 50, at, 'tx-' || client_id
+         FROM unnest($1::text[], $2::timestamptz[]) AS u (client_id, at)`,
       [
         [holder, lateHolder],
-        [1, 1],
-        [firstPurchaseOn('01'), firstPurchaseOn('20')].map((p) => JSON.stringify(p)),
+        ['2026-11-01T10:00:00.000Z', '2026-11-20T10:00:00.000Z'],
       ],
     );
     const from = (await nextWrittenAt()).toISOString();

@@ -108,9 +108,10 @@ async function liveEarnings(client: pg.PoolClient, job: ReplayJob, clientIds: st
 async function correctUnlocks(client: pg.PoolClient, corrected: AchievementUnlocked[]) {
   if (corrected.length === 0) return;
   await client.query(
-    `UPDATE achievement_unlocks u SET unlocked_at = c.at, source_event_id = c.source
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[])
-            AS c (client_id, achievement_id, occurrence, at, source)
+    `UPDATE achievement_unlocks u
+        SET unlocked_at = c.at, source_event_id = c.source, source_topic = c.topic, source_offset = c.record_offset
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::bigint[])
+            AS c (client_id, achievement_id, occurrence, at, source, topic, record_offset)
       WHERE u.client_id = c.client_id AND u.achievement_id = c.achievement_id AND u.occurrence = c.occurrence`,
     [
       corrected.map((u) => u.clientId),
@@ -118,6 +119,8 @@ async function correctUnlocks(client: pg.PoolClient, corrected: AchievementUnloc
       corrected.map((u) => u.occurrence ?? ''),
       corrected.map((u) => u.unlockedAt),
       corrected.map((u) => u.sourceEventId),
+      corrected.map((u) => u.sourceRecord?.topic ?? null),
+      corrected.map((u) => u.sourceRecord?.offset ?? null),
     ],
   );
 }

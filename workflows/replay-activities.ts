@@ -17,7 +17,7 @@ import type { RewardStart } from './reward-starter.js';
 export interface ReplayActivityDependencies {
   db: pg.Pool;
   kafka: Kafka;
-  /** The rule book, to refuse merging a version no longer live. */
+  /** The rule book, to refuse merging a version no longer live, and to know what a rule's prerequisites are. */
   rules: RuleFeed;
   zone: string;
   /** Where a backfill's rewards start: the backfill reward task queue. */
@@ -84,12 +84,13 @@ async function alive<T>(work: (report: (details: unknown) => void) => Promise<T>
 export function createReplayActivities(deps: ReplayActivityDependencies) {
   const states = new ReplayStates(deps.db, deps.zone);
   const cancelled = () => Context.current().cancellationSignal.aborted;
+  const jobOf = (replayId: string) => loadJob(deps.db, replayId, deps.rules.book().everLive());
   const withParts = <T>(work: (parts: ChunkDependencies) => Promise<T>) =>
     alive((heartbeat) => work({ db: deps.db, kafka: deps.kafka, states, heartbeat, cancelled }));
   return {
     /** Plans a replay: where each partition's history from the replay's time begins, and a dry run's end. */
     async planReplay({ replayId }: { replayId: string }): Promise<PartitionProgress[]> {
-      const job = await loadJob(deps.db, replayId);
+      const job = await jobOf(replayId);
       const names = topicsOf(job);
       let from: bigint[][];
       try {
@@ -116,21 +117,21 @@ export function createReplayActivities(deps: ReplayActivityDependencies) {
       partition: number;
       chunk?: { ms?: number; records?: number };
     }): Promise<PartitionProgress> {
-      const job = await loadJob(deps.db, input.replayId);
+      const job = await jobOf(input.replayId);
       return withParts((parts) => replayChunk(parts, job, input.partition, input.chunk ?? {}));
     },
 
     /** Merges a caught-up partition of a backfill into live state: see `mergePartition`. */
     async mergePartition(input: { replayId: string; partition: number }): Promise<MergeOutcome> {
       await setPhase(deps.db, input.replayId, 'merging');
-      const job = await loadJob(deps.db, input.replayId);
+      const job = await jobOf(input.replayId);
       return withParts((parts) => mergePartition({ ...parts, rules: deps.rules }, job, input.partition));
     },
 
     /** Awards what a backfill found, for up to `maxMs`: see `awardUnlocks`. */
     async awardUnlocks(input: { replayId: string; maxMs: number }) {
       await setPhase(deps.db, input.replayId, 'awarding');
-      const job = await loadJob(deps.db, input.replayId);
+      const job = await jobOf(input.replayId);
       const { db, rewards, outputs, awardsPerSecond: perSecond } = deps;
       return alive((heartbeat) =>
         awardUnlocks({ db, rewards, outputs, perSecond, heartbeat }, job, input.maxMs),
@@ -139,7 +140,7 @@ export function createReplayActivities(deps: ReplayActivityDependencies) {
 
     /** Records how a replay ended, with what it found; its checkpoints are dropped. */
     async finishReplay(input: { replayId: string; status: 'done' | 'cancelled' | 'failed'; error?: string }) {
-      const result = await resultOf(deps.db, await loadJob(deps.db, input.replayId));
+      const result = await resultOf(deps.db, await jobOf(input.replayId));
       await inTransaction(deps.db, async (client) => {
         await client.query(
           `UPDATE replays SET status = $2, phase = CASE WHEN $2 = 'failed' THEN phase ELSE $2 END, result = $3,

@@ -5,7 +5,7 @@ import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import { prerequisitesOf } from '../rules/replay.js';
 import type { PartitionProgress } from './replay-contract.js';
 import { loadPartitions, progressOf, topicsOf, type PartitionRow, type ReplayJob } from './replay-jobs.js';
-import { contextIn, type PartitionState, type ReplayStates } from './replay-states.js';
+import { contextIn, recordKey, type PartitionState, type ReplayStates } from './replay-states.js';
 
 /** The schema of each topic the reader takes, in its order (see `topicsOf`). */
 const KINDS: RecordKind[] = ['transaction', 'client-event'];
@@ -34,7 +34,8 @@ export async function livePositions(db: pg.Pool, job: ReplayJob, partition: numb
 
 /**
  * Applies a run of records to the partition's replay (a record that fails its schema counts for nothing, as
- * it did live) and moves the state's positions past it, only once all of it is applied.
+ * it did live), each with what its rule's prerequisites' rules earned on it (see `learnHoldings`), and moves
+ * the state's positions past it, only once all of it is applied.
  */
 export async function applyRecords(
   deps: Pick<ChunkDependencies, 'states'>,
@@ -49,8 +50,19 @@ export async function applyRecords(
   });
   const clientIds = decoded.flatMap((event) => (event ? [event.clientId] : []));
   if (job.rule.audience?.segments) await deps.states.learnContexts(state, clientIds);
-  if (prerequisitesOf(job.rule).length > 0) await deps.states.learnHoldings(state, clientIds);
-  for (const event of decoded) state.replay.apply(event, event && contextIn(state, event.clientId));
+  if (prerequisitesOf(job.rule).length > 0) await deps.states.learnHoldings(state, job, clientIds);
+  const topics = topicsOf(job);
+  decoded.forEach((event, i) => {
+    const { stream, record } = records[i]!;
+    const key = recordKey(stream, record.offset);
+    const brought = state.brought.get(key);
+    if (brought) state.brought.delete(key);
+    state.replay.apply(event, {
+      ...(event ? { client: contextIn(state, event.clientId) } : {}),
+      ...(brought ? { brought } : {}),
+      source: { topic: topics[stream]!, offset: record.offset },
+    });
+  });
   state.positions = reader.positions();
 }
 

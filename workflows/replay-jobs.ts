@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { InputTopics } from '../platform/topics.js';
 import { DEFAULT_BACKFILL_POLICY, type BackfillPolicy } from '../rules/backfill-awards.js';
-import { buildCatalog, type Catalog, type CatalogRule } from '../rules/catalog.js';
+import { buildCatalog, knowingAchievementsOf, type Catalog, type CatalogRule } from '../rules/catalog.js';
 import type { PartitionProgress } from './replay-contract.js';
 
 /** A replay as its `replays` row describes it, with its rule ready to run. */
@@ -23,7 +23,8 @@ export interface ReplayJob {
 /** The topic names of a job in the order the history reader takes them: transactions, then client events. */
 export const topicsOf = (job: ReplayJob) => [job.topics.transactions, job.topics.clientEvents];
 
-export async function loadJob(db: pg.Pool, replayId: string): Promise<ReplayJob> {
+/** A replay's job; `everLive` (every rule ever live) tells what its rule's prerequisites are. */
+export async function loadJob(db: pg.Pool, replayId: string, everLive: Catalog): Promise<ReplayJob> {
   const { rows } = await db.query<{
     kind: ReplayJob['kind'];
     rule_id: string;
@@ -43,7 +44,7 @@ export async function loadJob(db: pg.Pool, replayId: string): Promise<ReplayJob>
   if (!row) throw new Error(`no replay ${replayId}`);
   // A backfilled version starts progress of its own (activation refuses one that keeps an earlier version's).
   // Its document was checked when it was stored (or when the dry run was asked for): read as accepted.
-  const catalog = buildCatalog(
+  const alone = buildCatalog(
     [
       {
         source: `${row.kind} of ${row.rule_id}`,
@@ -53,6 +54,7 @@ export async function loadJob(db: pg.Pool, replayId: string): Promise<ReplayJob>
     ],
     'stored',
   );
+  const catalog = knowingAchievementsOf(alone, everLive);
   return {
     replayId,
     kind: row.kind,

@@ -1,21 +1,25 @@
 import type pg from 'pg';
-import { loadContexts, loadErasures } from '../platform/engine-state.js';
+import { loadContexts, loadErasures, loadHoldings } from '../platform/engine-state.js';
 import { inTransaction } from '../platform/postgres.js';
 import { NO_CONTEXT, type ClientContext } from '../rules/audience.js';
-import type { Earned } from '../rules/earn.js';
+import type { Holding } from '../rules/holdings.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
-import { Replay, type ReplayEarning, type ReplayedClient } from '../rules/replay.js';
-import type { PartitionRow, ReplayJob } from './replay-jobs.js';
+import { prerequisitesOf, Replay, type ReplayEarning, type ReplayedClient } from '../rules/replay.js';
+import { topicsOf, type PartitionRow, type ReplayJob } from './replay-jobs.js';
 
 /** A partition's replay as far as it has read: every client's progress, and where each topic continues. */
 export interface PartitionState {
   replay: Replay;
+  /** Where the replay began on each topic, and where it continues. */
+  from: bigint[];
   positions: bigint[];
   /** For a rule whose audience names segments: each client's segments as imported now, and erasure. */
   contexts: Map<string, ClientContext>;
   /** For a composite or a follow-up: the clients whose holdings of its prerequisites were looked up. */
   holdingsLearned: Set<string>;
+  /** Their holdings earned on records the replay has yet to read, by `recordKey`. */
+  brought: Map<string, Holding[]>;
   /**
    * When each erased client was erased, read as each activity begins (a client erased later is left out of
    * the merge, which checks again).
@@ -23,6 +27,9 @@ export interface PartitionState {
   erasures: Map<string, number>;
   usedMs: number;
 }
+
+/** How a record is named in `PartitionState.brought`: the index of its topic in `topicsOf`, and its offset. */
+export const recordKey = (stream: number, offset: string | bigint) => `${stream}:${offset}`;
 
 /** The client's context in this replay: learned with its segments, or just its erasure, if any. */
 export function contextIn(state: PartitionState, clientId: string): ClientContext {
@@ -80,8 +87,10 @@ export class ReplayStates {
         : { replay: new Replay(job.catalog, this.zone), positions: row.from };
     const resumed = {
       ...state,
+      from: row.from,
       contexts: new Map(),
       holdingsLearned: new Set<string>(),
+      brought: new Map<string, Holding[]>(),
       erasures,
       usedMs: Date.now(),
     };
@@ -114,24 +123,30 @@ export class ReplayStates {
   }
 
   /**
-   * Gives clients not looked up yet what live processing holds now of the rule's prerequisites (see
-   * `Replay.hold`): for a composite or a follow-up, read as the replay first meets each client.
+   * Looks up, for clients not looked up yet, their unlocks of the rule's prerequisites (a composite's or a
+   * follow-up's, see holdings.ts): those earned on a record before the history the replay reads (or whose
+   * record is not known, or not of a topic it reads) are held from the start; those earned on a record it has
+   * yet to read are brought on that record; those on a record it read already are in its checkpoint.
    */
-  async learnHoldings(state: PartitionState, clientIds: Iterable<string>) {
+  async learnHoldings(state: PartitionState, job: ReplayJob, clientIds: Iterable<string>) {
     const unknown = [...new Set(clientIds)].filter((clientId) => !state.holdingsLearned.has(clientId));
     if (unknown.length === 0) return;
-    const { rows } = await this.db.query<{
-      client_id: string;
-      unlocked: Earned['unlocked'];
-      repeats: Earned['repeats'] | null;
-    }>(
-      `SELECT client_id, progress->'unlocked' AS unlocked, progress->'repeats' AS repeats
-         FROM client_progress WHERE client_id = ANY($1)`,
-      [unknown],
-    );
-    for (const row of rows)
-      state.replay.hold(row.client_id, { unlocked: row.unlocked, repeats: row.repeats ?? undefined });
-    for (const clientId of unknown) state.holdingsLearned.add(clientId);
+    const topics = topicsOf(job);
+    const stored = await loadHoldings(this.db, unknown, prerequisitesOf(job.rule));
+    for (const clientId of unknown) {
+      const before: Holding[] = [];
+      for (const { holding, source } of stored.get(clientId) ?? []) {
+        const stream = source ? topics.indexOf(source.topic) : -1;
+        const offset = source ? BigInt(source.offset) : 0n;
+        if (stream < 0 || offset < state.from[stream]!) before.push(holding);
+        else if (offset >= state.positions[stream]!) {
+          const key = recordKey(stream, offset);
+          state.brought.set(key, [...(state.brought.get(key) ?? []), holding]);
+        }
+      }
+      state.replay.hold(clientId, before);
+      state.holdingsLearned.add(clientId);
+    }
   }
 
   /**

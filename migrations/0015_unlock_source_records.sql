@@ -1,0 +1,6 @@
+-- Up Migration
+
+-- Where the record that earned each unlock sits (its partition is its client's): a replay of a composite or a
+-- follow-up gives it the prerequisite on that very record, as live processing held it. Absent (null) for
+-- unlocks stored before it was kept, which a replay holds from the start of the history it reads.
+ALTER TABLE achievement_unlocks ADD COLUMN source_topic text, ADD COLUMN source_offset bigint;
