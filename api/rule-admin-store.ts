@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { inSnapshot, inTransaction } from '../platform/postgres.js';
-import { backfillNotBuilt, measuredSinceFor } from '../rules/rule-book.js';
+import { measuredSinceFor } from '../rules/rule-book.js';
 import { storedRuleSchema, type RuleBudget } from '../rules/rule-schema.js';
 import { budgetStates, standingOf, type BudgetStanding } from '../platform/budget-store.js';
 import type { RuleProblem } from '../rules/rule-validation.js';
@@ -57,8 +57,6 @@ export type Activation =
   | { outcome: 'no-such-version' }
   /** A backfill was asked of a version that keeps an earlier version's progress, already counted live. */
   | { outcome: 'keeps-progress'; since: number }
-  /** A backfill was asked of a rule whose backfill is not built yet (see `backfillNotBuilt`). */
-  | { outcome: 'not-backfillable'; why: string }
   | { outcome: 'backfill-running'; workflowId: string };
 
 /** Rule and segment administration in PostgreSQL; every change is written to the audit log with it. */
@@ -227,8 +225,6 @@ export function postgresRuleAdmin(db: pg.Pool, options: DraftOptions): RuleAdmin
         if (document === undefined) return { outcome: 'no-such-version' as const };
         const latest = await latestChange(client, ruleId);
         const workflowId = backfillWorkflowId(ruleId, version);
-        const notBuilt = backfill && backfillNotBuilt(measuredRule(document));
-        if (notBuilt) return { outcome: 'not-backfillable', why: notBuilt };
         if (backfill && (await backfillRunning(client, workflowId)))
           return { outcome: 'backfill-running', workflowId };
         const withBackfill = async (activation: Activation & { outcome: 'activated' | 'already-active' }) =>

@@ -248,10 +248,6 @@ export function ruleRoutes(store: RuleAdminStore, replays: ReplayDependencies) {
             detail: `v${version} keeps the progress counted live since v${activation.since} went live; a backfill replays a version that measures something new`,
           },
         ]);
-      case 'not-backfillable':
-        return invalid(c, [
-          { pointer: '/backfillFrom', detail: `${activation.why}; activate it without backfillFrom` },
-        ]);
       case 'backfill-running':
         return backfillRunning(c, activation.workflowId);
     }

@@ -20,8 +20,8 @@ export interface StoredHolding {
 /**
  * Each client's unlocks of the given achievements, each achievement's in the order they were earned as far as
  * it is known (by their records' offsets, one rule's records being of one topic; those without one first, then
- * by time): what a replay of a composite or a follow-up
- * is given of its prerequisites (see rules/holdings.ts).
+ * by time), with the points each was granted: what a replay of a rule is given of the other achievements it
+ * reads (see rules/holdings.ts).
  */
 export async function loadHoldings(
   db: pg.Pool,
@@ -32,12 +32,13 @@ export async function loadHoldings(
     client_id: string;
     achievement_id: string;
     occurrence: string;
+    points: number;
     unlocked_at: Date;
     source_event_id: string;
     source_topic: string | null;
     source_offset: string | null;
   }>(
-    `SELECT client_id, achievement_id, occurrence, unlocked_at, source_event_id, source_topic, source_offset
+    `SELECT client_id, achievement_id, occurrence, points, unlocked_at, source_event_id, source_topic, source_offset
        FROM achievement_unlocks WHERE client_id = ANY($1) AND achievement_id = ANY($2)
       ORDER BY achievement_id, source_offset NULLS FIRST, unlocked_at`,
     [clientIds, achievementIds],
@@ -52,6 +53,7 @@ export async function loadHoldings(
         ...(row.occurrence !== '' ? { occurrence: row.occurrence } : {}),
         at: row.unlocked_at.toISOString(),
         sourceEventId: row.source_event_id,
+        points: row.points,
       },
       source:
         row.source_topic === null || row.source_offset === null

@@ -2,6 +2,7 @@ import { applyCaps } from './caps.js';
 import { catalogOfRule, type CatalogRule } from './catalog.js';
 import type { AchievementUnlocked } from './decide.js';
 import { unionEntries } from './entries.js';
+import { leftInGroupCap } from './group-grants.js';
 import type { RecordPosition } from './holdings.js';
 import { initialProgress, type ClientProgress, type RepeatRecord, type UnlockRecord } from './progress.js';
 import { unionRefunds } from './refunds.js';
@@ -189,31 +190,45 @@ export function mergeReplayed(
     ...(repeats ? { repeats } : {}),
   };
   if (!rule.cap || found.length === 0) return { progress, found, corrected };
-  return { ...withinCap(progress, found, client.earnings, rule, zone), corrected };
+  return { ...withinCap(progress, found, client, rule, zone), corrected };
 }
 
 /**
  * A capped rule's found unlocks, each with at most what the client's cap left in its period once what live
  * processing granted there is counted (a cap is shared with live earnings, as a budget is), taken in the order
- * the replay made them; the progress with what they spent. A period live processing no longer keeps (no record
- * on time can fall in it) leaves each the points the replay's own cap gave it.
+ * the replay made them; the progress with what they spent. A cap of the rule alone: a period live processing no
+ * longer keeps (no record on time can fall in it) leaves each the points the replay's own cap gave it. A cap
+ * shared with a group: the group's grants the replay was given (see group-grants.ts) are counted in every
+ * period, and the level's points capped anew.
  */
 function withinCap(
   merged: ClientProgress,
   found: AchievementUnlocked[],
-  earnings: ReplayEarning[],
+  { earnings, grants = [] }: ReplayedClient,
   rule: CatalogRule,
   zone: string,
 ) {
   const catalog = catalogOfRule(rule);
   const made = (unlock: AchievementUnlocked) =>
     earnings.findIndex((e) => e.achievementId === unlock.achievementId && e.occurrence === unlock.occurrence);
+  const levelPoints = (unlock: AchievementUnlocked) =>
+    rule.levels.find((level) => level.achievementId === unlock.achievementId)!.points;
   let progress = merged;
+  const spentFound: number[] = [];
   const capped = [...found]
     .sort((a, b) => made(a) - made(b))
     .map((unlock) => {
-      const after = applyCaps(progress, [unlock], catalog, earnings[made(unlock)]!.recordAtMs, zone);
+      const atMs = earnings[made(unlock)]!.recordAtMs;
+      const asked =
+        rule.cap!.group === undefined
+          ? unlock
+          : {
+              ...unlock,
+              points: leftInGroupCap(rule, { grants, found: spentFound }, atMs, levelPoints(unlock), zone),
+            };
+      const after = applyCaps(progress, [asked], catalog, atMs, zone);
       progress = after.progress;
+      spentFound.push(atMs, after.unlocked[0]!.points);
       return after.unlocked[0]!;
     });
   return { progress, found: capped };

@@ -1,6 +1,7 @@
 import { calendarPeriod } from './calendar.js';
 import type { Catalog } from './catalog.js';
 import type { AchievementUnlocked } from './decide.js';
+import type { Holding } from './holdings.js';
 import { LATENESS_MS, type ClientProgress } from './progress.js';
 import type { RuleCap } from './rule-schema.js';
 
@@ -42,6 +43,22 @@ export function currentCaps(progress: ClientProgress, zone: string): Record<stri
   );
 }
 
+/** The points spent under a counter in a period, and the counters with `points` more spent there. */
+function spend(
+  caps: Record<string, number[]>,
+  counter: string,
+  period: number,
+  points: (spent: number) => number,
+) {
+  const kept = caps[counter] ?? [];
+  const at = kept.findIndex((value, i) => i % 2 === 0 && value === period);
+  const spent = at >= 0 ? kept[at + 1]! : 0;
+  const more = points(spent);
+  caps[counter] =
+    at >= 0 ? kept.map((value, i) => (i === at + 1 ? spent + more : value)) : [...kept, period, more];
+  return more;
+}
+
 /**
  * The unlocks with their points capped, and the progress with what they spent; the progress as it was when
  * none of them is capped.
@@ -60,15 +77,36 @@ export function applyCaps(
   const capped = unlocked.map((unlock) => {
     const cap = catalog.achievements.get(unlock.achievementId)?.rule.cap;
     if (!cap) return unlock;
-    const counter = counterOf(unlock.ruleId, cap);
     const period = calendarPeriod(eventTimeMs, cap.per, zone);
-    const kept = caps[counter] ?? [];
-    const at = kept.findIndex((value, i) => i % 2 === 0 && value === period);
-    const spent = at >= 0 ? kept[at + 1]! : 0;
-    const points = Math.max(0, Math.min(unlock.points, cap.points - spent));
-    caps[counter] =
-      at >= 0 ? kept.map((value, i) => (i === at + 1 ? spent + points : value)) : [...kept, period, points];
+    const points = spend(caps, counterOf(unlock.ruleId, cap), period, (spent) =>
+      Math.max(0, Math.min(unlock.points, cap.points - spent)),
+    );
     return points === unlock.points ? unlock : { ...unlock, points, cappedFrom: unlock.points };
   });
   return { progress: { ...progress, caps }, unlocked: capped };
+}
+
+/**
+ * The progress with what rules outside the catalog were granted on this record under a cap they share with a
+ * group (a replay's `brought` holdings, see holdings.ts): counted before the record's own unlocks take theirs,
+ * so a backfilled rule gets what its group's cap left, never more. The progress as it was when none is.
+ */
+export function withGrants(
+  progress: ClientProgress,
+  brought: readonly Holding[],
+  catalog: Catalog,
+  eventTimeMs: number,
+  zone: string,
+): ClientProgress {
+  const shared = brought.flatMap((holding) => {
+    const rule = catalog.achievements.get(holding.achievementId)?.rule;
+    return rule?.cap?.group !== undefined && holding.points !== undefined
+      ? [{ holding, rule, cap: rule.cap }]
+      : [];
+  });
+  if (shared.length === 0) return progress;
+  const caps = currentCaps(progress, zone);
+  for (const { holding, rule, cap } of shared)
+    spend(caps, counterOf(rule.id, cap), calendarPeriod(eventTimeMs, cap.per, zone), () => holding.points!);
+  return { ...progress, caps };
 }

@@ -15,7 +15,7 @@ import {
 } from './progress.js';
 import { refundedAmounts, withPurchaseArrived, withRefund } from './refunds.js';
 import { wasSeen, withSeen } from './seen.js';
-import { applyCaps } from './caps.js';
+import { applyCaps, withGrants } from './caps.js';
 import { unlockComposites } from './composites.js';
 import { earnLevels, type Earned } from './earn.js';
 import { keepsFor, startFollowUps, startOf } from './follow-ups.js';
@@ -222,7 +222,8 @@ function countTowardsRules(
         ...(earned.repeats ? { repeats: earned.repeats } : {}),
       }
     : progress;
-  return applyCaps(after, unlocked, catalog, event.timeMs, zone);
+  const granted = brought ? withGrants(after, brought, catalog, event.timeMs, zone) : after;
+  return applyCaps(granted, unlocked, catalog, event.timeMs, zone);
 }
 
 /**

@@ -6,7 +6,7 @@ import { explain } from './explain.js';
 import { followUpProblems } from './follow-ups.js';
 import { measureAt, viewOf } from './progress-view.js';
 import type { ClientProgress } from './progress.js';
-import { backfillNotBuilt, measuredSinceFor } from './rule-book.js';
+import { measuredSinceFor } from './rule-book.js';
 import { ruleSchema } from './rule-schema.js';
 
 const texts = (name: string) => ({ en: name, uk: name, he: name });
@@ -399,9 +399,8 @@ describe('a follow-up rule document', () => {
     ).toEqual([]);
   });
 
-  it('can be backfilled, and counts afresh when what it follows changes', () => {
+  it('counts afresh when what it follows changes', () => {
     const parsed = ruleSchema.parse(coffeeAfter('big-purchase'));
-    expect(backfillNotBuilt(parsed)).toBeUndefined();
     const other = ruleSchema.parse({ ...coffeeAfter('gold-card'), version: 2 });
     expect(measuredSinceFor({ rule: parsed, measuredSince: 1 }, other)).toBe(2);
     const same = ruleSchema.parse({ ...coffeeAfter('big-purchase'), version: 2 });

@@ -3,14 +3,17 @@ import type { UnlockRecord } from './progress.js';
 
 /**
  * An earning made by a rule outside the catalog `decide` runs: what a replay of one rule needs to know of the
- * achievements its composite counts or its follow-up follows, as live processing stored them. A replay gives
- * each to `decide` with the record live processing earned it on (`brought`), so the replayed rule reads the
- * client's holdings as they were at each record, not as they are now.
+ * achievements its composite counts or its follow-up follows, and of what the rules sharing its cap's group
+ * granted, as live processing stored them. A replay gives each to `decide` with the record live processing
+ * earned it on (`brought`), so the replayed rule reads the client's holdings, and its group's cap, as they were
+ * at each record, not as they are now.
  */
 export interface Holding extends UnlockRecord {
   achievementId: string;
   /** A repeating achievement's occurrence; absent for one earned once. */
   occurrence?: string;
+  /** The points it was granted, which a cap shared with a group counts (see caps.ts). */
+  points?: number;
 }
 
 /** Where a record sits: its topic (its partition is its client's) and offset. */

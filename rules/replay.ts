@@ -2,6 +2,7 @@ import { NO_CONTEXT, type ClientContext } from './audience.js';
 import type { Catalog, CatalogRule } from './catalog.js';
 import { decide } from './decide.js';
 import { eventTimeMs, type InputEvent } from './events.js';
+import { groupGrants } from './group-grants.js';
 import { withHoldings, type Holding, type RecordPosition } from './holdings.js';
 import { initialProgress, type ClientProgress, type UnlockRecord } from './progress.js';
 
@@ -25,6 +26,8 @@ export interface ReplayEarning extends UnlockRecord {
 export interface ReplayedClient {
   progress: ClientProgress;
   earnings: ReplayEarning[];
+  /** For a rule sharing a cap with a group: what the group was granted (see group-grants.ts). */
+  grants?: number[];
 }
 
 /** What a replay of one partition has found so far. */
@@ -39,14 +42,23 @@ export interface ReplaySummary {
 }
 
 /**
- * The other achievements a rule reads: those a composite counts and the one a follow-up counts from. A replay
- * of the rule alone is given their earnings as live processing stored them (see holdings.ts): those before the
- * history it reads by `Replay.hold`, the others with the record each was earned on.
+ * The achievements a replay of the rule needs the earnings of: those a composite counts, the one a follow-up
+ * counts from, and those of the rules sharing its cap's group, itself included (whose grants its cap counts),
+ * as `catalog` knows them (see `knowingAchievementsOf`). A replay of the rule alone is given them as live
+ * processing stored them (see holdings.ts): those before the history it reads by `Replay.hold`, the others
+ * with the record each was earned on.
  */
-export const prerequisitesOf = (rule: CatalogRule): string[] => [
-  ...(rule.trigger.on === 'achievements' ? rule.trigger.of : []),
-  ...(rule.after ? [rule.after.achievement] : []),
-];
+export function achievementsReadBy(rule: CatalogRule, catalog: Catalog): string[] {
+  const group = rule.cap?.group;
+  const sharingCap = [...catalog.achievements]
+    .filter(([, { rule: other }]) => group !== undefined && other.cap?.group === group)
+    .map(([id]) => id);
+  return [
+    ...(rule.trigger.on === 'achievements' ? rule.trigger.of : []),
+    ...(rule.after ? [rule.after.achievement] : []),
+    ...sharingCap,
+  ];
+}
 
 /** How often the client earned an achievement: once, or as many times as a repeating one was earned. */
 const timesEarned = (progress: ClientProgress, achievementId: string) =>
@@ -62,6 +74,8 @@ export class Replay {
   private readonly clients: Map<string, ReplayedClient>;
   private readonly changed = new Set<string>();
   readonly rule: CatalogRule;
+  /** The rule's achievements: given among the holdings of a rule sharing a cap, they count only as grants. */
+  private readonly own: ReadonlySet<string>;
 
   constructor(
     readonly catalog: Catalog,
@@ -70,6 +84,7 @@ export class Replay {
     public eventsReplayed = 0,
   ) {
     this.rule = catalog.rules[0]!;
+    this.own = new Set(this.rule.levels.map((level) => level.achievementId));
     this.clients = new Map(from);
   }
 
@@ -86,17 +101,19 @@ export class Replay {
     this.eventsReplayed++;
     if (!event) return;
     const before = this.clients.get(event.clientId) ?? { progress: initialProgress(), earnings: [] };
+    const recordAtMs = eventTimeMs(event);
+    const brought = at.brought?.filter((holding) => !this.own.has(holding.achievementId));
     let decision: ReturnType<typeof decide>;
     try {
       decision = decide(before.progress, event, this.catalog, this.zone, {
         client: at.client ?? NO_CONTEXT,
-        ...(at.brought ? { brought: at.brought } : {}),
+        ...(brought ? { brought } : {}),
       });
     } catch {
       return;
     }
-    if (decision.progress === before.progress) return;
-    const recordAtMs = eventTimeMs(event);
+    const granted = groupGrants(this.rule, this.catalog, at.brought ?? [], () => recordAtMs);
+    if (decision.progress === before.progress && granted.length === 0) return;
     const earned = decision.unlocked.map(
       ({ achievementId, occurrence, unlockedAt, sourceEventId, points }): ReplayEarning => ({
         achievementId,
@@ -109,7 +126,12 @@ export class Replay {
       }),
     );
     const earnings = earned.length > 0 ? [...before.earnings, ...earned] : before.earnings;
-    this.clients.set(event.clientId, { progress: decision.progress, earnings });
+    const grants = granted.length > 0 ? [...(before.grants ?? []), ...granted] : before.grants;
+    this.clients.set(event.clientId, {
+      progress: decision.progress,
+      earnings,
+      ...(grants ? { grants } : {}),
+    });
     this.changed.add(event.clientId);
   }
 
@@ -122,7 +144,10 @@ export class Replay {
   hold(clientId: string, holdings: readonly Holding[]) {
     if (this.clients.has(clientId)) return;
     const progress = initialProgress();
-    const earned = withHoldings({ unlocked: progress.unlocked, repeats: undefined }, holdings);
+    const others = holdings.filter((holding) => !this.own.has(holding.achievementId));
+    const earned = withHoldings({ unlocked: progress.unlocked, repeats: undefined }, others);
+    // Their records came before the replay's history: the unlock's time stands for the record's.
+    const grants = groupGrants(this.rule, this.catalog, holdings, (holding) => Date.parse(holding.at));
     this.clients.set(clientId, {
       progress: {
         ...progress,
@@ -130,6 +155,7 @@ export class Replay {
         ...(earned.repeats ? { repeats: earned.repeats } : {}),
       },
       earnings: [],
+      ...(grants.length > 0 ? { grants } : {}),
     });
   }
 

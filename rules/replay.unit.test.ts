@@ -156,6 +156,26 @@ describe('a replay of one rule over a partition’s history', () => {
       });
     });
 
+    it('caps a rule sharing a cap with a group by what the group was granted on the records it reads', () => {
+      const catalog = knowingAchievementsOf(alone('every-third-purchase'), wide);
+      const replay = new Replay(catalog, KYIV);
+      const purchases = days('2026-11-02', 3).map((time) => purchase({ clientId: 'c-1', time }));
+      // The weekly shopper was granted 10 of the group's 15 points that week, on the second purchase.
+      const granted = { achievementId: 'weekly-shopper', occurrence: '2026-W45', points: 10 };
+      purchases.forEach((event, i) =>
+        replay.apply(
+          event,
+          i === 1
+            ? { brought: [{ ...granted, at: '2026-11-03T08:00:00.000Z', sourceEventId: eventIdOf(event) }] }
+            : {},
+        ),
+      );
+      const client = new Map(replay.takeChanged()).get('c-1')!;
+      expect(client.earnings.map((earning) => earning.points)).toEqual([5]);
+      expect(client.grants).toEqual([Date.parse('2026-11-03T12:00:00+02:00'), 10]);
+      expect(replay.summary().points).toBe(5);
+    });
+
     it('unlocks a composite at the time the client came to hold what it names, on the first record that counts', () => {
       const replay = new Replay(alone('any-start'), KYIV);
       replay.hold('c-1', [firstPurchase]);

@@ -139,13 +139,3 @@ export class RuleBook {
     return this.everLiveCatalog;
   }
 }
-
-/**
- * Why a rule cannot be activated with a backfill yet, or undefined when it can. A cap shared with a group of
- * rules needs what the others granted in periods live processing no longer keeps, and would give the group's
- * other rules less than they were granted had the backfilled rule been live all along.
- */
-export function backfillNotBuilt(rule: Rule): string | undefined {
-  if (rule.cap?.group !== undefined) return 'a rule capped with a group cannot be backfilled yet';
-  return undefined;
-}

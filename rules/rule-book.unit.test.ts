@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ruleDocument } from '../test/support/events.js';
-import {
-  backfillNotBuilt,
-  measuredSinceFor,
-  RuleBook,
-  type RuleChange,
-  type StoredRuleVersion,
-} from './rule-book.js';
+import { measuredSinceFor, RuleBook, type RuleChange, type StoredRuleVersion } from './rule-book.js';
 import { ruleSchema } from './rule-schema.js';
 
 const coffee = ruleDocument('coffee-lover');
@@ -85,16 +79,5 @@ describe('measuredSinceFor', () => {
 
   it('starts afresh when nothing was live before', () => {
     expect(measuredSinceFor(undefined, parsed(4, coffee))).toBe(4);
-  });
-});
-
-describe('backfillNotBuilt', () => {
-  it('refuses a backfill of a rule capped with a group alone', () => {
-    const capped = (cap: Record<string, unknown>) => parsed(1, { ...coffee, cap });
-    expect(backfillNotBuilt(capped({ points: 500, per: 'month', group: 'cashback' }))).toBe(
-      'a rule capped with a group cannot be backfilled yet',
-    );
-    expect(backfillNotBuilt(capped({ points: 500, per: 'month' }))).toBeUndefined();
-    expect(backfillNotBuilt(parsed(1, ruleDocument('profile-complete')))).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import { buildCatalog } from '../rules/catalog.js';
 import { decide, type AchievementUnlocked } from '../rules/decide.js';
 import type { InputEvent } from '../rules/events.js';
 import { initialProgress } from '../rules/progress.js';
-import { nextWrittenAt, processedToEnds, produceEvents } from './support/engine.js';
+import { eventually, nextWrittenAt, processedToEnds, produceEvents } from './support/engine.js';
 import { purchase, ruleDocument } from './support/events.js';
 import { uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
@@ -40,13 +40,34 @@ const restaurantsAfterBronze = (id: string) => ({
   levels: [levelOf(id, 3)],
 });
 
-/** A restaurant purchase of `amount` minor units on October `day`, at 12:00 in Kyiv. */
-const meal = (clientId: string, day: number, amount = 20_000) =>
+/** At most 150 points a calendar month from the rules of the `meals` group. */
+const MEALS_CAP = { points: 150, per: 'month', group: 'meals' };
+
+/** "Three restaurant visits in a calendar month", 100 points, capped with the meals group. */
+const threeMeals = (id: string) => ({
+  id,
+  trigger: { on: 'transaction' },
+  filter: { kinds: ['purchase'], categoryIds: [5812] },
+  measure: { type: 'count' },
+  window: { type: 'calendar', unit: 'month' },
+  cap: MEALS_CAP,
+  levels: [levelOf(id, 3)],
+});
+
+/** "1,000 UAH in restaurants in a calendar month", 100 points, capped with the meals group. */
+const mealSpender = (id: string) => ({
+  ...threeMeals(id),
+  measure: { type: 'sum', field: 'amount' },
+  levels: [levelOf(id, 100_000)],
+});
+
+/** A restaurant purchase of `amount` minor units on `day` of a month of 2026 (October), at 12:00 in Kyiv. */
+const meal = (clientId: string, day: number, amount = 20_000, month = '10') =>
   purchase({
     clientId,
     categoryId: 5812,
     amount,
-    time: `2026-10-${String(day).padStart(2, '0')}T12:00:00+03:00`,
+    time: `2026-${month}-${String(day).padStart(2, '0')}T12:00:00+03:00`,
   });
 
 describe('backfills of composites and follow-ups, on the whole system', () => {
@@ -129,5 +150,63 @@ describe('backfills of composites and follow-ups, on the whole system', () => {
     );
     expect(expected).toHaveLength(4);
     expect(backfilled.sort()).toEqual(expected.sort());
+  }, 300_000);
+
+  it('of a rule sharing a cap with a group, grants what the group’s cap left in the period of each unlock', async () => {
+    const admin = requestsAs(system.app, { role: 'admin', sub: 'emp-1' });
+    const live = threeMeals(uniqueName('three-meals'));
+    expect((await admin('POST', '/v1/admin/rules', live)).status).toBe(201);
+    expect((await admin('POST', `/v1/admin/rules/${live.id}/versions/1/activate`)).status).toBe(202);
+    // Live once a fresh sentinel's three meals earn it (fresh each time: none gathers records meanwhile).
+    await eventually(
+      async () => {
+        const sentinel = uniqueName('sentinel');
+        await produceEvents(
+          system.kafka,
+          system.inputs,
+          [1, 2, 3].map((day) => meal(sentinel, day)),
+        );
+        await processedToEnds(system.db.pool, system.kafka, system.inputs);
+        const { rowCount } = await system.db.pool.query(
+          'SELECT 1 FROM achievement_unlocks WHERE client_id = $1 AND achievement_id = $2',
+          [sentinel, live.id],
+        );
+        return rowCount ?? 0;
+      },
+      (unlocked) => unlocked > 0,
+      60_000,
+      1_000,
+    );
+
+    const clientId = uniqueName('c');
+    const from = (await nextWrittenAt()).toISOString();
+    // Three meals on August 1–3 earn the live rule's 100 points and, spending 1,200 UAH, the backfilled one's.
+    // A meal in October leaves August behind: live processing no longer keeps what the group spent in it.
+    await produceEvents(system.kafka, system.inputs, [
+      meal(clientId, 1, 20_000, '08'),
+      meal(clientId, 2, 20_000, '08'),
+      meal(clientId, 3, 80_000, '08'),
+      meal(clientId, 1),
+    ]);
+    await processedToEnds(system.db.pool, system.kafka, system.inputs);
+    const backfilledRule = mealSpender(uniqueName('meal-spender'));
+    expect((await admin('POST', '/v1/admin/rules', backfilledRule)).status).toBe(201);
+    const activated = await admin('POST', `/v1/admin/rules/${backfilledRule.id}/versions/1/activate`, {
+      backfillFrom: from,
+    });
+    expect(activated.status).toBe(202);
+    const { backfill } = (await activated.json()) as { backfill: { workflowId: string } };
+    expect(await system.temporal.workflow.getHandle(backfill.workflowId).result()).toMatchObject({
+      phase: 'done',
+      pointsGranted: 50,
+    });
+    const { rows } = await system.db.pool.query<{ achievement_id: string; points: number }>(
+      'SELECT achievement_id, points FROM achievement_unlocks WHERE client_id = $1 ORDER BY points DESC',
+      [clientId],
+    );
+    expect(rows.filter((row) => [live.id, backfilledRule.id].includes(row.achievement_id))).toEqual([
+      { achievement_id: live.id, points: 100 },
+      { achievement_id: backfilledRule.id, points: 50 },
+    ]);
   }, 300_000);
 });

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { HistoryReader, type HistoryRecords } from '../platform/history-reader.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
-import { prerequisitesOf } from '../rules/replay.js';
+import { achievementsReadBy } from '../rules/replay.js';
 import type { PartitionProgress } from './replay-contract.js';
 import { loadPartitions, progressOf, topicsOf, type PartitionRow, type ReplayJob } from './replay-jobs.js';
 import { contextIn, recordKey, type PartitionState, type ReplayStates } from './replay-states.js';
@@ -50,7 +50,8 @@ export async function applyRecords(
   });
   const clientIds = decoded.flatMap((event) => (event ? [event.clientId] : []));
   if (job.rule.audience?.segments) await deps.states.learnContexts(state, clientIds);
-  if (prerequisitesOf(job.rule).length > 0) await deps.states.learnHoldings(state, job, clientIds);
+  if (achievementsReadBy(job.rule, job.catalog).length > 0)
+    await deps.states.learnHoldings(state, job, clientIds);
   const topics = topicsOf(job);
   decoded.forEach((event, i) => {
     const { stream, record } = records[i]!;

@@ -5,7 +5,7 @@ import { NO_CONTEXT, type ClientContext } from '../rules/audience.js';
 import type { Holding } from '../rules/holdings.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
-import { prerequisitesOf, Replay, type ReplayEarning, type ReplayedClient } from '../rules/replay.js';
+import { achievementsReadBy, Replay, type ReplayEarning, type ReplayedClient } from '../rules/replay.js';
 import { topicsOf, type PartitionRow, type ReplayJob } from './replay-jobs.js';
 
 /** A partition's replay as far as it has read: every client's progress, and where each topic continues. */
@@ -103,14 +103,20 @@ export class ReplayStates {
       client_id: string;
       progress: ClientProgress;
       earnings: ReplayEarning[];
+      grants: number[];
     }>(
-      'SELECT client_id, progress, earnings FROM replay_client_state WHERE replay_id = $1 AND partition = $2',
+      `SELECT client_id, progress, earnings, grants FROM replay_client_state
+        WHERE replay_id = $1 AND partition = $2`,
       [job.replayId, row.partition],
     );
     // A checkpoint an earlier build wrote is read as any stored progress is.
     return rows.map((r) => [
       r.client_id,
-      { progress: upgradeProgress(r.progress, job.catalog), earnings: r.earnings },
+      {
+        progress: upgradeProgress(r.progress, job.catalog),
+        earnings: r.earnings,
+        ...(r.grants.length > 0 ? { grants: r.grants } : {}),
+      },
     ]);
   }
 
@@ -132,7 +138,7 @@ export class ReplayStates {
     const unknown = [...new Set(clientIds)].filter((clientId) => !state.holdingsLearned.has(clientId));
     if (unknown.length === 0) return;
     const topics = topicsOf(job);
-    const stored = await loadHoldings(this.db, unknown, prerequisitesOf(job.rule));
+    const stored = await loadHoldings(this.db, unknown, achievementsReadBy(job.rule, job.catalog));
     for (const clientId of unknown) {
       const before: Holding[] = [];
       for (const { holding, source } of stored.get(clientId) ?? []) {
@@ -186,16 +192,17 @@ export class ReplayStates {
         if (moved.rowCount === 0) throw new StaleReplay(job.replayId, found.partition);
         if (changed.length > 0)
           await client.query(
-            `INSERT INTO replay_client_state (replay_id, partition, client_id, progress, earnings)
-             SELECT $1, $2, * FROM unnest($3::text[], $4::json[], $5::json[])
+            `INSERT INTO replay_client_state (replay_id, partition, client_id, progress, earnings, grants)
+             SELECT $1, $2, * FROM unnest($3::text[], $4::json[], $5::json[], $6::json[])
              ON CONFLICT (replay_id, partition, client_id)
-               DO UPDATE SET progress = EXCLUDED.progress, earnings = EXCLUDED.earnings`,
+               DO UPDATE SET progress = EXCLUDED.progress, earnings = EXCLUDED.earnings, grants = EXCLUDED.grants`,
             [
               job.replayId,
               found.partition,
               changed.map(([clientId]) => clientId),
               changed.map(([, { progress }]) => JSON.stringify(progress)),
               changed.map(([, { earnings }]) => JSON.stringify(earnings)),
+              changed.map(([, { grants }]) => JSON.stringify(grants ?? [])),
             ],
           );
       });
