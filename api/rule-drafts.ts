@@ -37,8 +37,33 @@ export async function draftContext(
     `SELECT DISTINCT rule_id, level ->> 'achievementId' AS achievement_id, level ->> 'partner' AS partner
        FROM rule_versions, jsonb_array_elements(document -> 'levels') AS level`,
   );
+  const reads = await client.query<{
+    rule_id: string;
+    achievement_id: string;
+    closes: boolean;
+    named: boolean;
+  }>(
+    `SELECT rule_id, level ->> 'achievementId' AS achievement_id, true AS closes, false AS named
+       FROM rule_versions, jsonb_array_elements(document -> 'levels') AS level
+      WHERE document -> 'budget' ->> 'atLimit' = 'close'
+     UNION ALL
+     SELECT rule_id, named.id, false, true
+       FROM rule_versions, jsonb_array_elements_text(
+         CASE WHEN jsonb_typeof(document -> 'trigger' -> 'of') = 'array' THEN document -> 'trigger' -> 'of'
+              ELSE '[]' END || coalesce(jsonb_build_array(document -> 'after' ->> 'achievement'), '[]')
+       ) AS named (id)
+      WHERE named.id IS NOT NULL`,
+  );
+  const byAchievement = (kept: (row: (typeof reads.rows)[number]) => boolean) =>
+    new Map(
+      reads.rows
+        .filter((row) => row.rule_id !== ruleId && row.achievement_id !== null && kept(row))
+        .map((row) => [row.achievement_id, row.rule_id]),
+    );
   return {
     nextVersion: next.rows[0]!.next,
+    closingBudgets: byAchievement((row) => row.closes),
+    namedByOthers: byAchievement((row) => row.named),
     achievementsOfOthers: new Map(
       others.rows
         .filter((row) => row.rule_id !== ruleId && row.achievement_id !== null)
@@ -59,6 +84,8 @@ export const sameContext = (a: RuleContext, b: RuleContext) => {
       context.nextVersion,
       context.zone,
       [...context.achievementsOfOthers].sort(),
+      [...context.closingBudgets].sort(),
+      [...context.namedByOthers].sort(),
       [...context.partners].sort(),
     ]);
   return key(a) === key(b);

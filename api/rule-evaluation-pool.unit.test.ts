@@ -11,6 +11,8 @@ const ZONE = 'Europe/Kyiv';
 const context: RuleContext = {
   nextVersion: 2,
   achievementsOfOthers: new Map([['coffee-lover', 'coffee-lover']]),
+  closingBudgets: new Map(),
+  namedByOthers: new Map(),
   partners: new Set(['coffee-house']),
   zone: ZONE,
 };

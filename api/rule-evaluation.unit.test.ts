@@ -17,6 +17,8 @@ const ZONE = 'Europe/Kyiv';
 const context: RuleContext = {
   nextVersion: 1,
   achievementsOfOthers: new Map(),
+  closingBudgets: new Map(),
+  namedByOthers: new Map(),
   partners: new Set(),
   zone: ZONE,
 };

@@ -1,4 +1,5 @@
-import type { RuleBudget } from './rule-schema.js';
+import type { Rule, RuleBudget } from './rule-schema.js';
+import type { RuleProblem } from './rule-validation.js';
 
 /**
  * A rule's budget across all clients (rule-schema.ts `budget`): what it has given, and whether it is closed.
@@ -95,4 +96,43 @@ export function budgetOutlook(
     (unlocksLeft !== null && found.unlocks > unlocksLeft) ||
     (pointsLeft !== null && found.points > pointsLeft);
   return { unlocksLeft, pointsLeft, wouldClose };
+}
+
+/**
+ * What a closing budget (`atLimit: close`) and the achievements others read must fit. An unlock a closing budget
+ * refuses is refused as the batch commits, after the client's progress came to hold it and a composite or a
+ * follow-up reading it counted it: so no rule may read an achievement of a rule whose budget closes, in either
+ * order of creation. A budget that goes on `without-points` still grants the unlock, which they rightly read.
+ */
+export function closingBudgetProblems(
+  rule: Rule,
+  others: { closingBudgets: ReadonlyMap<string, string>; namedByOthers: ReadonlyMap<string, string> },
+): RuleProblem[] {
+  const read = [
+    ...(rule.trigger.on === 'achievements'
+      ? rule.trigger.of.map((id, i) => ({ id, pointer: `/trigger/of/${i}` }))
+      : []),
+    ...(rule.after ? [{ id: rule.after.achievement, pointer: '/after/achievement' }] : []),
+  ];
+  const problems = read.flatMap(({ id, pointer }) => {
+    const holder = others.closingBudgets.get(id);
+    return holder === undefined
+      ? []
+      : [
+          {
+            pointer,
+            detail: `${id} is earned under rule ${holder}'s budget, which closes: a client it refuses would count here; name an achievement whose budget goes on without points, or none`,
+          },
+        ];
+  });
+  if (rule.budget?.atLimit !== 'close') return problems;
+  for (const level of rule.levels) {
+    const reader = others.namedByOthers.get(level.achievementId);
+    if (reader !== undefined)
+      problems.push({
+        pointer: '/budget/atLimit',
+        detail: `rule ${reader} counts ${level.achievementId}, and would count a client this budget refuses; use atLimit: without-points`,
+      });
+  }
+  return problems;
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { closingBudgetProblems } from './budgets.js';
 import { runExamples } from './examples.js';
 import { followUpProblems } from './follow-ups.js';
 import { ruleSchema, type Rule } from './rule-schema.js';
@@ -15,6 +16,10 @@ export interface RuleContext {
   nextVersion: number;
   /** Achievement ids of every version of every other rule, with the rule that holds each. */
   achievementsOfOthers: ReadonlyMap<string, string>;
+  /** Achievements of every other rule a version of which has a budget that closes, with that rule. */
+  closingBudgets: ReadonlyMap<string, string>;
+  /** Achievements every version of every other composite or follow-up reads, with a rule reading each. */
+  namedByOthers: ReadonlyMap<string, string>;
   /** Partners a level may name: configured ones, and those rules already name. */
   partners: ReadonlySet<string>;
   zone: string;
@@ -38,6 +43,7 @@ function contextProblems(rule: Rule, context: RuleContext): RuleProblem[] {
         });
     });
   problems.push(...followUpProblems(rule, context.achievementsOfOthers));
+  problems.push(...closingBudgetProblems(rule, context));
   rule.levels.forEach((level, i) => {
     const holder = context.achievementsOfOthers.get(level.achievementId);
     if (holder)

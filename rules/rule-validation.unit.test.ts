@@ -8,6 +8,8 @@ import { taxiRule } from '../test/support/taxi-rule.js';
 const context: RuleContext = {
   nextVersion: 1,
   achievementsOfOthers: new Map([['coffee-lover', 'coffee-lover']]),
+  closingBudgets: new Map(),
+  namedByOthers: new Map(),
   partners: new Set(['coffee-house']),
   zone: 'Europe/Kyiv',
 };
@@ -84,6 +86,42 @@ describe('a composite, against the other rules', () => {
     expect(problemsOf(composite)).toEqual([
       { pointer: '/trigger/of/1', detail: expect.stringMatching(/no rule has an achievement no-such-badge/) },
     ]);
+  });
+});
+
+describe('a closing budget, against the rules reading its achievements', () => {
+  const composite = {
+    id: 'regular',
+    trigger: { on: 'achievements', of: ['coffee-lover'] },
+    measure: { type: 'count' },
+    window: { type: 'lifetime' },
+    levels: [{ ...taxiRule.levels[0], achievementId: 'regular', target: 1 }],
+  };
+
+  it('refuses a composite or a follow-up of an achievement whose budget closes, and not one that goes on without points', () => {
+    const closing = { closingBudgets: new Map([['coffee-lover', 'coffee-lover']]) };
+    expect(problemsOf(composite, closing)).toEqual([
+      { pointer: '/trigger/of/0', detail: expect.stringMatching(/coffee-lover's budget, which closes/) },
+    ]);
+    // Its examples, where no one holds what it follows, are left out: they would fail for that alone.
+    const followUp = { ...taxiRule, after: { achievement: 'coffee-lover' }, examples: [] };
+    expect(problemsOf(followUp, closing)).toEqual([
+      {
+        pointer: '/after/achievement',
+        detail: expect.stringMatching(/name an achievement whose budget goes on/),
+      },
+    ]);
+    expect(problemsOf(composite)).toEqual([]);
+  });
+
+  it('refuses a budget that closes on an achievement another rule reads; one going on without points passes', () => {
+    const read = { namedByOthers: new Map([[taxiRule.levels[0]!.achievementId, 'regular']]) };
+    const budgeted = (atLimit: string) => ({ ...taxiRule, budget: { unlocks: 10, atLimit } });
+    expect(problemsOf(budgeted('close'), read)).toEqual([
+      { pointer: '/budget/atLimit', detail: expect.stringMatching(/rule regular counts .*without-points/) },
+    ]);
+    expect(problemsOf(budgeted('without-points'), read)).toEqual([]);
+    expect(problemsOf(budgeted('close'))).toEqual([]);
   });
 });
 

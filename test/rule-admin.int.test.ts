@@ -263,6 +263,40 @@ describe('rules as versioned data, live without a restart', () => {
     expect(versions.sort()).toEqual([1, 2]);
   });
 
+  it('refuses a rule reading an achievement whose budget closes, whichever of the two is created first', async () => {
+    const level = (id: string) => ({ ...taxiRule.levels[0]!, achievementId: id });
+    const budgeted = (id: string, atLimit: string) => ({
+      ...taxiRule,
+      id,
+      levels: [level(id)],
+      budget: { unlocks: 100, atLimit },
+      examples: [],
+    });
+    const composite = (id: string, of: string) => ({
+      id,
+      trigger: { on: 'achievements', of: [of] },
+      measure: { type: 'count' },
+      window: { type: 'lifetime' },
+      levels: [{ ...level(id), target: 1 }],
+      examples: [],
+    });
+    const problems = async (response: Response) =>
+      ((await response.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer);
+
+    const voucher = uniqueName('voucher');
+    expect((await call('POST', '/v1/admin/rules', budgeted(voucher, 'close'))).status).toBe(201);
+    const reader = await call('POST', '/v1/admin/rules', composite(uniqueName('gold'), voucher));
+    expect(reader.status).toBe(400);
+    expect(await problems(reader)).toEqual(['/trigger/of/0']);
+
+    const rides = uniqueName('rides');
+    expect((await call('POST', '/v1/admin/rules', budgeted(rides, 'without-points'))).status).toBe(201);
+    expect((await call('POST', '/v1/admin/rules', composite(uniqueName('gold'), rides))).status).toBe(201);
+    const closing = await call('POST', '/v1/admin/rules', budgeted(rides, 'close'));
+    expect(closing.status).toBe(400);
+    expect(await problems(closing)).toEqual(['/budget/atLimit']);
+  });
+
   it('answers 404 for a version that does not exist, and 400 for a backfill from a time to come', async () => {
     expect((await call('POST', '/v1/admin/rules/nope/versions/1/activate')).status).toBe(404);
     expect((await call('POST', '/v1/admin/rules/nope/deactivate')).status).toBe(404);
