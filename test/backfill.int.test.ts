@@ -182,27 +182,35 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
     expect(backfill.workflowId).toBe(`backfill-${rule.id}-v1`);
 
     // The worker dies mid-replay, in the middle of a chunk (some partitions checkpointed, none merged), and so
-    // does a processor.
+    // does a processor. A chunk may end between the look and the kill: then the kill is tried again, until it
+    // left a chunk started on the dead worker (pending until its heartbeat times out).
     const handle = temporal.client.workflow.getHandle(backfill.workflowId);
-    await eventually(
-      async () => {
-        const { rows } = await db.pool.query<{ replayed: string; replaying: string }>(
-          `SELECT coalesce(sum(events_replayed), 0) AS replayed,
-                  count(*) FILTER (WHERE status = 'replaying') AS replaying
-             FROM replay_partitions WHERE replay_id = $1`,
-          [backfill.replayId],
-        );
-        const { raw } = await handle.describe();
-        const chunkRunning = (raw.pendingActivities ?? []).some(
-          (activity) => activity.activityType?.name === 'replayChunk' && activity.state === STARTED,
-        );
-        return { replayed: Number(rows[0]!.replayed), replaying: Number(rows[0]!.replaying), chunkRunning };
-      },
-      ({ replayed, replaying, chunkRunning }) => replayed > 0 && replaying >= 3 && chunkRunning,
-      60_000,
-    );
-    killGroup(worker);
-    worker = await started('replay-worker-child.ts', workerEnv());
+    const chunkStarted = async () =>
+      ((await handle.describe()).raw.pendingActivities ?? []).some(
+        (activity) => activity.activityType?.name === 'replayChunk' && activity.state === STARTED,
+      );
+    for (let interrupted = false; !interrupted;) {
+      await eventually(
+        async () => {
+          const { rows } = await db.pool.query<{ replayed: string; replaying: string }>(
+            `SELECT coalesce(sum(events_replayed), 0) AS replayed,
+                    count(*) FILTER (WHERE status = 'replaying') AS replaying
+               FROM replay_partitions WHERE replay_id = $1`,
+            [backfill.replayId],
+          );
+          return {
+            replayed: Number(rows[0]!.replayed),
+            replaying: Number(rows[0]!.replaying),
+            chunkRunning: await chunkStarted(),
+          };
+        },
+        ({ replayed, replaying, chunkRunning }) => replayed > 0 && replaying >= 3 && chunkRunning,
+        60_000,
+      );
+      killGroup(worker);
+      interrupted = await chunkStarted();
+      worker = await started('replay-worker-child.ts', workerEnv());
+    }
     killGroup(processor);
     processor = await started('processor-child.ts', processorEnv());
     const status = (await handle.result()) as ReplayStatus;

@@ -55,9 +55,7 @@ export async function applyRecords(
   const topics = topicsOf(job);
   decoded.forEach((event, i) => {
     const { stream, record } = records[i]!;
-    const key = recordKey(stream, record.offset);
-    const brought = state.brought.get(key);
-    if (brought) state.brought.delete(key);
+    const brought = state.brought.size > 0 ? takeBrought(state, recordKey(stream, record.offset)) : undefined;
     state.replay.apply(event, {
       ...(event ? { client: contextIn(state, event.clientId) } : {}),
       ...(brought ? { brought } : {}),
@@ -65,6 +63,13 @@ export async function applyRecords(
     });
   });
   state.positions = reader.positions();
+}
+
+/** The holdings brought on a record, taken from those waiting: each is brought once. */
+function takeBrought(state: PartitionState, key: string) {
+  const brought = state.brought.get(key);
+  if (brought) state.brought.delete(key);
+  return brought;
 }
 
 /** Where a partition's replay must reach now: a dry run's cut, or where live processing stands (a backfill). */
