@@ -24,13 +24,20 @@ import { startRuleFeed } from './platform/rule-feed.js';
 import { seedDefaultRules } from './platform/rule-store.js';
 import { config, ConfigError, reloadConfig } from './platform/config.js';
 import { startSandboxPartners } from './platform/partner-sandbox.js';
-import { checkHealth, dependencyProbes } from './platform/health.js';
+import {
+  checkHealth,
+  dependencyProbes,
+  kafkaProbe,
+  postgresProbe,
+  type HealthProbe,
+} from './platform/health.js';
+import { Readiness } from './platform/readiness.js';
 import { startMetricsServer } from './platform/metrics-server.js';
 import { createKafka, lazyProducer } from './platform/kafka.js';
 import { logger } from './platform/logger.js';
 import { CONSUMER_GROUP, TOPICS } from './platform/topics.js';
 import { createPool, migrate } from './platform/postgres.js';
-import { exitOnSignals, onShutdown, shutdown } from './platform/shutdown.js';
+import { exitOnSignals, failFast, onShutdown, shutdown } from './platform/shutdown.js';
 import { temporalConfig } from './temporal.config.js';
 import { partnersOf } from './rules/catalog.js';
 import { startWorkerRole } from './workflows/worker-role.js';
@@ -54,40 +61,67 @@ const log = logger('main');
 
 type Stop = () => Promise<void>;
 
-const starters: Record<Role, () => Promise<Stop>> = {
+/** A running role: how to stop it, and what it needs to be ready (its dependencies, its own state). */
+interface StartedRole {
+  stop: Stop;
+  probes: Record<string, HealthProbe>;
+}
+
+const starters: Record<Role, () => Promise<StartedRole>> = {
   processor: async () => {
-    const { DATABASE_URL, BANK_TIME_ZONE, ACTOR_IDLE_TIMEOUT } = config();
+    const { DATABASE_URL, BANK_TIME_ZONE, ACTOR_IDLE_TIMEOUT, DEPENDENCY_RETRY_BUDGET } = config();
     const db = createPool(DATABASE_URL);
     const rules = await startRuleFeed(db);
+    const kafka = createKafka('achievements-processor');
     const processor = await startProcessor({
-      kafka: createKafka('achievements-processor'),
+      kafka,
       db,
       rules,
       zone: BANK_TIME_ZONE,
       actorIdleMs: ACTOR_IDLE_TIMEOUT,
+      retryBudgetMs: DEPENDENCY_RETRY_BUDGET,
+      onFailure: (error) => failFast('processor', error),
     });
-    return async () => {
-      await processor.stop();
-      rules.stop();
-      await db.end();
+    return {
+      stop: async () => {
+        await processor.stop();
+        rules.stop();
+        await db.end();
+      },
+      probes: {
+        postgres: postgresProbe(db),
+        kafka: kafkaProbe(kafka),
+        partitions: () =>
+          processor.assigned().size > 0
+            ? Promise.resolve()
+            : Promise.reject(new Error('no partition of the input topics is assigned to this processor')),
+      },
     };
   },
   worker: async () => {
     const { address, security, namespace, taskQueues } = temporalConfig();
     const db = createPool(config().DATABASE_URL);
     const rules = await startRuleFeed(db);
-    const stopWorker = await startWorkerRole(config(), rules, {
-      address,
-      security,
-      namespace,
-      taskQueue: taskQueues.rewards,
-      replayTaskQueue: taskQueues.replays,
-      backfillRewardTaskQueue: taskQueues.backfillRewards,
-    });
-    return async () => {
-      await stopWorker();
-      rules.stop();
-      await db.end();
+    const worker = await startWorkerRole(
+      config(),
+      rules,
+      {
+        address,
+        security,
+        namespace,
+        taskQueue: taskQueues.rewards,
+        replayTaskQueue: taskQueues.replays,
+        backfillRewardTaskQueue: taskQueues.backfillRewards,
+      },
+      (error) => failFast('worker', error),
+    );
+    return {
+      stop: async () => {
+        await worker.stop();
+        rules.stop();
+        await db.end();
+      },
+      probes: worker.probes,
     };
   },
   api: async () => {
@@ -165,11 +199,14 @@ const starters: Record<Role, () => Promise<Stop>> = {
       },
       PORT,
     );
-    return async () => {
-      await stopServer();
-      rules.stop();
-      await cached.stop();
-      await Promise.all([pool.end(), temporal.close(), redriveProducer.disconnect()]);
+    return {
+      stop: async () => {
+        await stopServer();
+        rules.stop();
+        await cached.stop();
+        await Promise.all([pool.end(), temporal.close(), redriveProducer.disconnect()]);
+      },
+      probes,
     };
   },
 };
@@ -241,7 +278,10 @@ async function main() {
   const roles = chosenRoles(process.argv[2]);
   exitOnSignals();
   // One per process, whichever roles run in it; registered first, so it stops last and shows the drain.
-  const metricsServer = await startMetricsServer(config().METRICS_PORT);
+  const readiness = new Readiness();
+  const metricsServer = await startMetricsServer(config().METRICS_PORT, {
+    health: { readiness, maxLoopDelayMs: config().LIVENESS_MAX_LOOP_DELAY },
+  });
   onShutdown('metrics server', () => metricsServer.stop());
   let stopLocalPartners: Stop | undefined;
   if (process.argv[2] === undefined) {
@@ -256,7 +296,9 @@ async function main() {
   // even when another failed, so the failure path still stops them; the sandbox partners, registered last,
   // stop before all of them.
   started.forEach((result, i) => {
-    if (result.status === 'fulfilled') onShutdown(roles[i]!, result.value);
+    if (result.status !== 'fulfilled') return;
+    onShutdown(roles[i]!, result.value.stop);
+    readiness.add(result.value.probes);
   });
   if (stopLocalPartners) onShutdown('partner sandboxes', stopLocalPartners);
   const failed = started.find((result) => result.status === 'rejected');

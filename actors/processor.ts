@@ -2,11 +2,12 @@ import { PartitionAssigners, Partitioners, type Batch, type Consumer, type Kafka
 import type pg from 'pg';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
-import { retryWithBackoff } from '../platform/retry.js';
+import { retryWithBackoff, RetryBudgetSpent } from '../platform/retry.js';
 import { CONSUMER_GROUP, TOPICS, type ProcessedTopics } from '../platform/topics.js';
 import { partitionKey, processBatch, type BatchContext, type BatchOutcome } from './batch.js';
 import { retryLine } from './batch-retry-log.js';
 import { ClientActors } from './client-actors.js';
+import { startLagWatch } from './consumer-lag.js';
 import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { KeyedLock } from './keyed-lock.js';
 import { startOutboxPublisher } from './outbox.js';
@@ -35,19 +36,28 @@ export interface ProcessorOptions {
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before handing its partitions to others (kafkajs: 30 s). */
   sessionTimeoutMs?: number;
+  /** How often consumer lag is measured from the broker (see consumer-lag.ts); 10 s unless set. */
+  lagIntervalMs?: number;
+  /** How long a batch may go on failing on a dependency before the processor gives up (see `onFailure`). */
+  retryBudgetMs?: number;
+  /**
+   * Told when the processor cannot go on: its consumer crashed and kafkajs will not restart it, or a batch
+   * failed past the retry budget. A deployment ends the process (main.ts), to be restarted clean.
+   */
+  onFailure?: (error: Error) => void;
 }
 
 function recordBatch(batch: Batch, outcome: BatchOutcome, cachedActors: number) {
   metrics.eventsProcessed.inc({ topic: batch.topic }, outcome.events);
   if (outcome.deadLetters > 0) metrics.deadLetters.inc({ source_topic: batch.topic }, outcome.deadLetters);
   for (const unlock of outcome.unlocked) metrics.unlocks.inc({ achievement: unlock.achievementId });
-  const lag = Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n);
-  metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
   metrics.cachedActors.set(cachedActors);
 }
 
 export interface RunningProcessor {
   actors: ClientActors;
+  /** The `topic:partition`s the group gave this instance at its last join (none before it, or once it left). */
+  assigned: () => ReadonlySet<string>;
   stop: () => Promise<void>;
 }
 
@@ -99,8 +109,14 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   // one topic's batch while another topic's batch, holding some of its effects, has not committed yet.
   const partitionTurns = new KeyedLock<number>();
 
+  let assigned: ReadonlySet<string> = new Set();
+  for (const left of [consumer.events.STOP, consumer.events.CRASH])
+    consumer.on(left, () => (assigned = new Set()));
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) options.onFailure?.(payload.error);
+  });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const assigned = new Set(
+    assigned = new Set(
       Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((p) => partitionKey(topic, p)),
       ),
@@ -120,6 +136,12 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     Math.max(1_000, options.actorIdleMs / 2),
   );
   const segments = await startSegmentWatch(options.db, actors);
+  const lag = startLagWatch({
+    admin,
+    groupId,
+    assigned: () => assigned,
+    intervalMs: options.lagIntervalMs ?? 10_000,
+  });
   await producer.connect();
   await admin.connect();
   await consumer.connect();
@@ -140,6 +162,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       const outcome = await retryWithBackoff(
         () => partitionTurns.run(batch.partition, () => processBatch(batch, ctx)),
         {
+          ...(options.retryBudgetMs !== undefined ? { budgetMs: options.retryBudgetMs } : {}),
           shouldStop: () => !payload.isRunning() || payload.isStale(),
           whileWaiting: () => payload.heartbeat(),
           onFailure: (error, attempt, waitMs) => {
@@ -149,7 +172,12 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
             if (level === 'error') metrics.batchRetries.inc({ topic: batch.topic });
           },
         },
-      );
+      ).catch((error: unknown) => {
+        // Past the budget: the batch stays unprocessed, and the process is restarted to try again clean.
+        if (!(error instanceof RetryBudgetSpent) || !options.onFailure) throw error;
+        options.onFailure(error);
+        return undefined;
+      });
       if (outcome === undefined) return;
       recordBatch(batch, outcome, actors.size);
       payload.resolveOffset(batch.lastOffset());
@@ -162,8 +190,10 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
 
   return {
     actors,
+    assigned: () => assigned,
     stop: async () => {
       clearInterval(passivation);
+      lag.stop();
       segments.stop();
       await consumer.disconnect();
       await outbox.stop();

@@ -85,6 +85,21 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     expect(budgets.sort()).toEqual(deployments.map((d) => d.metadata.name).sort());
   });
 
+  it('probe every role over HTTP on its metrics port: started, live (its event loop), ready (its checks)', () => {
+    type Probe = { httpGet?: { path: string; port: string } };
+    for (const deployment of ofKind('Deployment')) {
+      const container = podOf(deployment).containers[0] as unknown as Record<string, Probe>;
+      const probed = ['startupProbe', 'livenessProbe', 'readinessProbe'].map(
+        (probe) => `${probe} ${container[probe]?.httpGet?.path} ${container[probe]?.httpGet?.port}`,
+      );
+      expect(probed, deployment.metadata.name).toEqual([
+        'startupProbe /health/live metrics',
+        'livenessProbe /health/live metrics',
+        'readinessProbe /health/ready metrics',
+      ]);
+    }
+  });
+
   it('keep no more processors than the input topics have partitions', () => {
     const processors = ofKind('Deployment').find((d) => d.metadata.name === 'achievements-processor')!;
     const partitions = Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 6);

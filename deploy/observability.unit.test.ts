@@ -12,7 +12,7 @@ interface AlertRule {
   expr: string;
   for: string;
   labels: { severity: string };
-  annotations: { summary: string; runbook: string };
+  annotations: { summary: string; runbook_url: string };
 }
 
 const alerts = (
@@ -22,9 +22,12 @@ const dashboard = JSON.parse(readFileSync(here('./grafana/achievements.json'), '
   panels: { title: string; targets: { expr: string }[] }[];
 };
 
-/** Series the engine exports: each metric's name, and a histogram's `_bucket`, `_sum` and `_count`. */
+/**
+ * Series the engine exports: each metric's name, and a histogram's `_bucket`, `_sum` and `_count`; and `up`,
+ * which Prometheus records of every scrape.
+ */
 async function exportedSeries(): Promise<Set<string>> {
-  const names = new Set<string>();
+  const names = new Set<string>(['up']);
   for (const metric of await registry.getMetricsAsJSON()) {
     names.add(metric.name);
     if (String(metric.type) === 'histogram')
@@ -93,7 +96,7 @@ describe('the Grafana dashboard and the Prometheus alert rules', () => {
     for (const rule of alerts) {
       expect(['warning', 'critical']).toContain(rule.labels.severity);
       expect(rule.annotations.summary.length).toBeGreaterThan(20);
-      expect(anchors).toContain(rule.annotations.runbook.split('#')[1]);
+      expect(anchors).toContain(rule.annotations.runbook_url.split('#')[1]);
     }
   });
 

@@ -87,7 +87,7 @@ const envSchema = z.object({
   /** A Temporal Cloud API key, in place of a client certificate. */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
-  /** Where every role serves /metrics and /health/live, apart from the API's port (OpenTelemetry's 9464). */
+  /** Where every role serves /metrics, /health/live and /health/ready, apart from the API's port (OpenTelemetry's 9464). */
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).default(9464),
   BANK_TIME_ZONE: timeZone.default('Europe/Kyiv'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters for HS256').default(DEV_JWT_SECRET),
@@ -100,6 +100,13 @@ const envSchema = z.object({
   PARTNER_RETRY_WINDOW: duration.default(6 * 3_600_000),
   /** Clients whose achievements an API replica keeps in memory (api/client-cache.ts); about 2 KB each. */
   API_CACHED_CLIENTS: z.coerce.number().int().min(1).default(20_000),
+  /**
+   * How long a processor's batch may go on failing on a dependency (PostgreSQL, Kafka) before the process ends
+   * to be restarted clean; shorter outages are retried in place, the partitions kept.
+   */
+  DEPENDENCY_RETRY_BUDGET: duration.default(10 * 60_000),
+  /** /health/live fails once the event loop was held up longer than this lately (the orchestrator restarts it). */
+  LIVENESS_MAX_LOOP_DELAY: duration.default(10_000),
   /** How long a client actor may sit idle before it is passivated (its progress is always stored by then). */
   ACTOR_IDLE_TIMEOUT: duration.default(10 * 60_000),
   /** How long granted loyalty points stay valid. */

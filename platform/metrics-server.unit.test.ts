@@ -1,7 +1,9 @@
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from './metrics.js';
+import { watchEventLoop } from './event-loop-watch.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
+import { Readiness, type ReadinessReport } from './readiness.js';
 
 describe('the metrics server', () => {
   let server: MetricsServer;
@@ -42,12 +44,73 @@ describe('the metrics server', () => {
   it('serves the registry it is given, exactly', async () => {
     const own = new Registry();
     new Counter({ name: 'test_things_total', help: 'Things', registers: [own] }).inc(3);
-    const other = await startMetricsServer(0, own);
+    const other = await startMetricsServer(0, { registry: own });
     try {
       expect(await (await fetch(`http://127.0.0.1:${other.port}/metrics`)).text()).toBe(await own.metrics());
     } finally {
       await other.stop();
     }
     await expect(fetch(`http://127.0.0.1:${other.port}/metrics`)).rejects.toThrow();
+  });
+
+  it('answers /health/live 503 once the event loop was held up past its bound, naming how long', async () => {
+    const loop = watchEventLoop();
+    const watched = await startMetricsServer(0, {
+      registry: new Registry(),
+      health: { loop, maxLoopDelayMs: 200 },
+    });
+    const live = () => fetch(`http://127.0.0.1:${watched.port}/health/live`);
+    try {
+      expect((await live()).status).toBe(200);
+      // The watch measures the time between turns of its timer: its first turn only starts the clock.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const until = Date.now() + 400;
+      while (Date.now() < until); // a synchronous stall, as a runaway computation would hold the loop
+      // The delay is measured by a timer, which runs once the loop is free again.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const stalled = await live();
+      expect(stalled.status).toBe(503);
+      expect(((await stalled.json()) as { eventLoopDelayMs: number }).eventLoopDelayMs).toBeGreaterThan(200);
+    } finally {
+      await watched.stop();
+      loop.stop();
+    }
+  });
+
+  it('answers /health/ready with every check of the roles running, 503 naming what is missing', async () => {
+    const readiness = new Readiness();
+    const checked = await startMetricsServer(0, { registry: new Registry(), health: { readiness } });
+    const ready = async () => {
+      const response = await fetch(`http://127.0.0.1:${checked.port}/health/ready`);
+      return { status: response.status, body: (await response.json()) as ReadinessReport };
+    };
+    try {
+      expect(await ready()).toMatchObject({
+        status: 503,
+        body: { checks: { roles: { error: 'starting' } } },
+      });
+      let assigned = 0;
+      readiness.add({
+        postgres: () => Promise.resolve(),
+        partitions: () =>
+          assigned > 0
+            ? Promise.resolve()
+            : Promise.reject(new Error('no partition of the input topics is assigned to this processor')),
+      });
+      expect(await ready()).toMatchObject({
+        status: 503,
+        body: {
+          status: 'not-ready',
+          checks: {
+            postgres: { status: 'up' },
+            partitions: { status: 'down', error: expect.stringMatching(/no partition/) },
+          },
+        },
+      });
+      assigned = 3;
+      expect(await ready()).toMatchObject({ status: 200, body: { status: 'ready' } });
+    } finally {
+      await checked.stop();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryWithBackoff } from './retry.js';
+import { retryWithBackoff, RetryBudgetSpent } from './retry.js';
 
 describe('retryWithBackoff', () => {
   it('retries a failing call, doubling its waits, until it succeeds', async () => {
@@ -26,5 +26,20 @@ describe('retryWithBackoff', () => {
     expect(result).toBeUndefined();
     expect(waits).toEqual([1, 2, 4, 4, 4]);
     expect(heartbeats).toBe(4);
+  });
+
+  it('throws the last failure once failures went on past the budget', async () => {
+    let calls = 0;
+    const failing = retryWithBackoff(() => Promise.reject(new Error(`down ${++calls}`)), {
+      shouldStop: () => false,
+      onFailure: () => undefined,
+      firstWaitMs: 20,
+      maxWaitMs: 20,
+      budgetMs: 100,
+    });
+    const thrown = await failing.catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(RetryBudgetSpent);
+    expect((thrown as RetryBudgetSpent).lastError).toEqual(new Error(`down ${calls}`));
+    expect((thrown as RetryBudgetSpent).failingForMs).toBeGreaterThan(100);
   });
 });

@@ -41,3 +41,13 @@ export function exitOnSignals() {
     });
   }
 }
+
+/**
+ * Ends the process non-zero after an orderly shutdown (what is committed stays committed, the consumer leaves
+ * its group): a part failed for good (a consumer kafkajs will not restart, a Temporal worker stopped, a
+ * dependency lost past its retry budget), and the orchestrator restarts the process clean.
+ */
+export function failFast(part: string, error: Error) {
+  logger('shutdown').fatal({ part, err: error }, 'failed for good; stopping, to be restarted');
+  void shutdown().then(() => process.exit(1));
+}

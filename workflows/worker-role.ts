@@ -16,6 +16,7 @@ import { startRewardStarter } from './reward-starter.js';
 import { startWorker } from './worker.js';
 import { startNudgeDispatcher } from '../platform/nudge-store.js';
 import type { TemporalSecurity } from '../platform/connection-security.js';
+import { postgresProbe, temporalProbe, type HealthProbe } from '../platform/health.js';
 
 export interface TemporalTarget {
   address: string;
@@ -41,7 +42,8 @@ export async function startWorkerRole(
   config: Config,
   rules: RuleFeed,
   temporal: TemporalTarget,
-): Promise<() => Promise<void>> {
+  onFailure: (error: Error) => void,
+): Promise<{ stop: () => Promise<void>; probes: Record<string, HealthProbe> }> {
   const catalog = () => rules.book().everLive();
   const db = createPool(config.DATABASE_URL);
   const kafka = createKafka('achievements-worker');
@@ -68,8 +70,13 @@ export async function startWorkerRole(
     partnerRetryMs: config.PARTNER_RETRY_WINDOW,
     reconcile: (input: RewardInput) => reconcileReward({ db, temporal: client, activities }, input),
   };
+  let failed: Error | undefined;
   const stopWorker = await startWorker({
     ...temporal,
+    onFailure: (error) => {
+      failed = error;
+      onFailure(error);
+    },
     activities,
     partnerActivities,
     partners: partnersToServe(config, catalog()),
@@ -102,12 +109,22 @@ export async function startWorkerRole(
     catalog,
     pushTopic: CONTRACT_OUTPUTS.notifications,
   });
-  return async () => {
-    await stopNudges();
-    await stopStarter();
-    await stopWorker();
-    await connection.close();
-    await producer.disconnect();
-    await db.end();
+  return {
+    stop: async () => {
+      await stopNudges();
+      await stopStarter();
+      await stopWorker();
+      await connection.close();
+      await producer.disconnect();
+      await db.end();
+    },
+    probes: {
+      postgres: postgresProbe(db),
+      temporal: temporalProbe(connection),
+      workers: () =>
+        failed
+          ? Promise.reject(new Error(`a Temporal worker stopped: ${failed.message}`))
+          : Promise.resolve(),
+    },
   };
 }

@@ -29,6 +29,8 @@ export interface WorkerOptions {
     /** How many partitions this worker replays at once. */
     concurrency: number;
   };
+  /** Told when a worker stops on an error (its `run()` rejected): a deployment ends the process (main.ts). */
+  onFailure?: (error: Error) => void;
 }
 
 /**
@@ -109,7 +111,10 @@ export async function startWorker(options: WorkerOptions): Promise<() => Promise
   const log = logger('worker');
   const running = Promise.all(
     workers.map((worker) =>
-      worker.run().catch((error: unknown) => log.error({ err: error }, 'worker stopped on error')),
+      worker.run().catch((error: unknown) => {
+        log.error({ err: error, taskQueue: worker.options.taskQueue }, 'worker stopped on error');
+        options.onFailure?.(error instanceof Error ? error : new Error(String(error)));
+      }),
     ),
   );
   log.info(
