@@ -32,6 +32,7 @@ const unlocksPerDay = z
 const overviewRoute = createRoute({
   method: 'get',
   path: '/v1/admin/achievements',
+  operationId: 'listAchievementsForOperations',
   tags: ['operations'],
   security,
   summary: 'Every achievement with how many clients hold it and its unlocks per day',
@@ -55,6 +56,7 @@ const overviewRoute = createRoute({
 const statsRoute = createRoute({
   method: 'get',
   path: '/v1/admin/achievements/{id}/stats',
+  operationId: 'getAchievementStats',
   tags: ['operations'],
   security,
   summary: 'How many clients hold an achievement, and how far the others are (audited)',
@@ -84,6 +86,7 @@ const statsRoute = createRoute({
 const auditRoute = createRoute({
   method: 'get',
   path: '/v1/admin/audit',
+  operationId: 'listAuditEntries',
   tags: ['operations'],
   security,
   summary:
@@ -124,6 +127,7 @@ const auditRoute = createRoute({
 const explainRoute = createRoute({
   method: 'get',
   path: '/v1/admin/clients/{clientId}/achievements/{id}/explain',
+  operationId: 'explainClientAchievement',
   tags: ['operations'],
   security,
   summary:

@@ -13,6 +13,7 @@ import type { DeadLetterStore } from './dead-letter-store.js';
 import { consoleRoutes, type ConsoleSettings } from './console.js';
 import { catalogRoutes } from './catalog.js';
 import { docsRoutes } from './docs.js';
+import { ruleSchemaComponents } from './rule-document.js';
 import { DEFAULT_EDGE, edgeMiddleware, type EdgeOptions } from './edge.js';
 import {
   DEFAULT_LIMITS,
@@ -126,10 +127,21 @@ export function createApp(deps: ApiDependencies) {
   app.route('/', ruleSimulationRoutes(deps.me.zone));
   app.route('/', segmentRoutes(deps.rules));
   app.route('/', deadLetterRoutes(deps.deadLetters, deps.admin));
+  for (const [name, schema] of Object.entries(ruleSchemaComponents))
+    app.openAPIRegistry.registerComponent('schemas', name, schema as Record<string, unknown>);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'partnerSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Signature',
+    description:
+      '`sha256=<hex HMAC-SHA256(partner secret, X-Timestamp + "." + raw body)>`, with `X-Timestamp` (unix ' +
+      'seconds, within 5 minutes): the partner signs its callback as the engine signed its request (CONTRACT §5)',
   });
 
   app.doc31('/openapi.json', {
@@ -139,7 +151,14 @@ export function createApp(deps: ApiDependencies) {
       version: '1',
       description:
         'For the mobile app, partners and operations (CONTRACT §4 and §5). Errors are problem+json.',
+      // `identifier` (an SPDX expression) is OpenAPI 3.1's; the library's type knows 3.0's fields only.
+      license: {
+        name: 'Proprietary: the bank’s, for its app, partners and operations',
+        identifier: 'LicenseRef-Proprietary',
+      } as { name: string },
     },
+    // Relative: the API as this document was read from it (a gateway's address in production).
+    servers: [{ url: '/', description: 'this API' }],
   });
   app.route('/', docsRoutes());
   app.route('/', consoleRoutes(deps.console ?? LOCAL_CONSOLE));

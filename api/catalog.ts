@@ -23,6 +23,9 @@ const catalogBody = z
 const route = createRoute({
   method: 'get',
   path: '/v1/catalog',
+  operationId: 'getCatalog',
+  // Open to anyone: no sign-in.
+  security: [],
   tags: ['mobile'],
   summary: 'The achievements with localized texts, targets and points (no sign-in needed)',
   responses: {

@@ -32,6 +32,7 @@ const listing = z.object({
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/admin/dead-letters',
+  operationId: 'listDeadLetters',
   tags: ['operations'],
   security,
   middleware: forOperations,
@@ -64,6 +65,7 @@ const listRoute = createRoute({
 const oneRoute = createRoute({
   method: 'get',
   path: '/v1/admin/dead-letters/{id}',
+  operationId: 'getDeadLetter',
   tags: ['operations'],
   security,
   middleware: forOperations,
@@ -85,6 +87,7 @@ const oneRoute = createRoute({
 const redriveRoute = createRoute({
   method: 'post',
   path: '/v1/admin/dead-letters/redrive',
+  operationId: 'redriveDeadLetters',
   tags: ['operations'],
   security,
   middleware: forAdmins,

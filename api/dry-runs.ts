@@ -17,7 +17,8 @@ const dryRunBody = bodyWithRule(
 
 const startRoute = createRoute({
   method: 'post',
-  path: '/v1/admin/rules/dry-runs',
+  path: '/v1/admin/dry-runs',
+  operationId: 'startDryRun',
   tags: ['rules'],
   security,
   middleware: forAdmins,
@@ -25,7 +26,7 @@ const startRoute = createRoute({
   request: { body: { required: true, content: { 'application/json': { schema: dryRunBody } } } },
   responses: {
     202: {
-      description: 'Started: read its result at /v1/admin/rules/dry-runs/{dryRunId}',
+      description: 'Started: read its result at /v1/admin/dry-runs/{dryRunId}',
       content: { 'application/json': { schema: z.object({ dryRunId: z.string(), workflowId: z.string() }) } },
     },
     ...refusals,
@@ -58,7 +59,8 @@ const dryRunView = z.object({
 
 const readRoute = createRoute({
   method: 'get',
-  path: '/v1/admin/rules/dry-runs/{dryRunId}',
+  path: '/v1/admin/dry-runs/{dryRunId}',
+  operationId: 'getDryRun',
   tags: ['rules'],
   security,
   middleware: forOperations,
@@ -74,7 +76,8 @@ const readRoute = createRoute({
 
 const backfillRoute = createRoute({
   method: 'get',
-  path: '/v1/admin/rules/backfills/{backfillId}',
+  path: '/v1/admin/backfills/{backfillId}',
+  operationId: 'getBackfill',
   tags: ['rules'],
   security,
   middleware: forOperations,
@@ -110,7 +113,7 @@ const backfillRoute = createRoute({
   },
 });
 
-/** `POST /v1/admin/rules/dry-runs` and `GET …/{dryRunId}` (CONTRACT §6): a rule over history, nothing written. */
+/** `POST /v1/admin/dry-runs` and `GET …/{dryRunId}` (CONTRACT §6): a rule over history, nothing written. */
 export function dryRunRoutes(replays: ReplayDependencies) {
   const app = createRouter<AuthEnv>();
   app.openapi(startRoute, async (c) => {

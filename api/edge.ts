@@ -23,6 +23,7 @@ export const DEFAULT_EDGE: EdgeOptions = {
   largerBodies: [
     { pathPrefix: '/v1/admin/segments/', maxBytes: SEGMENT_IMPORT_MAX_BYTES },
     { pathPrefix: '/v1/admin/rules', maxBytes: 1024 * 1024 },
+    { pathPrefix: '/v1/admin/dry-runs', maxBytes: 1024 * 1024 },
   ],
   requestTimeoutMs: 10_000,
   corsOrigins: [],

@@ -54,6 +54,7 @@ const security = [{ bearer: [] }];
 const achievementsRoute = createRoute({
   method: 'get',
   path: '/v1/me/achievements',
+  operationId: 'getMyAchievements',
   tags: ['mobile'],
   security,
   summary: 'Every achievement with the caller’s progress, localized by Accept-Language (uk, en, he)',
@@ -71,6 +72,7 @@ const achievementsRoute = createRoute({
 const loyaltyRoute = createRoute({
   method: 'get',
   path: '/v1/me/loyalty',
+  operationId: 'getMyLoyalty',
   tags: ['mobile'],
   security,
   summary: 'The caller’s points, tier and rewards',

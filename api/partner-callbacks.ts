@@ -54,6 +54,9 @@ export interface PartnerCallbackDependencies {
 const route = createRoute({
   method: 'post',
   path: '/v1/partners/{partnerId}/callbacks',
+  operationId: 'receivePartnerCallback',
+  // Signed by the partner's secret, not a token (CONTRACT §5).
+  security: [{ partnerSignature: [] }],
   tags: ['partners'],
   summary: "A partner's answer to a reward request, signed like the request (CONTRACT §5)",
   description:

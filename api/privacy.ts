@@ -16,6 +16,7 @@ const rows = z.array(z.record(z.string(), z.unknown()));
 const exportRoute = createRoute({
   method: 'get',
   path: '/v1/admin/clients/{clientId}/export',
+  operationId: 'exportClient',
   tags: ['privacy'],
   security,
   middleware: forAdmins,
@@ -62,6 +63,7 @@ const exportRoute = createRoute({
 const eraseRoute = createRoute({
   method: 'delete',
   path: '/v1/admin/clients/{clientId}',
+  operationId: 'eraseClient',
   tags: ['privacy'],
   security,
   middleware: forAdmins,

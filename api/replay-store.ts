@@ -18,7 +18,7 @@ export interface BackfillRequest {
   groupId: string;
 }
 
-/** A dry run as `GET /v1/admin/rules/dry-runs/{id}` shows it; `clients` and `points` of the partitions done. */
+/** A dry run as `GET /v1/admin/dry-runs/{id}` shows it; `clients` and `points` of the partitions done. */
 export interface DryRunView {
   dryRunId: string;
   ruleId: string;

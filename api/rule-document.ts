@@ -3,13 +3,25 @@ import { ruleSchema } from '../rules/rule-schema.js';
 
 type Documented = Parameters<z.ZodObject['openapi']>[1] & { properties: Record<string, unknown> };
 
+/** A JSON Schema with its references to named schemas (`#/$defs/<name>`) pointing into the components. */
+const inComponents = <T>(schema: T): T =>
+  JSON.parse(JSON.stringify(schema).replaceAll('"#/$defs/', '"#/components/schemas/')) as T;
+
 /** The JSON Schema of what `schema` accepts (its input form), as an OpenAPI 3.1 schema. */
 function documentedInput(schema: z.ZodType): Documented {
-  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-  return json as Documented;
+  const { $schema: _, $defs: __, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return inComponents(json) as Documented;
 }
 
 const rule = documentedInput(ruleSchema);
+
+/**
+ * The named schemas a rule document refers to (the rule filter, which refers to itself), for the document's
+ * components: registered beside `RuleDocument` (api/app.ts).
+ */
+export const ruleSchemaComponents = inComponents(
+  z.toJSONSchema(ruleSchema, { io: 'input', unrepresentable: 'any' }).$defs ?? {},
+);
 
 /**
  * A rule document in the engine's rule format (docs: README, "The five-minute achievement"). Documented from

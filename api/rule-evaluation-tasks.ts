@@ -18,7 +18,7 @@ export const simulationSchema = z
   })
   .strict();
 
-/** The body of `POST /v1/admin/rules/dry-runs`; its rule is checked as a draft after it. */
+/** The body of `POST /v1/admin/dry-runs`; its rule is checked as a draft after it. */
 export const dryRunSchema = z
   .object({ rule: z.looseObject({}), from: z.iso.datetime({ offset: true }) })
   .strict();

@@ -115,7 +115,7 @@ describe('rule evaluation off the event loop', () => {
     ['/v1/admin/rules/simulate', { rule: taxiRule, events: rides(3) }],
     ['/v1/admin/rules/check', taxiRule],
     ['/v1/admin/rules', taxiRule],
-    ['/v1/admin/rules/dry-runs', { rule: taxiRule, from: '2026-01-01T00:00:00Z' }],
+    ['/v1/admin/dry-runs', { rule: taxiRule, from: '2026-01-01T00:00:00Z' }],
   ])(
     'answers %s with 503 and Retry-After when every thread is busy and the queue is full',
     async (path, body) => {

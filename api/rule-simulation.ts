@@ -25,6 +25,7 @@ export const simulatedEvent = z.object({
 const simulateRoute = createRoute({
   method: 'post',
   path: '/v1/admin/rules/simulate',
+  operationId: 'simulateRule',
   tags: ['rules'],
   security,
   middleware: forOperations,

@@ -23,6 +23,7 @@ const progressOnActivation = z.union([
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/admin/rules',
+  operationId: 'listRules',
   tags: ['rules'],
   security,
   middleware: forOperations,
@@ -79,6 +80,7 @@ const listRoute = createRoute({
 const createRuleRoute = createRoute({
   method: 'post',
   path: '/v1/admin/rules',
+  operationId: 'createRuleVersion',
   tags: ['rules'],
   security,
   middleware: forAdmins,
@@ -99,6 +101,7 @@ const createRuleRoute = createRoute({
 const checkRoute = createRoute({
   method: 'post',
   path: '/v1/admin/rules/check',
+  operationId: 'checkRuleDraft',
   tags: ['rules'],
   security,
   middleware: forOperations,
@@ -134,6 +137,7 @@ const versionParams = z.object({
 const activateRoute = createRoute({
   method: 'post',
   path: '/v1/admin/rules/{ruleId}/versions/{version}/activate',
+  operationId: 'activateRuleVersion',
   tags: ['rules'],
   security,
   middleware: forAdmins,
@@ -181,6 +185,7 @@ const activateRoute = createRoute({
 const deactivateRoute = createRoute({
   method: 'post',
   path: '/v1/admin/rules/{ruleId}/deactivate',
+  operationId: 'deactivateRule',
   tags: ['rules'],
   security,
   middleware: forAdmins,

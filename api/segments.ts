@@ -25,6 +25,7 @@ export const SEGMENT_IMPORT_MAX_BYTES =
 const segmentRoute = createRoute({
   method: 'put',
   path: '/v1/admin/segments/{segmentId}/members',
+  operationId: 'replaceSegmentMembers',
   tags: ['rules'],
   security,
   middleware: forAdmins,

@@ -82,6 +82,8 @@ describe('the Grafana dashboard and the Prometheus alert rules', () => {
         'achievements_reward_status_changes_total',
         'http_request_duration_seconds_bucket',
         'achievements_dependency_up',
+        'achievements_backfill_progress_total',
+        'achievements_backfills_running',
       ]),
     ).not.toContain(false);
     const runbook = readFileSync(here('../docs/runbook.md'), 'utf8');

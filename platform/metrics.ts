@@ -65,6 +65,16 @@ export const metrics = {
     labelNames: ['dependency'] as const,
     registers: [registry],
   }),
+  backfillProgress: new Counter({
+    name: 'achievements_backfill_progress_total',
+    help: 'Steps backfills made in this worker: records replayed or merged, unlocks awarded',
+    registers: [registry],
+  }),
+  backfillsRunning: new Gauge({
+    name: 'achievements_backfills_running',
+    help: 'Backfills running (paused ones too), as PostgreSQL holds them, read by each worker every 30 s',
+    registers: [registry],
+  }),
   workflowsStarted: new Counter({
     name: 'achievements_reward_workflows_started_total',
     help: 'Reward workflows started (repeats of an unlock excluded)',

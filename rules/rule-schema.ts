@@ -129,7 +129,9 @@ const filter: z.ZodType<RuleFilter> = z
   .strict()
   .refine((f) => filterDepth(f) <= MAX_FILTER_DEPTH, {
     message: `not, any and all nest at most ${MAX_FILTER_DEPTH} deep`,
-  });
+  })
+  // Named, so the API's documentation refers to it (it refers to itself) by a name of its own.
+  .meta({ id: 'RuleFilter' });
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -267,12 +267,12 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
     expect(await handle.query(replayStatusQuery)).toMatchObject({ phase: 'done' });
 
     // A dry run of the same rule from the same time agrees with what the backfill left.
-    const dryRun = (await (await call('POST', '/v1/admin/rules/dry-runs', { rule, from })).json()) as {
+    const dryRun = (await (await call('POST', '/v1/admin/dry-runs', { rule, from })).json()) as {
       dryRunId: string;
     };
     const view = await eventually(
       async () =>
-        (await (await call('GET', `/v1/admin/rules/dry-runs/${dryRun.dryRunId}`)).json()) as {
+        (await (await call('GET', `/v1/admin/dry-runs/${dryRun.dryRunId}`)).json()) as {
           status: string;
           clients: Record<string, number>;
           points: number;

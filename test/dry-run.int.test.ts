@@ -54,7 +54,7 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
   const finished = (dryRunId: string) =>
     eventually(
       async () =>
-        (await (await call('GET', `/v1/admin/rules/dry-runs/${dryRunId}`, undefined, 'support')).json()) as {
+        (await (await call('GET', `/v1/admin/dry-runs/${dryRunId}`, undefined, 'support')).json()) as {
           status: string;
           eventsReplayed: number;
           eventsTotal: number;
@@ -76,7 +76,7 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
     const history = bankHistory(clients, 2, { from: 5, to: 28 });
     await produceEvents(kafka, topics, history);
 
-    const started = await call('POST', '/v1/admin/rules/dry-runs', { rule: coffeeFanRule, from });
+    const started = await call('POST', '/v1/admin/dry-runs', { rule: coffeeFanRule, from });
     expect(started.status).toBe(202);
     const { dryRunId } = (await started.json()) as { dryRunId: string };
     const result = await finished(dryRunId);
@@ -91,7 +91,7 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
 
     // Again: the same answer. And nothing but the dry runs' own rows was written.
     const again = (await (
-      await call('POST', '/v1/admin/rules/dry-runs', { rule: coffeeFanRule, from })
+      await call('POST', '/v1/admin/dry-runs', { rule: coffeeFanRule, from })
     ).json()) as {
       dryRunId: string;
     };
@@ -126,7 +126,7 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
       [rule.id],
     );
     const outlook = async (budget: Record<string, unknown>) => {
-      const started = await call('POST', '/v1/admin/rules/dry-runs', { rule: { ...rule, budget }, from });
+      const started = await call('POST', '/v1/admin/dry-runs', { rule: { ...rule, budget }, from });
       expect(started.status).toBe(202);
       const view = await finished(((await started.json()) as { dryRunId: string }).dryRunId);
       expect(view.status).toBe('done');
@@ -167,7 +167,7 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
       ),
     );
     const rule = { ...coffeeFanRule, id: uniqueName('fan-after'), after: { achievement: 'first-purchase' } };
-    const started = await call('POST', '/v1/admin/rules/dry-runs', { rule, from });
+    const started = await call('POST', '/v1/admin/dry-runs', { rule, from });
     expect(started.status).toBe(202);
     const view = await finished(((await started.json()) as { dryRunId: string }).dryRunId);
     expect(view).toMatchObject({
@@ -177,13 +177,13 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
   });
 
   it('refuses what it cannot do with a problem naming the field: a bad rule, a time to come, a history retention cut', async () => {
-    const bad = await call('POST', '/v1/admin/rules/dry-runs', {
+    const bad = await call('POST', '/v1/admin/dry-runs', {
       rule: { ...coffeeFanRule, levels: [] },
       from: '2026-11-01T00:00:00Z',
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { errors: { pointer: string }[] }).errors[0]!.pointer).toBe('/rule/levels');
-    const future = await call('POST', '/v1/admin/rules/dry-runs', {
+    const future = await call('POST', '/v1/admin/dry-runs', {
       rule: coffeeFanRule,
       from: '2999-01-01T00:00:00Z',
     });
@@ -193,14 +193,14 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
       (
         await call(
           'POST',
-          '/v1/admin/rules/dry-runs',
+          '/v1/admin/dry-runs',
           { rule: coffeeFanRule, from: '2026-11-01T00:00:00Z' },
           'support',
         )
       ).status,
     ).toBe(403);
     expect(
-      (await call('GET', `/v1/admin/rules/dry-runs/${crypto.randomUUID()}`, undefined, 'support')).status,
+      (await call('GET', `/v1/admin/dry-runs/${crypto.randomUUID()}`, undefined, 'support')).status,
     ).toBe(404);
 
     // Records deleted from the start of a partition: a replay from before the oldest one left is refused.
@@ -211,7 +211,7 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
       }),
     );
     const dryRun = (fromTime: string) =>
-      requestsAs(cutApp, { role: 'admin', sub: 'emp-3' })('POST', '/v1/admin/rules/dry-runs', {
+      requestsAs(cutApp, { role: 'admin', sub: 'emp-3' })('POST', '/v1/admin/dry-runs', {
         rule: coffeeFanRule,
         from: fromTime,
       });

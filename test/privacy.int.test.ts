@@ -355,11 +355,11 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
 
     // A dry run and a backfill of a new rule over the whole history count the client for nothing.
     const rule = { ...coffeeFanRule, id: uniqueName('coffee-fan') };
-    const dry = await call('POST', '/v1/admin/rules/dry-runs', { rule, from: '2026-01-01T00:00:00Z' });
+    const dry = await call('POST', '/v1/admin/dry-runs', { rule, from: '2026-01-01T00:00:00Z' });
     const { dryRunId } = (await dry.json()) as { dryRunId: string };
     const result = await eventually(
       async () =>
-        (await (await call('GET', `/v1/admin/rules/dry-runs/${dryRunId}`)).json()) as {
+        (await (await call('GET', `/v1/admin/dry-runs/${dryRunId}`)).json()) as {
           status: string;
           clients: Record<string, number>;
         },

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { writeOutbox } from '../platform/engine-state.js';
 import { inTransaction } from '../platform/postgres.js';
+import { metrics } from '../platform/metrics.js';
 import {
   unlockedMessage,
   type BudgetedUnlock,
@@ -198,6 +199,7 @@ export async function awardUnlocks(
       );
       await writeOutbox(client, announcements(deps, job, rows, decided.awards));
     });
+    metrics.backfillProgress.inc(rows.length);
     awarded += rows.length;
     deps.heartbeat({ awarded, pointsGranted: decided.spent });
   }

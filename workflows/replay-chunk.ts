@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { HistoryReader, type HistoryRecords } from '../platform/history-reader.js';
+import { metrics } from '../platform/metrics.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import { achievementsReadBy } from '../rules/replay.js';
 import type { PartitionProgress } from './replay-contract.js';
@@ -63,6 +64,7 @@ export async function applyRecords(
     });
   });
   state.positions = reader.positions();
+  if (job.kind === 'backfill') metrics.backfillProgress.inc(records.length);
 }
 
 /** The holdings brought on a record, taken from those waiting: each is brought once. */

@@ -1,5 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { Partitioners } from 'kafkajs';
+import type pg from 'pg';
+import { logger } from '../platform/logger.js';
+import { metrics } from '../platform/metrics.js';
 import { partnersOf, type Catalog } from '../rules/catalog.js';
 import { DEFAULT_PARTNER_LIMITS, type Config, type PartnerLimits } from '../platform/config.js';
 import { findLevel, type RuleFeed, type UnlockedUnder } from '../platform/rule-feed.js';
@@ -32,6 +35,23 @@ export interface TemporalTarget {
 function partnersToServe(config: Config, catalog: Catalog): PartnerLimits[] {
   const ids = new Set([...partnersOf(catalog), ...config.partners.keys()]);
   return [...ids].map((id) => config.partners.get(id) ?? { id, ...DEFAULT_PARTNER_LIMITS });
+}
+
+/**
+ * Keeps `achievements_backfills_running` to what PostgreSQL holds, every 30 s: with the progress backfills make
+ * (`achievements_backfill_progress_total`), what tells a backfill that stalled (deploy/prometheus/alerts.yaml).
+ */
+function watchRunningBackfills(db: pg.Pool): () => void {
+  const read = () =>
+    db
+      .query<{ running: string }>(
+        "SELECT count(*) AS running FROM replays WHERE kind = 'backfill' AND status = 'running'",
+      )
+      .then(({ rows }) => metrics.backfillsRunning.set(Number(rows[0]!.running)))
+      .catch((error: unknown) => logger('worker').warn({ err: error }, 'running backfills not read'));
+  void read();
+  const timer = setInterval(() => void read(), 30_000);
+  return () => clearInterval(timer);
 }
 
 /**
@@ -103,6 +123,7 @@ export async function startWorkerRole(
     db,
     taskQueue: temporal.taskQueue,
   });
+  const stopBackfillWatch = watchRunningBackfills(db);
   const stopNudges = startNudgeDispatcher({
     db,
     zone: config.BANK_TIME_ZONE,
@@ -111,6 +132,7 @@ export async function startWorkerRole(
   });
   return {
     stop: async () => {
+      stopBackfillWatch();
       await stopNudges();
       await stopStarter();
       await stopWorker();

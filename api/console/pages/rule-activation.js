@@ -94,7 +94,7 @@ export function activationPane(rules, settings, { say, report, relist }) {
       await relist();
       if (activation.backfill)
         await followReplay(
-          `/v1/admin/rules/backfills/${activation.backfill.replayId}`,
+          `/v1/admin/backfills/${activation.backfill.replayId}`,
           (view) => result.replaceChildren(backfillView(view, settings)),
           report,
         );

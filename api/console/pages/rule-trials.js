@@ -137,12 +137,12 @@ export function dryRunPane(draft, who, report) {
     const rule = draft();
     if (!rule.ok) return report(new Error(rule.error));
     try {
-      const { dryRunId } = await post('/v1/admin/rules/dry-runs', {
+      const { dryRunId } = await post('/v1/admin/dry-runs', {
         rule: rule.document,
         from: instant(from.value),
       });
       await followReplay(
-        `/v1/admin/rules/dry-runs/${dryRunId}`,
+        `/v1/admin/dry-runs/${dryRunId}`,
         (view) => result.replaceChildren(dryRunView(view)),
         report,
       );
