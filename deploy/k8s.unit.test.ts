@@ -2,13 +2,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { ConfigMap, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../platform/config.js';
 import { kafkaSecurity, temporalSecurity } from '../platform/connection-security.js';
 
 const DIR = new URL('./k8s/', import.meta.url);
+/** The Secret's template, apart from the manifests so that applying them never overwrites the real one. */
+const SECRET_TEMPLATE = new URL('./secret-template/', import.meta.url);
 
 interface Manifest {
   apiVersion: string;
@@ -18,14 +21,16 @@ interface Manifest {
   data?: Record<string, string>;
 }
 
-const manifests = readdirSync(DIR)
-  .filter((file) => file.endsWith('.yaml'))
-  .flatMap((file) =>
-    parseAllDocuments(readFileSync(new URL(file, DIR), 'utf8')).map((doc) => ({
-      file,
-      manifest: doc.toJS() as Manifest,
-    })),
-  );
+const manifestsIn = (dir: URL) =>
+  readdirSync(dir)
+    .filter((file) => file.endsWith('.yaml'))
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(new URL(file, dir), 'utf8')).map((doc) => ({
+        file,
+        manifest: doc.toJS() as Manifest,
+      })),
+    );
+const manifests = [...manifestsIn(DIR), ...manifestsIn(SECRET_TEMPLATE)];
 
 /** Each kind we ship, as the Kubernetes API's own schema (kubernetes-models) checks it. */
 const models: Record<string, new (data: never) => { validate: () => void }> = {
@@ -35,6 +40,8 @@ const models: Record<string, new (data: never) => { validate: () => void }> = {
   'v1 ConfigMap': ConfigMap,
   'v1 Secret': Secret,
   'v1 Service': Service,
+  'v1 ServiceAccount': ServiceAccount,
+  'networking.k8s.io/v1 NetworkPolicy': NetworkPolicy,
 };
 
 const ofKind = (kind: string) => manifests.map(({ manifest }) => manifest).filter((m) => m.kind === kind);
@@ -98,6 +105,77 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
         'readinessProbe /health/ready metrics',
       ]);
     }
+  });
+
+  it('run every pod as the restricted pod security standard asks, without an API token, with resources, roles spread over nodes', () => {
+    type HardenedPod = {
+      serviceAccountName?: string;
+      automountServiceAccountToken?: boolean;
+      securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type: string } };
+      topologySpreadConstraints?: { topologyKey: string }[];
+      containers: {
+        securityContext?: { allowPrivilegeEscalation?: boolean; capabilities?: { drop?: string[] } };
+      }[];
+    };
+    const workloads = [...ofKind('Deployment'), ...ofKind('Job')];
+    for (const workload of workloads) {
+      const pod = podOf(workload) as unknown as HardenedPod;
+      const name = workload.metadata.name;
+      expect(pod.securityContext, name).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      for (const container of pod.containers)
+        expect(container.securityContext, name).toMatchObject({
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        });
+      expect([pod.serviceAccountName, pod.automountServiceAccountToken], name).toEqual([
+        'achievements-engine',
+        false,
+      ]);
+      if (workload.kind === 'Deployment')
+        expect(
+          pod.topologySpreadConstraints?.map((c) => c.topologyKey),
+          name,
+        ).toEqual(['kubernetes.io/hostname']);
+    }
+    for (const workload of workloads)
+      for (const container of (podOf(workload) as unknown as { containers: { resources?: unknown }[] })
+        .containers)
+        expect(container.resources, workload.metadata.name).toMatchObject({
+          requests: { cpu: expect.anything(), memory: expect.anything() },
+          limits: { memory: expect.anything() },
+        });
+    // A Job's template cannot change: the next release applies it anew once this one is gone.
+    expect(ofKind('Job').map((job) => job.spec!.ttlSecondsAfterFinished)).toEqual([3600]);
+    const [account] = ofKind('ServiceAccount') as unknown as { automountServiceAccountToken: boolean }[];
+    expect(account?.automountServiceAccountToken).toBe(false);
+  });
+
+  it('let in only the API port and, from Prometheus, the metrics port', () => {
+    type Policy = {
+      spec: {
+        podSelector: { matchLabels: Record<string, string> };
+        ingress: { ports: { port: string }[] }[];
+      };
+    };
+    const policies = ofKind('NetworkPolicy') as unknown as Policy[];
+    const open = policies.map((policy) => [
+      policy.spec.podSelector.matchLabels['app.kubernetes.io/component'] ?? 'every role',
+      policy.spec.ingress.flatMap((rule) => rule.ports.map((port) => port.port)),
+    ]);
+    expect(open).toEqual([
+      ['every role', ['metrics']],
+      ['api', ['http']],
+    ]);
+  });
+
+  it('keep the Secret out of what `kubectl apply -f deploy/k8s` applies, as a template beside it', () => {
+    expect(manifestsIn(DIR).filter(({ manifest }) => manifest.kind === 'Secret')).toEqual([]);
+    expect(manifestsIn(SECRET_TEMPLATE).map(({ manifest }) => manifest.metadata.name)).toEqual([
+      'achievements-secrets',
+    ]);
   });
 
   it('keep no more processors than the input topics have partitions', () => {
