@@ -37,11 +37,15 @@ export function startLagWatch(options: {
   const measure = async () => {
     const assigned = options.assigned();
     for (const key of reported) if (!assigned.has(key)) forget(key);
-    for (const [topic, partitions] of byTopic(assigned)) {
-      const [ends, [committed]] = await Promise.all([
-        options.admin.fetchTopicOffsets(topic),
-        options.admin.fetchOffsets({ groupId: options.groupId, topics: [topic] }),
-      ]);
+    const topics = byTopic(assigned);
+    if (topics.size === 0) return;
+    const groupOffsets = await options.admin.fetchOffsets({
+      groupId: options.groupId,
+      topics: [...topics.keys()],
+    });
+    for (const [topic, partitions] of topics) {
+      const ends = await options.admin.fetchTopicOffsets(topic);
+      const committed = groupOffsets.find((offsets) => offsets.topic === topic);
       for (const partition of partitions) {
         const end = ends.find((offsets) => offsets.partition === partition);
         if (!end) continue;

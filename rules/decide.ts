@@ -71,15 +71,6 @@ export interface Decision {
   outcomes?: RuleOutcome[];
 }
 
-/**
- * Who the client is (segments, erasure), and what rules outside the catalog earned on the record: a replay of
- * one rule gives its composite's or follow-up's prerequisites as live processing earned them (see holdings.ts).
- */
-interface DecideOptions {
-  client: ClientContext;
-  brought: readonly Holding[] | undefined;
-}
-
 /** An event as the rules count it: its key, time and amount, and the transaction or client event it is. */
 interface Counted {
   clientId: string;
@@ -136,10 +127,11 @@ function countTowardsRules(
   horizonMs: number,
   catalog: Catalog,
   zone: string,
-  at: DecideOptions,
+  client: ClientContext,
+  /** What rules outside the catalog earned on this record: a replay of one rule's (see holdings.ts). */
+  brought: readonly Holding[] | undefined,
   outcomes: RuleOutcome[] | undefined,
 ): Decision {
-  const { client, brought } = at;
   // Read only once a rule takes the event: most events match no rule.
   let refunded: Map<number, number> | undefined;
   let remaining = 0;
@@ -262,7 +254,8 @@ function decideEvent(
   timeMs: number,
   catalog: Catalog,
   zone: string,
-  at: DecideOptions,
+  client: ClientContext,
+  brought: readonly Holding[] | undefined,
   outcomes: RuleOutcome[] | undefined,
 ): Decision {
   if (event.type === 'TransactionReceived' && event.transaction.kind === 'refund') {
@@ -291,7 +284,8 @@ function decideEvent(
     horizonMs,
     catalog,
     zone,
-    at,
+    client,
+    brought,
     outcomes,
   );
 }
@@ -354,7 +348,6 @@ export function decide(
     return outcomes ? { progress, unlocked: [], outcomes } : { progress, unlocked: [] };
   }
   const arrived = withArrival(progress, event, key, Math.max(horizonMs, timeMs));
-  const at: DecideOptions = { client, brought: options.brought };
-  const decision = decideEvent(arrived, event, timeMs, catalog, zone, at, outcomes);
+  const decision = decideEvent(arrived, event, timeMs, catalog, zone, client, options.brought, outcomes);
   return outcomes ? { ...decision, outcomes } : decision;
 }
