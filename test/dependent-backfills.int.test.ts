@@ -4,7 +4,7 @@ import { buildCatalog } from '../rules/catalog.js';
 import { decide, type AchievementUnlocked } from '../rules/decide.js';
 import type { InputEvent } from '../rules/events.js';
 import { initialProgress } from '../rules/progress.js';
-import { eventually, nextWrittenAt, processedToEnds, produceEvents } from './support/engine.js';
+import { liveOnEveryPartition, nextWrittenAt, processedToEnds, produceEvents } from './support/engine.js';
 import { purchase, ruleDocument } from './support/events.js';
 import { uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
@@ -157,26 +157,7 @@ describe('backfills of composites and follow-ups, on the whole system', () => {
     const live = threeMeals(uniqueName('three-meals'));
     expect((await admin('POST', '/v1/admin/rules', live)).status).toBe(201);
     expect((await admin('POST', `/v1/admin/rules/${live.id}/versions/1/activate`)).status).toBe(202);
-    // Live once a fresh sentinel's three meals earn it (fresh each time: none gathers records meanwhile).
-    await eventually(
-      async () => {
-        const sentinel = uniqueName('sentinel');
-        await produceEvents(
-          system.kafka,
-          system.inputs,
-          [1, 2, 3].map((day) => meal(sentinel, day)),
-        );
-        await processedToEnds(system.db.pool, system.kafka, system.inputs);
-        const { rowCount } = await system.db.pool.query(
-          'SELECT 1 FROM achievement_unlocks WHERE client_id = $1 AND achievement_id = $2',
-          [sentinel, live.id],
-        );
-        return rowCount ?? 0;
-      },
-      (unlocked) => unlocked > 0,
-      60_000,
-      1_000,
-    );
+    await liveOnEveryPartition(system.db.pool, system.kafka, system.inputs, live.id);
 
     const clientId = uniqueName('c');
     const from = (await nextWrittenAt()).toISOString();

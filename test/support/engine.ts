@@ -9,6 +9,7 @@ import { loadCatalog } from '../../platform/catalog-files.js';
 import { startDefaultRuleFeed } from '../../platform/rule-feed.js';
 import { viewOf } from '../../rules/progress-view.js';
 import { initialProgress, type ClientProgress } from '../../rules/progress.js';
+import { purchase } from './events.js';
 import { testKafka, uniqueName } from './stack.js';
 import { createTopics } from '../../platform/topic-creation.js';
 
@@ -187,6 +188,48 @@ export async function processedToEnds(
   for (const topic of [topics.transactions, topics.clientEvents]) {
     const written = (await topicEnds(kafka, topic)).reduce((sum, end) => sum + Number(end.offset), 0);
     await processedThrough(db, topic, written, timeoutMs);
+  }
+}
+
+/**
+ * Waits until every partition of the transaction topic runs the rule. A processor takes a rule change live on a
+ * partition at that partition's next run once its rule feed has read the change, so one unlock of a fresh
+ * client proves it live on one partition only: a purchase of a fresh client goes to each partition every round
+ * until each has recorded the change.
+ */
+export async function liveOnEveryPartition(
+  db: pg.Pool,
+  kafka: Kafka,
+  topics: { transactions: string; clientEvents: string },
+  ruleId: string,
+) {
+  const partitions = (await topicEnds(kafka, topics.transactions)).map((end) => end.partition);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    await eventually(
+      async () => {
+        await producer.send({
+          topic: topics.transactions,
+          messages: partitions.map((partition) => {
+            const sentinel = purchase({ clientId: uniqueName('sentinel'), time: new Date().toISOString() });
+            return { partition, key: sentinel.clientId, value: JSON.stringify(valueOf(sentinel)) };
+          }),
+        });
+        await processedToEnds(db, kafka, topics);
+        const { rows } = await db.query<{ n: number }>(
+          `SELECT count(DISTINCT p.partition)::int AS n FROM rule_change_positions p JOIN rule_changes c USING (seq)
+            WHERE c.rule_id = $1 AND p.topic = $2`,
+          [ruleId, topics.transactions],
+        );
+        return rows[0]!.n;
+      },
+      (live) => live === partitions.length,
+      60_000,
+      1_000,
+    );
+  } finally {
+    await producer.disconnect();
   }
 }
 
