@@ -35,7 +35,7 @@ import { Readiness } from './platform/readiness.js';
 import { startMetricsServer } from './platform/metrics-server.js';
 import { createKafka, lazyProducer } from './platform/kafka.js';
 import { logger } from './platform/logger.js';
-import { CONSUMER_GROUP, TOPICS } from './platform/topics.js';
+import { configuredGroups, configuredTopics } from './platform/topics.js';
 import { createPool, migrate } from './platform/postgres.js';
 import { exitOnSignals, failFast, onShutdown, shutdown } from './platform/shutdown.js';
 import { temporalConfig } from './temporal.config.js';
@@ -61,16 +61,31 @@ const log = logger('main');
 
 type Stop = () => Promise<void>;
 
+/** The engine's PostgreSQL schema, as configured (DATABASE_URL, DATABASE_SCHEMA). */
+const configuredPool = () => createPool(config().DATABASE_URL, config().DATABASE_SCHEMA);
+
 /** A running role: how to stop it, and what it needs to be ready (its dependencies, its own state). */
 interface StartedRole {
   stop: Stop;
   probes: Record<string, HealthProbe>;
 }
 
+/** How a backfill's replay runs: chunks between checkpoints, and how soon a silent worker's is taken over. */
+function backfillRun() {
+  const { BACKFILL_CHUNK, BACKFILL_CHUNK_RECORDS, BACKFILL_HEARTBEAT_TIMEOUT } = config();
+  return {
+    chunkMs: BACKFILL_CHUNK,
+    ...(BACKFILL_CHUNK_RECORDS ? { chunkRecords: BACKFILL_CHUNK_RECORDS } : {}),
+    maxHistoryLength: 10_000,
+    heartbeatTimeoutMs: BACKFILL_HEARTBEAT_TIMEOUT,
+  };
+}
+
 const starters: Record<Role, () => Promise<StartedRole>> = {
   processor: async () => {
-    const { DATABASE_URL, BANK_TIME_ZONE, ACTOR_IDLE_TIMEOUT, DEPENDENCY_RETRY_BUDGET } = config();
-    const db = createPool(DATABASE_URL);
+    const { BANK_TIME_ZONE, ACTOR_IDLE_TIMEOUT, DEPENDENCY_RETRY_BUDGET, KAFKA_SESSION_TIMEOUT } = config();
+    const db = configuredPool();
+    const topics = configuredTopics();
     const rules = await startRuleFeed(db);
     const kafka = createKafka('achievements-processor');
     const processor = await startProcessor({
@@ -79,6 +94,15 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
       rules,
       zone: BANK_TIME_ZONE,
       actorIdleMs: ACTOR_IDLE_TIMEOUT,
+      groupId: configuredGroups().processors,
+      topics: {
+        transactions: topics.transactions,
+        clientEvents: topics.clientEvents,
+        redrive: topics.redrive,
+      },
+      outputs: topics,
+      deadLetterTopic: topics.deadLetters,
+      sessionTimeoutMs: KAFKA_SESSION_TIMEOUT,
       retryBudgetMs: DEPENDENCY_RETRY_BUDGET,
       onFailure: (error) => failFast('processor', error),
     });
@@ -100,7 +124,7 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
   },
   worker: async () => {
     const { address, security, namespace, taskQueues } = temporalConfig();
-    const db = createPool(config().DATABASE_URL);
+    const db = configuredPool();
     const rules = await startRuleFeed(db);
     const worker = await startWorkerRole(
       config(),
@@ -125,8 +149,9 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
     };
   },
   api: async () => {
-    const { DATABASE_URL, PORT } = config();
-    const pool = createPool(DATABASE_URL);
+    const { PORT } = config();
+    const pool = configuredPool();
+    const topics = configuredTopics();
     const rules = await startRuleFeed(pool);
     const everLive = () => rules.book().everLive();
     const { address, security, namespace, taskQueues } = temporalConfig();
@@ -165,9 +190,9 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
             kafka: createKafka('achievements-replays'),
             temporal: client,
             taskQueue: taskQueues.replays,
-            topics: { transactions: TOPICS.transactions, clientEvents: TOPICS.clientEvents },
-            groupId: CONSUMER_GROUP,
-            run: { chunkMs: config().BACKFILL_CHUNK, maxHistoryLength: 10_000, heartbeatTimeoutMs: 30_000 },
+            topics: { transactions: topics.transactions, clientEvents: topics.clientEvents },
+            groupId: configuredGroups().processors,
+            run: backfillRun(),
           }),
           store: postgresReplays(pool),
         },
@@ -183,16 +208,16 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
         },
         console: { temporalUi: config().TEMPORAL_UI_URL, namespace },
         deadLetters: postgresDeadLetters(pool, redriveProducer.get, {
-          inputs: [TOPICS.transactions, TOPICS.clientEvents],
-          redrive: TOPICS.redrive,
+          inputs: [topics.transactions, topics.clientEvents],
+          redrive: topics.redrive,
         }),
         explain: {
           ...reads,
           contextOf: (clientId) => loadContext(pool, clientId),
           refusedOf: async (clientId) => (await reads.achievementsOf(clientId)).refused ?? [],
           historyOf: kafkaHistory(createKafka('achievements-explain'), {
-            transaction: TOPICS.transactions,
-            'client-event': TOPICS.clientEvents,
+            transaction: topics.transactions,
+            'client-event': topics.clientEvents,
           }),
           zone: BANK_TIME_ZONE,
         },
@@ -221,7 +246,7 @@ function chosenRoles(argument: string | undefined): readonly Role[] {
 
 /** The repository's catalog becomes version 1 of each default rule, once per database. */
 async function seedRules() {
-  const db = createPool(config().DATABASE_URL);
+  const db = configuredPool();
   try {
     const seeded = await seedDefaultRules(db, readRuleFiles());
     if (seeded.length > 0) log.info({ seeded }, 'default rules seeded');
@@ -264,7 +289,7 @@ async function printWhereEverythingIs() {
 
 /** Brings the database to the current schema and seeds the default rules (every start does; a Job may alone). */
 async function prepareDatabase() {
-  const applied = await migrate(config().DATABASE_URL);
+  const applied = await migrate(config().DATABASE_URL, config().DATABASE_SCHEMA);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   await seedRules();
 }

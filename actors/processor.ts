@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { retryWithBackoff, RetryBudgetSpent } from '../platform/retry.js';
-import { CONSUMER_GROUP, TOPICS, type ProcessedTopics } from '../platform/topics.js';
+import type { ProcessedTopics } from '../platform/topics.js';
 import { partitionKey, processBatch, type BatchContext, type BatchOutcome } from './batch.js';
 import { retryLine } from './batch-retry-log.js';
 import { ClientActors } from './client-actors.js';
@@ -11,7 +11,7 @@ import { startLagWatch } from './consumer-lag.js';
 import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { KeyedLock } from './keyed-lock.js';
 import { startOutboxPublisher } from './outbox.js';
-import { CONTRACT_OUTPUTS, type OutputTopics } from '../platform/unlock-records.js';
+import type { OutputTopics } from '../platform/unlock-records.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
 import { startSegmentWatch } from './segment-watch.js';
 
@@ -23,16 +23,13 @@ export interface ProcessorOptions {
   zone: string;
   /** How long a client actor may sit idle before it is passivated. */
   actorIdleMs: number;
-  groupId?: string;
-  /**
-   * The input topics and the redrive topic; tests give their own (with a redrive topic or none), deployments
-   * keep CONTRACT §2's.
-   */
-  topics?: ProcessedTopics;
-  /** The unlock and push topics; tests give their own, deployments keep CONTRACT §2's. */
-  outputs?: OutputTopics;
-  /** Where records the engine cannot accept go; tests give their own, deployments keep CONTRACT §2's. */
-  deadLetterTopic?: string;
+  groupId: string;
+  /** The input topics and the redrive topic (some tests have none). */
+  topics: ProcessedTopics;
+  /** The unlock and push topics. */
+  outputs: OutputTopics;
+  /** Where records the engine cannot accept go. */
+  deadLetterTopic: string;
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before handing its partitions to others (kafkajs: 30 s). */
   sessionTimeoutMs?: number;
@@ -68,12 +65,7 @@ export interface RunningProcessor {
  */
 export async function startProcessor(options: ProcessorOptions): Promise<RunningProcessor> {
   const log = logger('processor');
-  const groupId = options.groupId ?? CONSUMER_GROUP;
-  const topics: ProcessedTopics = options.topics ?? {
-    transactions: TOPICS.transactions,
-    clientEvents: TOPICS.clientEvents,
-    redrive: TOPICS.redrive,
-  };
+  const { groupId, topics, deadLetterTopic } = options;
   const producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer: Consumer = options.kafka.consumer({
     groupId,
@@ -88,7 +80,6 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   });
   const admin = options.kafka.admin();
   const actors = new ClientActors(options.zone, options.actorIdleMs);
-  const deadLetterTopic = options.deadLetterTopic ?? TOPICS.deadLetters;
   const outbox = startOutboxPublisher({ db: options.db, producer, admin, deadLetterTopic });
   const ctx: BatchContext = {
     db: options.db,
@@ -96,7 +87,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     rules: options.rules,
     actors,
     deadLetters: { producer, db: options.db, topic: deadLetterTopic },
-    outputs: options.outputs ?? CONTRACT_OUTPUTS,
+    outputs: options.outputs,
     recordKinds: new Map([
       [topics.transactions, 'transaction'],
       [topics.clientEvents, 'client-event'],

@@ -42,6 +42,11 @@ const timeZone = z.string().refine(
   { message: 'expected an IANA time zone such as Europe/Kyiv' },
 );
 
+/** A name of the engine's own in another system (a schema, a group, a queue): no spaces, no quotes. */
+const name = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'expected a letter or "_", then letters, digits, "_" or "-"');
+
 const flag = z.enum(['true', 'false'], 'expected true or false').transform((text) => text === 'true');
 
 /** A PEM certificate or key, usually handed over as a file: `NAME_FILE=/path/to/it.pem`. */
@@ -70,11 +75,33 @@ const envSchema = z.object({
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default(LOCAL_DATABASE_URL),
+  /**
+   * The PostgreSQL schema holding the engine's tables (another engine may share the database in its own);
+   * unset, the connection's search path (`public` unless the URL's `options` say otherwise).
+   */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a letter or "_", then letters, digits or "_"')
+    .optional(),
+  /** Put before every topic name of CONTRACT §2, for a cluster shared between environments (`uat.`). */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"')
+    .default(''),
+  /** The consumer groups' names start with it: `<prefix>-engine` (processors), `<prefix>-rewards` (worker). */
+  KAFKA_GROUP_PREFIX: name.default('achievements'),
+  /**
+   * How long the group waits for a silent processor before giving its partitions to another (kafkajs's 30 s);
+   * the broker bounds it (group.min.session.timeout.ms, 6 s by default).
+   */
+  KAFKA_SESSION_TIMEOUT: duration.default(30_000),
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^:\s]+:\d+$/, 'expected host:port')
     .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** The task queues' names start with it: `<prefix>-rewards`, `<prefix>-replays`, `<prefix>-rewards-backfill`. */
+  TEMPORAL_TASK_QUEUE_PREFIX: name.default('achievements'),
   /** Where people open the Temporal UI: the console links each backfill's workflow there. */
   TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8233'),
   /** TLS to Temporal; TEMPORAL_TLS_CERT/_KEY make it mTLS (a self-hosted cluster or Temporal Cloud). */
@@ -147,6 +174,10 @@ const envSchema = z.object({
   REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** How long a backfill's replay activity works between checkpoints (and reports to the Temporal UI). */
   BACKFILL_CHUNK: duration.default(30_000),
+  /** At most this many records per chunk besides (unset: the time alone bounds a chunk). */
+  BACKFILL_CHUNK_RECORDS: z.coerce.number().int().min(1).optional(),
+  /** How long Temporal waits for a silent replay activity before retrying it elsewhere (a worker gone). */
+  BACKFILL_HEARTBEAT_TIMEOUT: duration.default(30_000),
   /** How long `npm start`'s sandbox partners take to call back (local use only). */
   PARTNER_SANDBOX_DELAY: duration.default(3_000),
   /** How many rewards per second a backfill starts at most, on its own task queue. */

@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
-import { TOPICS } from './topics.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
 import { unlockPush } from '../rules/push.js';
 
-/** Where unlock records go: CONTRACT §2's topics, or a test's own. */
+/** Where unlock records go: CONTRACT §2's topics (after the configured prefix), or a test's own. */
 export interface OutputTopics {
   unlocked: string;
   notifications: string;
 }
-
-export const CONTRACT_OUTPUTS: OutputTopics = {
-  unlocked: TOPICS.unlocked,
-  notifications: TOPICS.notifications,
-};
 
 /** An unlock after its rule's budget (budget-store.ts): as decided, or past the budget with no points or partner. */
 export type BudgetedUnlock = AchievementUnlocked & { beyondBudget?: true };

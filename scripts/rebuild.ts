@@ -8,24 +8,26 @@ import { config } from '../platform/config.js';
 import { createKafka } from '../platform/kafka.js';
 import { createPool } from '../platform/postgres.js';
 import { RebuildRefused, resetForRebuild } from '../platform/rebuild.js';
-import { CONSUMER_GROUP, TOPICS } from '../platform/topics.js';
+import { configuredGroups, configuredTopics } from '../platform/topics.js';
 
 const { values } = parseArgs({ options: { yes: { type: 'boolean', default: false } } });
-const topics = { transactions: TOPICS.transactions, clientEvents: TOPICS.clientEvents };
+const { transactions, clientEvents } = configuredTopics();
+const topics = { transactions, clientEvents };
+const groupId = configuredGroups().processors;
 if (!values.yes) {
   process.stdout.write(
-    `would forget every client's progress (keeping their unlocks) and group ${CONSUMER_GROUP}'s positions, ` +
+    `would forget every client's progress (keeping their unlocks) and group ${groupId}'s positions, ` +
       `and move its offsets on ${topics.transactions} and ${topics.clientEvents} to the start; ` +
       'run again with --yes, every processor stopped\n',
   );
   process.exit(2);
 }
-const db = createPool(config().DATABASE_URL);
+const db = createPool(config().DATABASE_URL, config().DATABASE_SCHEMA);
 try {
   const reset = await resetForRebuild({
     db,
     kafka: createKafka('achievements-rebuild'),
-    groupId: CONSUMER_GROUP,
+    groupId,
     topics,
   });
   process.stdout.write(

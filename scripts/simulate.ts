@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { Partitioners } from 'kafkajs';
 import { config } from '../platform/config.js';
 import { createKafka } from '../platform/kafka.js';
-import { TOPICS } from '../platform/topics.js';
+import { configuredTopics } from '../platform/topics.js';
 import { traffic } from './simulator/traffic.js';
 
 const { values } = parseArgs({
@@ -46,24 +46,25 @@ await producer.connect();
 let stopped = false;
 process.once('SIGINT', () => (stopped = true));
 
+const topics = configuredTopics();
 let sent = 0;
 const started = Date.now();
 while (!stopped && sent < total) {
   const tick = Date.now();
   const due = Math.min(total, Math.floor(((tick - started) / 1000 + 0.1) * rate!)) - sent;
   const batch = {
-    [TOPICS.transactions]: [] as { key: string; value: string }[],
-    [TOPICS.clientEvents]: [] as { key: string; value: string }[],
+    transactions: [] as { key: string; value: string }[],
+    clientEvents: [] as { key: string; value: string }[],
   };
   for (let i = 0; i < due; i++) {
     const record = records.next();
     if (record.done) break;
-    const topic = record.value.topic === 'transactions' ? TOPICS.transactions : TOPICS.clientEvents;
-    batch[topic].push({ key: record.value.value.clientId, value: JSON.stringify(record.value.value) });
+    const kind = record.value.topic === 'transactions' ? 'transactions' : 'clientEvents';
+    batch[kind].push({ key: record.value.value.clientId, value: JSON.stringify(record.value.value) });
   }
-  const topicMessages = Object.entries(batch)
-    .filter(([, messages]) => messages.length > 0)
-    .map(([topic, messages]) => ({ topic, messages }));
+  const topicMessages = (['transactions', 'clientEvents'] as const)
+    .filter((kind) => batch[kind].length > 0)
+    .map((kind) => ({ topic: topics[kind], messages: batch[kind] }));
   if (topicMessages.length > 0) await producer.sendBatch({ topicMessages });
   sent += due;
   if (sent % Math.max(rate!, 1) < due) console.log(`simulate: ${sent} records sent`);

@@ -1,8 +1,7 @@
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { createApp } from '../api/app.js';
-import type { OutputTopics } from '../platform/unlock-records.js';
-import { killGroup, startChild, type Child } from '../scripts/children.js';
+import { killGroup, startRole, type Child } from '../scripts/children.js';
 import {
   BACKFILL_HEADER,
   cancelReplaySignal,
@@ -16,22 +15,14 @@ import { coffeeFanRule } from './support/coffee-fan-rule.js';
 import {
   eventually,
   nextWrittenAt,
-  ownInputTopics,
-  ownOutputTopics,
   processedThrough,
   produceEvents,
   readTopic,
   startTestProcessor,
   topicEnds,
 } from './support/engine.js';
-import {
-  historyWithAHole,
-  ownTaskQueues,
-  replayApi,
-  replayWorkerEnv,
-  temporalClient,
-  TEST_RUN,
-} from './support/replays.js';
+import { historyWithAHole, replayApi, temporalClient, TEST_RUN } from './support/replays.js';
+import { ownEngine, type OwnEngine } from './support/roles.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
 
@@ -44,11 +35,9 @@ const fanRule = (id: string) => ({
 
 describe('operating a backfill: pause, cancel, its policy, and what it refuses', () => {
   const kafka = testKafka();
-  const queues = ownTaskQueues();
-  let outputs: OutputTopics;
-  const groupId = uniqueName('group');
   let db: Awaited<ReturnType<typeof migratedSchema>>;
-  let topics: Awaited<ReturnType<typeof ownInputTopics>>;
+  let engine: OwnEngine;
+  let topics: OwnEngine['inputs'];
   let temporal: Awaited<ReturnType<typeof temporalClient>>;
   let processor: Awaited<ReturnType<typeof startTestProcessor>>;
   let worker: Child;
@@ -57,20 +46,17 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
 
   beforeAll(async () => {
     db = await migratedSchema();
-    topics = await ownInputTopics(kafka, 3);
-    outputs = await ownOutputTopics(kafka);
+    engine = await ownEngine(kafka, db.schema, 3);
+    topics = engine.inputs;
     temporal = await temporalClient();
-    processor = await startTestProcessor(db.pool, topics, groupId, outputs);
-    worker = await startChild(
-      'replay-worker-child.ts',
-      replayWorkerEnv({ schema: db.schema, queues, outputs }),
-    );
+    processor = await startTestProcessor(db.pool, topics, engine.groups.processors, engine.outputs);
+    worker = await startRole('worker', engine.env);
     // Short histories: a backfill here continues as new several times on its way, as a long one would.
     const run = { ...TEST_RUN, chunkRecords: 40, maxHistoryLength: 60 };
     app = replayApi(db.pool, temporal.client, {
-      taskQueue: queues.replays,
+      taskQueue: engine.queues.replays,
       topics,
-      groupId,
+      groupId: engine.groups.processors,
       run,
     });
     const clients = Array.from({ length: 80 }, () => uniqueName('c'));
@@ -216,7 +202,7 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
     // Announced on the unlock topic with the backfill's header; silent: no push.
     const announced = await readTopic(
       kafka,
-      outputs.unlocked,
+      engine.outputs.unlocked,
       [{ partition: 0, offset: '0' }],
       (message) => message.headers?.[BACKFILL_HEADER]?.toString() === backfill.replayId,
       (seen) => seen.length >= found.length,
@@ -227,10 +213,10 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
       async () => Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n),
       (left) => left === 0,
     );
-    const [end] = await topicEnds(kafka, outputs.notifications);
+    const [end] = await topicEnds(kafka, engine.outputs.notifications);
     const pushes = await readTopic(
       kafka,
-      outputs.notifications,
+      engine.outputs.notifications,
       [{ partition: 0, offset: '0' }],
       () => true,
       (seen) => seen.length >= Number(end!.offset),
@@ -278,9 +264,9 @@ describe('operating a backfill: pause, cancel, its policy, and what it refuses',
     // Input topics whose oldest records were deleted: a backfill from before the oldest one left is refused.
     const hole = await historyWithAHole(kafka);
     const holeApp = replayApi(db.pool, temporal.client, {
-      taskQueue: queues.replays,
+      taskQueue: engine.queues.replays,
       topics: hole.topics,
-      groupId,
+      groupId: engine.groups.processors,
     });
     const lost = await requestsAs(holeApp, { role: 'admin', sub: 'emp-4' })(
       'POST',

@@ -1,32 +1,15 @@
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OutputTopics } from '../platform/unlock-records.js';
 import type { createApp } from '../api/app.js';
-import { startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { buildCatalog } from '../rules/catalog.js';
 import type { InputEvent } from '../rules/events.js';
 import { replayStatusQuery, type ReplayStatus } from '../workflows/replay-contract.js';
 import { bankHistory, countsOf, expectedUnlocks } from './support/bank-history.js';
-import { killGroup, startChild, type Child } from '../scripts/children.js';
+import { killGroup, startRole, type Child, type Role } from '../scripts/children.js';
 import { coffeeFanRule } from './support/coffee-fan-rule.js';
-import {
-  eventually,
-  nextWrittenAt,
-  ownInputTopics,
-  ownOutputTopics,
-  processedThrough,
-  produceEvents,
-  readTopic,
-} from './support/engine.js';
-import {
-  ownTaskQueues,
-  processorChildEnv,
-  replayApi,
-  replayWorkerEnv,
-  startTestRewardStarter,
-  temporalClient,
-  TEST_RUN,
-} from './support/replays.js';
+import { eventually, nextWrittenAt, processedThrough, produceEvents, readTopic } from './support/engine.js';
+import { replayApi, temporalClient, TEST_RUN } from './support/replays.js';
+import { ownEngine, type OwnEngine } from './support/roles.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { differences } from './support/exact-outcome.js';
 import { requestsAs } from './support/tokens.js';
@@ -46,44 +29,29 @@ const transactionsOf = (events: InputEvent[]) =>
 
 describe('a backfill of a new rule over history, while live traffic goes on (CONTRACT §6)', () => {
   const kafka = testKafka();
-  const queues = ownTaskQueues();
-  let outputs: OutputTopics;
-  const groupId = uniqueName('group');
   const children: Child[] = [];
   let db: Awaited<ReturnType<typeof migratedSchema>>;
-  let topics: Awaited<ReturnType<typeof ownInputTopics>>;
+  let engine: OwnEngine;
+  let topics: OwnEngine['inputs'];
   let temporal: Awaited<ReturnType<typeof temporalClient>>;
-  let rules: RuleFeed;
   let app: ReturnType<typeof createApp>;
-  let stopStarter: () => Promise<void>;
 
   beforeAll(async () => {
     db = await migratedSchema();
-    topics = await ownInputTopics(kafka, 6);
-    outputs = await ownOutputTopics(kafka);
+    engine = await ownEngine(kafka, db.schema, 6);
+    topics = engine.inputs;
     temporal = await temporalClient();
-    rules = await startRuleFeed(db.pool);
     const run = { ...TEST_RUN, chunkRecords: 150, heartbeatTimeoutMs: 4_000 };
     app = replayApi(db.pool, temporal.client, {
-      taskQueue: queues.replays,
+      taskQueue: engine.queues.replays,
       topics,
-      groupId,
+      groupId: engine.groups.processors,
       run,
-    });
-    stopStarter = await startTestRewardStarter({
-      db: db.pool,
-      client: temporal.client,
-      rules,
-      taskQueue: queues.rewards,
-      topic: outputs.unlocked,
-      partnerTimeoutMs: 60_000,
     });
   });
 
   afterAll(async () => {
     for (const child of children) killGroup(child);
-    await stopStarter?.();
-    rules?.stop();
     await temporal?.close();
     await db?.drop();
   });
@@ -91,10 +59,8 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
   const call = (method: string, path: string, body?: unknown) =>
     requestsAs(app, { role: 'admin', sub: 'emp-9' })(method, path, body);
 
-  const processorEnv = () => processorChildEnv({ schema: db.schema, groupId, topics, outputs });
-  const workerEnv = () => replayWorkerEnv({ schema: db.schema, queues, outputs });
-  const started = async (script: string, env: Record<string, string>) => {
-    const child = await startChild(script, env);
+  const started = async (role: Role) => {
+    const child = await startRole(role, engine.env);
     children.push(child);
     return child;
   };
@@ -141,7 +107,7 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
     const from = (await nextWrittenAt()).toISOString();
     const history = bankHistory(clients, 12, { from: 5, to: 20 });
     await produceEvents(kafka, topics, history);
-    let processor = await started('processor-child.ts', processorEnv());
+    let processor = await started('processor');
     const live = [
       ...bankHistory(clients, 13, { from: 15, to: 28 }),
       ...bankHistory(clients, 14, { from: 22, to: 30 }),
@@ -154,7 +120,7 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
       ]);
     await processedThrough(db.pool, topics.transactions, transactionsOf([...ancient, ...history]), 60_000);
     expect((await call('POST', '/v1/admin/rules', rule)).status).toBe(201);
-    let worker = await started('replay-worker-child.ts', workerEnv());
+    let worker = await started('worker');
 
     // Live traffic goes on, for the same clients, all through the replay and the merge.
     const phase = async () =>
@@ -209,10 +175,10 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
       );
       killGroup(worker);
       interrupted = await chunkStarted();
-      worker = await started('replay-worker-child.ts', workerEnv());
+      worker = await started('worker');
     }
     killGroup(processor);
-    processor = await started('processor-child.ts', processorEnv());
+    processor = await started('processor');
     const status = (await handle.result()) as ReplayStatus;
     await traffic;
     await processedAll();
@@ -248,7 +214,7 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
     );
     const announced = await readTopic(
       kafka,
-      outputs.unlocked,
+      engine.outputs.unlocked,
       [{ partition: 0, offset: '0' }],
       (message) => message.value!.toString().includes(`"ruleId":"${rule.id}"`),
       (seen) =>

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOPICS } from '../platform/topics.js';
 import { processBatch, type BatchContext } from '../actors/batch.js';
 import { startDefaultRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { ClientActors } from '../actors/client-actors.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
-import { CONTRACT_OUTPUTS } from '../platform/unlock-records.js';
 import { decide } from '../rules/decide.js';
 import { initialProgress, type ClientProgress } from '../rules/progress.js';
 import { catalog, fetchedBatch, readTopic, topicEnds } from './support/engine.js';
@@ -101,7 +101,7 @@ describe('processBatch under random and hostile records (fast-check)', () => {
           rules,
           actors,
           deadLetters: { producer, db: db.pool, topic: deadLetterTopic },
-          outputs: CONTRACT_OUTPUTS,
+          outputs: TOPICS,
           recordKinds: new Map([
             [topics.transaction, 'transaction'],
             [topics['client-event'], 'client-event'],

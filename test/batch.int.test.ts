@@ -4,7 +4,6 @@ import { processBatch, type BatchContext } from '../actors/batch.js';
 import { StalePartition } from '../actors/progress-store.js';
 import { startDefaultRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { ClientActors } from '../actors/client-actors.js';
-import { CONTRACT_OUTPUTS } from '../platform/unlock-records.js';
 import { TOPICS } from '../platform/topics.js';
 import { fetchedBatch, storedProgressOf, valueOf } from './support/engine.js';
 import { catalog, clientEvent, days, KYIV, purchase } from './support/events.js';
@@ -46,7 +45,7 @@ describe('processBatch when its commit fails', () => {
     rules,
     actors: instance,
     deadLetters: { producer, db: db.pool, topic: TOPICS.deadLetters },
-    outputs: CONTRACT_OUTPUTS,
+    outputs: TOPICS,
     recordKinds: new Map([[topic, 'transaction']]),
     positions: new Map(),
   });

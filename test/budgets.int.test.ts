@@ -1,27 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { createApp } from '../api/app.js';
-import type { OutputTopics } from '../platform/unlock-records.js';
 import type { InputEvent } from '../rules/events.js';
 import type { ReplayStatus } from '../workflows/replay-contract.js';
-import { killGroup, startChild, type Child } from '../scripts/children.js';
-import {
-  eventually,
-  nextWrittenAt,
-  ownInputTopics,
-  ownOutputTopics,
-  processedToEnds,
-  produceEvents,
-  readTopic,
-} from './support/engine.js';
+import { killGroup, startRole, type Child, type Role } from '../scripts/children.js';
+import { eventually, nextWrittenAt, processedToEnds, produceEvents, readTopic } from './support/engine.js';
 import { purchase } from './support/events.js';
-import {
-  processorChildEnv,
-  ownTaskQueues,
-  replayApi,
-  replayWorkerEnv,
-  temporalClient,
-  TEST_RUN,
-} from './support/replays.js';
+import { replayApi, temporalClient, TEST_RUN } from './support/replays.js';
+import { ownEngine, type OwnEngine } from './support/roles.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
 
@@ -57,19 +42,20 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
   const kafka = testKafka();
   const children: Child[] = [];
   let db: Awaited<ReturnType<typeof migratedSchema>>;
-  let topics: Awaited<ReturnType<typeof ownInputTopics>>;
-  let outputs: OutputTopics;
+  let engine: OwnEngine;
   let temporal: Awaited<ReturnType<typeof temporalClient>>;
   let app: ReturnType<typeof createApp>;
-  const groupId = uniqueName('group');
-  const queues = ownTaskQueues();
 
   beforeAll(async () => {
     db = await migratedSchema();
-    topics = await ownInputTopics(kafka, 6);
-    outputs = await ownOutputTopics(kafka);
+    engine = await ownEngine(kafka, db.schema, 6);
     temporal = await temporalClient();
-    app = replayApi(db.pool, temporal.client, { taskQueue: queues.replays, topics, groupId, run: TEST_RUN });
+    app = replayApi(db.pool, temporal.client, {
+      taskQueue: engine.queues.replays,
+      topics: engine.inputs,
+      groupId: engine.groups.processors,
+      run: TEST_RUN,
+    });
   });
 
   afterAll(async () => {
@@ -80,12 +66,11 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
 
   const call = (method: string, path: string, body?: unknown) =>
     requestsAs(app, { role: 'admin', sub: 'emp-7' })(method, path, body);
-  const started = async (script: string, env: Record<string, string>) => {
-    const child = await startChild(script, env);
+  const started = async (role: Role) => {
+    const child = await startRole(role, engine.env);
     children.push(child);
     return child;
   };
-  const processorEnv = () => processorChildEnv({ schema: db.schema, groupId, topics, outputs });
 
   const spent = async (ruleId: string) =>
     Number(
@@ -126,7 +111,7 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
       new Set(seen.map((m) => (JSON.parse(m.value!.toString()) as { unlockId: string }).unlockId));
     const seen = await readTopic(
       kafka,
-      outputs.unlocked,
+      engine.outputs.unlocked,
       [{ partition: 0, offset: '0' }],
       (message) => message.value!.toString().includes(`"ruleId":"${ruleId}"`),
       (messages) => ids(messages).size >= count,
@@ -145,8 +130,8 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
     const N = 30;
     expect((await call('POST', '/v1/admin/rules', firstComeRule(ruleId, N))).status).toBe(201);
     expect((await call('POST', `/v1/admin/rules/${ruleId}/versions/1/activate`, {})).status).toBe(202);
-    const first = await started('processor-child.ts', processorEnv());
-    await started('processor-child.ts', processorEnv());
+    const first = await started('processor');
+    await started('processor');
 
     // 90 clients' first coffees, in waves, so the Nth unlock comes while records are still arriving.
     const clients = Array.from({ length: 90 }, () => uniqueName('c'));
@@ -155,7 +140,7 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
     );
     const traffic = (async () => {
       for (const wave of waves) {
-        await produceEvents(kafka, topics, wave);
+        await produceEvents(kafka, engine.inputs, wave);
         await new Promise((resolve) => setTimeout(resolve, 400));
       }
     })();
@@ -167,8 +152,8 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
     );
     killGroup(first);
     await traffic;
-    await started('processor-child.ts', processorEnv());
-    await processedToEnds(db.pool, kafka, topics, 120_000);
+    await started('processor');
+    await processedToEnds(db.pool, kafka, engine.inputs, 120_000);
     console.log(`budget test: first processor killed with ${atKill} of ${N} unlocks granted`);
 
     const outcome = await budgetOutcome(ruleId);
@@ -187,11 +172,14 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
     // Every record decided again from nothing, as if PostgreSQL had lost the progress and the offsets but not
     // the budget: each unlock is decided as before, and nothing is spent twice.
     for (const child of children.splice(0)) killGroup(child);
-    await forgetKafkaOffsets(groupId, [topics.transactions, topics.clientEvents]);
+    await forgetKafkaOffsets(engine.groups.processors, [
+      engine.inputs.transactions,
+      engine.inputs.clientEvents,
+    ]);
     await db.pool.query('DELETE FROM client_progress');
     await db.pool.query('UPDATE consumer_offsets SET next_offset = 0');
-    await started('processor-child.ts', processorEnv());
-    await processedToEnds(db.pool, kafka, topics, 120_000);
+    await started('processor');
+    await processedToEnds(db.pool, kafka, engine.inputs, 120_000);
     expect(await budgetOutcome(ruleId)).toEqual(outcome);
   }, 300_000);
 
@@ -203,13 +191,13 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
     const from = (await nextWrittenAt()).toISOString();
     await produceEvents(
       kafka,
-      topics,
+      engine.inputs,
       historic.map((c, i) => coffeeOf(c, 1 + (i % 20))),
     );
-    await started('processor-child.ts', processorEnv());
-    await processedToEnds(db.pool, kafka, topics, 120_000);
+    await started('processor');
+    await processedToEnds(db.pool, kafka, engine.inputs, 120_000);
     expect((await call('POST', '/v1/admin/rules', firstComeRule(ruleId, N))).status).toBe(201);
-    await started('replay-worker-child.ts', replayWorkerEnv({ schema: db.schema, queues, outputs }));
+    await started('worker');
     const activated = await call('POST', `/v1/admin/rules/${ruleId}/versions/1/activate`, {
       backfillFrom: from,
     });
@@ -218,12 +206,12 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
     // Newcomers buy their first coffee live while the backfill replays and merges the historic clients'.
     const live: InputEvent[] = newcomers.map((c, i) => coffeeOf(c, 21 + (i % 9)));
     for (let i = 0; i < live.length; i += 5) {
-      await produceEvents(kafka, topics, live.slice(i, i + 5));
+      await produceEvents(kafka, engine.inputs, live.slice(i, i + 5));
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
     const status = (await temporal.client.workflow.getHandle(backfill.workflowId).result()) as ReplayStatus;
     expect(status).toMatchObject({ phase: 'done' });
-    await processedToEnds(db.pool, kafka, topics, 120_000);
+    await processedToEnds(db.pool, kafka, engine.inputs, 120_000);
 
     const outcome = await budgetOutcome(ruleId);
     expect(outcome).toMatchObject({ granted: N, refused: historic.length + newcomers.length - N, spent: N });
@@ -244,14 +232,14 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
       201,
     );
     expect((await call('POST', `/v1/admin/rules/${ruleId}/versions/1/activate`, {})).status).toBe(202);
-    await started('processor-child.ts', processorEnv());
+    await started('processor');
     const clients = Array.from({ length: 4 }, () => uniqueName('w'));
     await produceEvents(
       kafka,
-      topics,
+      engine.inputs,
       clients.map((c, i) => coffeeOf(c, 1 + i)),
     );
-    await processedToEnds(db.pool, kafka, topics, 120_000);
+    await processedToEnds(db.pool, kafka, engine.inputs, 120_000);
 
     const { rows } = await db.pool.query<{ points: number; beyond_budget: boolean }>(
       'SELECT points, beyond_budget FROM achievement_unlocks WHERE rule_id = $1 ORDER BY points DESC',
@@ -265,7 +253,7 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
     ]);
     const records = await readTopic(
       kafka,
-      outputs.unlocked,
+      engine.outputs.unlocked,
       [{ partition: 0, offset: '0' }],
       (message) => message.value!.toString().includes(`"ruleId":"${ruleId}"`),
       (seen) => seen.length >= clients.length,

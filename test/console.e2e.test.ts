@@ -4,7 +4,6 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { InputEvent } from '../rules/events.js';
-import { TEST_JWT_SECRET } from './support/api.js';
 import { chromiumPath } from './support/chromium.js';
 import { eventually, processedToEnds, produceEvents, unlocksOf, valueOf } from './support/engine.js';
 import { purchase } from './support/events.js';
@@ -117,7 +116,7 @@ describe('the operations console in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
     const executablePath = await chromiumPath();
-    system = await startWholeSystem({ auth: { secret: TEST_JWT_SECRET, maxLifetimeS: 2 * HOUR_S } });
+    system = await startWholeSystem({ JWT_MAX_LIFETIME_S: String(2 * HOUR_S) });
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   }, 600_000);
 

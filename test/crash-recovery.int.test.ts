@@ -1,18 +1,11 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { InputEvent } from '../rules/events.js';
 import { decide } from '../rules/decide.js';
 import { initialProgress, type ClientProgress } from '../rules/progress.js';
 import { unlockIdOf } from '../platform/unlock-records.js';
-import { TOPICS } from '../platform/topics.js';
-import {
-  catalog,
-  eventually,
-  ownInputTopics,
-  produceEvents,
-  readTopic,
-  topicEnds,
-} from './support/engine.js';
-import { killGroup, startChild, type Child } from '../scripts/children.js';
+import { catalog, eventually, produceEvents, readTopic, topicEnds } from './support/engine.js';
+import { killGroup, startRole, type Child } from '../scripts/children.js';
+import { ownEngine } from './support/roles.js';
 import { clientEvent, days, purchase, refund } from './support/events.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 
@@ -73,22 +66,15 @@ describe('crash and restart (kill -9)', () => {
 
   it('resumes from the stored offsets and progress: nothing lost, nothing counted or unlocked twice', async () => {
     db = await migratedSchema();
-    const topics = await ownInputTopics(kafka);
-    const env = {
-      CHILD_BROKERS: inject('kafkaBrokers').join(','),
-      CHILD_DATABASE_URL: inject('databaseUrl'),
-      CHILD_SCHEMA: db.schema,
-      CHILD_GROUP: uniqueName('group'),
-      CHILD_TX_TOPIC: topics.transactions,
-      CHILD_EVENTS_TOPIC: topics.clientEvents,
-    };
+    const engine = await ownEngine(kafka, db.schema);
+    const topics = engine.inputs;
     // Enough records that the instance is still working through them when it is killed.
     const clients = Array.from({ length: 400 }, (_, n) => ({ clientId: uniqueName(`c${n}`), n }));
     const histories = new Map(clients.map(({ clientId, n }) => [clientId, historyOf(clientId, n)]));
     const waves = Array.from({ length: 10 }, (_, wave) =>
       clients.flatMap(({ clientId }) => histories.get(clientId)!.filter((_, i) => i % 10 === wave)),
     );
-    const unlockedFrom = await topicEnds(kafka, TOPICS.unlocked);
+    const unlockedFrom = await topicEnds(kafka, engine.outputs.unlocked);
     const storedOffsets = async () =>
       Number(
         (await db.pool.query<{ n: string | null }>('SELECT sum(next_offset) AS n FROM consumer_offsets'))
@@ -97,7 +83,8 @@ describe('crash and restart (kill -9)', () => {
 
     for (const wave of waves) await produceEvents(kafka, topics, wave);
     const total = [...histories.values()].reduce((sum, events) => sum + events.length, 0);
-    const first = await startChild('processor-child.ts', env);
+    // Not waited for until ready: it is killed as soon as it has committed anything.
+    const first = await startRole('processor', engine.env, { ready: false });
     children.push(first);
     await eventually(storedOffsets, (n) => n > 0);
     killGroup(first);
@@ -106,8 +93,8 @@ describe('crash and restart (kill -9)', () => {
     // The kill landed mid-run: some batches were committed, and records were left for the next instance.
     expect(killedAt).toBeGreaterThan(0);
     expect(killedAt).toBeLessThan(total);
-    await forgetKafkaOffsets(env.CHILD_GROUP, [topics.transactions, topics.clientEvents]);
-    children.push(await startChild('processor-child.ts', env));
+    await forgetKafkaOffsets(engine.groups.processors, [topics.transactions, topics.clientEvents]);
+    children.push(await startRole('processor', engine.env));
     await eventually(storedOffsets, (n) => n === total, 60_000);
 
     // Each client's waves arrive in the order its history was cut into them, per topic.
@@ -137,7 +124,7 @@ describe('crash and restart (kill -9)', () => {
     const expectedIds = new Set(unlocks.rows.map((u) => unlockIdOf(u.client_id, u.achievement_id)));
     const published = await readTopic(
       kafka,
-      TOPICS.unlocked,
+      engine.outputs.unlocked,
       unlockedFrom,
       (m) => ours.has(m.key!.toString()),
       (seen) => [...expectedIds].every((id) => seen.some((m) => m.value!.toString().includes(id))),

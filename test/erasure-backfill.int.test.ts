@@ -1,18 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientErasure } from '../api/client-erasure.js';
-import type { OutputTopics } from '../platform/unlock-records.js';
-import { killGroup, startChild, type Child } from '../scripts/children.js';
+import { killGroup, startRole, type Child } from '../scripts/children.js';
 import { coffeeFanRule } from './support/coffee-fan-rule.js';
-import {
-  eventually,
-  ownInputTopics,
-  ownOutputTopics,
-  processedThrough,
-  produceEvents,
-  startTestProcessor,
-} from './support/engine.js';
+import { eventually, processedThrough, produceEvents, startTestProcessor } from './support/engine.js';
 import { clientEvent, dailyCoffees } from './support/events.js';
-import { ownTaskQueues, replayApi, replayWorkerEnv, temporalClient, TEST_RUN } from './support/replays.js';
+import { replayApi, temporalClient, TEST_RUN } from './support/replays.js';
+import { ownEngine, type OwnEngine } from './support/roles.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
 
@@ -20,11 +13,9 @@ const coffees = (clientId: string) => dailyCoffees(clientId, 6, 20);
 
 describe('a client erased while a backfill runs (CONTRACT §6, §7)', () => {
   const kafka = testKafka();
-  const queues = ownTaskQueues();
-  const groupId = uniqueName('group');
   let db: Awaited<ReturnType<typeof migratedSchema>>;
-  let topics: Awaited<ReturnType<typeof ownInputTopics>>;
-  let outputs: OutputTopics;
+  let engine: OwnEngine;
+  let topics: OwnEngine['inputs'];
   let temporal: Awaited<ReturnType<typeof temporalClient>>;
   let processor: Awaited<ReturnType<typeof startTestProcessor>> | undefined;
   let worker: Child;
@@ -32,13 +23,10 @@ describe('a client erased while a backfill runs (CONTRACT §6, §7)', () => {
   beforeAll(async () => {
     db = await migratedSchema();
     // One partition: every client's records, and the merge's wait, are on it.
-    topics = await ownInputTopics(kafka, 1);
-    outputs = await ownOutputTopics(kafka);
+    engine = await ownEngine(kafka, db.schema, 1);
+    topics = engine.inputs;
     temporal = await temporalClient();
-    worker = await startChild(
-      'replay-worker-child.ts',
-      replayWorkerEnv({ schema: db.schema, queues, outputs }),
-    );
+    worker = await startRole('worker', engine.env);
   });
 
   afterAll(async () => {
@@ -51,7 +39,7 @@ describe('a client erased while a backfill runs (CONTRACT §6, §7)', () => {
   it('is not written back by the merge: what the replay read of them before the erasure is gone with it', async () => {
     const [erased, kept] = [uniqueName('c'), uniqueName('c')];
     await produceEvents(kafka, topics, [...coffees(erased), ...coffees(kept)]);
-    processor = await startTestProcessor(db.pool, topics, groupId, outputs);
+    processor = await startTestProcessor(db.pool, topics, engine.groups.processors, engine.outputs);
     await processedThrough(db.pool, topics.transactions, 12);
     await processor.stop();
     processor = undefined;
@@ -62,9 +50,9 @@ describe('a client erased while a backfill runs (CONTRACT §6, §7)', () => {
     ]);
 
     const app = replayApi(db.pool, temporal.client, {
-      taskQueue: queues.replays,
+      taskQueue: engine.queues.replays,
       topics,
-      groupId,
+      groupId: engine.groups.processors,
       run: TEST_RUN,
     });
     const call = requestsAs(app, { role: 'admin', sub: 'emp-8' });
@@ -93,7 +81,7 @@ describe('a client erased while a backfill runs (CONTRACT §6, §7)', () => {
       action: 'client.erase',
       reason: 'DSAR-3',
     });
-    processor = await startTestProcessor(db.pool, topics, groupId, outputs);
+    processor = await startTestProcessor(db.pool, topics, engine.groups.processors, engine.outputs);
     await temporal.client.workflow.getHandle(backfill.workflowId).result();
 
     const fans = await db.pool.query<{ client_id: string; achievement_id: string }>(

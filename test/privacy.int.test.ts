@@ -8,29 +8,15 @@ import { postgresReads } from '../api/client-reads.js';
 import { postgresRuleAdmin } from '../api/rule-admin-store.js';
 import { loadContext } from '../platform/engine-state.js';
 import { resetForRebuild } from '../platform/rebuild.js';
-import type { OutputTopics } from '../platform/unlock-records.js';
 import { startRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { rewardWorkflowId } from '../workflows/reward-contract.js';
-import { killGroup, startChild, type Child } from '../scripts/children.js';
+import { killGroup, startRole, type Child } from '../scripts/children.js';
 import { apiDependencies } from './support/api.js';
 import { coffeeFanRule } from './support/coffee-fan-rule.js';
-import {
-  eventually,
-  ownInputTopics,
-  ownOutputTopics,
-  produceEvents,
-  startTestProcessor,
-  processedToEnds,
-} from './support/engine.js';
+import { eventually, produceEvents, startTestProcessor, processedToEnds } from './support/engine.js';
 import { dailyCoffees, purchase } from './support/events.js';
-import {
-  ownTaskQueues,
-  replayDependencies,
-  replayWorkerEnv,
-  startTestRewardStarter,
-  temporalClient,
-  TEST_RUN,
-} from './support/replays.js';
+import { replayDependencies, temporalClient, TEST_RUN } from './support/replays.js';
+import { ownEngine, type OwnEngine } from './support/roles.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
 
@@ -39,36 +25,25 @@ const coffees = (clientId: string) => dailyCoffees(clientId, 10, 19);
 
 describe('a client’s data exported and erased (CONTRACT §7)', () => {
   const kafka = testKafka();
-  const queues = ownTaskQueues();
-  const groupId = uniqueName('group');
   const children: Child[] = [];
   let db: Awaited<ReturnType<typeof migratedSchema>>;
-  let topics: Awaited<ReturnType<typeof ownInputTopics>>;
-  let outputs: OutputTopics;
+  let engine: OwnEngine;
+  let topics: OwnEngine['inputs'];
+  let groupId: string;
   let temporal: Awaited<ReturnType<typeof temporalClient>>;
   let rules: RuleFeed;
   let processor: Awaited<ReturnType<typeof startTestProcessor>>;
-  let stopStarter: () => Promise<void>;
   let app: ReturnType<typeof createApp>;
 
   beforeAll(async () => {
     db = await migratedSchema();
-    topics = await ownInputTopics(kafka, 3);
-    outputs = await ownOutputTopics(kafka);
+    engine = await ownEngine(kafka, db.schema, 3);
+    topics = engine.inputs;
+    groupId = engine.groups.processors;
     temporal = await temporalClient();
-    processor = await startTestProcessor(db.pool, topics, groupId, outputs);
+    processor = await startTestProcessor(db.pool, topics, groupId, engine.outputs);
     rules = await startRuleFeed(db.pool);
-    stopStarter = await startTestRewardStarter({
-      db: db.pool,
-      client: temporal.client,
-      rules,
-      taskQueue: queues.rewards,
-      topic: outputs.unlocked,
-      partnerTimeoutMs: 600_000,
-    });
-    children.push(
-      await startChild('replay-worker-child.ts', replayWorkerEnv({ schema: db.schema, queues, outputs })),
-    );
+    children.push(await startRole('worker', engine.env));
     const everLive = () => rules.book().everLive();
     const admin = postgresAdminReads(db.pool, everLive, 'Europe/Kyiv');
     app = createApp(
@@ -76,7 +51,7 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
         admin,
         rules: postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => [] }),
         replays: replayDependencies(db.pool, temporal.client, {
-          taskQueue: queues.replays,
+          taskQueue: engine.queues.replays,
           topics,
           groupId,
           run: TEST_RUN,
@@ -103,7 +78,6 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
 
   afterAll(async () => {
     for (const child of children) killGroup(child);
-    await stopStarter?.();
     await processor?.stop();
     rules?.stop();
     await temporal?.close();
@@ -332,7 +306,7 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
     // Read again from the start of the log by a rebuild of the engine's progress.
     await processor.stop();
     await resetForRebuild({ db: db.pool, kafka, groupId, topics });
-    processor = await startTestProcessor(db.pool, topics, groupId, outputs);
+    processor = await startTestProcessor(db.pool, topics, groupId, engine.outputs);
     await processedToEnds(db.pool, kafka, topics);
     expect(await unlocksOfErased()).toEqual(afresh);
     // Everyone else's progress is rebuilt as live processing left it.

@@ -4,10 +4,11 @@ import { registry } from '../platform/metrics.js';
 import { createPool } from '../platform/postgres.js';
 import { RetryBudgetSpent } from '../platform/retry.js';
 import { startDefaultRuleFeed } from '../platform/rule-feed.js';
-import { killGroup, startChild, type Child } from '../scripts/children.js';
+import { TOPICS } from '../platform/topics.js';
+import { killGroup, startRole, type Child } from '../scripts/children.js';
 import { eventually, ownInputTopics, ownOutputTopics, produceEvents } from './support/engine.js';
 import { purchase } from './support/events.js';
-import { processorChildEnv } from './support/replays.js';
+import { ownEngine } from './support/roles.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 
@@ -39,10 +40,13 @@ describe('a processor watched: its lag from the broker, and giving up past its r
   });
 
   it('reports the lag of each partition assigned to it, measured while no batch comes, and none it lost', async () => {
-    const topics = await ownInputTopics(kafka, 4);
-    const outputs = await ownOutputTopics(kafka);
-    const groupId = uniqueName('group');
+    // The engine a second processor, `main.ts processor` in a process of its own, joins below.
+    const engine = await ownEngine(kafka, db.schema, 4);
+    const topics = { ...engine.inputs, redrive: engine.topics.redrive };
     const names = [topics.transactions, topics.clientEvents];
+    /** What the processor was assigned of the two input topics (it also reads the redrive topic). */
+    const assignedInputs = () =>
+      [...processor.assigned()].filter((key) => names.some((name) => key.startsWith(`${name}:`))).sort();
     // History first: the lag is there before the processor reads a record.
     await produceEvents(
       kafka,
@@ -58,9 +62,10 @@ describe('a processor watched: its lag from the broker, and giving up past its r
       rules,
       zone: 'Europe/Kyiv',
       actorIdleMs: 60_000,
-      groupId,
+      groupId: engine.groups.processors,
       topics,
-      outputs,
+      outputs: engine.outputs,
+      deadLetterTopic: engine.topics.deadLetters,
       lagIntervalMs: 300,
     });
     stops.push(async () => {
@@ -72,7 +77,7 @@ describe('a processor watched: its lag from the broker, and giving up past its r
       (lag) => lag.size === 8,
       30_000,
     );
-    expect([...all.keys()].sort()).toEqual([...processor.assigned()].sort());
+    expect([...all.keys()].sort()).toEqual(assignedInputs());
     // Read, and committed to the broker: no lag left anywhere.
     await eventually(
       () => reportedLag(names),
@@ -82,21 +87,14 @@ describe('a processor watched: its lag from the broker, and giving up past its r
 
     // A second processor of the group, in a process of its own, takes partitions over: this one reports only
     // those it keeps.
-    children.push(
-      await startChild(
-        'processor-child.ts',
-        processorChildEnv({ schema: db.schema, groupId, topics, outputs }),
-      ),
-    );
+    children.push(await startRole('processor', engine.env));
     const kept = await eventually(
-      async () => ({ assigned: processor.assigned(), lag: await reportedLag(names) }),
+      async () => ({ assigned: assignedInputs(), lag: await reportedLag(names) }),
       ({ assigned, lag }) =>
-        assigned.size > 0 &&
-        assigned.size < 8 &&
-        [...lag.keys()].sort().join() === [...assigned].sort().join(),
+        assigned.length > 0 && assigned.length < 8 && [...lag.keys()].sort().join() === assigned.join(),
       60_000,
     );
-    expect(kept.lag.size).toBe(kept.assigned.size);
+    expect(kept.lag.size).toBe(kept.assigned.length);
   });
 
   it('gives up on a batch failing past its retry budget, and says so, to be restarted clean', async () => {
@@ -116,6 +114,7 @@ describe('a processor watched: its lag from the broker, and giving up past its r
       groupId: uniqueName('group'),
       topics,
       outputs: await ownOutputTopics(kafka),
+      deadLetterTopic: TOPICS.deadLetters,
       retryBudgetMs: 2_000,
       onFailure: (error) => failures.push(error),
     });
@@ -140,4 +139,45 @@ describe('a processor watched: its lag from the broker, and giving up past its r
     expect(failure).toBeInstanceOf(RetryBudgetSpent);
     expect((failure as RetryBudgetSpent).failingForMs).toBeGreaterThan(2_000);
   });
+});
+
+describe('main.ts processor past its retry budget', () => {
+  const kafka = testKafka();
+  let db: Awaited<ReturnType<typeof migratedSchema>>;
+  let proxy: Awaited<ReturnType<typeof startTcpProxy>> | undefined;
+
+  beforeAll(async () => {
+    db = await migratedSchema();
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await db?.drop();
+  });
+
+  it('ends non-zero after an orderly shutdown, saying why, for the orchestrator to restart it clean', async () => {
+    const engine = await ownEngine(kafka, db.schema, 1);
+    const url = new URL(inject('databaseUrl'));
+    proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port) });
+    url.port = String(proxy.port);
+    const lines: { msg?: string; part?: string; level?: number }[] = [];
+    const child = await startRole(
+      'processor',
+      { ...engine.env, DATABASE_URL: url.toString(), DEPENDENCY_RETRY_BUDGET: '2s', LOG_LEVEL: 'info' },
+      { onLine: (line) => lines.push(JSON.parse(line) as (typeof lines)[number]) },
+    );
+    const exited = new Promise<number | null>((resolve) => child.process.once('exit', resolve));
+    await proxy.cut();
+    await produceEvents(kafka, engine.inputs, [
+      purchase({ clientId: uniqueName('c'), time: '2026-11-02T10:00:00+02:00' }),
+    ]);
+    expect(await exited).toBe(1);
+    const said = lines.map(({ msg, part }) => `${msg}${part ? ` (${part})` : ''}`);
+    expect(said).toContain('failed for good; stopping, to be restarted (processor)');
+    // Every part was asked to stop, the processor (committing what it had, leaving the group) first.
+    const parts = lines.filter(
+      (line) => line.part && line.msg !== 'failed for good; stopping, to be restarted',
+    );
+    expect(parts.map((line) => line.part)).toEqual(['processor', 'metrics server']);
+  }, 120_000);
 });

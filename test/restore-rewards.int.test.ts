@@ -23,6 +23,7 @@ import {
 import { days, purchase } from './support/events.js';
 import { temporalClient } from './support/replays.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { TOPICS } from '../platform/topics.js';
 
 describe('rewards granted after a backup, once that backup is restored', () => {
   const kafka = testKafka();
@@ -62,6 +63,7 @@ describe('rewards granted after a backup, once that backup is restored', () => {
       catalog: () => catalog,
       pointsExpiryMs: 365 * 86_400_000,
       tiers: { silver: 1000, gold: 3000 },
+      pushTopic: TOPICS.notifications,
     });
     const stopWorker = await startWorker({
       address: inject('temporalAddress'),
@@ -86,6 +88,7 @@ describe('rewards granted after a backup, once that backup is restored', () => {
       partnerRetryMs: 60_000,
       groupId: wiring.starterGroup,
       topic: wiring.outputs.unlocked,
+      deadLetterTopic: TOPICS.deadLetters,
       reconcile: (input) => reconcileReward({ db, temporal: wiring.temporal, activities }, input),
     });
     const processor = await startTestProcessor(db, wiring.topics, wiring.groupId, wiring.outputs);

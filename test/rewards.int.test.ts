@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,19 +29,20 @@ import {
   type RewardState,
 } from '../workflows/reward-contract.js';
 import { TOPICS } from '../platform/topics.js';
-import { startReward, startRewardStarter, type StarterOptions } from '../workflows/reward-starter.js';
+import { startReward, startRewardStarter, type RewardStart } from '../workflows/reward-starter.js';
 import type { rewardWorkflow } from '../workflows/reward.workflow.js';
 import { installTemporalRuntime } from '../workflows/runtime.js';
 import { createPartnerWorkers } from '../workflows/worker.js';
+import { killGroup, startRole } from '../scripts/children.js';
 import { apiDependencies } from './support/api.js';
 import { catalog, eventually, ownInputTopics, readTopic, topicEnds } from './support/engine.js';
 import { firstPurchaseUnlock } from './support/events.js';
 import { startFakePartner, type PartnerAnswer } from './support/partner.js';
+import { ownEngine } from './support/roles.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 
 const SECRET = 'coffee-house-test-secret';
 const WORKFLOWS = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-const WORKER_CHILD = fileURLToPath(new URL('../scripts/worker-child.ts', import.meta.url));
 
 describe('reward workflows on the real Temporal dev server', () => {
   let db: Awaited<ReturnType<typeof migratedSchema>>;
@@ -63,6 +63,7 @@ describe('reward workflows on the real Temporal dev server', () => {
       catalog: () => catalog,
       pointsExpiryMs: 365 * 86_400_000,
       tiers: { silver: 100, gold: 300 },
+      pushTopic: TOPICS.notifications,
     });
 
   /**
@@ -113,9 +114,7 @@ describe('reward workflows on the real Temporal dev server', () => {
       )
     )[0];
 
-  const starter = (callbackTimeoutMs = 60_000, partnerRetryMs = 600_000): StarterOptions => ({
-    kafka: testKafka(),
-    db: db.pool,
+  const starter = (callbackTimeoutMs = 60_000, partnerRetryMs = 600_000): RewardStart => ({
     temporal: client,
     taskQueue,
     level: ({ achievementId }) => Promise.resolve(catalog.achievements.get(achievementId)?.level),
@@ -360,7 +359,14 @@ describe('reward workflows on the real Temporal dev server', () => {
       ],
     });
     await producer.disconnect();
-    const stop = await startRewardStarter({ ...starter(), topic, groupId: uniqueName('starter') });
+    const stop = await startRewardStarter({
+      ...starter(),
+      kafka: testKafka(),
+      db: db.pool,
+      topic,
+      groupId: uniqueName('starter'),
+      deadLetterTopic: TOPICS.deadLetters,
+    });
     try {
       await eventually(
         () => balanceOf(db.pool, clientId),
@@ -482,25 +488,15 @@ describe('reward workflows on the real Temporal dev server', () => {
   });
 
   it('survives its worker being killed mid-workflow: a new worker finishes it', async () => {
-    const queue = uniqueName('kill');
-    const childEnv = {
-      CHILD_TEMPORAL: inject('temporalAddress'),
-      CHILD_TASK_QUEUE: queue,
-      CHILD_DATABASE_URL: inject('databaseUrl'),
-      CHILD_SCHEMA: db.schema,
-      CHILD_BROKERS: inject('kafkaBrokers').join(','),
-      CHILD_PARTNER_URL: partner.url,
-      CHILD_PARTNER_SECRET: SECRET,
-      CHILD_PUBLIC_BASE_URL: apiUrl,
-    };
-    const doomed = spawn(process.execPath, ['--import', 'tsx', WORKER_CHILD], {
-      env: { ...process.env, ...childEnv, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-      detached: true,
+    // The worker role as deployed, on task queues of its own, killed mid-workflow.
+    const engine = await ownEngine(testKafka(), db.schema);
+    const queue = engine.queues.rewards;
+    const doomed = await startRole('worker', {
+      ...engine.env,
+      PARTNER_COFFEE_HOUSE_URL: partner.url,
+      PARTNER_COFFEE_HOUSE_SECRET: SECRET,
+      PUBLIC_BASE_URL: apiUrl,
     });
-    await new Promise<void>((resolve) =>
-      doomed.stdout.on('data', (c: Buffer) => c.toString().includes('ready') && resolve()),
-    );
 
     const clientId = uniqueName('c');
     const rewardId = unlockIdOf(clientId, 'coffee-lover');
@@ -513,7 +509,7 @@ describe('reward workflows on the real Temporal dev server', () => {
       () => Promise.resolve(partner.requestsFor(rewardId).length),
       (n) => n === 1,
     );
-    process.kill(-doomed.pid!, 'SIGKILL');
+    killGroup(doomed);
 
     const successor = await startWorkers(queue);
     const [request] = partner.requestsFor(rewardId);

@@ -1,117 +1,24 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
-import { Partitioners } from 'kafkajs';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { logTo } from '../platform/logger.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unlockIdOf } from '../platform/unlock-records.js';
-import { createApp } from '../api/app.js';
-import { postgresReads } from '../api/client-reads.js';
-import { rewardDelivery } from '../api/reward-delivery.js';
-import { DEFAULT_PARTNER_LIMITS } from '../platform/config.js';
-import { createActivities } from '../workflows/activities.js';
-import { createPartnerActivities } from '../workflows/partner-activities.js';
-import { startRewardStarter } from '../workflows/reward-starter.js';
-import { installTemporalRuntime } from '../workflows/runtime.js';
-import { startWorker } from '../workflows/worker.js';
-import { apiDependencies } from './support/api.js';
-import { catalog, eventually, ownInputTopics, produceEvents, startTestProcessor } from './support/engine.js';
+import { eventually, produceEvents } from './support/engine.js';
 import { days, purchase } from './support/events.js';
-import { startFakePartner } from './support/partner.js';
-import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { uniqueName } from './support/stack.js';
 import { token } from './support/tokens.js';
-import { createTopics } from '../platform/topic-creation.js';
-
-const SECRET = 'coffee-house-e2e-secret';
-const stops: (() => unknown)[] = [];
-
-afterAll(async () => {
-  for (const stop of stops.reverse()) await stop();
-});
-
-/** Every line the engine logs from the moment this is called, parsed. */
-function readLogs() {
-  const lines: Record<string, unknown>[] = [];
-  logTo({ write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }, 'info');
-  return lines;
-}
+import { startWholeSystem, type WholeSystem } from './support/whole-system.js';
 
 describe('the whole system', () => {
+  let system: WholeSystem;
+
+  beforeAll(async () => {
+    system = await startWholeSystem({ LOG_LEVEL: 'info' });
+  }, 300_000);
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
   it('turns card transactions into an achievement the client reads, and a partner voucher in their loyalty, logged under one correlation id', async () => {
-    installTemporalRuntime();
-    const logs = readLogs();
-    const kafka = testKafka();
-    const db = await migratedSchema();
-    stops.push(() => db.drop());
-    const inputs = await ownInputTopics(kafka);
-    const outputs = {
-      unlocked: `${inputs.transactions}-unlocked`,
-      notifications: `${inputs.transactions}-push`,
-    };
-    await createTopics(
-      kafka,
-      Object.values(outputs).map((topic) => ({ topic, numPartitions: 3 })),
-    );
-
-    const partner = await startFakePartner(SECRET);
-    stops.push(() => partner.close());
-    const partners = new Map([
-      ['coffee-house', { id: 'coffee-house', url: partner.url, secret: SECRET, ...DEFAULT_PARTNER_LIMITS }],
-    ]);
-    const temporal = new Client({
-      connection: await Connection.connect({ address: inject('temporalAddress') }),
-    });
-    const base = apiDependencies();
-    const app = createApp({
-      ...base,
-      partnerCallbacks: rewardDelivery(db.pool, temporal, partners),
-      me: { ...base.me, reads: postgresReads(db.pool, () => catalog) },
-    });
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const listening = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(listening));
-    });
-    stops.push(() => server.close());
-    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    stops.push(() => producer.disconnect());
-    const taskQueue = uniqueName('e2e');
-    const stopWorker = await startWorker({
-      address: inject('temporalAddress'),
-      namespace: 'default',
-      taskQueue,
-      activities: createActivities({
-        db: db.pool,
-        producer,
-        catalog: () => catalog,
-        pointsExpiryMs: 365 * 86_400_000,
-        tiers: { silver: 1000, gold: 3000 },
-      }),
-      partnerActivities: createPartnerActivities({
-        partners,
-        pseudonymKey: 'e2e-pseudonym-key-of-at-least-32-chars',
-        publicBaseUrl: apiUrl,
-      }),
-      partners: [...partners.values()],
-      prebuilt: false,
-    });
-    stops.push(stopWorker);
-    const stopStarter = await startRewardStarter({
-      kafka,
-      db: db.pool,
-      temporal,
-      taskQueue,
-      level: ({ achievementId }) => Promise.resolve(catalog.achievements.get(achievementId)?.level),
-      callbackTimeoutMs: 60_000,
-      partnerRetryMs: 600_000,
-      groupId: uniqueName('starter'),
-      topic: outputs.unlocked,
-    });
-    stops.push(stopStarter);
-    const processor = await startTestProcessor(db.pool, inputs, uniqueName('group'), outputs);
-    stops.push(() => processor.stop());
-
+    const { kafka, inputs, partner, app } = system;
     const clientId = uniqueName('c');
     partner.behave(unlockIdOf(clientId, 'coffee-lover'), { kind: 'fulfil', voucherCode: 'E2E-CAFE-7' });
     const coffeeTimes = [...days('2026-11-01', 5, '08:00'), ...days('2026-11-01', 5, '16:00')];
@@ -155,7 +62,7 @@ describe('the whole system', () => {
 
     // Support follows the unlock from the record that caused it to the partner's callback by one id.
     const unlockId = unlockIdOf(clientId, 'coffee-lover');
-    const ofUnlock = () => Promise.resolve(logs.filter((line) => line.correlationId === unlockId));
+    const ofUnlock = () => Promise.resolve(system.logs().filter((line) => line.correlationId === unlockId));
     // The push follows the `fulfilled` the app has just read. The callback's line is written once Temporal has
     // acknowledged its signal, which on a busy machine can come after the workflow went on to the push.
     const chain = await eventually(ofUnlock, (lines) =>
@@ -187,19 +94,19 @@ describe('the whole system', () => {
     // The callback's line names its HTTP request, whose own line says how it was answered.
     const { requestId } = chain.find((line) => line.msg === 'partner callback delivered')!;
     expect(typeof requestId).toBe('string');
-    expect(logs.filter((line) => line.requestId === requestId && line.msg === 'request answered')).toEqual([
-      expect.objectContaining({ route: '/v1/partners/:partnerId/callbacks', status: 202 }),
-    ]);
+    expect(
+      system.logs().filter((line) => line.requestId === requestId && line.msg === 'request answered'),
+    ).toEqual([expect.objectContaining({ route: '/v1/partners/:partnerId/callbacks', status: 202 })]);
     // Any request's id is answered to the caller, who can quote it to support.
     const answered = await app.request('/v1/me/loyalty', {
       headers: { Authorization: `Bearer ${bearer}`, 'X-Request-Id': 'app-session-42-call-7' },
     });
     expect(answered.headers.get('X-Request-Id')).toBe('app-session-42-call-7');
-    expect(logs.filter((line) => line.requestId === 'app-session-42-call-7')).toEqual([
+    expect(system.logs().filter((line) => line.requestId === 'app-session-42-call-7')).toEqual([
       expect.objectContaining({ route: '/v1/me/loyalty', status: 200 }),
     ]);
     // No line of the whole run holds the partner's secret (the worker logs the partners it serves).
-    expect(logs.filter((line) => JSON.stringify(line).includes(SECRET))).toEqual([]);
+    expect(system.logs().filter((line) => JSON.stringify(line).includes(system.partnerSecret))).toEqual([]);
     // No line about the unlock names the client (the workflow id does, so it is not logged): logs outlive an
     // erasure.
     expect(chain.filter((line) => JSON.stringify(line).includes(clientId))).toEqual([]);

@@ -4,7 +4,6 @@ import type { Catalog } from '../rules/catalog.js';
 import { rewardFulfilledPush } from '../rules/push.js';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
-import { TOPICS } from '../platform/topics.js';
 import {
   appendEntry,
   erasedClients,
@@ -23,6 +22,8 @@ export interface ActivityDependencies {
   catalog: () => Catalog;
   pointsExpiryMs: number;
   tiers: TierThresholds;
+  /** Where the client's push goes (`notifications.push.v1`). */
+  pushTopic: string;
 }
 
 /**
@@ -87,7 +88,7 @@ export function createActivities(deps: ActivityDependencies) {
     async notifyRewardFulfilled(input: RewardInput): Promise<void> {
       const notification = rewardFulfilledPush(input, deps.catalog());
       await deps.producer.send({
-        topic: TOPICS.notifications,
+        topic: deps.pushTopic,
         messages: [{ key: input.clientId, value: JSON.stringify(notification) }],
       });
       log.info(about(input), 'client notified of the fulfilled reward');

@@ -9,13 +9,10 @@ import { deadLetter, type DeadLetter } from '../platform/dead-letters.js';
 import { identifier } from '../platform/text.js';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
-import { TOPICS } from '../platform/topics.js';
 import { erasedClients, isErasedSince } from './ledger.js';
 import { BACKFILL_HEADER } from './replay-contract.js';
 import { rewardWorkflowId, SEARCH_ATTRIBUTES, type RewardInput } from './reward-contract.js';
 import { rewardWorkflow } from './reward.workflow.js';
-
-export const STARTER_GROUP = 'achievements-rewards';
 
 /** How many workflow starts run side by side. */
 const START_SLICE = 100;
@@ -62,9 +59,11 @@ export interface StarterOptions {
   callbackTimeoutMs: number;
   /** PARTNER_RETRY_WINDOW: how long each new reward keeps asking a partner that does not answer. */
   partnerRetryMs: number;
-  groupId?: string;
-  /** The unlock topic; tests and the benchmark give their own, deployments keep CONTRACT §2's. */
-  topic?: string;
+  groupId: string;
+  /** The unlock topic (`achievements.unlocked.v1`). */
+  topic: string;
+  /** Where unlock records it cannot reward go. */
+  deadLetterTopic: string;
   /** For an unlock whose workflow already exists: writes what PostgreSQL lost of it again (reconcileReward). */
   reconcile?: (input: RewardInput) => Promise<unknown>;
 }
@@ -154,7 +153,7 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
     }
     // Never dropped, never blocking: bad records are set aside with their reason, like the processor's.
     if (letters.length > 0) {
-      await sendDeadLetters({ producer, db: options.db, topic: TOPICS.deadLetters }, letters);
+      await sendDeadLetters({ producer, db: options.db, topic: options.deadLetterTopic }, letters);
       log.error({ partition, count: letters.length }, 'unlock records sent to the DLQ');
     }
     const erased = await erasedClients(
@@ -173,10 +172,10 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
     );
   };
   const producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  const consumer = options.kafka.consumer({ groupId: options.groupId ?? STARTER_GROUP });
+  const consumer = options.kafka.consumer({ groupId: options.groupId });
   await producer.connect();
   await consumer.connect();
-  await consumer.subscribe({ topic: options.topic ?? TOPICS.unlocked, fromBeginning: true });
+  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
   await consumer.run({
     partitionsConsumedConcurrently: 6,
     // Offsets are resolved slice by slice below; a batch left early must not count as done.

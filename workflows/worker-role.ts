@@ -6,7 +6,7 @@ import { metrics } from '../platform/metrics.js';
 import { partnersOf, type Catalog } from '../rules/catalog.js';
 import { DEFAULT_PARTNER_LIMITS, type Config, type PartnerLimits } from '../platform/config.js';
 import { findLevel, type RuleFeed, type UnlockedUnder } from '../platform/rule-feed.js';
-import { CONTRACT_OUTPUTS } from '../platform/unlock-records.js';
+import { consumerGroupsOf, topicsOf } from '../platform/topics.js';
 import { createReplayActivities } from './replay-activities.js';
 import { createKafka } from '../platform/kafka.js';
 import { createPool } from '../platform/postgres.js';
@@ -65,7 +65,8 @@ export async function startWorkerRole(
   onFailure: (error: Error) => void,
 ): Promise<{ stop: () => Promise<void>; probes: Record<string, HealthProbe> }> {
   const catalog = () => rules.book().everLive();
-  const db = createPool(config.DATABASE_URL);
+  const topics = topicsOf(config.KAFKA_TOPIC_PREFIX);
+  const db = createPool(config.DATABASE_URL, config.DATABASE_SCHEMA);
   const kafka = createKafka('achievements-worker');
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -75,6 +76,7 @@ export async function startWorkerRole(
     catalog,
     pointsExpiryMs: config.POINTS_EXPIRY,
     tiers: config.LOYALTY_TIERS,
+    pushTopic: topics.notifications,
   });
   const partnerActivities = createPartnerActivities({
     partners: config.partners,
@@ -111,7 +113,7 @@ export async function startWorkerRole(
         rules,
         zone: config.BANK_TIME_ZONE,
         rewards: { ...rewardStart, taskQueue: temporal.backfillRewardTaskQueue },
-        outputs: CONTRACT_OUTPUTS,
+        outputs: topics,
         awardsPerSecond: config.BACKFILL_REWARD_RATE,
       }),
     },
@@ -122,13 +124,16 @@ export async function startWorkerRole(
     kafka,
     db,
     taskQueue: temporal.taskQueue,
+    groupId: consumerGroupsOf(config.KAFKA_GROUP_PREFIX).rewards,
+    topic: topics.unlocked,
+    deadLetterTopic: topics.deadLetters,
   });
   const stopBackfillWatch = watchRunningBackfills(db);
   const stopNudges = startNudgeDispatcher({
     db,
     zone: config.BANK_TIME_ZONE,
     catalog,
-    pushTopic: CONTRACT_OUTPUTS.notifications,
+    pushTopic: topics.notifications,
   });
   return {
     stop: async () => {

@@ -51,8 +51,6 @@ export async function measureApi(
   env: Record<string, string> = {},
 ): Promise<ApiResult> {
   if (separated && cpus().length < 2) throw new Error('keeping the API apart needs two cores');
-  const url = new URL(databaseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
   const node = [process.execPath, '--import', 'tsx', 'main.ts', 'api'];
   const [command, ...args] = separated ? ['taskset', '-c', '0', ...node] : node;
   const api = spawn(command!, args, {
@@ -61,7 +59,8 @@ export async function measureApi(
       ...process.env,
       PORT: String(PORT),
       METRICS_PORT: String(METRICS_PORT),
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: databaseUrl,
+      DATABASE_SCHEMA: schema,
       LOG_LEVEL: 'warn',
       ...env,
     },

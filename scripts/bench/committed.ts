@@ -21,3 +21,15 @@ export async function waitForCommitted(
   }
   throw new Error(`the engine did not commit ${target} records in ${timeoutMs / 1000} s`);
 }
+
+/**
+ * Records per second an engine committed from its first commit until `target` records: its rate once running,
+ * leaving out the process's own start (loading the code, joining the group, being assigned partitions).
+ */
+export async function committedRate(db: pg.Pool, target: number): Promise<number> {
+  let first = 0;
+  while ((first = await committedRecords(db)) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  const firstAt = performance.now();
+  const doneAt = await waitForCommitted(db, target);
+  return ((target - first) / (doneAt - firstAt)) * 1000;
+}

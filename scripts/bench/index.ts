@@ -13,9 +13,10 @@ import { createPool, migrate } from '../../platform/postgres.js';
 import { LOCAL_BROKER } from '../stack/kafka.js';
 import { localServices, upStack } from '../stack/stack.js';
 import { LOCAL_TEMPORAL } from '../stack/temporal.js';
+import { consumerGroupsOf } from '../../platform/topics.js';
 import { measureDrain } from './drain.js';
-import { killGroup, startChild } from '../children.js';
-import { waitForCommitted } from './committed.js';
+import { killGroup, startRole } from '../children.js';
+import { committedRate } from './committed.js';
 import { measureLatency } from './latency.js';
 import { table, updateSection, writeBenchmarks, type Row, type Section } from './report.js';
 import { measureApiSection } from './api-section.js';
@@ -74,26 +75,29 @@ step('(b) engine end to end');
 const schema = `bench_${runId}`;
 await migrate(databaseUrl, schema);
 const db = createPool(databaseUrl, schema);
-const childEnv = {
-  CHILD_BROKERS: brokers.join(','),
-  CHILD_DATABASE_URL: databaseUrl,
-  CHILD_SCHEMA: schema,
-  CHILD_GROUP: `bench-engine-${runId}`,
-  CHILD_TX_TOPIC: workload.topics.transactions,
-  CHILD_EVENTS_TOPIC: workload.topics.clientEvents,
-  CHILD_UNLOCKED_TOPIC: workload.topics.unlocked,
-  CHILD_PUSH_TOPIC: workload.topics.notifications,
+/** The environment of the roles benchmarked (`main.ts processor|worker`), as a Deployment sets it. */
+const roleEnv = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'warn',
+  KAFKA_BROKERS: brokers.join(','),
+  DATABASE_URL: databaseUrl,
+  DATABASE_SCHEMA: schema,
+  TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? LOCAL_TEMPORAL,
+  KAFKA_TOPIC_PREFIX: workload.prefix,
+  KAFKA_GROUP_PREFIX: `bench-${runId}`,
+  TEMPORAL_TASK_QUEUE_PREFIX: `bench-${runId}`,
+  ACTOR_IDLE_TIMEOUT: '60s',
+  // The broker's minimum: the processor started after a kill takes over as soon as the killed one is gone.
+  KAFKA_SESSION_TIMEOUT: '6s',
 };
-const engine = await startChild('processor-child.ts', childEnv);
-const engineStarted = performance.now();
-const engineDone = await waitForCommitted(db, size.records);
-const engineRate = size.records / ((engineDone - engineStarted) / 1000);
+const engine = await startRole('processor', roleEnv, { ready: false });
+const engineRate = await committedRate(db, size.records);
 const clientsStored = Number(
   (await db.query<{ n: string }>('SELECT count(*) AS n FROM client_progress')).rows[0]!.n,
 );
 
 step('(b′) the same records through two processors, one per core');
-const pairRate = await measurePair({ kafka, databaseUrl, childEnv, records: size.records, runId });
+const pairRate = await measurePair({ databaseUrl, roleEnv, records: size.records, runId });
 
 step('(b″) the progress writes alone, on PostgreSQL');
 const ceilingRate = await measureProgressCeiling(db, databaseUrl, runId, size.apiSeconds);
@@ -107,11 +111,10 @@ async function measureReplaysSection(): Promise<Section> {
   const replays = await measureReplays({
     kafka,
     db,
-    childEnv,
+    roleEnv,
     temporalAddress: process.env.TEMPORAL_ADDRESS ?? LOCAL_TEMPORAL,
     topics: workload.topics,
-    outputs: { unlocked: workload.topics.unlocked, notifications: workload.topics.notifications },
-    groupId: childEnv.CHILD_GROUP,
+    groupId: consumerGroupsOf(roleEnv.KAFKA_GROUP_PREFIX).processors,
     runId,
     concurrency: 2,
   });
@@ -200,7 +203,7 @@ const memory = JSON.parse(memoryOut.toString()) as {
 };
 
 step('(f) recovery after kill -9');
-const recovery = await measureRecovery(kafka, db, engine, childEnv, workload.topics.transactions, runId);
+const recovery = await measureRecovery(kafka, db, engine, roleEnv, workload.topics.transactions, runId);
 
 const rows: Row[] = [
   { measure: '(a) kafkajs drain rate (consume and discard)', value: rate(drain), target: '—', verdict: '—' },
@@ -258,7 +261,7 @@ writeBenchmarks(workloadText, [
     title: 'Achievement engine',
     rows,
     notes: [
-      'The engine runs in its own process (scripts/processor-child.ts), as a deployment would; Kafka, Temporal and PostgreSQL are the local stack on the same machine.',
+      'The engine runs as deployed, `main.ts processor` in its own process; Kafka, Temporal and PostgreSQL are the local stack on the same machine. (b) and (b′) count from the first commit to the last, leaving out the process start and the group join (until 2026-12-06 they counted from the child process saying it was ready).',
       "(b″) bounds (b) on this machine: the engine stores a progress row for nearly every event, since each moves its client's horizon.",
       '(f) includes the new process start and the consumer group handing over the killed member’s partitions after its session timeout (6 s in this run); progress is loaded lazily per client, so it does not grow with the stored state.',
     ],

@@ -1,6 +1,6 @@
 import { Partitioners, type Kafka } from 'kafkajs';
 import type pg from 'pg';
-import { killGroup, startChild, type Child } from '../children.js';
+import { killGroup, startRole, type Child } from '../children.js';
 import { committedRecords, waitForCommitted } from './committed.js';
 
 export interface RecoveryResult {
@@ -18,14 +18,14 @@ export async function measureRecovery(
   kafka: Kafka,
   db: pg.Pool,
   running: Child,
-  childEnv: Record<string, string>,
+  roleEnv: Record<string, string>,
   transactionsTopic: string,
   runId: string,
 ): Promise<RecoveryResult> {
   killGroup(running);
   const before = await committedRecords(db);
   const restartAt = performance.now();
-  const engine = await startChild('processor-child.ts', childEnv);
+  const engine = await startRole('processor', roleEnv);
   try {
     const probe = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await probe.connect();

@@ -5,10 +5,11 @@ import type pg from 'pg';
 import { temporalReplays } from '../../api/replay-starter.js';
 import { postgresReplays } from '../../api/replay-store.js';
 import { postgresRuleAdmin } from '../../api/rule-admin-store.js';
-import type { InputTopics } from '../../platform/topics.js';
-import type { OutputTopics } from '../../platform/unlock-records.js';
+import { createTopics } from '../../platform/topic-creation.js';
+import { topicsOf, type InputTopics } from '../../platform/topics.js';
+import { taskQueuesOf } from '../../temporal.config.js';
 import type { ReplayStatus } from '../../workflows/replay-contract.js';
-import { killGroup, startChild } from '../children.js';
+import { killGroup, startRole } from '../children.js';
 
 /**
  * A rule none of the catalog's is: six pharmacy purchases (MCC 5912) in a calendar month. Its id is the run's
@@ -69,27 +70,29 @@ async function phasesOf(db: pg.Pool, replayId: string, handle: Promise<unknown>)
 export async function measureReplays(options: {
   kafka: Kafka;
   db: pg.Pool;
-  /** What the worker process needs to reach the same stack, schema and topics. */
-  childEnv: { CHILD_BROKERS: string; CHILD_DATABASE_URL: string; CHILD_SCHEMA: string };
+  /** The environment of the engine benchmarked: its stack, schema and topics. */
+  roleEnv: Record<string, string>;
   temporalAddress: string;
   topics: InputTopics;
-  outputs: OutputTopics;
   groupId: string;
   runId: string;
   concurrency: number;
 }): Promise<ReplayFigures> {
   const { db, kafka, topics } = options;
-  const taskQueue = `bench-replays-${options.runId}`;
   const rule = ruleOf(options.runId);
-  const worker = await startChild('replay-worker-child.ts', {
-    ...options.childEnv,
-    CHILD_TEMPORAL: options.temporalAddress,
-    CHILD_REWARD_QUEUE: `${taskQueue}-rewards`,
-    CHILD_REPLAY_QUEUE: taskQueue,
-    CHILD_BACKFILL_REWARD_QUEUE: `${taskQueue}-backfill-rewards`,
-    CHILD_UNLOCKED_TOPIC: options.outputs.unlocked,
-    CHILD_PUSH_TOPIC: options.outputs.notifications,
-    CHILD_REPLAY_CONCURRENCY: String(options.concurrency),
+  // A worker of its own: its reward starter reads an unlock topic of its own (empty), not the one the engine
+  // benchmark filled, so no reward workflow runs beside the replay.
+  const own = `bench-${options.runId}-replays`;
+  await createTopics(
+    kafka,
+    Object.values(topicsOf(`${own}.`)).map((topic) => ({ topic, numPartitions: 1 })),
+  );
+  const taskQueue = taskQueuesOf(own).replays;
+  const worker = await startRole('worker', {
+    ...options.roleEnv,
+    KAFKA_TOPIC_PREFIX: `${own}.`,
+    TEMPORAL_TASK_QUEUE_PREFIX: own,
+    REPLAY_CONCURRENCY: String(options.concurrency),
   });
   const connection = await Connection.connect({ address: options.temporalAddress });
   const temporal = new Client({ connection });

@@ -13,6 +13,7 @@ import { createPartnerActivities } from '../../workflows/partner-activities.js';
 import { startRewardStarter } from '../../workflows/reward-starter.js';
 import { startWorker } from '../../workflows/worker.js';
 import { createTopics } from '../../platform/topic-creation.js';
+import { TOPICS } from '../../platform/topics.js';
 
 export interface RewardsResult {
   started: number;
@@ -133,6 +134,7 @@ export async function measureRewards(
         catalog: () => catalog,
         pointsExpiryMs: 365 * 86_400_000,
         tiers: { silver: 1000, gold: 3000 },
+        pushTopic: TOPICS.notifications,
       }),
       partnerActivities: createPartnerActivities({
         partners: new Map([['coffee-house', coffeeHouse]]),
@@ -152,6 +154,7 @@ export async function measureRewards(
       partnerRetryMs: 3_600_000,
       groupId: `bench-starter-${runId}-${name}`,
       topic,
+      deadLetterTopic: TOPICS.deadLetters,
     });
     try {
       return await work(topic);

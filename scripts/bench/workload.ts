@@ -1,27 +1,22 @@
 import { Partitioners, type Kafka } from 'kafkajs';
 import { traffic, type SimulatedRecord } from '../simulator/traffic.js';
 import { createTopics } from '../../platform/topic-creation.js';
+import { topicsOf, type EngineTopics } from '../../platform/topics.js';
 
 export interface Workload {
   records: SimulatedRecord[];
   clients: number;
-  topics: { transactions: string; clientEvents: string; unlocked: string; notifications: string };
+  /** Put before the contract's topic names (KAFKA_TOPIC_PREFIX of the engine benchmarked). */
+  prefix: string;
+  topics: EngineTopics;
 }
 
 /** The benchmark's events: simulator traffic over the last 60 days, generated again exactly from its seed. */
 export function generateWorkload(total: number, clients: number, runId: string): Workload {
   const endMs = Date.parse('2026-11-20T12:00:00Z');
   const records = [...traffic({ clients, seed: 42, startMs: endMs - 60 * 86_400_000, endMs, total })];
-  return {
-    records,
-    clients,
-    topics: {
-      transactions: `bench.${runId}.transactions`,
-      clientEvents: `bench.${runId}.client-events`,
-      unlocked: `bench.${runId}.engine-unlocked`,
-      notifications: `bench.${runId}.engine-push`,
-    },
-  };
+  const prefix = `bench-${runId}.`;
+  return { records, clients, prefix, topics: topicsOf(prefix) };
 }
 
 /** Creates the workload's topics and produces every record, keyed by client; answers records per second. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPIC_CONFIG } from '../../platform/kafka.js';
-import { ALL_TOPICS, TOPICS } from '../../platform/topics.js';
+import { configuredTopics } from '../../platform/topics.js';
 import { CACHE_DIR, DATA_DIR, REPO_ROOT } from './paths.js';
 import { runVisible, runningPid, spawnDetached, stopProcess, waitUntilReady } from './processes.js';
 import { createServedTopics } from '../../platform/topic-creation.js';
@@ -134,18 +134,19 @@ export async function brokerAnswers(brokers: string[]): Promise<boolean> {
 
 /** The input topics keep their whole history locally, so a backfill or a dry run can reach back to the first day. */
 const KEEP_HISTORY = [{ name: 'retention.ms', value: '-1' }];
-const INPUT_TOPICS: readonly string[] = [TOPICS.transactions, TOPICS.clientEvents];
 
 /**
- * Creates the CONTRACT's topics that do not exist yet, with `partitions` partitions each, and makes the input
+ * Creates the CONTRACT's topics (after KAFKA_TOPIC_PREFIX) that do not exist yet, with `partitions` partitions each, and makes the input
  * topics keep their history (a stack made by an older checkout kept them 7 days, Kafka's default).
  */
 export async function ensureTopics(brokers: string[], partitions: number) {
+  const topics = configuredTopics();
+  const inputs: readonly string[] = [topics.transactions, topics.clientEvents];
   const admin = quietKafka(brokers).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = ALL_TOPICS.filter((topic) => !existing.has(topic));
+    const missing = Object.values(topics).filter((topic) => !existing.has(topic));
     if (missing.length > 0)
       await createServedTopics(
         admin,
@@ -153,12 +154,12 @@ export async function ensureTopics(brokers: string[], partitions: number) {
           topic,
           numPartitions: partitions,
           replicationFactor: 1,
-          ...(INPUT_TOPICS.includes(topic) ? { configEntries: KEEP_HISTORY } : {}),
+          ...(inputs.includes(topic) ? { configEntries: KEEP_HISTORY } : {}),
         })),
       );
     await admin.alterConfigs({
       validateOnly: false,
-      resources: INPUT_TOPICS.map((name) => ({
+      resources: inputs.map((name) => ({
         type: TOPIC_CONFIG,
         name,
         configEntries: KEEP_HISTORY,

@@ -163,6 +163,25 @@ describe('faults under steady load: nothing lost, nothing twice', () => {
     await system.startProcessor();
   });
 
+  it('each of the four processes killed in turn: both processors, the worker, the API', async () => {
+    await underLoad('kill each of the four processes in turn', async (load) => {
+      const roles = [
+        { kill: () => system.processors()[0]!, start: system.startProcessor },
+        { kill: () => system.processors()[0]!, start: system.startProcessor },
+        { kill: () => system.workers()[0]!, start: system.startWorker },
+        { kill: () => system.apis()[0]!, start: system.startApi },
+      ];
+      for (const role of roles) {
+        killGroup(role.kill());
+        await role.start();
+        await load.reached(load.written() + RATE * 3);
+      }
+    });
+    expect([system.processors(), system.workers(), system.apis()].map((running) => running.length)).toEqual([
+      2, 1, 1,
+    ]);
+  });
+
   /**
    * Stops `service` under load for `downMs`, with /health naming it down meanwhile and every other dependency
    * up, then starts it again: the processors ride it out in the same processes (no crash, no restart).

@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import type { InputEvent } from '../../rules/events.js';
 import { startProcessor } from '../../actors/processor.js';
 import type { OutputTopics } from '../../platform/unlock-records.js';
-import type { ProcessedTopics } from '../../platform/topics.js';
+import { TOPICS, type ProcessedTopics } from '../../platform/topics.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
 import { startDefaultRuleFeed } from '../../platform/rule-feed.js';
 import { viewOf } from '../../rules/progress-view.js';
@@ -96,12 +96,13 @@ export async function startTestProcessor(
   db: pg.Pool,
   topics: ProcessedTopics,
   groupId = uniqueName('group'),
-  outputs?: OutputTopics,
+  outputs: OutputTopics = TOPICS,
   kafka = testKafka(),
 ) {
   const rules = await startDefaultRuleFeed(db);
   const processor = await startProcessor({
-    ...(outputs ? { outputs } : {}),
+    outputs,
+    deadLetterTopic: TOPICS.deadLetters,
     kafka,
     db,
     rules,

@@ -41,8 +41,22 @@ export async function startFakePartner(secret: string, otherwise: PartnerBehavio
   let mostOpen = 0;
   const callbackStatuses: number[] = [];
 
+  /**
+   * Calls back, and again every half second for up to two minutes while the engine cannot take it (no answer,
+   * or a 5xx: an API instance restarting), as CONTRACT §5 asks of partners; notes the status it settled on.
+   */
   const callBack = async (request: PartnerRewardRequest, result: object) => {
-    callbackStatuses.push(await sendSignedCallback(secret, request.callbackUrl, request.rewardId, result));
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const status = await sendSignedCallback(secret, request.callbackUrl, request.rewardId, result).catch(
+        () => 0,
+      );
+      if ((status > 0 && status < 500) || Date.now() > deadline) {
+        callbackStatuses.push(status);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   };
 
   const server = createServer((request, response) => {

@@ -6,12 +6,11 @@ import { createApp } from '../../api/app.js';
 import { temporalReplays } from '../../api/replay-starter.js';
 import { postgresRuleAdmin } from '../../api/rule-admin-store.js';
 import { postgresReplays } from '../../api/replay-store.js';
-import { findLevel, type RuleFeed } from '../../platform/rule-feed.js';
+import type { RuleFeed } from '../../platform/rule-feed.js';
 import type { InputTopics } from '../../platform/topics.js';
 import type { OutputTopics } from '../../platform/unlock-records.js';
 import { WORKFLOWS_PATH } from '../../workflows/bundle.js';
 import { createReplayActivities } from '../../workflows/replay-activities.js';
-import { startRewardStarter } from '../../workflows/reward-starter.js';
 import { installTemporalRuntime } from '../../workflows/runtime.js';
 import type { Kafka } from 'kafkajs';
 import { apiDependencies } from './api.js';
@@ -49,7 +48,7 @@ export function replayDependencies(
 
 /**
  * A worker in this process running the replay workflows and activities on `taskQueue`. Backfill rewards go to
- * a queue no worker polls here: tests that award run their workers in a child process (see replay-worker-child).
+ * a queue no worker polls here: tests that award run the worker role, `main.ts worker` (see roles.ts).
  */
 export async function startReplayWorker(
   db: pg.Pool,
@@ -105,51 +104,6 @@ export async function historyWithAHole(kafka: Kafka) {
   return { topics, before };
 }
 
-/** The environment of `scripts/processor-child.ts` over a test's schema, consumer group and topics. */
-export function processorChildEnv(options: {
-  schema: string;
-  groupId: string;
-  topics: { transactions: string; clientEvents: string };
-  outputs: OutputTopics;
-}): Record<string, string> {
-  return {
-    CHILD_BROKERS: inject('kafkaBrokers').join(','),
-    CHILD_DATABASE_URL: inject('databaseUrl'),
-    CHILD_SCHEMA: options.schema,
-    CHILD_GROUP: options.groupId,
-    CHILD_TX_TOPIC: options.topics.transactions,
-    CHILD_EVENTS_TOPIC: options.topics.clientEvents,
-    CHILD_UNLOCKED_TOPIC: options.outputs.unlocked,
-    CHILD_PUSH_TOPIC: options.outputs.notifications,
-  };
-}
-
-/** The environment of `scripts/replay-worker-child.ts` over a test's schema, topics and task queues. */
-export function replayWorkerEnv(options: {
-  schema: string;
-  queues: { rewards: string; replays: string; backfillRewards: string };
-  outputs: OutputTopics;
-}): Record<string, string> {
-  return {
-    CHILD_BROKERS: inject('kafkaBrokers').join(','),
-    CHILD_DATABASE_URL: inject('databaseUrl'),
-    CHILD_SCHEMA: options.schema,
-    CHILD_TEMPORAL: inject('temporalAddress'),
-    CHILD_REWARD_QUEUE: options.queues.rewards,
-    CHILD_REPLAY_QUEUE: options.queues.replays,
-    CHILD_BACKFILL_REWARD_QUEUE: options.queues.backfillRewards,
-    CHILD_UNLOCKED_TOPIC: options.outputs.unlocked,
-    CHILD_PUSH_TOPIC: options.outputs.notifications,
-  };
-}
-
-/** Task queues of a test's own for the worker child: live rewards, replays, and the rewards backfills start. */
-export const ownTaskQueues = () => ({
-  rewards: uniqueName('rewards'),
-  replays: uniqueName('replays'),
-  backfillRewards: uniqueName('backfill-rewards'),
-});
-
 /** The API with the parts replays touch real (rule versions, replays), over a test's schema and topics. */
 export function replayApi(db: pg.Pool, client: Client, options: Parameters<typeof replayDependencies>[2]) {
   return createApp(
@@ -158,29 +112,4 @@ export function replayApi(db: pg.Pool, client: Client, options: Parameters<typeo
       replays: replayDependencies(db, client, options),
     }),
   );
-}
-
-/**
- * The reward starter in this process, on a test's unlock topic and reward queue, with a group of its own:
- * partners get `partnerTimeoutMs` both to answer and to call back. Returns its stop function.
- */
-export function startTestRewardStarter(options: {
-  db: pg.Pool;
-  client: Client;
-  rules: RuleFeed;
-  taskQueue: string;
-  topic: string;
-  partnerTimeoutMs: number;
-}) {
-  return startRewardStarter({
-    kafka: testKafka(),
-    db: options.db,
-    temporal: options.client,
-    taskQueue: options.taskQueue,
-    level: (unlock) => findLevel(options.rules, unlock),
-    callbackTimeoutMs: options.partnerTimeoutMs,
-    partnerRetryMs: options.partnerTimeoutMs,
-    groupId: uniqueName('starter'),
-    topic: options.topic,
-  });
 }
