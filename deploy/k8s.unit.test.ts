@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
@@ -42,6 +44,9 @@ const models: Record<string, new (data: never) => { validate: () => void }> = {
   'v1 Service': Service,
   'v1 ServiceAccount': ServiceAccount,
   'networking.k8s.io/v1 NetworkPolicy': NetworkPolicy,
+  'autoscaling/v2 HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'keda.sh/v1alpha1 ScaledObject': ScaledObject,
+  'keda.sh/v1alpha1 TriggerAuthentication': TriggerAuthentication,
 };
 
 const ofKind = (kind: string) => manifests.map(({ manifest }) => manifest).filter((m) => m.kind === kind);
@@ -52,6 +57,7 @@ type PodSpec = {
     args: string[];
     securityContext?: { allowPrivilegeEscalation?: boolean };
     ports?: { name: string; containerPort: number }[];
+    resources?: { requests?: { cpu?: string | number } };
   }[];
 };
 type ServiceSpec = {
@@ -178,10 +184,32 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     ]);
   });
 
-  it('keep no more processors than the input topics have partitions', () => {
-    const processors = ofKind('Deployment').find((d) => d.metadata.name === 'achievements-processor')!;
-    const partitions = Number(process.env.KAFKA_TOPIC_PARTITIONS ?? 6);
-    expect(processors.spec!.replicas).toBeLessThanOrEqual(partitions);
+  it('size the roles as docs/deploy.md does, from BENCHMARKS.md’s figures, never more processors than partitions', () => {
+    const deployDoc = readFileSync(new URL('../docs/deploy.md', import.meta.url), 'utf8');
+    const benchmarks = readFileSync(new URL('../BENCHMARKS.md', import.meta.url), 'utf8');
+    const stated = (pattern: RegExp) => deployDoc.match(pattern)!.slice(1).map(Number);
+    // Every figure of the sizing table is one BENCHMARKS.md reports.
+    const sizing = deployDoc.slice(deployDoc.indexOf('| measured'), deployDoc.indexOf('**Traffic.**'));
+    const figures = [...sizing.matchAll(/^\| [^|]+\| ([^|]+?) +\|$/gm)].map((row) => row[1]!).slice(2);
+    expect(figures.length).toBeGreaterThan(5);
+    for (const figure of figures)
+      for (const part of figure.split(', ')) expect(benchmarks, figure).toContain(part);
+    const [partitions] = stated(/\*\*Partitions: (\d+) per input topic\*\*/);
+    const [fewestProcessors, mostProcessors] = stated(/\*\*Processors: (\d+) to (\d+)\*\*/);
+    const [workers] = stated(/\*\*Workers: (\d+)\*\*/);
+    const [fewestApis, mostApis] = stated(/\*\*API: (\d+) to (\d+) replicas\*\*/);
+    const scaled = ofKind('ScaledObject')[0]!.spec as { minReplicaCount: number; maxReplicaCount: number };
+    expect([scaled.minReplicaCount, scaled.maxReplicaCount]).toEqual([fewestProcessors, mostProcessors]);
+    expect(scaled.maxReplicaCount).toBeLessThanOrEqual(partitions!);
+    const api = ofKind('HorizontalPodAutoscaler')[0]!.spec as { minReplicas: number; maxReplicas: number };
+    expect([api.minReplicas, api.maxReplicas]).toEqual([fewestApis, mostApis]);
+    const deployment = (name: string) => ofKind('Deployment').find((d) => d.metadata.name === name)!;
+    expect(deployment('achievements-worker').spec!.replicas).toBe(workers);
+    // The autoscalers own the replica counts of what they scale: an apply must not reset them.
+    for (const name of ['achievements-processor', 'achievements-api'])
+      expect(deployment(name).spec!.replicas, name).toBeUndefined();
+    const processorCpu = podOf(deployment('achievements-processor')).containers[0]!.resources?.requests?.cpu;
+    expect(deployDoc).toContain(`requesting ${String(processorCpu)} core`);
   });
 
   it('configure the engine with settings it accepts, its secrets as files', () => {
