@@ -1,14 +1,14 @@
 # The engine's image: one image, three roles (processor, worker, api) and the migration Job, chosen by the
 # command. Multi-stage: the build stage installs everything and prebuilds the workflow bundle; the runtime
 # stage keeps production dependencies only and runs as the unprivileged `node` user.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build:workflows && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -3,6 +3,7 @@ import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { decide } from '../rules/decide.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import { initialProgress } from '../rules/progress.js';
@@ -63,6 +64,22 @@ describe('docs/asyncapi.yaml, the topics of CONTRACT §2', () => {
       .all()
       .map((channel) => channel.address());
     expect(addresses.sort()).toEqual(Object.values(TOPICS).sort());
+  });
+
+  it('names the production brokers and their security as the manifests configure the engine for them', () => {
+    const config = (
+      parse(readFileSync(new URL('../deploy/k8s/config.yaml', import.meta.url), 'utf8')) as {
+        data: Record<string, string>;
+      }
+    ).data;
+    const production = spec.document!.servers().get('production')!;
+    expect(production.protocol()).toBe('kafka-secure');
+    expect(config.KAFKA_SSL).toBe('true');
+    expect(config.KAFKA_BROKERS!.split(',')).toContain(production.host());
+    const schemes = production.security().flatMap((requirements) => requirements.all());
+    expect(schemes.map((requirement) => requirement.scheme().type())).toEqual([
+      config.KAFKA_SASL_MECHANISM!.replace('scram-sha-', 'scramSha'),
+    ]);
   });
 
   it('describes the input records the engine accepts, and refuses what it refuses', () => {

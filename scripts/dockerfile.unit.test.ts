@@ -7,7 +7,7 @@ const DOCKERFILE = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8
 describe('the Dockerfile as the image check reads it', () => {
   it('builds in one stage and runs, production only and unprivileged, from another', () => {
     const [build, runtime] = dockerfileStages(DOCKERFILE);
-    expect(build).toMatchObject({ name: 'build', base: 'node:20-bookworm-slim' });
+    expect(build).toMatchObject({ name: 'build', base: 'node:24-bookworm-slim' });
     expect(build!.instructions.filter((step) => step.kind === 'run')).toEqual([
       { kind: 'run', command: 'npm ci --ignore-scripts' },
       { kind: 'run', command: 'npm run build:workflows && npm prune --omit=dev' },

@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { TOPIC_CONFIG } from '../../platform/kafka.js';
 import { configuredTopics } from '../../platform/topics.js';
 import { CACHE_DIR, DATA_DIR, REPO_ROOT } from './paths.js';
-import { runVisible, runningPid, spawnDetached, stopProcess, waitUntilReady } from './processes.js';
+import { runQuietly, runningPid, spawnDetached, stopProcess, waitUntilReady } from './processes.js';
 import { createServedTopics } from '../../platform/topic-creation.js';
 
 const KAFKA_VERSION = '4.1.1';
@@ -21,7 +21,7 @@ export async function ensureKafkaInstalled() {
   console.log(`kafka: fetching Apache Kafka ${KAFKA_VERSION} from Maven Central into ${LIBS}`);
   const staging = `${LIBS}.partial`;
   rmSync(staging, { recursive: true, force: true });
-  await runVisible('kafka', 'mvn', [
+  await runQuietly('kafka', 'mvn', [
     '-B',
     '-f',
     join(REPO_ROOT, 'scripts/stack/kafka/pom.xml'),

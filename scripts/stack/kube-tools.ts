@@ -4,12 +4,10 @@
  * package kubernetes-validate, no download at run time), kube-score, and scripts/pod-security (the upstream
  * pod-security-admission evaluator, as a namespace enforcing "restricted" runs it).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CACHE_DIR, REPO_ROOT } from './paths.js';
-import { StackError } from './processes.js';
+import { runQuietly } from './processes.js';
 
 const KUBECONFORM_VERSION = 'v0.8.0';
 const KUBE_SCORE_VERSION = 'v1.20.0';
@@ -59,23 +57,8 @@ function forKubeconform(version: string) {
   renameSync(partial, SCHEMAS);
 }
 
-const run = promisify(execFile);
-
-/** Runs a build step, its output kept unless it fails (the go command names every module it downloads). */
-async function quietly(
-  command: string,
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-) {
-  await run(command, args, { ...options, maxBuffer: 64 << 20 }).catch(
-    (error: Error & { stderr?: string }) => {
-      throw new StackError(
-        'kube-tools',
-        `${command} ${args.join(' ')} failed: ${error.stderr ?? error.message}`,
-      );
-    },
-  );
-}
+const quietly = (command: string, args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }) =>
+  runQuietly('kube-tools', command, args, options);
 
 /** Builds or finds the three tools and the schemas; scripts/pod-security is rebuilt each time (Go's cache makes that quick). */
 export async function ensureKubeTools(): Promise<void> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { LOCAL_DATABASE_URL } from '../../platform/config.js';
 import { DATA_DIR } from './paths.js';
-import { StackError, runVisible, waitUntilReady } from './processes.js';
+import { StackError, runQuietly, waitUntilReady } from './processes.js';
 
 const PORT = 55432;
 const ADMIN_URL = `postgres://postgres@127.0.0.1:${PORT}/postgres`;
@@ -25,10 +25,9 @@ async function serverBinaries(): Promise<string> {
   if (!installedBinaries()) {
     if (!asRoot) throw new StackError('postgres', 'not installed; run: sudo apt-get install -y postgresql');
     console.log("postgres: installing PostgreSQL from Debian's packages");
-    await runVisible('postgres', 'apt-get', ['update', '-q']);
-    await runVisible('postgres', 'apt-get', ['install', '-y', '-q', 'postgresql'], {
-      ...process.env,
-      DEBIAN_FRONTEND: 'noninteractive',
+    await runQuietly('postgres', 'apt-get', ['update', '-q']);
+    await runQuietly('postgres', 'apt-get', ['install', '-y', '-q', 'postgresql'], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
   }
   const bin = installedBinaries();

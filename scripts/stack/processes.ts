@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 
 /** A local service that did not come up or go down; names the service and where its log is. */
 export class StackError extends Error {
@@ -96,15 +97,20 @@ export async function waitUntilReady({ service, probe, logFile, pidFile, timeout
   }
 }
 
-/** Runs a setup command with its output shown (installs print their own progress); throws on failure. */
-export function runVisible(service: string, command: string, args: string[], env?: NodeJS.ProcessEnv) {
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: env ?? process.env });
-    child.on('error', (error) => reject(new StackError(service, `${command} failed: ${error.message}`)));
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve()
-        : reject(new StackError(service, `${command} ${args.join(' ')} exited with ${code}`)),
-    );
-  });
+/**
+ * Runs a setup command (an install, a download) with its output kept back: the caller says in one line what it
+ * fetches, and the output shows only if the command fails (Maven's, apt's and the go command's logs name every
+ * file they download).
+ */
+export async function runQuietly(
+  service: string,
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<void> {
+  await promisify(execFile)(command, args, { ...options, maxBuffer: 64 << 20 }).catch(
+    (error: Error & { stdout?: string; stderr?: string }) => {
+      throw new StackError(service, `${error.message}${error.stdout ?? ''}`);
+    },
+  );
 }

@@ -3,12 +3,10 @@
  * the alert rules of deploy/prometheus are checked and unit-tested with promtool, and an integration test runs
  * a real Prometheus scraping the roles. Not part of `npm start`: the engine does not need it to run.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CACHE_DIR } from './paths.js';
-import { StackError } from './processes.js';
+import { runQuietly } from './processes.js';
 
 const VERSION = 'v0.316.0';
 const BIN = join(CACHE_DIR, `prometheus-${VERSION}`, 'bin');
@@ -21,17 +19,15 @@ export async function ensurePrometheus(): Promise<void> {
   if (existsSync(PROMETHEUS) && existsSync(PROMTOOL)) return;
   console.log(`prometheus: building prometheus and promtool ${VERSION} from the Go module proxy into ${BIN}`);
   const started = Date.now();
-  // The go command names every module it downloads (hundreds): kept out of the output unless the build fails.
-  await promisify(execFile)(
+  await runQuietly(
+    'prometheus',
     'go',
     [
       'install',
       `github.com/prometheus/prometheus/cmd/prometheus@${VERSION}`,
       `github.com/prometheus/prometheus/cmd/promtool@${VERSION}`,
     ],
-    { env: { ...process.env, GOBIN: BIN, GOFLAGS: '-mod=mod' }, maxBuffer: 64 << 20 },
-  ).catch((error: Error & { stderr?: string }) => {
-    throw new StackError('prometheus', `go install failed: ${error.stderr ?? error.message}`);
-  });
+    { env: { ...process.env, GOBIN: BIN, GOFLAGS: '-mod=mod' } },
+  );
   console.log(`prometheus: built in ${Math.round((Date.now() - started) / 1000)} s`);
 }

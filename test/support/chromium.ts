@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { runVisible } from '../../scripts/stack/processes.js';
+import { runQuietly } from '../../scripts/stack/processes.js';
 
 /** Debian's Chromium, where its package puts it (CHROMIUM_PATH names another). */
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
@@ -15,8 +15,8 @@ export async function chromiumPath(): Promise<string> {
     throw new Error(`no Chromium at ${path}; run: sudo apt-get install -y chromium (or set CHROMIUM_PATH)`);
   console.log("chromium: installing Chromium from Debian's packages");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await runVisible('chromium', 'apt-get', ['update', '-q'], env);
-  await runVisible('chromium', 'apt-get', ['install', '-y', '-q', 'chromium'], env);
+  await runQuietly('chromium', 'apt-get', ['update', '-q'], { env });
+  await runQuietly('chromium', 'apt-get', ['install', '-y', '-q', 'chromium'], { env });
   if (!existsSync(path)) throw new Error(`apt-get installed chromium, but not at ${path}`);
   return path;
 }

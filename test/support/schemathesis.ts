@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CACHE_DIR } from '../../scripts/stack/paths.js';
-import { runVisible } from '../../scripts/stack/processes.js';
+import { runQuietly } from '../../scripts/stack/processes.js';
 
 /** Pinned, so a fuzz run means the same thing in every session and in CI. */
 const SCHEMATHESIS = 'schemathesis==4.32.5';
@@ -15,8 +15,9 @@ const HOOKS_DIR = fileURLToPath(new URL('.', import.meta.url));
 /** Installs schemathesis from PyPI into a cached virtualenv, once per machine. */
 export async function ensureSchemathesis() {
   if (existsSync(CLI)) return;
-  await runVisible('schemathesis', 'python3', ['-m', 'venv', VENV]);
-  await runVisible('schemathesis', join(VENV, 'bin', 'pip'), [
+  console.log(`schemathesis: installing ${SCHEMATHESIS} from PyPI into ${VENV}`);
+  await runQuietly('schemathesis', 'python3', ['-m', 'venv', VENV]);
+  await runQuietly('schemathesis', join(VENV, 'bin', 'pip'), [
     'install',
     '--disable-pip-version-check',
     '--quiet',
