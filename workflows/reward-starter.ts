@@ -66,6 +66,8 @@ export interface StarterOptions {
   deadLetterTopic: string;
   /** For an unlock whose workflow already exists: writes what PostgreSQL lost of it again (reconcileReward). */
   reconcile?: (input: RewardInput) => Promise<unknown>;
+  /** Told when its consumer crashed and kafkajs will not restart it: the worker role ends to be restarted clean. */
+  onFailure?: (error: Error) => void;
 }
 
 /** What starting a reward needs: where, how to find the unlock's partner, and its partner timeouts. */
@@ -173,6 +175,9 @@ export async function startRewardStarter(options: StarterOptions): Promise<() =>
   };
   const producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = options.kafka.consumer({ groupId: options.groupId });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) options.onFailure?.(payload.error);
+  });
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic: options.topic, fromBeginning: true });

@@ -93,12 +93,13 @@ export async function startWorkerRole(
     reconcile: (input: RewardInput) => reconcileReward({ db, temporal: client, activities }, input),
   };
   let failed: Error | undefined;
+  const failedForGood = (error: Error) => {
+    failed = error;
+    onFailure(error);
+  };
   const stopWorker = await startWorker({
     ...temporal,
-    onFailure: (error) => {
-      failed = error;
-      onFailure(error);
-    },
+    onFailure: failedForGood,
     activities,
     partnerActivities,
     partners: partnersToServe(config, catalog()),
@@ -127,6 +128,7 @@ export async function startWorkerRole(
     groupId: consumerGroupsOf(config.KAFKA_GROUP_PREFIX).rewards,
     topic: topics.unlocked,
     deadLetterTopic: topics.deadLetters,
+    onFailure: failedForGood,
   });
   const stopBackfillWatch = watchRunningBackfills(db);
   const stopNudges = startNudgeDispatcher({
@@ -149,9 +151,7 @@ export async function startWorkerRole(
       postgres: postgresProbe(db),
       temporal: temporalProbe(connection),
       workers: () =>
-        failed
-          ? Promise.reject(new Error(`a Temporal worker stopped: ${failed.message}`))
-          : Promise.resolve(),
+        failed ? Promise.reject(new Error(`stopped for good: ${failed.message}`)) : Promise.resolve(),
     },
   };
 }
