@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { logger } from '../platform/logger.js';
 import { inTransaction } from '../platform/postgres.js';
+import { lockClient } from '../workflows/ledger.js';
 import { rewardWorkflowId, SEARCH_ATTRIBUTES } from '../workflows/reward-contract.js';
 import type { AuditEntry } from './admin-reads.js';
 
@@ -29,6 +30,8 @@ async function eraseStored(db: pg.Pool, clientId: string, audit: Omit<AuditEntry
     // In the order processors and merges lock them, so an erasure waits for them rather than deadlocking.
     await client.query('SELECT 1 FROM consumer_offsets ORDER BY group_id, topic, partition FOR UPDATE');
     await client.query('UPDATE consumer_offsets SET epoch = epoch + 1');
+    // A reward activity writing for the client finishes first, or waits and then sees the erasure.
+    await lockClient(client, clientId);
     const { rows } = await client.query<{ erased_at: Date }>(
       `INSERT INTO erased_clients (client_id, erased_at) VALUES ($1, now())
        ON CONFLICT (client_id) DO UPDATE SET erased_at = now() RETURNING erased_at`,

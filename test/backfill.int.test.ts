@@ -59,7 +59,7 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
   const call = (method: string, path: string, body?: unknown) =>
     requestsAs(app, { role: 'admin', sub: 'emp-9' })(method, path, body);
 
-  // One partition replayed at a time: the replay lasts long enough for the kill to land in it, every time.
+  // One partition replayed at a time: a chunk is running most of the replay's time.
   const started = async (role: Role) => {
     const child = await startRole(role, { ...engine.env, REPLAY_CONCURRENCY: '1' });
     children.push(child);
@@ -149,35 +149,36 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
     expect(backfill.workflowId).toBe(`backfill-${rule.id}-v1`);
 
     // The worker dies mid-replay, in the middle of a chunk (some partitions checkpointed, none merged), and so
-    // does a processor. A chunk may end between the look and the kill: then the kill is tried again, until it
-    // left a chunk started on the dead worker (pending until its heartbeat times out).
+    // does a processor. The worker is frozen (SIGSTOP) while the test looks and runs only a moment between two
+    // looks, so the replay cannot slip past the test however fast the machine: it is killed at the first look
+    // that finds a chunk started on it (pending until its heartbeat times out).
     const handle = temporal.client.workflow.getHandle(backfill.workflowId);
-    const chunkStarted = async () =>
-      ((await handle.describe()).raw.pendingActivities ?? []).some(
-        (activity) => activity.activityType?.name === 'replayChunk' && activity.state === STARTED,
+    const frozenMidChunk = async () => {
+      killGroup(worker, 'SIGCONT');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      killGroup(worker, 'SIGSTOP');
+      const { rows } = await db.pool.query<{ replayed: string; replaying: string }>(
+        `SELECT coalesce(sum(events_replayed), 0) AS replayed,
+                count(*) FILTER (WHERE status = 'replaying') AS replaying
+           FROM replay_partitions WHERE replay_id = $1`,
+        [backfill.replayId],
       );
-    for (let interrupted = false; !interrupted;) {
-      await eventually(
-        async () => {
-          const { rows } = await db.pool.query<{ replayed: string; replaying: string }>(
-            `SELECT coalesce(sum(events_replayed), 0) AS replayed,
-                    count(*) FILTER (WHERE status = 'replaying') AS replaying
-               FROM replay_partitions WHERE replay_id = $1`,
-            [backfill.replayId],
-          );
-          return {
-            replayed: Number(rows[0]!.replayed),
-            replaying: Number(rows[0]!.replaying),
-            chunkRunning: await chunkStarted(),
-          };
-        },
-        ({ replayed, replaying, chunkRunning }) => replayed > 0 && replaying > 0 && chunkRunning,
-        60_000,
-      );
-      killGroup(worker);
-      interrupted = await chunkStarted();
-      worker = await started('worker');
-    }
+      return {
+        replayed: Number(rows[0]!.replayed),
+        replaying: Number(rows[0]!.replaying),
+        chunkRunning: ((await handle.describe()).raw.pendingActivities ?? []).some(
+          (activity) => activity.activityType?.name === 'replayChunk' && activity.state === STARTED,
+        ),
+      };
+    };
+    await eventually(
+      frozenMidChunk,
+      ({ replayed, replaying, chunkRunning }) => replayed > 0 && replaying > 0 && chunkRunning,
+      120_000,
+      0,
+    );
+    killGroup(worker);
+    worker = await started('worker');
     killGroup(processor);
     processor = await started('processor');
     const status = (await handle.result()) as ReplayStatus;

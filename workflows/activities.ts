@@ -11,6 +11,7 @@ import {
   expireDueGrants,
   isErasedSince,
   recomputeTier,
+  underClientLock,
 } from './ledger.js';
 import type { RewardInput, RewardState } from './reward-contract.js';
 import type { TierThresholds } from './tiers.js';
@@ -40,45 +41,48 @@ export function createActivities(deps: ActivityDependencies) {
      * true, granting nothing, when the client was erased after the unlock.
      */
     async grantPoints(input: RewardInput): Promise<boolean> {
-      const erased = await erasedClients(deps.db, [input.clientId]);
-      if (isErasedSince(erased.get(input.clientId), input.unlockedAt)) {
-        log.info(about(input), 'no points granted: the client was erased after the unlock');
-        return true;
-      }
-      await appendEntry(deps.db, {
-        clientId: input.clientId,
-        kind: 'grant',
-        points: input.points,
-        idempotencyKey: `grant:${input.rewardId}`,
-        reference: input.achievementId,
-        expiresAt: new Date(Date.now() + deps.pointsExpiryMs),
-        ...(input.unlockedAt ? { earnedAt: input.unlockedAt } : {}),
+      const erased = await underClientLock(deps.db, input.clientId, async (client) => {
+        const erasures = await erasedClients(client, [input.clientId]);
+        if (isErasedSince(erasures.get(input.clientId), input.unlockedAt)) return true;
+        await appendEntry(client, {
+          clientId: input.clientId,
+          kind: 'grant',
+          points: input.points,
+          idempotencyKey: `grant:${input.rewardId}`,
+          reference: input.achievementId,
+          expiresAt: new Date(Date.now() + deps.pointsExpiryMs),
+          ...(input.unlockedAt ? { earnedAt: input.unlockedAt } : {}),
+        });
+        await recomputeTier(client, input.clientId, deps.tiers);
+        return false;
       });
-      await recomputeTier(deps.db, input.clientId, deps.tiers);
-      log.info({ ...about(input), points: input.points }, 'points granted');
-      return false;
+      if (erased) log.info(about(input), 'no points granted: the client was erased after the unlock');
+      else log.info({ ...about(input), points: input.points }, 'points granted');
+      return erased;
     },
 
     /** Stores the reward's current status where the app and the callback checks read it. */
     async recordReward(reward: RewardInput & RewardState): Promise<void> {
-      await deps.db.query(
-        `INSERT INTO rewards
+      await underClientLock(deps.db, reward.clientId, (client) =>
+        client.query(
+          `INSERT INTO rewards
            (reward_id, workflow_id, client_id, achievement_id, points, partner_id, status, voucher_code, reason)
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE NOT ${erasedSince('$3', '$10::timestamptz')}
          ON CONFLICT (reward_id) DO UPDATE
            SET status = $7, voucher_code = $8, reason = $9, updated_at = now()`,
-        [
-          reward.rewardId,
-          reward.workflowId,
-          reward.clientId,
-          reward.achievementId,
-          reward.points,
-          reward.partnerId,
-          reward.status,
-          reward.voucherCode,
-          reward.reason,
-          reward.unlockedAt ?? null,
-        ],
+          [
+            reward.rewardId,
+            reward.workflowId,
+            reward.clientId,
+            reward.achievementId,
+            reward.points,
+            reward.partnerId,
+            reward.status,
+            reward.voucherCode,
+            reward.reason,
+            reward.unlockedAt ?? null,
+          ],
+        ),
       );
       metrics.rewardStatuses.inc({ status: reward.status, partner: reward.partnerId ?? 'none' });
       log.info({ ...about(reward), status: reward.status, reason: reward.reason }, 'reward status recorded');
@@ -97,7 +101,8 @@ export function createActivities(deps: ActivityDependencies) {
     /** Writes expiry entries for grants past their date and recomputes the affected clients' tiers. */
     async expireDuePoints(): Promise<number> {
       const clients = await expireDueGrants(deps.db);
-      for (const clientId of clients) await recomputeTier(deps.db, clientId, deps.tiers);
+      for (const clientId of clients)
+        await underClientLock(deps.db, clientId, (client) => recomputeTier(client, clientId, deps.tiers));
       return clients.length;
     },
   };

@@ -43,7 +43,10 @@ export async function appendEntry(db: pg.Pool | pg.PoolClient, entry: LedgerEntr
 }
 
 /** When each of these clients was erased (clients never erased are absent). */
-export async function erasedClients(db: pg.Pool, clientIds: string[]): Promise<Map<string, Date>> {
+export async function erasedClients(
+  db: pg.Pool | pg.PoolClient,
+  clientIds: string[],
+): Promise<Map<string, Date>> {
   if (clientIds.length === 0) return new Map();
   const { rows } = await db.query<{ client_id: string; erased_at: Date }>(
     'SELECT client_id, erased_at FROM erased_clients WHERE client_id = ANY($1)',
@@ -65,31 +68,52 @@ export async function balanceOf(db: pg.Pool, clientId: string): Promise<number> 
   return Number(rows[0]!.points);
 }
 
-/** Recomputes the client's tier from grants of the last 12 months and records a change when there is one. */
-export async function recomputeTier(db: pg.Pool, clientId: string, thresholds: TierThresholds) {
-  await inTransaction(db, async (client) => {
-    // Serializes concurrent recomputations of one client, so each change is recorded once.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [clientId]);
-    const { rows } = await client.query<{ earned: string; tier: string | null }>(
-      `SELECT (SELECT coalesce(sum(points), 0) FROM loyalty_ledger WHERE client_id = $1 AND kind = 'grant'
-                 AND occurred_at > now() - interval '12 months') AS earned,
-              (SELECT tier FROM loyalty_tiers WHERE client_id = $1) AS tier`,
-      [clientId],
-    );
-    const earned = Number(rows[0]!.earned);
-    const tier = tierFor(earned, thresholds);
-    await client.query(
-      `INSERT INTO loyalty_tiers (client_id, tier, earned_12m) VALUES ($1, $2, $3)
-       ON CONFLICT (client_id) DO UPDATE SET tier = $2, earned_12m = $3, updated_at = now()`,
-      [clientId, tier, earned],
-    );
-    if (rows[0]!.tier !== tier) {
-      await client.query(
-        'INSERT INTO loyalty_tier_changes (client_id, from_tier, to_tier, earned_12m) VALUES ($1, $2, $3, $4)',
-        [clientId, rows[0]!.tier, tier, earned],
-      );
-    }
+/**
+ * Runs `work` in a transaction holding the client's advisory lock, which an erasure takes too (CONTRACT §7):
+ * a write checked against `erased_clients` under it either commits before the erasure (which then removes
+ * it) or sees the erasure. Without it a grant or a reward status checked just before an erasure committed
+ * could land just after it, naming the erased client again.
+ */
+export function underClientLock<T>(
+  db: pg.Pool,
+  clientId: string,
+  work: (client: pg.PoolClient) => Promise<T>,
+) {
+  return inTransaction(db, async (client) => {
+    await lockClient(client, clientId);
+    return work(client);
   });
+}
+
+/** Takes the client's advisory lock until the end of the transaction `client` is in. */
+export async function lockClient(client: pg.PoolClient, clientId: string) {
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [clientId]);
+}
+
+/**
+ * Recomputes the client's tier from grants of the last 12 months and records a change when there is one;
+ * `client` holds the client's lock, so concurrent recomputations record each change once.
+ */
+export async function recomputeTier(client: pg.PoolClient, clientId: string, thresholds: TierThresholds) {
+  const { rows } = await client.query<{ earned: string; tier: string | null }>(
+    `SELECT (SELECT coalesce(sum(points), 0) FROM loyalty_ledger WHERE client_id = $1 AND kind = 'grant'
+               AND occurred_at > now() - interval '12 months') AS earned,
+            (SELECT tier FROM loyalty_tiers WHERE client_id = $1) AS tier`,
+    [clientId],
+  );
+  const earned = Number(rows[0]!.earned);
+  const tier = tierFor(earned, thresholds);
+  await client.query(
+    `INSERT INTO loyalty_tiers (client_id, tier, earned_12m) VALUES ($1, $2, $3)
+     ON CONFLICT (client_id) DO UPDATE SET tier = $2, earned_12m = $3, updated_at = now()`,
+    [clientId, tier, earned],
+  );
+  if (rows[0]!.tier !== tier) {
+    await client.query(
+      'INSERT INTO loyalty_tier_changes (client_id, from_tier, to_tier, earned_12m) VALUES ($1, $2, $3, $4)',
+      [clientId, rows[0]!.tier, tier, earned],
+    );
+  }
 }
 
 /** Writes an expiry entry for every grant past its expiry date; answers the clients whose points expired. */

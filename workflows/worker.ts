@@ -126,7 +126,8 @@ export async function startWorker(options: WorkerOptions): Promise<() => Promise
     'Temporal workers polling',
   );
   return async () => {
-    for (const worker of workers) worker.shutdown();
+    // A worker that already stopped on its own (failed) refuses to be shut down again: only running ones are.
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await connection.close();
   };
