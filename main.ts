@@ -201,7 +201,7 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
         admin,
         privacy: {
           db: pool,
-          erasure: clientErasure(pool, client),
+          erasure: clientErasure(pool, client, topics.erasures),
           audit: admin.audit,
           catalog: everLive,
           zone: BANK_TIME_ZONE,

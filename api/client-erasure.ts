@@ -25,7 +25,12 @@ export interface Erasure {
  * epoch moves, so a processor or a backfill's merge holding the client's progress from before cannot write
  * it back: they read their clients again, erasure included.
  */
-async function eraseStored(db: pg.Pool, clientId: string, audit: Omit<AuditEntry, 'target'>) {
+export async function eraseStored(
+  db: pg.Pool,
+  clientId: string,
+  audit: Omit<AuditEntry, 'target'>,
+  journal: ErasureJournal,
+) {
   return inTransaction(db, async (client) => {
     // In the order processors and merges lock them, so an erasure waits for them rather than deadlocking.
     await client.query('SELECT 1 FROM consumer_offsets ORDER BY group_id, topic, partition FOR UPDATE');
@@ -33,9 +38,9 @@ async function eraseStored(db: pg.Pool, clientId: string, audit: Omit<AuditEntry
     // A reward activity writing for the client finishes first, or waits and then sees the erasure.
     await lockClient(client, clientId);
     const { rows } = await client.query<{ erased_at: Date }>(
-      `INSERT INTO erased_clients (client_id, erased_at) VALUES ($1, now())
-       ON CONFLICT (client_id) DO UPDATE SET erased_at = now() RETURNING erased_at`,
-      [clientId],
+      `INSERT INTO erased_clients (client_id, erased_at) VALUES ($1, coalesce($2, now()))
+       ON CONFLICT (client_id) DO UPDATE SET erased_at = excluded.erased_at RETURNING erased_at`,
+      [clientId, journal.erasedAt ?? null],
     );
     const deleted = async (sql: string) => (await client.query(sql, [clientId])).rowCount ?? 0;
     const rewardWorkflows = (
@@ -90,6 +95,13 @@ async function eraseStored(db: pg.Pool, clientId: string, audit: Omit<AuditEntry
       `INSERT INTO audit_log (actor_id, actor_role, action, target, reason) VALUES ($1, $2, $3, $4, $5)`,
       [audit.actorId, audit.actorRole, audit.action, clientId, audit.reason],
     );
+    // The erasure outlives this database: a restore to a time before it applies it again from the topic.
+    await client.query(
+      `INSERT INTO outbox (topic, key, value)
+       SELECT $1, client_id, json_build_object('clientId', client_id, 'erasedAt', erased_at)
+         FROM erased_clients WHERE client_id = $2`,
+      [journal.topic, clientId],
+    );
     return {
       erasedAt: rows[0]!.erased_at,
       rewardWorkflows,
@@ -133,14 +145,23 @@ async function deleteWorkflows(temporal: Client, clientId: string, rewardWorkflo
 /** gRPC's NOT_FOUND: the workflow never started, or is gone already. */
 const NOT_FOUND = 5;
 
+/**
+ * Where erasures are journaled (`achievements.erasures.v1`, compacted: the last erasure of each client), and,
+ * when one is applied again after a restore, the time it was first made.
+ */
+export interface ErasureJournal {
+  topic: string;
+  erasedAt?: string;
+}
+
 export interface ClientErasure {
   erase: (clientId: string, audit: Omit<AuditEntry, 'target'>) => Promise<Erasure>;
 }
 
-export function clientErasure(db: pg.Pool, temporal: Client): ClientErasure {
+export function clientErasure(db: pg.Pool, temporal: Client, erasuresTopic: string): ClientErasure {
   return {
     erase: async (clientId, audit) => {
-      const stored = await eraseStored(db, clientId, audit);
+      const stored = await eraseStored(db, clientId, audit, { topic: erasuresTopic });
       let workflowsDeleted = 0;
       try {
         workflowsDeleted = await deleteWorkflows(temporal, clientId, stored.rewardWorkflows);

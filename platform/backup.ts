@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Decrypter, Encrypter } from 'age-encryption';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
+import { postgresTool } from './postgres-tools.js';
+import { digest, encrypterTo, hashOf, opened, RecipientRefused, sealed } from './sealed-files.js';
 
 /**
  * Encrypted backups of the engine's PostgreSQL data (README, "Backups"): `pg_dump` streamed through age
@@ -46,54 +44,12 @@ export class BackupRefused extends Error {
   }
 }
 
-/** libpq's connection settings from a URL, the password in the environment rather than on a command line. */
-function libpq(databaseUrl: string) {
-  const url = new URL(databaseUrl);
-  const password = decodeURIComponent(url.password);
-  url.password = '';
-  return { url: url.toString(), env: { ...process.env, ...(password ? { PGPASSWORD: password } : {}) } };
-}
-
-/** Runs a PostgreSQL client tool, its stdout or stdin streamed; rejects with its stderr if it fails. */
-function tool(command: string, args: string[], databaseUrl: string) {
-  const { url, env } = libpq(databaseUrl);
-  const child = spawn(command, [...args, `--dbname=${url}`], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // A tool that stops early closes its stdin under the writer: its exit status and stderr say why.
-  child.stdin.on('error', () => undefined);
-  const done = new Promise<void>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} failed (exit ${code}): ${stderr.trim()}`)),
-    );
-  });
-  return { child, done };
-}
-
 /** Waits for a stream and the tool at its other end; the tool's failure says more than a broken pipe. */
-async function settled(streamed: Promise<void>, tool: Promise<void>) {
+async function settled(streamed: Promise<void>, tool: Promise<unknown>) {
   const [stream, exit] = await Promise.allSettled([streamed, tool]);
   if (exit.status === 'rejected') throw exit.reason;
   if (stream.status === 'rejected') throw stream.reason;
 }
-
-/** A pass-through stream that hashes and counts what flows through it. */
-function digest() {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const stream = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
-  return { stream, result: () => ({ bytes, sha256: hash.digest('hex') }) };
-}
-
-const toWeb = (stream: Readable) => Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>;
-const fromWeb = (stream: ReadableStream<Uint8Array>) => Readable.fromWeb(stream);
 
 export interface BackupOptions {
   databaseUrl: string;
@@ -109,11 +65,10 @@ export interface BackupOptions {
  * The dump and the offsets in the manifest come from one snapshot, taken while the engine runs.
  */
 export async function backup(options: BackupOptions): Promise<string> {
-  const encrypter = new Encrypter();
   try {
-    encrypter.addRecipient(options.recipient);
+    encrypterTo(options.recipient);
   } catch (error) {
-    throw new BackupRefused(`BACKUP_RECIPIENT is not an age recipient (age1…): ${(error as Error).message}`);
+    throw error instanceof RecipientRefused ? new BackupRefused(error.message) : error;
   }
   const createdAt = (options.now ?? (() => new Date()))();
   const name = `engine-${createdAt.toISOString().replace(/[:.]/g, '-')}`;
@@ -123,17 +78,14 @@ export async function backup(options: BackupOptions): Promise<string> {
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
-    const { rows } = await client.query<ManifestOffset>(
-      `SELECT group_id AS "groupId", topic, partition, next_offset::text AS "nextOffset"
-         FROM ${pg.escapeIdentifier(options.schema)}.consumer_offsets ORDER BY group_id, topic, partition`,
-    );
-    const dump = tool(
+    const offsets = await storedOffsets(client, `${pg.escapeIdentifier(options.schema)}.consumer_offsets`);
+    const dump = postgresTool(
       'pg_dump',
       ['--format=custom', `--schema=${options.schema}`, '--no-owner', `--snapshot=${snapshot}`],
       options.databaseUrl,
     );
     const counted = digest();
-    const encrypted = fromWeb(await encrypter.encrypt(toWeb(dump.child.stdout)));
+    const encrypted = await sealed(options.recipient, dump.child.stdout);
     await settled(pipeline(encrypted, counted.stream, createWriteStream(join(options.dir, file))), dump.done);
     await client.query('COMMIT');
     const manifest: BackupManifest = {
@@ -143,7 +95,7 @@ export async function backup(options: BackupOptions): Promise<string> {
       file,
       ...counted.result(),
       recipient: options.recipient,
-      offsets: rows,
+      offsets,
     };
     const manifestPath = join(options.dir, `${name}.manifest.json`);
     await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -158,13 +110,7 @@ export async function verifiedBackup(manifestPath: string) {
   const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as BackupManifest;
   const file = join(dirname(manifestPath), basename(manifest.file));
   const { size } = await stat(file);
-  const counted = digest();
-  await pipeline(
-    createReadStream(file),
-    counted.stream,
-    new Writable({ write: (_chunk, _encoding, done) => done() }),
-  );
-  const { bytes, sha256 } = counted.result();
+  const { bytes, sha256 } = await hashOf(createReadStream(file));
   if (size !== manifest.bytes || bytes !== manifest.bytes || sha256 !== manifest.sha256)
     throw new BackupRefused(
       `${file} is not the file its manifest describes (${bytes} bytes, SHA-256 ${sha256}; the manifest says ` +
@@ -202,10 +148,22 @@ async function ensureEmpty(databaseUrl: string, schema: string) {
   }
 }
 
+/** Where the engine's state stands in Kafka, as the database (a restored one) stores it. */
+export async function storedOffsets(
+  db: pg.Pool | pg.ClientBase,
+  table = 'consumer_offsets',
+): Promise<ManifestOffset[]> {
+  const { rows } = await db.query<ManifestOffset>(
+    `SELECT group_id AS "groupId", topic, partition, next_offset::text AS "nextOffset"
+       FROM ${table} ORDER BY group_id, topic, partition`,
+  );
+  return rows;
+}
+
 const groupsOf = (offsets: ManifestOffset[]) => [...new Set(offsets.map((o) => o.groupId))];
 
 /** Refuses while a consumer group the backup knows has members: they would go on from their own offsets. */
-async function ensureGroupsStopped(kafka: Kafka, offsets: ManifestOffset[]) {
+export async function ensureGroupsStopped(kafka: Kafka, offsets: ManifestOffset[]) {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -219,7 +177,7 @@ async function ensureGroupsStopped(kafka: Kafka, offsets: ManifestOffset[]) {
 }
 
 /** Moves every consumer group the backup knows to where its restored state stands. */
-async function moveKafkaOffsets(kafka: Kafka, offsets: ManifestOffset[]) {
+export async function moveKafkaOffsets(kafka: Kafka, offsets: ManifestOffset[]) {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -246,11 +204,9 @@ async function moveKafkaOffsets(kafka: Kafka, offsets: ManifestOffset[]) {
 export async function restore(options: RestoreOptions): Promise<BackupManifest> {
   const { manifest, file } = await verifiedBackup(options.manifestPath);
   await ensureEmpty(options.databaseUrl, manifest.schema);
-  const decrypter = new Decrypter();
-  decrypter.addIdentity(options.identity);
   await ensureGroupsStopped(options.kafka, manifest.offsets);
-  const restoring = tool('pg_restore', ['--no-owner', '--exit-on-error'], options.databaseUrl);
-  const decrypted = fromWeb(await decrypter.decrypt(toWeb(createReadStream(file))));
+  const restoring = postgresTool('pg_restore', ['--no-owner', '--exit-on-error'], options.databaseUrl);
+  const decrypted = await opened(options.identity, createReadStream(file));
   await settled(pipeline(decrypted, restoring.child.stdin), restoring.done);
   await moveKafkaOffsets(options.kafka, manifest.offsets);
   return manifest;

@@ -6,16 +6,9 @@ import { partnerEnvName } from './config.js';
 import { logger } from './logger.js';
 import { readBody, sendSignedCallback } from './partner-side.js';
 import { signatureMatches } from './signature.js';
+import { parsedJson } from './text.js';
 
 const rewardRequest = z.object({ rewardId: z.string().min(1), callbackUrl: z.url() });
-
-function parsedJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 export interface SandboxPartner {
   id: string;

@@ -88,3 +88,12 @@ export const notReserved = (schema: z.ZodString) =>
   schema.refine((name) => !RESERVED_NAMES.has(name), {
     error: (issue) => `"${String(issue.input)}" is a name every object already has; choose another`,
   });
+
+/** What `text` holds as JSON, or undefined when it is not JSON: for input a schema checks next. */
+export function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

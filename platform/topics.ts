@@ -12,6 +12,7 @@ export function topicsOf(prefix = '') {
     notifications: `${prefix}notifications.push.v1`,
     deadLetters: `${prefix}achievements.dlq.v1`,
     redrive: `${prefix}achievements.redrive.v1`,
+    erasures: `${prefix}achievements.erasures.v1`,
   });
 }
 

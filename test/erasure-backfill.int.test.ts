@@ -75,7 +75,7 @@ describe('a client erased while a backfill runs (CONTRACT §6, §7)', () => {
       60_000,
     );
 
-    await clientErasure(db.pool, temporal.client).erase(erased, {
+    await clientErasure(db.pool, temporal.client, engine.topics.erasures).erase(erased, {
       actorId: 'emp-8',
       actorRole: 'admin',
       action: 'client.erase',

@@ -59,7 +59,7 @@ describe('an erasure racing a reward activity of the same client', () => {
     const holder: pg.PoolClient = await db.pool.connect();
     await holder.query('BEGIN');
     await holder.query('SELECT 1 FROM loyalty_tier_changes WHERE client_id = $1 FOR UPDATE', [clientId]);
-    const erasure = clientErasure(db.pool, temporal.client).erase(clientId, {
+    const erasure = clientErasure(db.pool, temporal.client, uniqueName('erasures')).erase(clientId, {
       actorId: 'emp-1',
       actorRole: 'admin',
       action: 'client.erase',

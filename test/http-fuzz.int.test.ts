@@ -62,7 +62,7 @@ describe('the HTTP API under schemathesis, generated from /openapi.json', () => 
       }),
       privacy: {
         db: db.pool,
-        erasure: clientErasure(db.pool, new Client({ connection })),
+        erasure: clientErasure(db.pool, new Client({ connection }), `${topics.transactions}-erasures`),
         audit: admin.audit,
         catalog: () => catalog,
         zone: 'Europe/Kyiv',

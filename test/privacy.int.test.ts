@@ -67,7 +67,7 @@ describe('a client’s data exported and erased (CONTRACT §7)', () => {
         },
         privacy: {
           db: db.pool,
-          erasure: clientErasure(db.pool, temporal.client),
+          erasure: clientErasure(db.pool, temporal.client, engine.topics.erasures),
           audit: admin.audit,
           catalog: everLive,
           zone: 'Europe/Kyiv',

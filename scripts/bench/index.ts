@@ -2,7 +2,7 @@
  * `npm run bench [-- --quick] [-- --only rewards|replays]`: the achievement engine's benchmark on the local
  * stack, printing a table and writing BENCHMARKS.md. Default workload 1M records over 100k clients; `--quick` is
  * 100k over 10k; `--only rewards` measures the reward workflows alone, `--only replays` the drain, the engine
- * and the replays, and each replaces its section.
+ * and the replays, `--only backups` the streaming backups and a restore, and each replaces its section.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { committedRate } from './committed.js';
 import { measureLatency } from './latency.js';
 import { table, updateSection, writeBenchmarks, type Row, type Section } from './report.js';
 import { measureApiSection } from './api-section.js';
+import { measureBackups } from './backups.js';
 import { measurePair } from './pair.js';
 import { measureRecovery } from './recovery.js';
 import { measureReplays } from './replays.js';
@@ -32,8 +33,17 @@ const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
 });
 const size = values.quick
-  ? { records: 100_000, clients: 10_000, sqlSample: 10_000, latencySeconds: 10, rewards: 300, apiSeconds: 10 }
+  ? {
+      records: 100_000,
+      clients: 10_000,
+      sqlSample: 10_000,
+      latencySeconds: 10,
+      rewards: 300,
+      apiSeconds: 10,
+      backupRecords: 50_000,
+    }
   : {
+      backupRecords: 200_000,
       records: 1_000_000,
       clients: 100_000,
       sqlSample: 30_000,
@@ -55,6 +65,30 @@ const measureRewardsSection = () =>
 
 if (values.only === 'rewards') {
   const section = await measureRewardsSection();
+  console.log(`\n${table(section.rows)}\n`);
+  updateSection(section);
+  process.exit(0);
+}
+
+/** (p–s): the engine's database backed up as it runs, and restored. */
+const measureBackupsSection = () =>
+  measureBackups({
+    kafka,
+    roleEnv: {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      KAFKA_BROKERS: brokers.join(','),
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? LOCAL_TEMPORAL,
+      ACTOR_IDLE_TIMEOUT: '60s',
+    },
+    records: size.backupRecords,
+    clients: size.clients,
+    runId,
+    step,
+  });
+
+if (values.only === 'backups') {
+  const section = await measureBackupsSection();
   console.log(`\n${table(section.rows)}\n`);
   updateSection(section);
   process.exit(0);
@@ -252,8 +286,9 @@ const rows: Row[] = [
 ];
 const replaysSection = await measureReplaysSection();
 const rewardsSection = await measureRewardsSection();
+const backupsSection = await measureBackupsSection();
 console.log(
-  `\n${table(rows)}\n\n${table(replaysSection.rows)}\n\n${table(rewardsSection.rows)}\n\n${table(apiSection.rows)}\n`,
+  `\n${table(rows)}\n\n${table(replaysSection.rows)}\n\n${table(rewardsSection.rows)}\n\n${table(apiSection.rows)}\n\n${table(backupsSection.rows)}\n`,
 );
 const workloadText = `${size.records.toLocaleString('en')} simulator records (purchases with an MCC mix, transfers, 1% refunds, 1% duplicates, 0.5% client events, 6% abroad) over ${size.clients.toLocaleString('en')} clients and 60 days, on 6 partitions per topic; (c) on the first ${size.sqlSample.toLocaleString('en')} of them; producer ${rate(produceRate)}`;
 writeBenchmarks(workloadText, [
@@ -269,6 +304,7 @@ writeBenchmarks(workloadText, [
   apiSection,
   replaysSection,
   rewardsSection,
+  backupsSection,
 ]);
 await db.query(`DROP SCHEMA ${sqlSchema} CASCADE`);
 await db.query(`DROP SCHEMA ${schema} CASCADE`);

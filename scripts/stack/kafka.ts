@@ -135,6 +135,9 @@ export async function brokerAnswers(brokers: string[]): Promise<boolean> {
 /** The input topics keep their whole history locally, so a backfill or a dry run can reach back to the first day. */
 const KEEP_HISTORY = [{ name: 'retention.ms', value: '-1' }];
 
+/** The erasure journal keeps each client's last erasure for good (CONTRACT §7). */
+const LAST_PER_KEY = [{ name: 'cleanup.policy', value: 'compact' }];
+
 /**
  * Creates the CONTRACT's topics (after KAFKA_TOPIC_PREFIX) that do not exist yet, with `partitions` partitions each, and makes the input
  * topics keep their history (a stack made by an older checkout kept them 7 days, Kafka's default).
@@ -155,6 +158,7 @@ export async function ensureTopics(brokers: string[], partitions: number) {
           numPartitions: partitions,
           replicationFactor: 1,
           ...(inputs.includes(topic) ? { configEntries: KEEP_HISTORY } : {}),
+          ...(topic === topics.erasures ? { configEntries: LAST_PER_KEY } : {}),
         })),
       );
     await admin.alterConfigs({

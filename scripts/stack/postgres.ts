@@ -1,29 +1,29 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { LOCAL_DATABASE_URL } from '../../platform/config.js';
+import {
+  clusterRunning,
+  giveToOwner,
+  initCluster,
+  installedBinaries,
+  isRoot,
+  loopbackOptions,
+  ownerCanWrite,
+  runAsOwner,
+  startCluster,
+  stopCluster,
+} from '../../platform/pg-cluster.js';
 import { DATA_DIR } from './paths.js';
 import { StackError, runQuietly, waitUntilReady } from './processes.js';
 
 const PORT = 55432;
 const ADMIN_URL = `postgres://postgres@127.0.0.1:${PORT}/postgres`;
-const asRoot = process.getuid?.() === 0;
-
-/** The bin folder of the newest PostgreSQL server installed from Debian's packages, if any. */
-function installedBinaries(): string | undefined {
-  if (!existsSync('/usr/lib/postgresql')) return undefined;
-  const version = readdirSync('/usr/lib/postgresql')
-    .filter((candidate) => existsSync(`/usr/lib/postgresql/${candidate}/bin/initdb`))
-    .sort((a, b) => Number(b) - Number(a))[0];
-  return version && `/usr/lib/postgresql/${version}/bin`;
-}
-
 /** The server's bin folder, installing PostgreSQL from Debian's packages when it is missing. */
 async function serverBinaries(): Promise<string> {
   if (!installedBinaries()) {
-    if (!asRoot) throw new StackError('postgres', 'not installed; run: sudo apt-get install -y postgresql');
+    if (!isRoot()) throw new StackError('postgres', 'not installed; run: sudo apt-get install -y postgresql');
     console.log("postgres: installing PostgreSQL from Debian's packages");
     await runQuietly('postgres', 'apt-get', ['update', '-q']);
     await runQuietly('postgres', 'apt-get', ['install', '-y', '-q', 'postgresql'], {
@@ -35,24 +35,7 @@ async function serverBinaries(): Promise<string> {
   return bin;
 }
 
-/** PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system user. */
-function asOwner(command: string, args: string[]): [string, string[]] {
-  return asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
-}
-
-function run(command: string, args: string[]): string {
-  const [file, argv] = asOwner(command, args);
-  return execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-}
-
-function ownerCanUse(dir: string): boolean {
-  try {
-    run('test', ['-w', dir]);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const run = runAsOwner;
 
 /**
  * The cluster's folder: inside the git-ignored data folder, unless that lies where the `postgres` user cannot
@@ -61,25 +44,14 @@ function ownerCanUse(dir: string): boolean {
 function clusterHome(): string {
   const preferred = join(DATA_DIR, 'postgres');
   mkdirSync(preferred, { recursive: true });
-  if (!asRoot) return preferred;
-  const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres']).toString()));
-  const owner = { uid: uid!, gid: gid! };
-  chownSync(preferred, owner.uid, owner.gid);
-  if (ownerCanUse(preferred)) return preferred;
+  if (!isRoot()) return preferred;
+  giveToOwner(preferred);
+  if (ownerCanWrite(preferred)) return preferred;
   const key = createHash('sha256').update(DATA_DIR).digest('hex').slice(0, 12);
   const fallback = `/var/lib/achievements-stack/${key}/postgres`;
   mkdirSync(fallback, { recursive: true });
-  chownSync(fallback, owner.uid, owner.gid);
+  giveToOwner(fallback);
   return fallback;
-}
-
-function isRunning(bin: string, dataDir: string): boolean {
-  try {
-    run(join(bin, 'pg_ctl'), ['status', '-D', dataDir]);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** True when the server at `url` runs a query. */
@@ -104,6 +76,8 @@ async function ensureDatabase() {
   try {
     const role = await admin.query(`SELECT 1 FROM pg_roles WHERE rolname = 'achievements'`);
     if (role.rowCount === 0) await admin.query('CREATE ROLE achievements LOGIN');
+    // Streaming backups read the WAL and take base backups over the replication protocol.
+    await admin.query('ALTER ROLE achievements REPLICATION');
     for (const database of ['achievements', 'achievements_restore']) {
       const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       if (db.rowCount === 0) await admin.query(`CREATE DATABASE ${database} OWNER achievements`);
@@ -166,24 +140,14 @@ function ensureCertificate(tlsDir: string) {
 export async function startPostgres() {
   const bin = await serverBinaries();
   const { dataDir, logFile, tlsDir } = locate();
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    // Trust on loopback only: this cluster is a developer's local one, never a deployment's.
-    run(join(bin, 'initdb'), [
-      '-D',
-      dataDir,
-      '-U',
-      'postgres',
-      '--auth=trust',
-      '--encoding=UTF8',
-      '--locale=C.UTF-8',
-    ]);
-  }
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) initCluster(bin, dataDir);
   ensureCertificate(tlsDir);
-  if (!isRunning(bin, dataDir)) {
+  if (!clusterRunning(bin, dataDir)) {
     const tls = `-c ssl=on -c ssl_cert_file=${join(tlsDir, 'server.crt')} -c ssl_key_file=${join(tlsDir, 'server.key')}`;
-    const options = `-p ${PORT} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 ${tls}`;
+    // A WAL segment is closed at least every minute, so streaming backups lag the last commit by at most that.
+    const options = `${loopbackOptions(PORT)} -c max_connections=200 -c archive_timeout=60s ${tls}`;
     try {
-      run(join(bin, 'pg_ctl'), ['start', '-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '60']);
+      startCluster(bin, dataDir, logFile, options);
     } catch {
       throw new StackError('postgres', 'pg_ctl could not start the cluster', logFile);
     }
@@ -196,12 +160,12 @@ export async function startPostgres() {
 export function stopPostgres(): boolean {
   const bin = installedBinaries();
   const { dataDir } = locate();
-  if (!bin || !isRunning(bin, dataDir)) return false;
-  run(join(bin, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w']);
+  if (!bin || !clusterRunning(bin, dataDir)) return false;
+  stopCluster(bin, dataDir);
   return true;
 }
 
 export function postgresRunning(): boolean {
   const bin = installedBinaries();
-  return bin !== undefined && isRunning(bin, locate().dataDir);
+  return bin !== undefined && clusterRunning(bin, locate().dataDir);
 }

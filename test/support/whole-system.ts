@@ -52,6 +52,9 @@ export async function startWholeSystem(env: Record<string, string> = {}) {
     inputs: engine.inputs,
     outputs: engine.outputs,
     redrive: engine.topics.redrive,
+    topics: engine.topics,
+    /** The environment every role is started with. */
+    roleEnv,
     deadLetters: engine.topics.deadLetters,
     queues: engine.queues,
     temporal: temporal.client,

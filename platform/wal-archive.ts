@@ -1,0 +1,187 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
+import { recordEntry, type ArchivedFile } from './archive-manifest.js';
+import type { BackupStore } from './backup-store.js';
+import { logger } from './logger.js';
+import { postgresTool } from './postgres-tools.js';
+import { compressed, encrypterTo, sealToFile } from './sealed-files.js';
+import { segmentRange } from './wal-segments.js';
+
+/**
+ * Streaming backups (docs/runbook.md, "Backups"): every WAL segment PostgreSQL writes is received over the
+ * replication protocol (`pg_receivewal` on a replication slot, so the server keeps what was not received yet),
+ * compressed (zstd: a segment closed early is mostly empty) and sealed to the backup public key as soon as it is complete and put into the append-only store with its
+ * manifest entry; the plain segment is then removed from the local spool. Base backups (`pg_basebackup`) are
+ * sealed the same way as they stream. Nothing here can read what it wrote: the private key is elsewhere.
+ */
+
+const log = logger('wal-archive');
+
+export interface ArchiveTarget {
+  store: BackupStore;
+  /** The age public key (`age1…`) everything is sealed to. */
+  recipient: string;
+  now?: () => Date;
+}
+
+const SEGMENT_FILE = /^[0-9A-F]{24}$/;
+const HISTORY_FILE = /^([0-9A-F]{8})\.history$/;
+
+type Described = {
+  [K in ArchivedFile['kind']]: Omit<Extract<ArchivedFile, { kind: K }>, keyof StoredPart>;
+}[ArchivedFile['kind']];
+type StoredPart = Pick<ArchivedFile, 'name' | 'bytes' | 'sha256' | 'recipient' | 'archivedAt'>;
+
+/** Seals `source` into the store under `name`; answers what its manifest entry says of the stored file. */
+async function storeSealed(target: ArchiveTarget, source: Readable, name: string): Promise<StoredPart> {
+  const dir = await mkdtemp(join(tmpdir(), 'archive-'));
+  try {
+    const file = join(dir, 'sealed');
+    const { bytes, sha256 } = await sealToFile(target.recipient, compressed(source), file);
+    await target.store.put(name, file);
+    const archivedAt = (target.now ?? (() => new Date()))().toISOString();
+    return { name, bytes, sha256, recipient: target.recipient, archivedAt };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Seals a spool file into the store and records its entry. */
+async function archive(target: ArchiveTarget, local: string, name: string, described: Described) {
+  const entry: ArchivedFile = { ...(await storeSealed(target, createReadStream(local), name)), ...described };
+  await recordEntry(target.store, entry);
+  return entry;
+}
+
+/** Seals and stores every complete file in the spool (oldest first), removing each once it is stored. */
+export async function shipCompleted(spool: string, target: ArchiveTarget) {
+  const shipped: ArchivedFile[] = [];
+  for (const file of (await readdir(spool)).sort()) {
+    const local = join(spool, file);
+    const history = HISTORY_FILE.exec(file);
+    if (SEGMENT_FILE.test(file))
+      shipped.push(
+        await archive(target, local, `wal/${file}.zst.age`, {
+          kind: 'wal',
+          segment: file,
+          ...segmentRange(file),
+        }),
+      );
+    else if (history)
+      shipped.push(
+        await archive(target, local, `wal/${file}.zst.age`, {
+          kind: 'history',
+          timeline: parseInt(history[1]!, 16),
+        }),
+      );
+    else continue;
+    await rm(local);
+  }
+  return shipped;
+}
+
+export interface WalStreamOptions extends ArchiveTarget {
+  databaseUrl: string;
+  /** Where received segments wait to be sealed: a volume that outlives the process (the slot moved past them). */
+  spool: string;
+  /** The replication slot that keeps on the server what was not received yet. */
+  slot: string;
+  /** How often the spool is looked at for complete segments. */
+  pollMs?: number;
+}
+
+/**
+ * Streams the WAL into the store until stopped: `pg_receivewal` receives into the spool, and every complete
+ * segment is sealed and stored within `pollMs`. A segment completes when it is full or when the server closes
+ * it (`archive_timeout`), which bounds how far the store lags the last commit.
+ */
+export async function streamWal(options: WalStreamOptions) {
+  encrypterTo(options.recipient);
+  await mkdir(options.spool, { recursive: true });
+  await postgresTool(
+    'pg_receivewal',
+    ['--create-slot', '--if-not-exists', `--slot=${options.slot}`],
+    options.databaseUrl,
+  ).done;
+  const receiver = postgresTool(
+    'pg_receivewal',
+    ['--directory', options.spool, `--slot=${options.slot}`, '--no-password', '--synchronous'],
+    options.databaseUrl,
+  );
+  receiver.child.stdin.end();
+  receiver.child.stdout.resume();
+  let stopping = false;
+  let shipped = 0;
+  const receiving = receiver.done.then(
+    () => !stopping,
+    (error: unknown) => {
+      if (!stopping) log.error({ err: error }, 'pg_receivewal stopped');
+      return !stopping;
+    },
+  );
+  const shipping = (async () => {
+    while (!stopping) {
+      shipped += (await shipCompleted(options.spool, options)).length;
+      await sleep(options.pollMs ?? 500);
+    }
+  })();
+  return {
+    /** Files stored so far. */
+    shipped: () => shipped,
+    /** Stops receiving, stores what is complete; a partial segment stays in the spool for the next start. */
+    async stop() {
+      stopping = true;
+      receiver.child.kill('SIGINT');
+      await receiving;
+      await shipping;
+      shipped += (await shipCompleted(options.spool, options)).length;
+    },
+    /** Settles when pg_receivewal ends: true when it ended by itself rather than by `stop`. */
+    ended: receiving,
+  };
+}
+
+const WAL_POINT = /write-ahead log (start|end) point: ([0-9A-F]+\/[0-9A-F]+)(?: on timeline (\d+))?/g;
+
+/**
+ * A base backup of the whole cluster (`pg_basebackup`, tar, with the WAL it needs), sealed as it streams into
+ * the store; answers its manifest entry. Taken while the engine runs: PostgreSQL makes it consistent.
+ */
+export async function baseBackup(databaseUrl: string, target: ArchiveTarget) {
+  const startedAt = (target.now ?? (() => new Date()))().toISOString();
+  const tool = postgresTool(
+    'pg_basebackup',
+    ['--pgdata=-', '--format=tar', '--wal-method=fetch', '--checkpoint=fast', '--no-password', '--verbose'],
+    databaseUrl,
+  );
+  tool.child.stdin.end();
+  let stored: StoredPart;
+  let said: string;
+  try {
+    [stored, said] = await Promise.all([
+      storeSealed(target, tool.child.stdout, `base/${startedAt.replace(/[:.]/g, '-')}.tar.zst.age`),
+      tool.done,
+    ]);
+  } catch (error) {
+    tool.child.kill();
+    throw error;
+  }
+  const points = new Map([...said.matchAll(WAL_POINT)].map((match) => [match[1], match]));
+  const start = points.get('start');
+  const end = points.get('end');
+  if (!start || !end) throw new Error(`pg_basebackup named no WAL start and end: ${said}`);
+  const entry: ArchivedFile = {
+    ...stored,
+    kind: 'base',
+    startedAt,
+    walStart: start[2]!,
+    walEnd: end[2]!,
+    timeline: Number(start[3] ?? 1),
+  };
+  await recordEntry(target.store, entry);
+  return entry;
+}
