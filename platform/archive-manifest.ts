@@ -62,6 +62,14 @@ const isStoreName = (name: string) => {
   }
 };
 
+/** A stored file's name says what it is: a WAL segment or history file by its own name, a base as a base. */
+function namedAsItIs(entry: ArchivedFile) {
+  if (entry.kind === 'wal') return entry.name === `wal/${entry.segment}.zst.age`;
+  if (entry.kind === 'history')
+    return entry.name === `wal/${entry.timeline.toString(16).toUpperCase().padStart(8, '0')}.history.zst.age`;
+  return /^base\/[A-Za-z0-9-]+\.tar\.zst\.age$/.test(entry.name);
+}
+
 /**
  * Every entry of the store's manifest, checked: an entry that is not one, or names a file outside the store
  * or under another entry's name, is refused by its own name before anything is read or written.
@@ -75,6 +83,8 @@ export async function readManifest(store: BackupStore): Promise<ArchivedFile[]> 
     const described = parsed.data.name;
     if (!isStoreName(described) || entryName(described) !== name)
       throw new StoreRefused(`${name} describes "${described}", outside the store or another entry's file`);
+    if (!namedAsItIs(parsed.data))
+      throw new StoreRefused(`${name} describes ${described} as another file than its name says`);
     entries.push(parsed.data);
   }
   return entries;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { localStore, type BackupStore } from './backup-store.js';
+import { withFileVariables } from './config.js';
 import { s3Store } from './s3-store.js';
 
 /**
@@ -17,7 +18,15 @@ export class SettingMissing extends Error {
   }
 }
 
-export function configuredStore(env: NodeJS.ProcessEnv = process.env): BackupStore {
+/** Days each file is locked for; refused unless a whole number of days, so no lock is dropped unseen. */
+function retentionDays(value: string | undefined) {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,4}$/.test(value))
+    throw new SettingMissing(`BACKUP_S3_RETENTION_DAYS must be a whole number of days, got "${value}"`);
+  return Number(value);
+}
+
+export function configuredStore(env: NodeJS.ProcessEnv = withFileVariables(process.env)): BackupStore {
   const where = env.BACKUP_STORE ?? 'backups/store';
   if (!where.startsWith('s3://')) return localStore(where);
   const [bucket, ...prefix] = where.slice('s3://'.length).split('/');
@@ -27,11 +36,11 @@ export function configuredStore(env: NodeJS.ProcessEnv = process.env): BackupSto
     prefix: prefix.filter(Boolean).join('/'),
     endpoint: env.BACKUP_S3_ENDPOINT,
     region: env.BACKUP_S3_REGION ?? 'us-east-1',
-    retentionDays: env.BACKUP_S3_RETENTION_DAYS ? Number(env.BACKUP_S3_RETENTION_DAYS) : undefined,
+    retentionDays: retentionDays(env.BACKUP_S3_RETENTION_DAYS),
   });
 }
 
-export async function configuredRecipient(env: NodeJS.ProcessEnv = process.env) {
+export async function configuredRecipient(env: NodeJS.ProcessEnv = withFileVariables(process.env)) {
   const file = env.BACKUP_RECIPIENT_FILE;
   const value = file ? (await readFile(file, 'utf8')).trim() : env.BACKUP_RECIPIENT;
   if (!value)

@@ -264,7 +264,7 @@ function readPartners(env: NodeJS.ProcessEnv): Map<string, PartnerEndpoint> {
 
 /** A variable the engine reads (another program's `…_FILE` in the environment is none of its business). */
 const isEngineVariable = (name: string) =>
-  name in envSchema.shape || /^PARTNER_[A-Z0-9_]+$/.test(name) || name === 'BACKUP_RECIPIENT';
+  name in envSchema.shape || /^(PARTNER|BACKUP)_[A-Z0-9_]+$/.test(name);
 
 /**
  * `NAME_FILE=/path` stands for `NAME` holding that file's content (its final newline dropped), as Kubernetes

@@ -94,16 +94,22 @@ export function parseShare(text: string, source: string): Share {
   const sum = fields.pop()?.toUpperCase();
   if (fields.length !== 6 || sum !== checksum(fields))
     throw new ShareRefused(`${source} is damaged, mistyped or cut short (its checksum does not match)`);
-  const [, threshold, shares, index, recipient, encoded] = fields;
+  const [, thresholdField, sharesField, indexField, recipient, encoded] = fields;
+  const [threshold, shares, index] = [thresholdField, sharesField, indexField].map((field) =>
+    /^\d{1,3}$/.test(field!) ? Number(field) : NaN,
+  ) as [number, number, number];
   const data = encoded!.replace(/\s+/g, '').toUpperCase();
-  const bytes = base32.decode(data + '='.repeat((8 - (data.length % 8)) % 8));
-  return {
-    threshold: Number(threshold),
-    shares: Number(shares),
-    index: Number(index),
-    recipient: recipient!,
-    bytes,
-  };
+  const sensible =
+    threshold >= 2 &&
+    shares >= threshold &&
+    shares <= 255 &&
+    index >= 1 &&
+    index <= shares &&
+    /^age1[02-9ac-hj-np-z]{58}$/.test(recipient!) &&
+    /^[A-Z2-7]{53}$/.test(data);
+  if (!sensible)
+    throw new ShareRefused(`${source} is not a share this engine made (its fields are out of range)`);
+  return { threshold, shares, index, recipient: recipient!, bytes: base32.decode(`${data}===`) };
 }
 
 /**
@@ -125,7 +131,11 @@ export async function rebuildKey(shares: { text: string; source: string }[]) {
   const { threshold, recipient } = first.share;
   if (parsed.length < threshold)
     throw new ShareRefused(`${parsed.length} shares given; this key needs ${threshold} of them`);
-  const secret = await combine(parsed.slice(0, threshold).map(({ share }) => share.bytes));
+  const secret = await combine(parsed.slice(0, threshold).map(({ share }) => share.bytes)).catch(
+    (error: Error) => {
+      throw new ShareRefused(`the shares do not combine: ${error.message}`);
+    },
+  );
   const identity = bech32.encode(AGE_SECRET_KEY, bech32.toWords(secret), false).toUpperCase();
   if ((await identityToRecipient(identity).catch(() => undefined)) !== recipient)
     throw new ShareRefused(

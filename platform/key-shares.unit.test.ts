@@ -83,6 +83,21 @@ describe('the backup key split k-of-n', () => {
     ).rejects.toThrow(`the shares do not rebuild the private key of ${ours.recipient}`);
   });
 
+  it('refuses a share whose fields are out of range, even with its checksum made again', async () => {
+    const { sheets } = await splitNewKey(3, 2);
+    const share = parseShare(sheets[0]!, 'share 1');
+    for (const changed of [
+      { threshold: 1 },
+      { index: 4 },
+      { recipient: 'age1-not-a-key' },
+      { bytes: share.bytes.slice(1) },
+    ])
+      expect(
+        () => parseShare(shareLine({ ...share, ...changed }), 'changed'),
+        JSON.stringify(changed),
+      ).toThrow('changed is not a share this engine made');
+  });
+
   it('refuses a threshold below 2 or above the number of shares', async () => {
     await expect(splitNewKey(3, 1)).rejects.toThrow('--threshold must be at least 2');
     await expect(splitNewKey(2, 3)).rejects.toThrow('--shares at least the threshold');

@@ -14,6 +14,7 @@ import {
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { identityToRecipient } from 'age-encryption';
 import pg from 'pg';
 import { readManifest, type ArchivedFile } from './archive-manifest.js';
 import { StoreRefused, type BackupStore } from './backup-store.js';
@@ -26,7 +27,7 @@ import {
   startCluster,
 } from './pg-cluster.js';
 import { decompressed, digest, opened } from './sealed-files.js';
-import { segmentAt, segmentName, segmentNumber } from './wal-segments.js';
+import { segmentAt, segmentName, segmentNumber, timelineOf } from './wal-segments.js';
 
 /**
  * Point-in-time restore of a streaming backup (docs/runbook.md, "Restore to a point in time"): the newest base
@@ -35,6 +36,9 @@ import { segmentAt, segmentName, segmentNumber } from './wal-segments.js';
  * PostgreSQL replays the WAL up to the target and opens. Everything is checked before the data directory is
  * made: a missing, changed or foreign file stops the restore by its name, with nothing written.
  */
+
+/** PostgreSQL's tools pass the data directory through a shell: nothing a shell would read as more. */
+const SAFE_PATH = /^[A-Za-z0-9/._-]+$/;
 
 type Base = Extract<ArchivedFile, { kind: 'base' }>;
 type Segment = Extract<ArchivedFile, { kind: 'wal' }>;
@@ -56,8 +60,8 @@ export interface PointInTimeOptions {
 export function restorePlan(entries: ArchivedFile[], target: Date | 'latest') {
   const bases = entries
     .filter((entry): entry is Base => entry.kind === 'base')
-    .filter((base) => target === 'latest' || new Date(base.archivedAt) <= target)
-    .sort((a, b) => a.archivedAt.localeCompare(b.archivedAt));
+    .filter((base) => target === 'latest' || Date.parse(base.archivedAt) <= target.getTime())
+    .sort((a, b) => Date.parse(a.archivedAt) - Date.parse(b.archivedAt));
   const base = bases.at(-1);
   if (!base)
     throw new StoreRefused(
@@ -68,8 +72,14 @@ export function restorePlan(entries: ArchivedFile[], target: Date | 'latest') {
   // The base holds its WAL up to its end point as it was then; the segment holding that point and every
   // later one come from the archive.
   const first = segmentNumber(segmentAt(base.walEnd, base.timeline));
+  // The base's own timeline: a restored cluster starts a new one, and takes a base of its own at once.
   const segments = entries
-    .filter((entry): entry is Segment => entry.kind === 'wal' && segmentNumber(entry.segment) >= first)
+    .filter(
+      (entry): entry is Segment =>
+        entry.kind === 'wal' &&
+        timelineOf(entry.segment) === base.timeline &&
+        segmentNumber(entry.segment) >= first,
+    )
     .sort(
       (a, b) => a.segment.slice(8).localeCompare(b.segment.slice(8)) || a.segment.localeCompare(b.segment),
     );
@@ -83,15 +93,17 @@ export function restorePlan(entries: ArchivedFile[], target: Date | 'latest') {
           'cannot be replayed',
       );
   if (target !== 'latest') {
-    const lastArchived = segments.reduce((latest, s) => (s.archivedAt > latest ? s.archivedAt : latest), '');
-    if (lastArchived < target.toISOString())
+    const lastArchived = Math.max(
+      Date.parse(base.archivedAt),
+      ...segments.map((s) => Date.parse(s.archivedAt)),
+    );
+    if (lastArchived < target.getTime())
       throw new StoreRefused(
-        `the store's WAL ends at ${lastArchived || base.archivedAt}, before ${target.toISOString()}: ` +
+        `the store's WAL ends at ${new Date(lastArchived).toISOString()}, before ${target.toISOString()}: ` +
           'restore to an earlier time, or --latest',
       );
   }
-  const histories = entries.filter((entry) => entry.kind === 'history');
-  return { base, segments, histories };
+  return { base, segments };
 }
 
 /** Reads a stored file, checks it against its entry as it streams, and answers its opened content. */
@@ -120,7 +132,7 @@ async function openedFile(
 
 /** Extracts a tar stream into `dir`. */
 function untar(dir: string) {
-  const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const tar = spawn('tar', ['-x', '--no-same-owner', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   tar.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<void>((resolve, reject) =>
@@ -168,17 +180,29 @@ export async function restorePointInTime(options: PointInTimeOptions) {
   const say = options.progress ?? (() => undefined);
   const bin = installedBinaries();
   if (!bin) throw new StoreRefused('no PostgreSQL server is installed here to restore into');
+  if (!SAFE_PATH.test(options.dataDir))
+    throw new StoreRefused(`${options.dataDir}: a data directory's path is letters, digits, / . _ - only`);
   const plan = restorePlan(await readManifest(options.store), options.target);
+  const recipient = await identityToRecipient(options.identity);
+  const foreign = [plan.base, ...plan.segments].find((entry) => entry.recipient !== recipient);
+  if (foreign)
+    throw new StoreRefused(
+      `${foreign.name} was sealed to ${foreign.recipient}, not to the key the shares rebuild (${recipient}): ` +
+        'bring the shares of that key',
+    );
   await ensureEmptyDir(options.dataDir);
   const staging = await mkdtemp(join(dirname(options.dataDir), '.restore-'));
   try {
-    const files = [...plan.histories, ...plan.segments];
-    for (const [i, entry] of files.entries()) {
-      const name = entry.kind === 'wal' ? entry.segment : `${entry.name.slice(4, 12)}.history`;
-      await openedFile(options.store, entry, options.identity, createWriteStream(join(staging, name)));
-      say(`verified ${i + 1}/${files.length} WAL files`);
+    for (const [i, entry] of plan.segments.entries()) {
+      await openedFile(
+        options.store,
+        entry,
+        options.identity,
+        createWriteStream(join(staging, entry.segment)),
+      );
+      say(`verified ${i + 1}/${plan.segments.length} WAL files`);
     }
-    await mkdir(options.dataDir, { recursive: true });
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
     const tar = untar(options.dataDir);
     await Promise.all([openedFile(options.store, plan.base, options.identity, tar.stdin), tar.done]);
     say(`base backup of ${plan.base.startedAt} verified and unpacked`);
@@ -202,10 +226,13 @@ export async function restorePointInTime(options: PointInTimeOptions) {
   await chmod(options.dataDir, 0o700);
   const logFile = `${options.dataDir}.log`;
   await writeFile(logFile, '');
-  giveTreeToOwner(options.dataDir);
-  giveTreeToOwner(logFile);
+  // The source's pg_hba.conf came with the base (passwords this restore does not have): until the operator
+  // starts the cluster with its own settings, it takes the restore's connections on loopback only.
+  const hba = `${options.dataDir}.hba.conf`;
+  await writeFile(hba, 'host all all 127.0.0.1/32 trust\n');
+  for (const path of [options.dataDir, logFile, hba]) giveTreeToOwner(path);
   try {
-    startCluster(bin, options.dataDir, logFile, loopbackOptions(options.port));
+    startCluster(bin, options.dataDir, logFile, `${loopbackOptions(options.port)} -c hba_file=${hba}`);
   } catch {
     // It stopped while replaying (a target the WAL never reaches): the log says why, as below.
   }

@@ -1,11 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 
-const NOT_SERVED_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+const NOT_SERVED_YET = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+]);
 
 /**
  * Creates `topics` (those that exist already are left as they are) and returns once every partition has a
- * leader. kafkajs's own `waitForLeaders` gives up on the first "This server does not host this
+ * leader that lists its offsets. kafkajs's own `waitForLeaders` gives up on the first "This server does not host this
  * topic-partition", which a busy KRaft broker answers for a moment after creating a topic; here that answer
  * means "not yet", until `timeoutMs`.
  */
@@ -19,7 +23,11 @@ export async function createServedTopics(admin: Admin, topics: ITopicConfig[], t
       const led = metadata.topics.every(
         ({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0),
       );
-      if (led) return;
+      // A leader in the metadata may not serve its partition yet: listing the offsets is what readers do first.
+      if (led) {
+        for (const name of names) await admin.fetchTopicOffsets(name);
+        return;
+      }
     } catch (error) {
       if (!NOT_SERVED_YET.has((error as { type?: string }).type ?? '')) throw error;
     }

@@ -2,13 +2,14 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import { recordEntry, type ArchivedFile } from './archive-manifest.js';
-import type { BackupStore } from './backup-store.js';
+import { entryName, recordEntry, type ArchivedFile } from './archive-manifest.js';
+import { StoreRefused, type BackupStore } from './backup-store.js';
 import { logger } from './logger.js';
 import { postgresTool } from './postgres-tools.js';
-import { compressed, encrypterTo, sealToFile } from './sealed-files.js';
+import { compressed, encrypterTo, hashOf, sealToFile } from './sealed-files.js';
 import { segmentRange } from './wal-segments.js';
 
 /**
@@ -50,36 +51,56 @@ async function storeSealed(target: ArchiveTarget, source: Readable, name: string
   }
 }
 
-/** Seals a spool file into the store and records its entry. */
+/**
+ * Seals a spool file into the store and records its entry. A name already stored is a segment a crash left
+ * between its put and the spool's cleanup (or received twice): what the store holds is kept, and described
+ * by its own bytes if its entry is missing too.
+ */
 async function archive(target: ArchiveTarget, local: string, name: string, described: Described) {
-  const entry: ArchivedFile = { ...(await storeSealed(target, createReadStream(local), name)), ...described };
+  let stored: StoredPart;
+  try {
+    stored = await storeSealed(target, createReadStream(local), name);
+  } catch (error) {
+    if (!(error instanceof StoreRefused) || !(await storedAlready(target.store, name))) throw error;
+    const entries = await target.store.list('manifest');
+    if (entries.includes(entryName(name))) return undefined;
+    const held = await hashOf(await target.store.get(name));
+    stored = { name, ...held, recipient: target.recipient, archivedAt: new Date().toISOString() };
+  }
+  const entry: ArchivedFile = { ...stored, ...described };
   await recordEntry(target.store, entry);
   return entry;
 }
 
+const storedAlready = (store: BackupStore, name: string) =>
+  store.get(name).then(
+    (stream) => {
+      stream.destroy();
+      return true;
+    },
+    () => false,
+  );
+
 /** Seals and stores every complete file in the spool (oldest first), removing each once it is stored. */
 export async function shipCompleted(spool: string, target: ArchiveTarget) {
-  const shipped: ArchivedFile[] = [];
+  let shipped = 0;
   for (const file of (await readdir(spool)).sort()) {
     const local = join(spool, file);
     const history = HISTORY_FILE.exec(file);
     if (SEGMENT_FILE.test(file))
-      shipped.push(
-        await archive(target, local, `wal/${file}.zst.age`, {
-          kind: 'wal',
-          segment: file,
-          ...segmentRange(file),
-        }),
-      );
+      await archive(target, local, `wal/${file}.zst.age`, {
+        kind: 'wal',
+        segment: file,
+        ...segmentRange(file),
+      });
     else if (history)
-      shipped.push(
-        await archive(target, local, `wal/${file}.zst.age`, {
-          kind: 'history',
-          timeline: parseInt(history[1]!, 16),
-        }),
-      );
+      await archive(target, local, `wal/${file}.zst.age`, {
+        kind: 'history',
+        timeline: parseInt(history[1]!, 16),
+      });
     else continue;
     await rm(local);
+    shipped++;
   }
   return shipped;
 }
@@ -107,13 +128,16 @@ export async function streamWal(options: WalStreamOptions) {
     ['--create-slot', '--if-not-exists', `--slot=${options.slot}`],
     options.databaseUrl,
   ).done;
+  // --no-loop: a lost connection ends the process, to be restarted by its supervisor, rather than retrying
+  // unseen for ever; the slot keeps on the server what was not received meanwhile.
   const receiver = postgresTool(
     'pg_receivewal',
-    ['--directory', options.spool, `--slot=${options.slot}`, '--no-password', '--synchronous'],
+    ['--directory', options.spool, `--slot=${options.slot}`, '--no-password', '--synchronous', '--no-loop'],
     options.databaseUrl,
   );
   receiver.child.stdin.end();
   receiver.child.stdout.resume();
+  createInterface({ input: receiver.child.stderr }).on('line', (line) => log.warn({ line }, 'pg_receivewal'));
   let stopping = false;
   let shipped = 0;
   const receiving = receiver.done.then(
@@ -123,22 +147,34 @@ export async function streamWal(options: WalStreamOptions) {
       return !stopping;
     },
   );
+  const shipOnce = async () => {
+    try {
+      shipped += await shipCompleted(options.spool, options);
+    } catch (error) {
+      // The store is away (a network fault, a full disk): the segments wait in the spool for the next look.
+      log.error({ err: error }, 'WAL segments not stored yet; trying again');
+    }
+  };
   const shipping = (async () => {
     while (!stopping) {
-      shipped += (await shipCompleted(options.spool, options)).length;
+      await shipOnce();
       await sleep(options.pollMs ?? 500);
     }
   })();
+  let stopped: Promise<void> | undefined;
   return {
     /** Files stored so far. */
     shipped: () => shipped,
-    /** Stops receiving, stores what is complete; a partial segment stays in the spool for the next start. */
-    async stop() {
-      stopping = true;
-      receiver.child.kill('SIGINT');
-      await receiving;
-      await shipping;
-      shipped += (await shipCompleted(options.spool, options)).length;
+    /** Stops receiving, stores what is complete (once, however often called); a partial segment stays. */
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        receiver.child.kill('SIGINT');
+        await receiving;
+        await shipping;
+        await shipOnce();
+      })();
+      return stopped;
     },
     /** Settles when pg_receivewal ends: true when it ended by itself rather than by `stop`. */
     ended: receiving,

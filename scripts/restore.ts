@@ -66,7 +66,9 @@ async function shares() {
 function target(): Date | 'latest' {
   if (values.latest) return 'latest';
   const time = new Date(values.to ?? '');
-  if (Number.isNaN(time.getTime())) throw new SettingMissing(`--to "${values.to}" is not a time (ISO 8601)`);
+  // A time without its offset would be read in this machine's zone, which need not be the operator's.
+  if (Number.isNaN(time.getTime()) || !/(Z|[+-]\d\d:\d\d)$/.test(values.to ?? ''))
+    throw new SettingMissing(`--to "${values.to}" is not a time with its offset (2026-12-06T14:30:00Z)`);
   return time;
 }
 

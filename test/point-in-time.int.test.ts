@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journaledErasures } from '../api/erasure-journal.js';
-import { readManifest } from '../platform/archive-manifest.js';
 import { localStore } from '../platform/backup-store.js';
 import { rebuildKey, splitNewKey } from '../platform/key-shares.js';
 import { giveToOwner } from '../platform/pg-cluster.js';
@@ -16,6 +15,7 @@ import { eventually, processedToEnds, produceEvents } from './support/engine.js'
 import { scratchCluster } from '../scripts/stack/scratch-cluster.js';
 import { runScript, startScript } from './support/scripts.js';
 import { token } from './support/tokens.js';
+import { walStoredUpToNow } from './support/wal-stored.js';
 import { startWholeSystem } from './support/whole-system.js';
 
 /** The engine's state, row for row: progress, unlocks, the ledger, the rewards and the erasures. */
@@ -142,15 +142,7 @@ describe('a point-in-time restore of the engine, and the engine replaying to the
       60_000,
       500,
     );
-    const erasedAt = (before.erasures as { client_id: string; erased_at: Date }[]).find(
-      (row) => row.client_id === erasedAfter,
-    )!.erased_at;
-    await eventually(
-      async () => (await readManifest(localStore(store))).filter((entry) => entry.kind === 'wal'),
-      (entries) => entries.some((entry) => new Date(entry.archivedAt) > erasedAt),
-      60_000,
-      250,
-    );
+    await walStoredUpToNow(db, localStore(store));
 
     // Exactly the state at T, in a fresh cluster beside the running one.
     const { identity } = await rebuildKey([

@@ -1,20 +1,23 @@
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, type ArchivedFile } from '../platform/archive-manifest.js';
 import { localStore } from '../platform/backup-store.js';
 import { splitNewKey } from '../platform/key-shares.js';
+import { compressed, sealToFile } from '../platform/sealed-files.js';
 import { giveToOwner } from '../platform/pg-cluster.js';
 import { migrate } from '../platform/postgres.js';
 import { freePort } from '../scripts/children.js';
-import { eventually } from './support/engine.js';
 import { scratchCluster } from '../scripts/stack/scratch-cluster.js';
 import { ownEngine, type OwnEngine } from './support/roles.js';
 import { runScript, startScript } from './support/scripts.js';
 import { testKafka } from './support/stack.js';
+import { eventually } from './support/engine.js';
+import { walStoredUpToNow } from './support/wal-stored.js';
 
 /**
  * Streaming backups as an operator runs them (`npm run backup -- --stream`, `--base`, `npm run restore`) on a
@@ -52,9 +55,14 @@ describe('streaming encrypted backups restored to a point in time', () => {
       BACKUP_DATABASE_URL: cluster.url,
       BACKUP_SPOOL: join(work, 'spool'),
     };
+    // The streaming process takes the first base backup itself: the store holds none yet.
     const archiver = startScript('backup.ts', ['--stream'], env);
-    const base = await runScript('backup.ts', ['--base'], env);
-    expect(base.stderr).toBe('');
+    await eventually(
+      () => readManifest(localStore(env.BACKUP_STORE!)),
+      (entries) => entries.some((entry) => entry.kind === 'base'),
+      60_000,
+      250,
+    );
     const db = new pg.Client({ connectionString: cluster.url });
     await db.connect();
     await db.query(
@@ -66,15 +74,8 @@ describe('streaming encrypted backups restored to a point in time', () => {
       if (n === 3) at = new Date();
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
-    const lastCommit = (await db.query<{ at: Date }>('SELECT max(at) AS at FROM probe')).rows[0]!.at;
+    await walStoredUpToNow(db, localStore(env.BACKUP_STORE!), 30_000);
     await db.end();
-    // Stored once a segment archived after the last commit is in the store (segments close every second).
-    await eventually(
-      async () => (await readManifest(localStore(env.BACKUP_STORE!))).filter((entry) => entry.kind === 'wal'),
-      (entries) => entries.some((entry) => new Date(entry.archivedAt) > lastCommit),
-      30_000,
-      200,
-    );
     archiver.child.kill('SIGTERM');
     expect((await archiver.done).code).toBe(0);
   }, 120_000);
@@ -121,6 +122,25 @@ describe('streaming encrypted backups restored to a point in time', () => {
     expect(latest.run.code, latest.run.stderr).toBe(0);
     expect(latest.rows).toEqual([1, 2, 3, 4, 5, 6]);
   }, 120_000);
+
+  it('takes a base backup every BACKUP_BASE_INTERVAL while it streams', async () => {
+    const store = join(work, 'scheduled');
+    const archiver = startScript('backup.ts', ['--stream'], {
+      ...env,
+      BACKUP_STORE: store,
+      BACKUP_SPOOL: join(work, 'scheduled-spool'),
+      BACKUP_SLOT: 'scheduled',
+      BACKUP_BASE_INTERVAL: '1s',
+    });
+    await eventually(
+      () => readManifest(localStore(store)),
+      (entries) => entries.filter((entry) => entry.kind === 'base').length >= 3,
+      60_000,
+      250,
+    );
+    archiver.child.kill('SIGTERM');
+    expect((await archiver.done).code).toBe(0);
+  });
 
   it('refuses 2 shares of the 3 needed, writing nothing', async () => {
     const { run, dataDir } = await restored(['--latest'], [shareFile(1), shareFile(2)]);
@@ -172,6 +192,17 @@ describe('streaming encrypted backups restored to a point in time', () => {
     const { run, dataDir } = await restored(['--latest'], threeShares(), '', copy);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(middle.name);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('stops at a WAL file sealed again by someone holding the public key, naming it', async () => {
+    const { copy, middle } = await storeCopy();
+    const file = join(copy, middle.name);
+    await rm(file);
+    await sealToFile(env.BACKUP_RECIPIENT!, compressed(Readable.from([Buffer.alloc(1024)])), file);
+    const { run, dataDir } = await restored(['--latest'], threeShares(), '', copy);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${middle.name} is not the file its manifest entry describes`);
     expect(existsSync(dataDir)).toBe(false);
   });
 

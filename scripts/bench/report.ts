@@ -41,9 +41,10 @@ const sectionText = (section: Section) => [
 export function updateSection(section: Section) {
   const text = readFileSync(BENCHMARKS, 'utf8');
   const found = text.indexOf(`\n## ${section.title}\n`);
-  // A section not written yet goes at the end.
-  const start = found === -1 ? text.trimEnd().length : found;
-  const next = found === -1 ? -1 : text.indexOf('\n## ', start + 1);
+  // A section not written yet goes before the one kept by hand (which stays last), or at the end.
+  const kept = text.indexOf(KEPT_BY_HAND);
+  const start = found !== -1 ? found : kept !== -1 ? kept : text.trimEnd().length;
+  const next = found !== -1 ? text.indexOf('\n## ', start + 1) : kept;
   const dated = {
     ...section,
     notes: [`Measured alone on ${new Date().toISOString()} (${machine()}).`, ...section.notes],
