@@ -33,6 +33,7 @@ import {
 } from './platform/health.js';
 import { Readiness } from './platform/readiness.js';
 import { startMetricsServer } from './platform/metrics-server.js';
+import { startBackupRole } from './platform/backup-role.js';
 import { createKafka, lazyProducer } from './platform/kafka.js';
 import { logger } from './platform/logger.js';
 import { configuredGroups, configuredTopics } from './platform/topics.js';
@@ -43,7 +44,9 @@ import { partnersOf } from './rules/catalog.js';
 import { startWorkerRole } from './workflows/worker-role.js';
 
 const ROLES = ['processor', 'worker', 'api'] as const;
-type Role = (typeof ROLES)[number];
+/** Roles started only when named: streaming backups need their key and store (README, "Backups"). */
+const NAMED_ONLY = ['backup'] as const;
+type Role = (typeof ROLES)[number] | (typeof NAMED_ONLY)[number];
 
 /** A bad setting is one line naming the variable and what it expects, not a stack trace. */
 function checkConfig() {
@@ -148,6 +151,7 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
       probes: worker.probes,
     };
   },
+  backup: () => startBackupRole((error) => failFast('backup', error)),
   api: async () => {
     const { PORT } = config();
     const pool = configuredPool();
@@ -238,8 +242,9 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
 
 function chosenRoles(argument: string | undefined): readonly Role[] {
   if (argument === undefined) return ROLES;
-  if (!(ROLES as readonly string[]).includes(argument)) {
-    throw new Error(`unknown role "${argument}"; expected one of ${ROLES.join(', ')}, or migrate`);
+  const known: readonly string[] = [...ROLES, ...NAMED_ONLY];
+  if (!known.includes(argument)) {
+    throw new Error(`unknown role "${argument}"; expected one of ${known.join(', ')}, or migrate`);
   }
   return [argument as Role];
 }

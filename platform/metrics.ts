@@ -59,6 +59,18 @@ export const metrics = {
     labelNames: ['status', 'partner'] as const,
     registers: [registry],
   }),
+  backupFilesStored: new Counter({
+    name: 'achievements_backup_files_stored_total',
+    help: 'Files the backup role put into the backup store: WAL segments, timeline histories, base backups',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  }),
+  backupLastStored: new Gauge({
+    name: 'achievements_backup_last_stored_timestamp_seconds',
+    help: 'When the backup store last took a file of each kind (a WAL segment, a base backup), in Unix seconds',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  }),
   dependencyUp: new Gauge({
     name: 'achievements_dependency_up',
     help: 'Whether the last health check reached each dependency (1) or not (0)',

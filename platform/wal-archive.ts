@@ -81,25 +81,34 @@ const storedAlready = (store: BackupStore, name: string) =>
     () => false,
   );
 
-/** Seals and stores every complete file in the spool (oldest first), removing each once it is stored. */
-export async function shipCompleted(spool: string, target: ArchiveTarget) {
+/**
+ * Seals and stores every complete file in the spool (oldest first), removing each once it is stored; tells
+ * `onStored` of each entry written.
+ */
+export async function shipCompleted(
+  spool: string,
+  target: ArchiveTarget,
+  onStored: (entry: ArchivedFile) => void = () => undefined,
+) {
   let shipped = 0;
   for (const file of (await readdir(spool)).sort()) {
     const local = join(spool, file);
     const history = HISTORY_FILE.exec(file);
+    let entry: ArchivedFile | undefined;
     if (SEGMENT_FILE.test(file))
-      await archive(target, local, `wal/${file}.zst.age`, {
+      entry = await archive(target, local, `wal/${file}.zst.age`, {
         kind: 'wal',
         segment: file,
         ...segmentRange(file),
       });
     else if (history)
-      await archive(target, local, `wal/${file}.zst.age`, {
+      entry = await archive(target, local, `wal/${file}.zst.age`, {
         kind: 'history',
         timeline: parseInt(history[1]!, 16),
       });
     else continue;
     await rm(local);
+    if (entry) onStored(entry);
     shipped++;
   }
   return shipped;
@@ -113,6 +122,8 @@ export interface WalStreamOptions extends ArchiveTarget {
   slot: string;
   /** How often the spool is looked at for complete segments. */
   pollMs?: number;
+  /** Told of each file stored, as it is. */
+  onStored?: (entry: ArchivedFile) => void;
 }
 
 /**
@@ -149,7 +160,7 @@ export async function streamWal(options: WalStreamOptions) {
   );
   const shipOnce = async () => {
     try {
-      shipped += await shipCompleted(options.spool, options);
+      shipped += await shipCompleted(options.spool, options, options.onStored);
     } catch (error) {
       // The store is away (a network fault, a full disk): the segments wait in the spool for the next look.
       log.error({ err: error }, 'WAL segments not stored yet; trying again');

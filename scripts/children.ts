@@ -8,7 +8,10 @@ import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export type Role = 'processor' | 'worker' | 'api';
+/** The engine's roles, which `npm start` runs together. */
+export type EngineRole = 'processor' | 'worker' | 'api';
+/** Every role `main.ts` runs: the engine's, and streaming backups (`main.ts backup`). */
+export type Role = EngineRole | 'backup';
 
 export interface Child {
   process: ChildProcess;
@@ -88,4 +91,13 @@ export function killGroup(child: { process: ChildProcess }, signal: NodeJS.Signa
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
+}
+
+/** Signals a role to stop (SIGTERM: an orderly shutdown) and answers its exit code once it exited. */
+export function stopRole(child: Child, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  const { process: role } = child;
+  if (role.exitCode !== null || role.signalCode !== null) return Promise.resolve(role.exitCode);
+  const exited = new Promise<number | null>((resolve) => role.once('exit', (code) => resolve(code)));
+  killGroup(child, signal);
+  return exited;
 }

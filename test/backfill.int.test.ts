@@ -5,7 +5,7 @@ import { buildCatalog } from '../rules/catalog.js';
 import type { InputEvent } from '../rules/events.js';
 import { replayStatusQuery, type ReplayStatus } from '../workflows/replay-contract.js';
 import { bankHistory, countsOf, expectedUnlocks } from './support/bank-history.js';
-import { killGroup, startRole, type Child, type Role } from '../scripts/children.js';
+import { killGroup, startRole, type Child, type EngineRole } from '../scripts/children.js';
 import { coffeeFanRule } from './support/coffee-fan-rule.js';
 import { eventually, nextWrittenAt, processedThrough, produceEvents, readTopic } from './support/engine.js';
 import { replayApi, temporalClient, TEST_RUN } from './support/replays.js';
@@ -60,7 +60,7 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
     requestsAs(app, { role: 'admin', sub: 'emp-9' })(method, path, body);
 
   // One partition replayed at a time: a chunk is running most of the replay's time.
-  const started = async (role: Role) => {
+  const started = async (role: EngineRole) => {
     const child = await startRole(role, { ...engine.env, REPLAY_CONCURRENCY: '1' });
     children.push(child);
     return child;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { createApp } from '../api/app.js';
 import type { InputEvent } from '../rules/events.js';
 import type { ReplayStatus } from '../workflows/replay-contract.js';
-import { killGroup, startRole, type Child, type Role } from '../scripts/children.js';
+import { killGroup, startRole, type Child, type EngineRole } from '../scripts/children.js';
 import { eventually, nextWrittenAt, processedToEnds, produceEvents, readTopic } from './support/engine.js';
 import { purchase } from './support/events.js';
 import { replayApi, temporalClient, TEST_RUN } from './support/replays.js';
@@ -66,7 +66,7 @@ describe('a budget across all clients: first come, never more than N (CONTRACT Â
 
   const call = (method: string, path: string, body?: unknown) =>
     requestsAs(app, { role: 'admin', sub: 'emp-7' })(method, path, body);
-  const started = async (role: Role) => {
+  const started = async (role: EngineRole) => {
     const child = await startRole(role, engine.env);
     children.push(child);
     return child;

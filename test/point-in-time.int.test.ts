@@ -9,11 +9,11 @@ import { rebuildKey, splitNewKey } from '../platform/key-shares.js';
 import { giveToOwner } from '../platform/pg-cluster.js';
 import { restorePointInTime } from '../platform/point-in-time.js';
 import { createPool, migrate } from '../platform/postgres.js';
-import { freePort, killGroup } from '../scripts/children.js';
+import { freePort, killGroup, startRole, stopRole } from '../scripts/children.js';
 import { bankHistory } from './support/bank-history.js';
 import { eventually, processedToEnds, produceEvents } from './support/engine.js';
 import { scratchCluster } from '../scripts/stack/scratch-cluster.js';
-import { runScript, startScript } from './support/scripts.js';
+import { runScript } from './support/scripts.js';
 import { token } from './support/tokens.js';
 import { walStoredUpToNow } from './support/wal-stored.js';
 import { startWholeSystem } from './support/whole-system.js';
@@ -113,7 +113,7 @@ describe('a point-in-time restore of the engine, and the engine replaying to the
       BACKUP_DATABASE_URL: cluster.url,
       BACKUP_SPOOL: join(work, 'spool'),
     };
-    const archiver = startScript('backup.ts', ['--stream'], env);
+    const archiver = await startRole('backup', env);
     expect((await runScript('backup.ts', ['--base'], env)).code).toBe(0);
 
     const clients = Array.from(
@@ -172,8 +172,7 @@ describe('a point-in-time restore of the engine, and the engine replaying to the
       60_000,
       250,
     );
-    archiver.child.kill('SIGTERM');
-    expect((await archiver.done).code).toBe(0);
+    expect(await stopRole(archiver)).toBe(0);
     cluster.stop();
     const restoredDir = join(work, 'restored');
     dataDirs.push(restoredDir);

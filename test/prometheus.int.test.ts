@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { freePort, killGroup, startRole, type Child, type Role } from '../scripts/children.js';
+import { freePort, killGroup, startRole, type Child, type EngineRole } from '../scripts/children.js';
 import { ensurePrometheus, PROMETHEUS, PROMTOOL } from '../scripts/stack/prometheus.js';
 import { eventually, produceEvents } from './support/engine.js';
 import { purchase } from './support/events.js';
@@ -68,7 +68,7 @@ describe('the alert rules, checked by promtool and evaluated by a real Prometheu
   it('are valid, and each fires when its unit tests say and stays silent otherwise (promtool)', async () => {
     const rules = new URL('alerts.yaml', RULES_DIR).pathname;
     const checked = await run(PROMTOOL, ['check', 'rules', rules]);
-    expect(checked.stdout).toMatch(/SUCCESS: 11 rules found/);
+    expect(checked.stdout).toMatch(/SUCCESS: 13 rules found/);
     const tested = await run(PROMTOOL, ['test', 'rules', 'alerts.test.yaml'], { cwd: RULES_DIR.pathname });
     expect(tested.stdout).toMatch(/SUCCESS/);
   });
@@ -79,7 +79,7 @@ describe('the alert rules, checked by promtool and evaluated by a real Prometheu
     const url = new URL(inject('databaseUrl'));
     proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port) });
     url.port = String(proxy.port);
-    const start = async (role: Role, env: Record<string, string> = {}) => {
+    const start = async (role: EngineRole, env: Record<string, string> = {}) => {
       const child = await startRole(role, { ...engine.env, ...env });
       roles.push(child);
       return child;

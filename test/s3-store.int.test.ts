@@ -14,11 +14,11 @@ import { splitNewKey } from '../platform/key-shares.js';
 import { giveToOwner } from '../platform/pg-cluster.js';
 import { migrate } from '../platform/postgres.js';
 import { s3Store } from '../platform/s3-store.js';
-import { freePort } from '../scripts/children.js';
+import { freePort, startRole, stopRole } from '../scripts/children.js';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from '../scripts/stack/s3-server.js';
 import { scratchCluster } from '../scripts/stack/scratch-cluster.js';
 import { ownEngine } from './support/roles.js';
-import { runScript, startScript } from './support/scripts.js';
+import { runScript } from './support/scripts.js';
 import { walStoredUpToNow } from './support/wal-stored.js';
 import { testKafka, uniqueName } from './support/stack.js';
 
@@ -111,7 +111,7 @@ describe('the backup store in an S3 bucket with object lock', () => {
         BACKUP_RECIPIENT: key.recipient,
         BACKUP_DATABASE_URL: cluster.url,
       };
-      const archiver = startScript('backup.ts', ['--stream'], { ...env, BACKUP_SPOOL: join(home, 'spool') });
+      const archiver = await startRole('backup', { ...env, BACKUP_SPOOL: join(home, 'spool') });
       expect((await runScript('backup.ts', ['--base'], env)).code).toBe(0);
       const db = new pg.Client({ connectionString: cluster.url });
       await db.connect();
@@ -120,8 +120,7 @@ describe('the backup store in an S3 bucket with object lock', () => {
       // Written after the base: only the WAL streamed into the bucket brings these rows back.
       await walStoredUpToNow(db, storeIn(bucket), 30_000);
       await db.end();
-      archiver.child.kill('SIGTERM');
-      expect((await archiver.done).code).toBe(0);
+      expect(await stopRole(archiver)).toBe(0);
       const port = await freePort();
       const run = await runScript(
         'restore.ts',

@@ -11,10 +11,10 @@ import { splitNewKey } from '../platform/key-shares.js';
 import { compressed, sealToFile } from '../platform/sealed-files.js';
 import { giveToOwner } from '../platform/pg-cluster.js';
 import { migrate } from '../platform/postgres.js';
-import { freePort } from '../scripts/children.js';
+import { freePort, startRole, stopRole } from '../scripts/children.js';
 import { scratchCluster } from '../scripts/stack/scratch-cluster.js';
 import { ownEngine, type OwnEngine } from './support/roles.js';
-import { runScript, startScript } from './support/scripts.js';
+import { runScript } from './support/scripts.js';
 import { testKafka } from './support/stack.js';
 import { eventually } from './support/engine.js';
 import { walStoredUpToNow } from './support/wal-stored.js';
@@ -56,7 +56,7 @@ describe('streaming encrypted backups restored to a point in time', () => {
       BACKUP_SPOOL: join(work, 'spool'),
     };
     // The streaming process takes the first base backup itself: the store holds none yet.
-    const archiver = startScript('backup.ts', ['--stream'], env);
+    const archiver = await startRole('backup', env);
     await eventually(
       () => readManifest(localStore(env.BACKUP_STORE!)),
       (entries) => entries.some((entry) => entry.kind === 'base'),
@@ -76,8 +76,7 @@ describe('streaming encrypted backups restored to a point in time', () => {
     }
     await walStoredUpToNow(db, localStore(env.BACKUP_STORE!), 30_000);
     await db.end();
-    archiver.child.kill('SIGTERM');
-    expect((await archiver.done).code).toBe(0);
+    expect(await stopRole(archiver)).toBe(0);
   }, 120_000);
 
   afterAll(async () => {
@@ -123,9 +122,9 @@ describe('streaming encrypted backups restored to a point in time', () => {
     expect(latest.rows).toEqual([1, 2, 3, 4, 5, 6]);
   }, 120_000);
 
-  it('takes a base backup every BACKUP_BASE_INTERVAL while it streams', async () => {
+  it('takes a base backup every BACKUP_BASE_INTERVAL while it streams, and says so in its metrics', async () => {
     const store = join(work, 'scheduled');
-    const archiver = startScript('backup.ts', ['--stream'], {
+    const archiver = await startRole('backup', {
       ...env,
       BACKUP_STORE: store,
       BACKUP_SPOOL: join(work, 'scheduled-spool'),
@@ -138,8 +137,43 @@ describe('streaming encrypted backups restored to a point in time', () => {
       60_000,
       250,
     );
-    archiver.child.kill('SIGTERM');
-    expect((await archiver.done).code).toBe(0);
+    const metrics = await (await fetch(`${archiver.metricsUrl}/metrics`)).text();
+    const stored = Number(/achievements_backup_files_stored_total\{kind="base"\} (\d+)/.exec(metrics)?.[1]);
+    expect(stored).toBeGreaterThanOrEqual(3);
+    expect(metrics).toMatch(/achievements_backup_last_stored_timestamp_seconds\{kind="base"\} \d+/);
+    expect(await stopRole(archiver)).toBe(0);
+  });
+
+  it('ends 1, saying why, when pg_receivewal loses its connection: its supervisor restarts it', async () => {
+    const lines: string[] = [];
+    const archiver = await startRole(
+      'backup',
+      {
+        ...env,
+        BACKUP_STORE: join(work, 'cut'),
+        BACKUP_SPOOL: join(work, 'cut-spool'),
+        BACKUP_SLOT: 'cut',
+        LOG_LEVEL: 'info',
+      },
+      { onLine: (line) => lines.push(line) },
+    );
+    const db = new pg.Client({ connectionString: cluster.url });
+    await db.connect();
+    // Its connection cut once pg_receivewal holds the slot (the server's view of it).
+    const exitCode = await eventually(
+      async () => {
+        await db.query(
+          `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'cut' AND active`,
+        );
+        return archiver.process.exitCode;
+      },
+      (code) => code !== null,
+      30_000,
+      250,
+    );
+    await db.end();
+    expect(exitCode).toBe(1);
+    expect(lines.join('\n')).toContain('failed for good; stopping, to be restarted');
   });
 
   it('refuses 2 shares of the 3 needed, writing nothing', async () => {

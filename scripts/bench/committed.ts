@@ -27,7 +27,7 @@ export async function waitForCommitted(
  * leaving out the process's own start (loading the code, joining the group, being assigned partitions).
  */
 export async function committedRate(db: pg.Pool, target: number): Promise<number> {
-  let first = 0;
+  let first: number;
   while ((first = await committedRecords(db)) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
   const firstAt = performance.now();
   const doneAt = await waitForCommitted(db, target);

@@ -1,4 +1,4 @@
-import { freePort, killGroup, startRole, type Child, type Role } from '../../scripts/children.js';
+import { freePort, killGroup, startRole, type Child, type EngineRole } from '../../scripts/children.js';
 import { startFakePartner } from './partner.js';
 import { temporalClient } from './replays.js';
 import { ownEngine } from './roles.js';
@@ -28,13 +28,13 @@ export async function startWholeSystem(env: Record<string, string> = {}) {
     PARTNER_COFFEE_HOUSE_SECRET: PARTNER_SECRET,
     ...env,
   };
-  const children: Record<Role, Child[]> = { processor: [], worker: [], api: [] };
+  const children: Record<EngineRole, Child[]> = { processor: [], worker: [], api: [] };
   const logs: Record<string, unknown>[] = [];
   const onLine = (line: string) => {
     if (line.startsWith('{')) logs.push(JSON.parse(line) as Record<string, unknown>);
     else process.stdout.write(`${line}\n`);
   };
-  const start = async (role: Role) => {
+  const start = async (role: EngineRole) => {
     const child = await startRole(role, roleEnv, { onLine });
     children[role].push(child);
     return child;
@@ -43,7 +43,7 @@ export async function startWholeSystem(env: Record<string, string> = {}) {
   await start('processor');
   await Promise.all([start('processor'), start('worker'), start('api')]);
 
-  const alive = (role: Role) =>
+  const alive = (role: EngineRole) =>
     children[role].filter((child) => child.process.exitCode === null && child.process.signalCode === null);
   const every = () => Object.values(children).flat();
   return {

@@ -1,0 +1,74 @@
+import { readManifest } from './archive-manifest.js';
+import { configuredRecipient, configuredStore, SettingMissing } from './backup-settings.js';
+import { config, withFileVariables } from './config.js';
+import { parseDuration } from './duration.js';
+import type { HealthProbe } from './health.js';
+import { logger } from './logger.js';
+import { metrics } from './metrics.js';
+import { baseBackup, streamWal } from './wal-archive.js';
+
+/**
+ * `main.ts backup`: streaming backups as a role of their own (docs/runbook.md, "Backups"), watched as the
+ * others are: its metrics say when the store last took a segment and a base backup, it is ready while
+ * pg_receivewal runs, and it ends non-zero, to be restarted, when pg_receivewal gave up by itself. One replica
+ * per replication slot.
+ */
+
+const log = logger('backup');
+
+/** How often a base backup is taken (BACKUP_BASE_INTERVAL, a day by default). */
+function baseInterval(env: NodeJS.ProcessEnv) {
+  const text = env.BACKUP_BASE_INTERVAL ?? '24h';
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0)
+    throw new SettingMissing(`BACKUP_BASE_INTERVAL must be a duration like 24h or 7d, got "${text}"`);
+  return ms;
+}
+
+export async function startBackupRole(onFailure: (error: Error) => void) {
+  const env = withFileVariables(process.env);
+  const target = { store: configuredStore(env), recipient: await configuredRecipient(env) };
+  const every = baseInterval(env);
+  const databaseUrl = env.BACKUP_DATABASE_URL ?? config().DATABASE_URL;
+  const wal = await streamWal({
+    ...target,
+    databaseUrl,
+    spool: env.BACKUP_SPOOL ?? 'backups/spool',
+    slot: env.BACKUP_SLOT ?? 'achievements_backup',
+    onStored: (entry) => {
+      metrics.backupFilesStored.inc({ kind: entry.kind });
+      metrics.backupLastStored.set({ kind: entry.kind }, Date.parse(entry.archivedAt) / 1000);
+    },
+  });
+  log.info({ store: target.store.where }, 'streaming the WAL');
+  // One base at once when the store holds none (the WAL alone restores nothing), then one every interval; a
+  // restore replays the WAL from the newest one before its target.
+  const takeBase = () =>
+    baseBackup(databaseUrl, target).then(
+      (entry) => {
+        metrics.backupFilesStored.inc({ kind: 'base' });
+        metrics.backupLastStored.set({ kind: 'base' }, Date.parse(entry.archivedAt) / 1000);
+        log.info({ name: entry.name, bytes: entry.bytes }, 'base backup stored');
+      },
+      (error: unknown) =>
+        log.error({ err: error }, 'base backup failed; the next one is at the next interval'),
+    );
+  if (!(await readManifest(target.store)).some((entry) => entry.kind === 'base')) await takeBase();
+  const schedule = setInterval(() => void takeBase(), every);
+  let gaveUp: Error | undefined;
+  void wal.ended.then((byItself) => {
+    if (!byItself) return;
+    gaveUp = new Error('pg_receivewal ended by itself (its log lines say why)');
+    onFailure(gaveUp);
+  });
+  const probes: Record<string, HealthProbe> = {
+    'wal stream': () => (gaveUp ? Promise.reject(gaveUp) : Promise.resolve()),
+  };
+  return {
+    stop: async () => {
+      clearInterval(schedule);
+      await wal.stop();
+    },
+    probes,
+  };
+}
