@@ -15,7 +15,6 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { identityToRecipient } from 'age-encryption';
-import pg from 'pg';
 import { readManifest, type ArchivedFile } from './archive-manifest.js';
 import { StoreRefused, type BackupStore } from './backup-store.js';
 import {
@@ -24,6 +23,7 @@ import {
   installedBinaries,
   loopbackOptions,
   ownerCanWrite,
+  runAsOwner,
   startCluster,
 } from './pg-cluster.js';
 import { decompressed, digest, opened } from './sealed-files.js';
@@ -151,22 +151,19 @@ async function ensureEmptyDir(dataDir: string) {
     );
 }
 
-/** Waits until the restored cluster finished replaying and opened for writes, or says why it stopped. */
-async function opensForWrites(bin: string, dataDir: string, url: string, logFile: string) {
+/**
+ * Waits until the restored cluster finished replaying and was promoted (its control file says so: no role of
+ * the restored cluster is needed to ask), or says why it stopped.
+ */
+async function promoted(bin: string, dataDir: string, logFile: string) {
   for (;;) {
     if (!clusterRunning(bin, dataDir)) {
       const log = await readFile(logFile, 'utf8').catch(() => '');
       const reason = log.match(/FATAL: {2}(.*)/g)?.at(-1) ?? 'see the log';
       throw new StoreRefused(`the restored cluster stopped while replaying the WAL: ${reason} (${logFile})`);
     }
-    const client = new pg.Client({ connectionString: url });
-    const open = await client
-      .connect()
-      .then(() => client.query<{ recovering: boolean }>('SELECT pg_is_in_recovery() AS recovering'))
-      .then(({ rows }) => !rows[0]!.recovering)
-      .catch(() => false)
-      .finally(() => client.end().catch(() => undefined));
-    if (open) return;
+    const control = runAsOwner(join(bin, 'pg_controldata'), ['-D', dataDir]);
+    if (/Database cluster state:\s+in production/.test(control)) return;
     await sleep(200);
   }
 }
@@ -236,9 +233,12 @@ export async function restorePointInTime(options: PointInTimeOptions) {
   } catch {
     // It stopped while replaying (a target the WAL never reaches): the log says why, as below.
   }
-  const url = `postgres://postgres@127.0.0.1:${options.port}/postgres`;
-  await opensForWrites(bin, options.dataDir, url, logFile);
+  await promoted(bin, options.dataDir, logFile);
   await rm(join(options.dataDir, 'restore_wal'), { recursive: true, force: true });
   say(`replayed ${plan.segments.length} WAL segments up to ${String(options.target)}`);
-  return { url, base: plan.base, segments: plan.segments.length };
+  return {
+    url: `postgres://postgres@127.0.0.1:${options.port}/postgres`,
+    base: plan.base,
+    segments: plan.segments.length,
+  };
 }

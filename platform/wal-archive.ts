@@ -26,7 +26,6 @@ export interface ArchiveTarget {
   store: BackupStore;
   /** The age public key (`age1…`) everything is sealed to. */
   recipient: string;
-  now?: () => Date;
 }
 
 const SEGMENT_FILE = /^[0-9A-F]{24}$/;
@@ -44,7 +43,7 @@ async function storeSealed(target: ArchiveTarget, source: Readable, name: string
     const file = join(dir, 'sealed');
     const { bytes, sha256 } = await sealToFile(target.recipient, compressed(source), file);
     await target.store.put(name, file);
-    const archivedAt = (target.now ?? (() => new Date()))().toISOString();
+    const archivedAt = new Date().toISOString();
     return { name, bytes, sha256, recipient: target.recipient, archivedAt };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -150,7 +149,6 @@ export async function streamWal(options: WalStreamOptions) {
   receiver.child.stdout.resume();
   createInterface({ input: receiver.child.stderr }).on('line', (line) => log.warn({ line }, 'pg_receivewal'));
   let stopping = false;
-  let shipped = 0;
   const receiving = receiver.done.then(
     () => !stopping,
     (error: unknown) => {
@@ -160,7 +158,7 @@ export async function streamWal(options: WalStreamOptions) {
   );
   const shipOnce = async () => {
     try {
-      shipped += await shipCompleted(options.spool, options, options.onStored);
+      await shipCompleted(options.spool, options, options.onStored);
     } catch (error) {
       // The store is away (a network fault, a full disk): the segments wait in the spool for the next look.
       log.error({ err: error }, 'WAL segments not stored yet; trying again');
@@ -174,8 +172,6 @@ export async function streamWal(options: WalStreamOptions) {
   })();
   let stopped: Promise<void> | undefined;
   return {
-    /** Files stored so far. */
-    shipped: () => shipped,
     /** Stops receiving, stores what is complete (once, however often called); a partial segment stays. */
     stop() {
       stopped ??= (async () => {
@@ -195,11 +191,12 @@ export async function streamWal(options: WalStreamOptions) {
 const WAL_POINT = /write-ahead log (start|end) point: ([0-9A-F]+\/[0-9A-F]+)(?: on timeline (\d+))?/g;
 
 /**
- * A base backup of the whole cluster (`pg_basebackup`, tar, with the WAL it needs), sealed as it streams into
- * the store; answers its manifest entry. Taken while the engine runs: PostgreSQL makes it consistent.
+ * A base backup of the whole cluster (`pg_basebackup`, tar, with the WAL it needs), sealed as it streams into a
+ * temporary file (a store takes a file of known length), then stored; answers its manifest entry. Taken while
+ * the engine runs: PostgreSQL makes it consistent.
  */
 export async function baseBackup(databaseUrl: string, target: ArchiveTarget) {
-  const startedAt = (target.now ?? (() => new Date()))().toISOString();
+  const startedAt = new Date().toISOString();
   const tool = postgresTool(
     'pg_basebackup',
     ['--pgdata=-', '--format=tar', '--wal-method=fetch', '--checkpoint=fast', '--no-password', '--verbose'],

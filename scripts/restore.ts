@@ -82,8 +82,10 @@ async function pointInTime(identity: string) {
     target: to,
     progress: (message) => process.stderr.write(`${message}\n`),
   });
+  // The engine's database and role, on the restored cluster (loopback, its restore-time pg_hba: no TLS).
   const engineUrl = Object.assign(new URL(config().DATABASE_URL), {
     host: `127.0.0.1:${values.port}`,
+    search: '',
   }).toString();
   const db = createPool(engineUrl, config().DATABASE_SCHEMA);
   const kafka = createKafka('achievements-restore');
@@ -98,7 +100,7 @@ async function pointInTime(identity: string) {
     );
     await moveKafkaOffsets(kafka, offsets);
     process.stdout.write(
-      `restored up to ${String(to)} from the base backup of ${restored.base.startedAt} and ` +
+      `restored up to ${to === 'latest' ? 'the latest' : to.toISOString()} from the base backup of ${restored.base.startedAt} and ` +
         `${restored.segments} WAL segments; running on ${restored.url}; ${erased.length} later erasures ` +
         `applied again; consumer offsets moved to its ${offsets.length} positions: point DATABASE_URL at it ` +
         'and start the workers, then the processors\n',
