@@ -1,4 +1,3 @@
-import { readManifest } from './archive-manifest.js';
 import { configuredRecipient, configuredStore, SettingMissing } from './backup-settings.js';
 import { config, withFileVariables } from './config.js';
 import { parseDuration } from './duration.js';
@@ -53,7 +52,8 @@ export async function startBackupRole(onFailure: (error: Error) => void) {
       (error: unknown) =>
         log.error({ err: error }, 'base backup failed; the next one is at the next interval'),
     );
-  if (!(await readManifest(target.store)).some((entry) => entry.kind === 'base')) await takeBase();
+  const bases = (await target.store.list('manifest')).filter((name) => name.startsWith('manifest/base.'));
+  if (bases.length === 0) await takeBase();
   const schedule = setInterval(() => void takeBase(), every);
   let gaveUp: Error | undefined;
   void wal.ended.then((byItself) => {

@@ -16,6 +16,8 @@ export interface BackupStore {
   put(name: string, localFile: string): Promise<void>;
   /** The file's content. */
   get(name: string): Promise<Readable>;
+  /** Whether a file of that name is stored. */
+  has(name: string): Promise<boolean>;
   /** The names under a folder (`wal`, `base`, `manifest`), sorted. */
   list(folder: string): Promise<string[]>;
   /** Where the store is, as messages name it. */
@@ -75,6 +77,11 @@ export function localStore(root: string): BackupStore {
       });
       return createReadStream(file);
     },
+    has: (name) =>
+      stat(join(root, storeName(name))).then(
+        () => true,
+        () => false,
+      ),
     async list(folder) {
       const names = await readdir(join(root, folder)).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return [];

@@ -36,8 +36,8 @@ export function s3Store(options: S3StoreOptions): BackupStore {
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   const key = (name: string) => [options.prefix, storeName(name)].filter(Boolean).join('/');
-  const exists = (objectKey: string) =>
-    client.send(new HeadObjectCommand({ Bucket: options.bucket, Key: objectKey })).then(
+  const has = (name: string) =>
+    client.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key(name) })).then(
       () => true,
       () => false,
     );
@@ -69,12 +69,13 @@ export function s3Store(options: S3StoreOptions): BackupStore {
         // whether the name is taken says what happened (a put that failed wrote nothing; it is atomic).
         const taken =
           (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412) ||
-          (await exists(key(name)));
+          (await has(name));
         if (taken)
           throw new StoreRefused(`${name} is already in the store ${where}: a file is never written twice`);
         throw error;
       }
     },
+    has,
     async get(name) {
       try {
         const { Body } = await client.send(new GetObjectCommand({ Bucket: options.bucket, Key: key(name) }));

@@ -60,9 +60,8 @@ async function archive(target: ArchiveTarget, local: string, name: string, descr
   try {
     stored = await storeSealed(target, createReadStream(local), name);
   } catch (error) {
-    if (!(error instanceof StoreRefused) || !(await storedAlready(target.store, name))) throw error;
-    const entries = await target.store.list('manifest');
-    if (entries.includes(entryName(name))) return undefined;
+    if (!(error instanceof StoreRefused) || !(await target.store.has(name))) throw error;
+    if (await target.store.has(entryName(name))) return undefined;
     const held = await hashOf(await target.store.get(name));
     stored = { name, ...held, recipient: target.recipient, archivedAt: new Date().toISOString() };
   }
@@ -70,15 +69,6 @@ async function archive(target: ArchiveTarget, local: string, name: string, descr
   await recordEntry(target.store, entry);
   return entry;
 }
-
-const storedAlready = (store: BackupStore, name: string) =>
-  store.get(name).then(
-    (stream) => {
-      stream.destroy();
-      return true;
-    },
-    () => false,
-  );
 
 /**
  * Seals and stores every complete file in the spool (oldest first), removing each once it is stored; tells

@@ -33,6 +33,9 @@ export function segmentRange(segment: string) {
   return { walStart: lsnOf(start), walEnd: lsnOf(start + SEGMENT_BYTES) };
 }
 
+/** The segment holding the WAL byte at `position` on `timeline`. */
+export const segmentHolding = (position: bigint, timeline: number) =>
+  segmentName(timeline, position / SEGMENT_BYTES);
+
 /** The segment holding the WAL at `lsn` on `timeline`. */
-export const segmentAt = (lsn: string, timeline: number) =>
-  segmentName(timeline, positionOf(lsn) / SEGMENT_BYTES);
+export const segmentAt = (lsn: string, timeline: number) => segmentHolding(positionOf(lsn), timeline);

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
-import { readManifest } from '../../platform/archive-manifest.js';
+import { entryName, readManifest } from '../../platform/archive-manifest.js';
 import { localStore } from '../../platform/backup-store.js';
 import { rebuildKey, splitNewKey } from '../../platform/key-shares.js';
 import { giveToOwner } from '../../platform/pg-cluster.js';
@@ -14,7 +14,7 @@ import { postgresTool } from '../../platform/postgres-tools.js';
 import { createPool, migrate } from '../../platform/postgres.js';
 import { compressed, sealed } from '../../platform/sealed-files.js';
 import { baseBackup, streamWal } from '../../platform/wal-archive.js';
-import { positionOf } from '../../platform/wal-segments.js';
+import { segmentHolding } from '../../platform/wal-segments.js';
 import { freePort, killGroup, startRole } from '../children.js';
 import { scratchCluster } from '../stack/scratch-cluster.js';
 import { waitForCommitted } from './committed.js';
@@ -106,13 +106,9 @@ export async function measureBackups(options: {
       const committedAt = Date.now();
       commitTimes.push(new Date(committedAt));
       const at = await lsn();
-      for (;;) {
-        const stored = (await readManifest(store)).some(
-          (entry) => entry.kind === 'wal' && positionOf(entry.walEnd) >= at,
-        );
-        if (stored) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      // The segment holding the commit's last byte, by its manifest entry's name.
+      const entry = entryName(`wal/${segmentHolding(at - 1n, 1)}.zst.age`);
+      while (!(await store.has(entry))) await new Promise((resolve) => setTimeout(resolve, 50));
       rpos.push((Date.now() - committedAt) / 1000);
     }
     await wal.stop();
