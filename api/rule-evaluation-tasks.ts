@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { eventIdOf } from '../rules/events.js';
+import { heldOnSchema, holdsProblems } from '../rules/example-holds.js';
 import { runExamples } from '../rules/examples.js';
 import { eventsOfOneClient, ruleSchema, slug } from '../rules/rule-schema.js';
 import {
@@ -15,6 +17,7 @@ export const simulationSchema = z
     rule: z.looseObject({}),
     events: eventsOfOneClient(1000),
     segments: z.array(slug()).max(100).default([]),
+    holds: heldOnSchema,
   })
   .strict();
 
@@ -37,7 +40,17 @@ function simulateBody(input: {
   if (!body.success) return { ok: false, problems: problemsOf(body.error) };
   const rule = draftRule(body.data.rule);
   if (!rule.success) return { ok: false, problems: problemsOf(rule.error, ['rule']) };
-  return { ok: true, events: simulate(rule.data, body.data.events, input.zone, body.data.segments) };
+  const { events, holds } = body.data;
+  const misfits = holdsProblems(rule.data, events.map(eventIdOf), holds);
+  if (misfits.length > 0)
+    return {
+      ok: false,
+      problems: misfits.map(({ path, message }) => ({
+        pointer: `/holds/${path.join('/')}`,
+        detail: message,
+      })),
+    };
+  return { ok: true, events: simulate(rule.data, events, input.zone, body.data) };
 }
 
 /** A dry run's body checked: its rule as a draft (its examples are not run), numbered 1. */

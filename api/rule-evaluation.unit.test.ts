@@ -77,6 +77,40 @@ describe('rule evaluation off the event loop', () => {
     );
   });
 
+  it('simulates a composite given what the client came to hold (holds), and names a hold that fits nothing', async () => {
+    await configure({ RULE_EVALUATION_THREADS: '1', RULE_EVALUATION_QUEUE: '4' });
+    const rule = {
+      ...taxiRule,
+      id: 'taxi-and-coffee',
+      trigger: { on: 'achievements', of: ['taxi-rider', 'coffee-lover'] },
+      filter: undefined,
+      window: { type: 'lifetime' },
+      levels: [{ ...taxiRule.levels[0], achievementId: 'taxi-and-coffee', target: 2 }],
+      examples: [],
+    };
+    const events = [
+      { id: 'ride', amount: 9000, time: '2026-11-20T12:00:00+02:00', categoryId: 4121 },
+      { id: 'latte', amount: 6000, time: '2026-11-21T09:00:00+02:00', categoryId: 5814 },
+    ];
+    const holds = [
+      { achievement: 'taxi-rider', on: 'ride' },
+      { achievement: 'coffee-lover', on: 'latte' },
+    ];
+    const response = await call('POST', '/v1/admin/rules/simulate', { rule, events, holds });
+    expect(response.status).toBe(200);
+    const { unlocked } = (await response.json()) as { unlocked: string[] };
+    expect(unlocked).toEqual(['taxi-and-coffee']);
+    const refused = await call('POST', '/v1/admin/rules/simulate', {
+      rule,
+      events,
+      holds: [{ achievement: 'coffee-lover', on: 'espresso' }],
+    });
+    expect(refused.status).toBe(400);
+    expect(
+      ((await refused.json()) as { errors: { pointer: string }[] }).errors.map((e) => e.pointer),
+    ).toEqual(['/holds/0/on']);
+  });
+
   it('keeps the event loop free while heavy simulations run: a catalog read answers before them', async () => {
     await configure({ RULE_EVALUATION_THREADS: '1', RULE_EVALUATION_QUEUE: '4' });
     const body = { rule: distinctMerchantsRule, events: rides(1000) };

@@ -18,7 +18,7 @@ const sameSet = (a: string[], b: string[]) =>
  */
 export function runExamples(rule: Rule, zone: string): ExampleResult[] {
   return rule.examples.map((example, i) => {
-    const trace = simulate(rule, example.given, zone, example.segments);
+    const trace = simulate(rule, example.given, zone, example);
     const failures: ExampleResult['failures'] = [];
     const unlocked = trace.flatMap((event) => event.unlocked);
     if (!sameSet(unlocked, example.then.unlocked)) {

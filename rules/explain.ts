@@ -2,6 +2,7 @@ import type { ClientContext } from './audience.js';
 import type { Achievement, Catalog, CatalogRule } from './catalog.js';
 import { decide, type AchievementUnlocked, type RuleOutcome } from './decide.js';
 import { hasKey } from './entries.js';
+import type { Holding } from './holdings.js';
 import { MAX_AHEAD_MS } from './decode.js';
 import type { InputEvent } from './events.js';
 import type { Mismatch } from './filters.js';
@@ -82,6 +83,7 @@ export interface TracedEvent extends ExplainedEvent {
 /**
  * Replays a client's events through the same `decide` the engine runs, from no progress, and says for each
  * what it did to one rule of the catalog: the trace behind explanations, simulations and rule tests.
+ * `brought[i]` is what other rules earned on event i (see example-holds.ts), as a replay gives it.
  */
 export function traceRule(
   ruleId: string,
@@ -89,13 +91,18 @@ export function traceRule(
   events: InputEvent[],
   zone: string,
   client?: ClientContext,
+  brought: readonly (readonly Holding[] | undefined)[] = [],
 ): TracedEvent[] {
   const rule = catalog.rules.find((candidate) => candidate.id === ruleId)!;
   let progress = initialProgress();
-  return events.map((event) => {
+  return events.map((event, i) => {
     const { id, time } = idAndTime(event);
     const before = progress;
-    const decision = decide(before, event, catalog, zone, { trace: true, ...(client ? { client } : {}) });
+    const decision = decide(before, event, catalog, zone, {
+      trace: true,
+      ...(client ? { client } : {}),
+      ...(brought[i] ? { brought: brought[i] } : {}),
+    });
     progress = decision.progress;
     const unlocked = decision.unlocked.filter((u) => u.ruleId === ruleId);
     const traced = (outcome: RuleOutcome | undefined, counted: boolean, why: string) => ({

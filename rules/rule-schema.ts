@@ -3,7 +3,8 @@ import { parseDuration } from '../platform/duration.js';
 import { identifier, notReserved, plainText } from '../platform/text.js';
 import { clientTextProblem } from './client-text.js';
 import { nudgeProblem } from './nudge-points.js';
-import { clientEventSchema, transactionSchema, type InputEvent } from './events.js';
+import { clientEventSchema, eventIdOf, transactionSchema, type InputEvent } from './events.js';
+import { heldOnSchema, holdsProblems } from './example-holds.js';
 
 /** How long a text of a rule may be: a push shows about a hundred characters, a card in the app a few lines. */
 export const MAX_TITLE_LENGTH = 100;
@@ -319,6 +320,8 @@ const exampleWith = (texts: TextChecks) =>
       /** The segments the example's client belongs to, for rules with an audience. */
       segments: z.array(slug()).max(100).default([]),
       given: eventsOfOneClient(500),
+      /** What other rules earned the example's client, on which of its events: for composites and follow-ups. */
+      holds: heldOnSchema,
       then: z
         .object({
           unlocked: z.array(slug()),
@@ -528,7 +531,7 @@ const ruleSchemaWith = (texts: TextChecks) =>
     })
     .superRefine((rule, ctx) => {
       const own = new Set(rule.levels.map((lvl) => lvl.achievementId));
-      rule.examples.forEach((ex, i) =>
+      rule.examples.forEach((ex, i) => {
         ex.then.unlocked.forEach((id, j) => {
           if (!own.has(id))
             ctx.addIssue({
@@ -536,8 +539,10 @@ const ruleSchemaWith = (texts: TextChecks) =>
               message: `${id} is not an achievement of this rule; name one of ${[...own].join(', ')}`,
               path: ['examples', i, 'then', 'unlocked', j],
             });
-        }),
-      );
+        });
+        for (const { path, message } of holdsProblems(rule, ex.given.map(eventIdOf), ex.holds))
+          ctx.addIssue({ code: 'custom', message, path: ['examples', i, 'holds', ...path] });
+      });
     });
 
 /** A rule document as a new version is checked: one rule file of `catalog/`, or one sent to the API. */

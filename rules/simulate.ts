@@ -1,5 +1,6 @@
 import { catalogOfRule } from './catalog.js';
 import type { InputEvent } from './events.js';
+import { broughtByEvent, type HeldOn } from './example-holds.js';
 import { traceRule } from './explain.js';
 import { nudgesCrossed } from './nudges.js';
 import { measureAt } from './progress-view.js';
@@ -18,6 +19,12 @@ export interface SimulatedEvent {
   nudged: number[];
 }
 
+/** Who the simulated client is: the segments it belongs to, and what other rules earned it on which event. */
+export interface SimulatedClient {
+  segments?: readonly string[];
+  holds?: HeldOn;
+}
+
 /**
  * Runs one client's events, in the order given, through the same `decide` the engine runs with only this rule
  * live, from no progress: the trace behind `POST /v1/admin/rules/simulate` and `npm run rules:test`.
@@ -26,11 +33,12 @@ export function simulate(
   rule: Rule,
   events: InputEvent[],
   zone: string,
-  segments: readonly string[] = [],
+  { segments = [], holds = [] }: SimulatedClient = {},
 ): SimulatedEvent[] {
   const catalog = catalogOfRule(rule);
   const live = catalog.rules[0]!;
-  return traceRule(rule.id, catalog, events, zone, { segments }).map((traced, i) => ({
+  const brought = broughtByEvent(events, holds);
+  return traceRule(rule.id, catalog, events, zone, { segments }, brought).map((traced, i) => ({
     eventId: traced.id,
     time: traced.time,
     counted: traced.counted,

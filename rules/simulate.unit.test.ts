@@ -65,6 +65,8 @@ describe('simulate', () => {
     expect(simulate(rule, events, 'Europe/Kyiv')[0]!.why).toBe(
       'the client was not in the audience this achievement is for',
     );
-    expect(simulate(rule, events, 'Europe/Kyiv', ['students'])[0]!.unlocked).toEqual(['first-purchase']);
+    expect(simulate(rule, events, 'Europe/Kyiv', { segments: ['students'] })[0]!.unlocked).toEqual([
+      'first-purchase',
+    ]);
   });
 });
