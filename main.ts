@@ -12,6 +12,7 @@ import { budgetClosures } from './api/budgets.js';
 import { cachedAchievements } from './api/client-cache.js';
 import { postgresReads } from './api/client-reads.js';
 import { postgresDeadLetters } from './api/dead-letter-store.js';
+import { postgresProposals } from './api/proposal-store.js';
 import { DEFAULT_EDGE } from './api/edge.js';
 import { rewardDelivery } from './api/reward-delivery.js';
 import { postgresRuleAdmin } from './api/rule-admin-store.js';
@@ -163,7 +164,8 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
     const probes = dependencyProbes({ kafka: createKafka('achievements-api'), pool, temporal });
     const client = new Client({ connection: temporal, namespace });
     const partnerCallbacks = rewardDelivery(pool, client, config().partners);
-    const { JWT_SECRET, JWT_PREVIOUS_SECRET, JWT_JWKS_URL, JWT_MAX_LIFETIME_S, BANK_TIME_ZONE } = config();
+    const { JWT_SECRET, JWT_PREVIOUS_SECRET, JWT_JWKS_URL, JWT_MAX_LIFETIME_S, BANK_TIME_ZONE, OIDC_ISSUER } =
+      config();
     const admin = postgresAdminReads(pool, everLive, BANK_TIME_ZONE);
     const reads = postgresReads(pool, everLive);
     const cached = cachedAchievements(pool, reads, config().API_CACHED_CLIENTS);
@@ -172,13 +174,16 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
       {
         checkHealth: () => checkHealth(probes),
         partnerCallbacks,
-        auth: JWT_JWKS_URL
-          ? { jwksUrl: JWT_JWKS_URL, maxLifetimeS: JWT_MAX_LIFETIME_S }
-          : {
-              secret: JWT_SECRET,
-              ...(JWT_PREVIOUS_SECRET ? { previousSecret: JWT_PREVIOUS_SECRET } : {}),
-              maxLifetimeS: JWT_MAX_LIFETIME_S,
-            },
+        auth: {
+          ...(JWT_JWKS_URL
+            ? { jwksUrl: JWT_JWKS_URL }
+            : {
+                secret: JWT_SECRET,
+                ...(JWT_PREVIOUS_SECRET ? { previousSecret: JWT_PREVIOUS_SECRET } : {}),
+              }),
+          ...(OIDC_ISSUER ? { oidc: { issuer: OIDC_ISSUER, audience: config().OIDC_AUDIENCE } } : {}),
+          maxLifetimeS: JWT_MAX_LIFETIME_S,
+        },
         me: {
           catalogs: () => ({ live: rules.book().active(), everLive: everLive() }),
           zone: BANK_TIME_ZONE,
@@ -210,7 +215,13 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
           catalog: everLive,
           zone: BANK_TIME_ZONE,
         },
-        console: { temporalUi: config().TEMPORAL_UI_URL, namespace },
+        console: {
+          temporalUi: config().TEMPORAL_UI_URL,
+          namespace,
+          ...(OIDC_ISSUER ? { oidc: { issuer: OIDC_ISSUER, clientId: config().OIDC_CLIENT_ID } } : {}),
+        },
+        approvals: { mode: config().ADMIN_APPROVALS, proposalTtlMs: config().ADMIN_PROPOSAL_TTL },
+        proposals: postgresProposals(pool),
         deadLetters: postgresDeadLetters(pool, redriveProducer.get, {
           inputs: [topics.transactions, topics.clientEvents],
           redrive: topics.redrive,

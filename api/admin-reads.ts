@@ -5,6 +5,7 @@ import { viewOf } from '../rules/progress-view.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
 import type { Role } from './auth.js';
+import { audit } from './rule-admin-store.js';
 
 export interface AuditEntry {
   actorId: string;
@@ -12,7 +13,12 @@ export interface AuditEntry {
   action: string;
   target: string;
   reason: string | null;
+  /** The second admin who approved what `actorId` proposed (four-eyes); absent for one person's action. */
+  approvedBy?: string;
 }
+
+/** An entry as the log shows it: when, and the approving admin or null. */
+export type AuditRow = Omit<AuditEntry, 'approvedBy'> & { at: string; approvedBy: string | null };
 
 /** Unlocks per calendar day (bank time zone) of the last `DAYS` days, oldest first, none left out. */
 export type UnlocksPerDay = { day: string; unlocks: number }[];
@@ -40,7 +46,7 @@ export interface AdminReads {
   /** Every achievement's holders and unlocks per day. */
   overview: () => Promise<{ achievementId: string; unlocked: number; unlocksPerDay: UnlocksPerDay }[]>;
   audit: (entry: AuditEntry) => Promise<void>;
-  auditLog: (query: AuditQuery) => Promise<(AuditEntry & { at: string })[]>;
+  auditLog: (query: AuditQuery) => Promise<AuditRow[]>;
 }
 
 const BUCKETS = 10;
@@ -120,15 +126,11 @@ export function postgresAdminReads(
         unlocksPerDay: perDay(achievementId),
       }));
     },
-    audit: async (entry) => {
-      await db.query(
-        'INSERT INTO audit_log (actor_id, actor_role, action, target, reason) VALUES ($1, $2, $3, $4, $5)',
-        [entry.actorId, entry.actorRole, entry.action, entry.target, entry.reason],
-      );
-    },
+    audit: (entry) => audit(db, entry, entry.action, entry.target, entry.reason),
     auditLog: async ({ limit, actorId, action, fromMs, toMs }) => {
-      const { rows } = await db.query<AuditEntry & { at: Date }>(
-        `SELECT at, actor_id AS "actorId", actor_role AS "actorRole", action, target, reason
+      const { rows } = await db.query<Omit<AuditRow, 'at'> & { at: Date }>(
+        `SELECT at, actor_id AS "actorId", actor_role AS "actorRole", action, target, reason,
+                approved_by AS "approvedBy"
            FROM audit_log
           WHERE ($2::text IS NULL OR actor_id = $2) AND ($3::text IS NULL OR starts_with(action, $3))
             AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at < $5)

@@ -114,6 +114,10 @@ const auditRoute = createRoute({
                 action: z.string(),
                 target: z.string(),
                 reason: z.string().nullable(),
+                approvedBy: z
+                  .string()
+                  .nullable()
+                  .openapi({ description: 'The second admin who approved what actorId proposed' }),
               }),
             ),
           }),

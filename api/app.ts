@@ -5,6 +5,7 @@ import type { HealthReport } from '../platform/health.js';
 import { logger } from '../platform/logger.js';
 import { adminRoutes, type ExplainSources } from './admin.js';
 import type { AdminReads } from './admin-reads.js';
+import { requireApproval, type ApprovalSettings } from './approvals.js';
 import { authenticate, type AuthOptions } from './auth.js';
 import type { ReplayDependencies } from './backfill-request.js';
 import { dryRunRoutes } from './dry-runs.js';
@@ -27,9 +28,13 @@ import { meRoutes, type MeDependencies } from './me.js';
 import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
 import { privacyRoutes, type PrivacyDependencies } from './privacy.js';
 import { problem } from './problem.js';
+import { PROPOSAL_KINDS, proposalRoutes } from './proposal-kinds.js';
+import type { ProposalStore } from './proposal-store.js';
+import { dispatchThrough, proposalRoutesOf } from './proposals.js';
 import { identifyRequests, logRequests } from './request-log.js';
 import type { RuleAdminStore } from './rule-admin-store.js';
 import { createRouter } from './router.js';
+import { ruleBuilderRoutes } from './rule-builder-routes.js';
 import { ruleSimulationRoutes } from './rule-simulation.js';
 import { ruleRoutes } from './rules.js';
 import { segmentRoutes } from './segments.js';
@@ -50,6 +55,9 @@ export interface ApiDependencies {
   privacy: PrivacyDependencies;
   /** The DLQ's index and the redrive of dead letters after a fix. */
   deadLetters: DeadLetterStore;
+  /** Four-eyes approvals: whether actions need a second admin, and the proposals waiting for one. */
+  approvals: ApprovalSettings;
+  proposals: ProposalStore;
   /** Where the console links workflows in the Temporal UI. */
   console?: ConsoleSettings;
   edge?: EdgeOptions;
@@ -117,6 +125,10 @@ export function createApp(deps: ApiDependencies) {
   app.use('/v1/me/*', rateLimitPerCaller(limits.client));
   app.route('/', meRoutes(deps.me));
   app.use('/v1/admin/*', authenticate(deps.auth));
+  for (const kind of PROPOSAL_KINDS) {
+    const { method, route } = proposalRoutes[kind];
+    app.on(method, route, requireApproval(deps.approvals, kind));
+  }
   app.route(
     '/',
     adminRoutes(() => deps.me.catalogs().everLive, deps.admin, deps.explain, limits),
@@ -125,8 +137,22 @@ export function createApp(deps: ApiDependencies) {
   app.route('/', dryRunRoutes(deps.replays));
   app.route('/', ruleRoutes(deps.rules, deps.replays));
   app.route('/', ruleSimulationRoutes(deps.me.zone));
+  app.route('/', ruleBuilderRoutes());
   app.route('/', segmentRoutes(deps.rules));
   app.route('/', deadLetterRoutes(deps.deadLetters, deps.admin));
+  app.route(
+    '/',
+    proposalRoutesOf(
+      {
+        store: deps.proposals,
+        rules: deps.rules,
+        replays: deps.replays,
+        audit: deps.admin.audit,
+        settings: deps.approvals,
+      },
+      dispatchThrough(app),
+    ),
+  );
   for (const [name, schema] of Object.entries(ruleSchemaComponents))
     app.openAPIRegistry.registerComponent('schemas', name, schema as Record<string, unknown>);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -6,6 +6,7 @@ import { inTransaction } from '../platform/postgres.js';
 import { lockClient } from '../workflows/ledger.js';
 import { rewardWorkflowId, SEARCH_ATTRIBUTES } from '../workflows/reward-contract.js';
 import type { AuditEntry } from './admin-reads.js';
+import { audit } from './rule-admin-store.js';
 
 /** What an erasure removed, as the route answers it. */
 export interface Erasure {
@@ -28,7 +29,7 @@ export interface Erasure {
 export async function eraseStored(
   db: pg.Pool,
   clientId: string,
-  audit: Omit<AuditEntry, 'target'>,
+  entry: Omit<AuditEntry, 'target'>,
   journal: ErasureJournal,
 ) {
   return inTransaction(db, async (client) => {
@@ -91,10 +92,7 @@ export async function eraseStored(
         WHERE client_id = $1`,
       [clientId, `erased-${randomUUID()}`],
     );
-    await client.query(
-      `INSERT INTO audit_log (actor_id, actor_role, action, target, reason) VALUES ($1, $2, $3, $4, $5)`,
-      [audit.actorId, audit.actorRole, audit.action, clientId, audit.reason],
-    );
+    await audit(client, entry, entry.action, clientId, entry.reason);
     // The erasure outlives this database: a restore to a time before it applies it again from the topic.
     await client.query(
       `INSERT INTO outbox (topic, key, value)

@@ -18,12 +18,12 @@ const TYPES: Record<string, string> = {
  * Nothing but this origin's own files and API: no inline script or style, no frames, no forms posting away.
  * Charts are SVG drawn by the console's own script.
  */
-const CONTENT_SECURITY_POLICY = [
+const contentSecurityPolicy = (connectTo: string[]) => [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data:",
-  "connect-src 'self'",
+  ['connect-src', "'self'", ...connectTo].join(' '),
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
@@ -46,20 +46,27 @@ function readAssets(dir: string, prefix = ''): Map<string, { body: string; type:
   return assets;
 }
 
-/** What the page needs to know of the deployment: where the Temporal UI shows a workflow. */
+/**
+ * What the page needs to know of the deployment: where the Temporal UI shows a workflow, and the identity
+ * provider staff sign in at (its issuer and the console's public client there), when there is one.
+ */
 export interface ConsoleSettings {
   temporalUi: string;
   namespace: string;
+  oidc?: { issuer: string; clientId: string };
 }
 
 /**
- * `GET /console`: the operations console, a page over the API's own routes. It holds no secret: it signs in
- * with a token the person brings, and every route it calls checks that token's role as for any caller.
+ * `GET /console`: the operations console, a page over the API's own routes. It holds no secret: staff sign in
+ * at the identity provider (a public client) or bring a token, and every route it calls checks that token's
+ * role as for any caller.
  */
 export function consoleRoutes(settings: ConsoleSettings) {
   const assets = readAssets(ASSETS_DIR);
   const app = new Hono();
-  withContentSecurityPolicy(app, '/console', CONTENT_SECURITY_POLICY);
+  // The page reads the provider's discovery document and exchanges codes at its token endpoint itself.
+  const provider = settings.oidc ? [new URL(settings.oidc.issuer).origin] : [];
+  withContentSecurityPolicy(app, '/console', contentSecurityPolicy(provider));
   app.get('/console', (c) => c.html(assets.get('index.html')!.body));
   app.get('/console/settings.json', (c) => c.json(settings));
   app.get('/console/*', (c, next) => {

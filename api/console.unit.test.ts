@@ -42,6 +42,23 @@ describe('the console', () => {
     );
   });
 
+  it('tells the page where staff sign in, and lets it reach that provider alone besides this origin', async () => {
+    const oidc = { issuer: 'https://sso.bank.example/realms/staff', clientId: 'achievements-console' };
+    const withProvider = createApp(
+      apiDependencies({
+        console: { temporalUi: 'https://temporal.bank.example', namespace: 'loyalty', oidc },
+      }),
+    );
+    const settings = await withProvider.request('/console/settings.json');
+    expect(await settings.json()).toMatchObject({ oidc });
+    const policy = (await withProvider.request('/console')).headers.get('content-security-policy')!;
+    expect(policy).toContain("connect-src 'self' https://sso.bank.example;");
+    expect(policy).toContain("form-action 'none'");
+    expect((await app.request('/console')).headers.get('content-security-policy')).toContain(
+      "connect-src 'self';",
+    );
+  });
+
   it('tells the page where the Temporal UI shows a workflow', async () => {
     expect(await (await app.request('/console/settings.json')).json()).toEqual({
       temporalUi: 'https://temporal.bank.example',

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { RuleProblem } from '../rules/rule-validation.js';
+import { approvalOf } from './approvals.js';
 import { requireRole, type AuthEnv } from './auth.js';
 import { GUARDED_RESPONSES, problem, problemResponse } from './problem.js';
 import type { Actor } from './rule-admin-store.js';
@@ -14,9 +15,14 @@ export const refusals = {
   403: problemResponse('The token’s role may not do this'),
 };
 
-/** The employee behind a request, as the audit log records them. */
+/**
+ * The employee behind a request, as the audit log records them: for an approved proposal, the admin who
+ * proposed it, approved by the one whose request runs it.
+ */
 export function actorOf(c: Context<AuthEnv>): Actor {
   const { sub, role } = c.get('principal');
+  const approved = approvalOf(c);
+  if (approved) return { actorId: approved.proposedBy, actorRole: 'admin', approvedBy: approved.approvedBy };
   return { actorId: sub, actorRole: role };
 }
 

@@ -17,7 +17,7 @@ import { backfillWorkflowId } from '../workflows/replay-contract.js';
 import { backfillRunning, recordBackfill, type BackfillRequest } from './replay-store.js';
 
 /** Who asks for a change, as the audit log records it. */
-export type Actor = Pick<AuditEntry, 'actorId' | 'actorRole'>;
+export type Actor = Pick<AuditEntry, 'actorId' | 'actorRole' | 'approvedBy'>;
 
 export interface RuleVersionListing {
   version: number;
@@ -78,16 +78,18 @@ export interface RuleAdminStore {
   ): Promise<{ added: number; removed: number; members: number }>;
 }
 
+/** Appends one entry to the audit log, naming both admins of an approved proposal. */
 export async function audit(
-  client: pg.PoolClient,
+  client: pg.ClientBase | pg.Pool,
   actor: Actor,
   action: string,
   target: string,
-  reason: string,
+  reason: string | null,
 ) {
   await client.query(
-    'INSERT INTO audit_log (actor_id, actor_role, action, target, reason) VALUES ($1, $2, $3, $4, $5)',
-    [actor.actorId, actor.actorRole, action, target, reason],
+    `INSERT INTO audit_log (actor_id, actor_role, action, target, reason, approved_by)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [actor.actorId, actor.actorRole, action, target, reason, actor.approvedBy ?? null],
   );
 }
 

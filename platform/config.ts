@@ -8,6 +8,9 @@ export const DEV_JWT_SECRET = 'dev-only-achievements-secret-do-not-use-in-produc
 /** The key that derives each partner's pseudonym of a client when PARTNER_PSEUDONYM_KEY is unset (dev only). */
 export const DEV_PSEUDONYM_KEY = 'dev-only-pseudonym-key-do-not-use-in-production';
 
+/** The local stack's Keycloak realm, the staff identity provider when OIDC_ISSUER is unset (never in production). */
+export const LOCAL_OIDC_ISSUER = 'http://127.0.0.1:8180/realms/achievements';
+
 /** Where the local stack's PostgreSQL listens; used when DATABASE_URL is unset. */
 export const LOCAL_DATABASE_URL = 'postgres://achievements@127.0.0.1:55432/achievements';
 
@@ -122,6 +125,23 @@ const envSchema = z.object({
   JWT_PREVIOUS_SECRET: z.string().min(32, 'must be at least 32 characters for HS256').optional(),
   JWT_JWKS_URL: z.url().optional(),
   JWT_MAX_LIFETIME_S: z.coerce.number().int().positive().default(300),
+  /**
+   * The staff identity provider (OpenID Connect): tokens whose `iss` is exactly this are staff tokens, verified
+   * with its keys. Unset: the local stack's Keycloak, except in production, where staff then sign in with the
+   * JWT_* tokens alone.
+   */
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  /** The API's name in staff tokens' `aud`. */
+  OIDC_AUDIENCE: z.string().min(1).default('achievements-api'),
+  /** The console's public client at the provider (authorization code with PKCE). */
+  OIDC_CLIENT_ID: z.string().min(1).default('achievements-console'),
+  /**
+   * Four-eyes approvals of activations, deactivations, erasures and redrives (CONTRACT §6); `single` lets one
+   * admin run them alone, for local development only (refused in production).
+   */
+  ADMIN_APPROVALS: z.enum(['four-eyes', 'single']).default('four-eyes'),
+  /** How long a proposal waits for a second admin before it expires. */
+  ADMIN_PROPOSAL_TTL: duration.default(24 * 3_600_000),
   PARTNER_CALLBACK_TIMEOUT: duration.default(24 * 3_600_000),
   /** How long a partner that does not answer is asked again before its reward is `failed`. */
   PARTNER_RETRY_WINDOW: duration.default(6 * 3_600_000),
@@ -324,6 +344,12 @@ export function parseConfig(given: NodeJS.ProcessEnv): Config {
       'the dev-only secret is refused in production; set JWT_JWKS_URL or a secret',
     );
   }
+  if (values.NODE_ENV === 'production' && values.ADMIN_APPROVALS === 'single') {
+    throw new ConfigError(
+      'ADMIN_APPROVALS',
+      'single-admin mode is for local development; production is four-eyes',
+    );
+  }
   if (values.NODE_ENV === 'production' && values.PARTNER_PSEUDONYM_KEY === DEV_PSEUDONYM_KEY) {
     throw new ConfigError('PARTNER_PSEUDONYM_KEY', 'the dev-only key is refused in production');
   }
@@ -335,6 +361,7 @@ export function parseConfig(given: NodeJS.ProcessEnv): Config {
   const publicBaseUrl = values.PUBLIC_BASE_URL ?? `http://127.0.0.1:${values.PORT}`;
   return Object.freeze({
     ...values,
+    OIDC_ISSUER: values.OIDC_ISSUER ?? (values.NODE_ENV === 'production' ? undefined : LOCAL_OIDC_ISSUER),
     PUBLIC_BASE_URL: publicBaseUrl.replace(/\/+$/, ''),
     partners: readPartners(env),
   });

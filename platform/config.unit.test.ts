@@ -108,6 +108,20 @@ describe('configuration from the environment', () => {
     expect(parseConfig({ NODE_ENV: 'production', ...jwks, ...pseudonyms }).NODE_ENV).toBe('production');
   });
 
+  it('is four-eyes unless told otherwise, and refuses single-admin mode in production', () => {
+    expect(parseConfig({}).ADMIN_APPROVALS).toBe('four-eyes');
+    expect(parseConfig({ ADMIN_APPROVALS: 'single' }).ADMIN_APPROVALS).toBe('single');
+    const production = {
+      NODE_ENV: 'production',
+      JWT_JWKS_URL: 'https://idp.bank/jwks',
+      PARTNER_PSEUDONYM_KEY: 'a-production-key-of-at-least-32-characters',
+    };
+    expect(() => parseConfig({ ...production, ADMIN_APPROVALS: 'single' })).toThrow(
+      /ADMIN_APPROVALS.*four-eyes/,
+    );
+    expect(parseConfig({ ...production, ADMIN_PROPOSAL_TTL: '4h' }).ADMIN_PROPOSAL_TTL).toBe(4 * 3_600_000);
+  });
+
   it('reads loyalty tiers and the public base URL', () => {
     const config = parseConfig({
       LOYALTY_TIERS: 'silver=200, gold=900',
@@ -120,6 +134,23 @@ describe('configuration from the environment', () => {
     expect(parseConfig({}).CORS_ORIGINS).toEqual([]);
     expect(parseConfig({ CORS_ORIGINS: 'https://app.bank, https://ops.bank' }).CORS_ORIGINS).toHaveLength(2);
     expect(() => parseConfig({ CORS_ORIGINS: 'app.bank' })).toThrow(/CORS_ORIGINS/);
+  });
+
+  it('signs staff in at the local Keycloak by default, and at no provider in production unless told', () => {
+    expect(parseConfig({})).toMatchObject({
+      OIDC_ISSUER: 'http://127.0.0.1:8180/realms/achievements',
+      OIDC_AUDIENCE: 'achievements-api',
+      OIDC_CLIENT_ID: 'achievements-console',
+    });
+    const production = {
+      NODE_ENV: 'production',
+      JWT_JWKS_URL: 'https://sso.bank.example/jwks',
+      PARTNER_PSEUDONYM_KEY: 'a-production-key-of-at-least-32-characters',
+    };
+    expect(parseConfig(production).OIDC_ISSUER).toBeUndefined();
+    const issuer = 'https://sso.bank.example/realms/staff';
+    expect(parseConfig({ ...production, OIDC_ISSUER: issuer }).OIDC_ISSUER).toBe(issuer);
+    expect(() => parseConfig({ OIDC_ISSUER: 'sso.bank.example' })).toThrow(/OIDC_ISSUER/);
   });
 
   describe('secrets from files (NAME_FILE, as Kubernetes Secrets and Vault agents provide them)', () => {

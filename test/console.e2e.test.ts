@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { InputEvent } from '../rules/events.js';
+import { accessibilityFindings } from './support/axe.js';
 import { chromiumPath } from './support/chromium.js';
 import { eventually, processedToEnds, produceEvents, unlocksOf, valueOf } from './support/engine.js';
 import { purchase } from './support/events.js';
@@ -13,7 +13,6 @@ import { startWholeSystem, type WholeSystem } from './support/whole-system.js';
 
 /** Where the screenshots go: the repository's ignored output folder, kept by CI as artifacts. */
 const OUTPUT = 'output/console';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const BAKERY = 5462;
 const COFFEE = 5814;
 const MINUTE_MS = 60_000;
@@ -143,24 +142,6 @@ describe('the operations console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('[data-holders]');
     return page;
-  }
-
-  /** axe-core's serious and critical findings on the page as it stands, each with the elements it names. */
-  async function accessibilityFindings(page: Page) {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const { axe } = globalThis as unknown as {
-        axe: {
-          run: () => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-        };
-      };
-      return (await axe.run()).violations.map(({ id, impact, nodes }) => ({
-        id,
-        impact,
-        nodes: nodes.slice(0, 3).map((node) => node.target.join(' ')),
-      }));
-    });
-    return violations.filter(({ impact }) => impact === 'serious' || impact === 'critical');
   }
 
   async function visit(page: Page, hash: string, ready: string, shot: string) {

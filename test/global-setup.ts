@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { LOCAL_DATABASE_URL } from '../platform/config.js';
+import { LOCAL_DATABASE_URL, LOCAL_OIDC_ISSUER } from '../platform/config.js';
 import { LOCAL_BROKER } from '../scripts/stack/kafka.js';
 import { localPostgresCa } from '../scripts/stack/postgres.js';
 import { localServices, upStack } from '../scripts/stack/stack.js';
@@ -12,6 +12,8 @@ declare module 'vitest' {
     temporalAddress: string;
     /** The CA of the local cluster's certificate, for trying `sslmode=verify-full`. */
     postgresCa: string;
+    /** The staff identity provider's realm (the local Keycloak's unless OIDC_ISSUER names another). */
+    oidcIssuer: string;
   }
 }
 
@@ -33,4 +35,5 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', process.env.DATABASE_URL ?? LOCAL_DATABASE_URL);
   project.provide('temporalAddress', process.env.TEMPORAL_ADDRESS ?? LOCAL_TEMPORAL);
   project.provide('postgresCa', process.env.DATABASE_CA_FILE ?? localPostgresCa());
+  project.provide('oidcIssuer', process.env.OIDC_ISSUER ?? LOCAL_OIDC_ISSUER);
 }

@@ -19,6 +19,7 @@ import { ensureSchemathesis, runSchemathesis } from './support/schemathesis.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { token } from './support/tokens.js';
 import { postgresDeadLetters } from '../api/dead-letter-store.js';
+import { postgresProposals } from '../api/proposal-store.js';
 import { lazyProducer } from '../platform/kafka.js';
 
 const PARTNER_SECRET = 'coffee-house-fuzz-secret';
@@ -55,6 +56,8 @@ describe('the HTTP API under schemathesis, generated from /openapi.json', () => 
       auth: { secret: TEST_JWT_SECRET, maxLifetimeS: 300 },
       me: { catalogs: () => ({ live: catalog, everLive: catalog }), zone: 'Europe/Kyiv', reads },
       admin,
+      approvals: { mode: 'four-eyes', proposalTtlMs: 3_600_000 },
+      proposals: postgresProposals(db.pool),
       // Fuzzed ids name no dead letter, so nothing is ever sent to this topic.
       deadLetters: postgresDeadLetters(db.pool, redriveProducer.get, {
         inputs: [topics.transactions, topics.clientEvents],

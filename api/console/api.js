@@ -1,9 +1,15 @@
 import { language } from './i18n.js';
+import { forgetProviderSession, providerSession, renewedToken } from './oidc.js';
 
 const TOKEN = 'achievements-console-token';
 
-/** The signed-in person: the token they brought and what it says of them (the API checks it each call). */
+/**
+ * The signed-in person: signed in at the bank's identity provider (oidc.js), or the token they brought, and what
+ * it says of them (the API checks it each call).
+ */
 export function session() {
+  const signedIn = providerSession();
+  if (signedIn) return signedIn;
   const token = sessionStorage.getItem(TOKEN);
   if (!token) return undefined;
   try {
@@ -15,7 +21,11 @@ export function session() {
 }
 
 export const signIn = (token) => sessionStorage.setItem(TOKEN, token.trim());
-export const signOut = () => sessionStorage.removeItem(TOKEN);
+/** Forgets this tab's tokens (the provider's session stays: the header's sign-out ends that too). */
+export function signOut() {
+  sessionStorage.removeItem(TOKEN);
+  forgetProviderSession();
+}
 
 /** An answer the API refused, in its problem+json detail's words (which name the first field to fix). */
 export class Refused extends Error {
@@ -28,6 +38,7 @@ export class Refused extends Error {
 /** Calls the API as the signed-in person; a refusal throws `Refused` with the API's own words. */
 export async function call(method, path, body) {
   const headers = { Accept: 'application/json', 'Accept-Language': language() };
+  await renewedToken();
   const current = session();
   if (current) headers.Authorization = `Bearer ${current.token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';

@@ -1,17 +1,22 @@
 import { Refused, session, signIn, signOut } from './api.js';
 import { field, h } from './dom.js';
 import { language, setLanguage, t, when } from './i18n.js';
+import { beginSignIn, endProviderSession, providerSettings, takeSignInProblem } from './oidc.js';
 import { achievementsPage } from './pages/achievements.js';
+import { approvalsPage } from './pages/approvals.js';
 import { auditPage } from './pages/audit.js';
 import { deadLettersPage } from './pages/dead-letters.js';
 import { disputesPage } from './pages/disputes.js';
+import { ruleBuilderPage } from './pages/rule-builder.js';
 import { rulesPage } from './pages/rules.js';
 
 const PAGES = {
   achievements: { label: 'nav.achievements', render: achievementsPage },
   rules: { label: 'nav.rules', render: rulesPage },
+  builder: { label: 'nav.builder', render: ruleBuilderPage },
   disputes: { label: 'nav.disputes', render: disputesPage },
   'dead-letters': { label: 'nav.deadLetters', render: deadLettersPage },
+  approvals: { label: 'nav.approvals', render: approvalsPage },
   audit: { label: 'nav.audit', render: auditPage, adminOnly: true },
 };
 
@@ -36,6 +41,10 @@ export function report(error) {
   say(error.message, 'bad');
 }
 
+/**
+ * Staff sign in at the bank's identity provider when the API names one; a token pasted by hand stays possible
+ * (local use, or a deployment without a provider).
+ */
 function signInPage() {
   const token = h('textarea', { rows: 4, required: true, autocomplete: 'off', spellcheck: 'false' });
   const form = h(
@@ -53,7 +62,28 @@ function signInPage() {
     field(t('signIn.token'), token, 'wide'),
     h('button', { type: 'submit' }, t('signIn.submit')),
   );
-  return h('section', {}, h('h1', {}, t('signIn.title')), form);
+  const provider = h('div', {});
+  providerSettings().then((oidc) => {
+    if (!oidc) return;
+    const start = h(
+      'button',
+      {
+        type: 'button',
+        onclick: () =>
+          beginSignIn(oidc, language()).catch((error) =>
+            say(t('signIn.providerDown', { detail: error.message }), 'bad'),
+          ),
+      },
+      t('signIn.provider'),
+    );
+    provider.replaceChildren(h('p', {}, t('signIn.providerHelp')), start, h('h2', {}, t('signIn.orToken')));
+  });
+  const problem = takeSignInProblem();
+  if (problem) {
+    const known = { state: 'signIn.stateMismatch', nonce: 'signIn.nonceMismatch' };
+    say(known[problem] ? t(known[problem]) : t('signIn.refused', { detail: problem }), 'bad');
+  }
+  return h('section', {}, h('h1', {}, t('signIn.title')), provider, form);
 }
 
 function header(current, who) {
@@ -79,9 +109,12 @@ function header(current, who) {
             'button',
             {
               class: 'plain',
-              onclick: () => {
+              // Signed in at the provider: its session ends too, and it sends the browser back here.
+              onclick: async () => {
+                const away = await endProviderSession();
                 signOut();
-                render();
+                if (away) location.assign(away);
+                else render();
               },
             },
             t('signIn.out'),

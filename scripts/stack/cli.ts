@@ -1,7 +1,8 @@
 /**
- * `npm run stack:up|stack:down|stack:status [service…]`: the local Kafka, Temporal and PostgreSQL.
- * With no service named, `up` starts those whose address variable is unset and `down` stops all three.
+ * `npm run stack:up|stack:down|stack:status [service…]`: the local Kafka, Temporal, PostgreSQL and Keycloak.
+ * With no service named, `up` starts those whose address variable is unset and `down` stops all four.
  */
+import { KEYCLOAK_URL } from './keycloak.js';
 import { DATA_DIR } from './paths.js';
 import { SERVICES, downStack, localServices, running, upStack, type Service } from './stack.js';
 import { TEMPORAL_UI_URL } from './temporal.js';
@@ -23,6 +24,7 @@ async function main(command: string | undefined, names: string[]) {
       await upStack(services);
       console.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${services.join(', ')}`);
       console.log(`data in ${DATA_DIR}; Temporal UI at ${TEMPORAL_UI_URL}`);
+      if (services.includes('keycloak')) console.log(`staff sign-in (Keycloak) at ${KEYCLOAK_URL}/admin`);
       return;
     }
     case 'down': {
@@ -36,7 +38,7 @@ async function main(command: string | undefined, names: string[]) {
       }
       return;
     default:
-      throw new Error('usage: stack up|down|status [kafka|temporal|postgres …]');
+      throw new Error('usage: stack up|down|status [kafka|temporal|postgres|keycloak …]');
   }
 }
 

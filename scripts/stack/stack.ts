@@ -1,9 +1,10 @@
 import { kafkaRunning, startKafka, stopKafka } from './kafka.js';
+import { keycloakRunning, startKeycloak, stopKeycloak } from './keycloak.js';
 import { postgresRunning, startPostgres, stopPostgres } from './postgres.js';
 import { StackError } from './processes.js';
 import { startTemporal, stopTemporal, temporalRunning } from './temporal.js';
 
-export const SERVICES = ['kafka', 'temporal', 'postgres'] as const;
+export const SERVICES = ['kafka', 'temporal', 'postgres', 'keycloak'] as const;
 export type Service = (typeof SERVICES)[number];
 
 /** The variable that, when set, points the engine at an existing deployment of the service instead. */
@@ -11,6 +12,7 @@ const OVERRIDE: Record<Service, string> = {
   kafka: 'KAFKA_BROKERS',
   temporal: 'TEMPORAL_ADDRESS',
   postgres: 'DATABASE_URL',
+  keycloak: 'OIDC_ISSUER',
 };
 
 /** The services this environment leaves to the local stack (those whose address variable is unset). */
@@ -33,18 +35,21 @@ const starters: Record<Service, (env: NodeJS.ProcessEnv) => Promise<void>> = {
   kafka: (env) => startKafka(topicPartitions(env)),
   temporal: () => startTemporal(),
   postgres: () => startPostgres(),
+  keycloak: () => startKeycloak(),
 };
 
 const stoppers: Record<Service, () => Promise<boolean> | boolean> = {
   kafka: stopKafka,
   temporal: stopTemporal,
   postgres: stopPostgres,
+  keycloak: stopKeycloak,
 };
 
 export const running: Record<Service, () => boolean> = {
   kafka: kafkaRunning,
   temporal: temporalRunning,
   postgres: postgresRunning,
+  keycloak: keycloakRunning,
 };
 
 /** Starts the given services side by side and waits until each answers; idempotent. */

@@ -57,6 +57,15 @@ export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDe
         closeEnded: unused('replays.closeEnded'),
       },
     },
+    approvals: { mode: 'single', proposalTtlMs: 3_600_000 },
+    proposals: {
+      create: unused('proposals.create'),
+      attachDryRun: unused('proposals.attachDryRun'),
+      list: unused('proposals.list'),
+      one: unused('proposals.one'),
+      decide: unused('proposals.decide'),
+      recordResult: unused('proposals.recordResult'),
+    },
     deadLetters: {
       overview: unused('deadLetters.overview'),
       one: unused('deadLetters.one'),

@@ -72,6 +72,9 @@ export async function ownEngine(kafka: Kafka, schema: string, partitions = 3): P
       TEMPORAL_TASK_QUEUE_PREFIX: name,
       BANK_TIME_ZONE: 'Europe/Kyiv',
       JWT_SECRET: TEST_JWT_SECRET,
+      // One admin acts alone in the suites that test the actions themselves; test/approvals.int.test.ts and
+      // the console's approvals test run four-eyes, as production does.
+      ADMIN_APPROVALS: 'single',
       // The broker's minimum: a processor killed is declared gone, and its partitions taken over, soon.
       KAFKA_SESSION_TIMEOUT: '6s',
       ACTOR_IDLE_TIMEOUT: '60s',

@@ -33,8 +33,17 @@ export async function auditPage({ report }) {
             t('audit.action'),
             t('audit.target'),
             t('audit.why'),
+            t('audit.approvedBy'),
           ],
-          log.entries.map((e) => [when(e.at), e.actorId, e.actorRole, e.action, e.target, e.reason ?? '']),
+          log.entries.map((e) => [
+            when(e.at),
+            e.actorId,
+            e.actorRole,
+            e.action,
+            e.target,
+            e.reason ?? '',
+            e.approvedBy ?? '',
+          ]),
         ),
       );
     } catch (error) {

@@ -2,6 +2,7 @@ import { get, post } from '../api.js';
 import { barChart } from '../charts.js';
 import { field, h, table } from '../dom.js';
 import { t, when } from '../i18n.js';
+import { approvalMode, proposeOrRun } from '../proposing.js';
 
 const REASONS = [
   'empty',
@@ -71,7 +72,7 @@ export async function deadLettersPage({ who, say, report, refresh }) {
       ([, v]) => v,
     ),
   );
-  const overview = await get(`/v1/admin/dead-letters?${query}`);
+  const [overview, mode] = await Promise.all([get(`/v1/admin/dead-letters?${query}`), approvalMode()]);
   const why = h('input', { id: 'dlq-why', minlength: 3 });
   const original = h('div', { 'aria-live': 'polite', id: 'dlq-original', class: 'card' });
   const chosen = new Set();
@@ -91,7 +92,14 @@ export async function deadLettersPage({ who, say, report, refresh }) {
   };
   const redrive = async () => {
     try {
-      const result = await post('/v1/admin/dead-letters/redrive', { ids: [...chosen], reason: why.value });
+      const ids = [...chosen];
+      const { ran: result, proposed } = await proposeOrRun(mode, {
+        kind: 'dead-letters.redrive',
+        action: { ids },
+        reason: why.value,
+        run: () => post('/v1/admin/dead-letters/redrive', { ids, reason: why.value }),
+      });
+      if (proposed) return say(t('approvals.proposed', { id: proposed.proposalId }));
       say(
         t('dlq.redriven', {
           redriven: result.redriven.join(', ') || '—',
@@ -153,7 +161,9 @@ export async function deadLettersPage({ who, say, report, refresh }) {
       'section',
       {},
       field(t('dlq.readReason'), why),
-      who.role === 'admin' ? h('button', { onclick: redrive }, t('dlq.redriveChosen')) : null,
+      who.role === 'admin'
+        ? h('button', { onclick: redrive }, t(mode === 'single' ? 'dlq.redriveChosen' : 'dlq.proposeRedrive'))
+        : null,
       table(
         t('dlq.title'),
         ['', '#', t('dlq.position'), t('dlq.reason'), t('dlq.error'), t('dlq.at'), t('dlq.redrive'), ''],

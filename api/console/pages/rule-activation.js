@@ -1,6 +1,7 @@
 import { post } from '../api.js';
 import { field, h, table } from '../dom.js';
 import { t } from '../i18n.js';
+import { proposeOrRun } from '../proposing.js';
 import { followReplay, instant } from './rule-trials.js';
 
 const temporalLink = (settings, workflowId) =>
@@ -47,7 +48,7 @@ function backfillView(view, settings) {
 }
 
 /** Activation of a version, with or without a backfill over history and its policy; its progress followed. */
-export function activationPane(rules, settings, { say, report, relist }) {
+export function activationPane(rules, settings, { say, report, relist, mode, why }) {
   const rule = h(
     'select',
     { id: 'activate-rule' },
@@ -85,10 +86,20 @@ export function activationPane(rules, settings, { say, report, relist }) {
         }
       : {};
     try {
-      const activation = await post(
-        `/v1/admin/rules/${encodeURIComponent(rule.value)}/versions/${version.value}/activate`,
-        body,
-      );
+      const { ran: activation, proposed } = await proposeOrRun(mode, {
+        kind: 'rule.activate',
+        action: { ruleId: rule.value, version: Number(version.value), ...body },
+        reason: why.value,
+        run: () =>
+          post(`/v1/admin/rules/${encodeURIComponent(rule.value)}/versions/${version.value}/activate`, body),
+      });
+      if (proposed) {
+        say(t('approvals.proposed', { id: proposed.proposalId }));
+        result.replaceChildren(
+          h('p', {}, h('a', { href: '#/approvals' }, t('approvals.proposed', { id: proposed.proposalId }))),
+        );
+        return;
+      }
       say(t('rules.activated', activation));
       result.replaceChildren(h('p', {}, t('rules.activated', activation)));
       await relist();
@@ -112,7 +123,8 @@ export function activationPane(rules, settings, { say, report, relist }) {
     field(t('rules.notify'), notify),
     field(t('rules.levels'), levels),
     field(t('rules.maxPoints'), maxPoints),
-    h('button', { onclick: activate }, t('rules.activate')),
+    mode === 'single' ? null : field(t('rules.changeReason'), why, 'wide'),
+    h('button', { onclick: activate }, t(mode === 'single' ? 'rules.activate' : 'rules.proposeActivation')),
     result,
   );
 }

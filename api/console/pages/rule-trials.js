@@ -128,8 +128,13 @@ function dryRunView(view) {
   );
 }
 
-/** The draft over history from a chosen date: nothing is written but the dry run's own result. */
-export function dryRunPane(draft, who, report) {
+/**
+ * The draft over history from a chosen date: nothing is written but the dry run's own result. `options` name
+ * the pane and its button otherwise, and add to each view what `more(view, document)` draws (the builder's cost
+ * per partner).
+ */
+export function dryRunPane(draft, who, report, options = {}) {
+  const { title = t('rules.dryRun'), startText = t('rules.start'), more } = options;
   const from = h('input', { type: 'datetime-local', id: 'dry-run-from' });
   from.value = wallTime(Date.now() - 30 * 86_400_000);
   const result = h('div', { 'aria-live': 'polite', id: 'dry-run-result' });
@@ -143,7 +148,7 @@ export function dryRunPane(draft, who, report) {
       });
       await followReplay(
         `/v1/admin/dry-runs/${dryRunId}`,
-        (view) => result.replaceChildren(dryRunView(view)),
+        (view) => result.replaceChildren(dryRunView(view), ...(more ? [more(view, rule.document)] : [])),
         report,
       );
     } catch (error) {
@@ -153,9 +158,9 @@ export function dryRunPane(draft, who, report) {
   return h(
     'section',
     {},
-    h('h2', {}, t('rules.dryRun')),
+    h('h2', {}, title),
     field(t('rules.from'), from),
-    who.role === 'admin' ? h('button', { onclick: start }, t('rules.start')) : null,
+    who.role === 'admin' ? h('button', { onclick: start }, startText) : null,
     result,
   );
 }

@@ -3,6 +3,7 @@ import { campaignTerms, liveDocument } from '../campaign.js';
 import { debounce, field, h, table } from '../dom.js';
 import { t, when } from '../i18n.js';
 import { locate } from '../json-pointer.js';
+import { approvalMode, proposeOrRun } from '../proposing.js';
 import { activationPane } from './rule-activation.js';
 import { dryRunPane, simulationPane } from './rule-trials.js';
 
@@ -115,8 +116,13 @@ function checkView(check, show) {
  * its trials.
  */
 export async function rulesPage({ who, say, report, refresh }) {
-  const { rules } = await get('/v1/admin/rules');
-  const settings = await get('/console/settings.json');
+  const [{ rules }, settings, mode] = await Promise.all([
+    get('/v1/admin/rules'),
+    get('/console/settings.json'),
+    approvalMode(),
+  ]);
+  // Where two admins decide, an activation or a stop is proposed with this reason.
+  const why = h('input', { id: 'rule-change-reason', maxlength: 500 });
   const editor = h('textarea', { rows: 22, spellcheck: 'false', id: 'rule-document' });
   const verdict = h('div', { 'aria-live': 'polite', id: 'rule-check' });
   const draft = () => parseDraft(editor.value);
@@ -170,7 +176,7 @@ export async function rulesPage({ who, say, report, refresh }) {
               h(
                 'button',
                 { class: 'plain', onclick: () => deactivate(rule.ruleId) },
-                `${t('rules.deactivate')} ${rule.ruleId}`,
+                `${t(mode === 'single' ? 'rules.deactivate' : 'rules.proposeStop')} ${rule.ruleId}`,
               ),
             ]
           : null,
@@ -193,8 +199,14 @@ export async function rulesPage({ who, say, report, refresh }) {
   const relist = async () => listing.replaceChildren(ruleTable((await get('/v1/admin/rules')).rules));
   const deactivate = async (ruleId) => {
     try {
-      const { outcome } = await post(`/v1/admin/rules/${encodeURIComponent(ruleId)}/deactivate`);
-      say(t('rules.deactivated', { ruleId, outcome }));
+      const { ran, proposed } = await proposeOrRun(mode, {
+        kind: 'rule.deactivate',
+        action: { ruleId },
+        reason: why.value,
+        run: () => post(`/v1/admin/rules/${encodeURIComponent(ruleId)}/deactivate`),
+      });
+      if (proposed) return say(t('approvals.proposed', { id: proposed.proposalId }));
+      say(t('rules.deactivated', { ruleId, outcome: ran.outcome }));
       await relist();
     } catch (error) {
       report(error);
@@ -231,6 +243,6 @@ export async function rulesPage({ who, say, report, refresh }) {
       h('section', {}, h('h2', {}, t('rules.check')), verdict),
     ),
     h('div', { class: 'row' }, simulationPane(draft, report), dryRunPane(draft, who, report)),
-    who.role === 'admin' ? activationPane(rules, settings, { say, report, relist }) : null,
+    who.role === 'admin' ? activationPane(rules, settings, { say, report, relist, mode, why }) : null,
   );
 }

@@ -1,0 +1,29 @@
+-- Up Migration
+
+-- Four-eyes approvals (CONTRACT §6): an activation, a deactivation, an erasure or a redrive one admin proposes
+-- runs only once a different admin approves it. The row is the proposal, its decision and what running it
+-- answered; the check keeps the second pair of eyes even for a writer that bypasses the API.
+CREATE TABLE admin_proposals (
+  id              bigserial   PRIMARY KEY,
+  kind            text        NOT NULL
+                              CHECK (kind IN ('rule.activate', 'rule.deactivate', 'client.erase', 'dead-letters.redrive')),
+  action          jsonb       NOT NULL,
+  reason          text        NOT NULL,
+  proposed_by     text        NOT NULL,
+  proposed_at     timestamptz NOT NULL DEFAULT now(),
+  expires_at      timestamptz NOT NULL,
+  dry_run_id      uuid,
+  decision        text        CHECK (decision IN ('approved', 'rejected')),
+  decided_by      text,
+  decided_at      timestamptz,
+  decision_reason text,
+  result_status   integer,
+  result          jsonb,
+  CHECK ((decision IS NULL) = (decided_by IS NULL)),
+  CHECK (decided_by IS DISTINCT FROM proposed_by)
+);
+
+CREATE INDEX admin_proposals_undecided ON admin_proposals (proposed_at DESC) WHERE decision IS NULL;
+
+-- The admin who approved what another proposed; null for an action one person did alone.
+ALTER TABLE audit_log ADD COLUMN approved_by text;
