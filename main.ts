@@ -181,7 +181,12 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
                 secret: JWT_SECRET,
                 ...(JWT_PREVIOUS_SECRET ? { previousSecret: JWT_PREVIOUS_SECRET } : {}),
               }),
-          ...(OIDC_ISSUER ? { oidc: { issuer: OIDC_ISSUER, audience: config().OIDC_AUDIENCE } } : {}),
+          ...(OIDC_ISSUER
+            ? {
+                oidc: { issuer: OIDC_ISSUER, audience: config().OIDC_AUDIENCE },
+                staffOnlyFromOidc: config().NODE_ENV === 'production',
+              }
+            : {}),
           maxLifetimeS: JWT_MAX_LIFETIME_S,
         },
         me: {
@@ -294,7 +299,8 @@ async function printWhereEverythingIs() {
   const lines = [
     `API          ${api}  (try ${api}/health)`,
     `API docs     ${api}/docs  (OpenAPI: ${api}/openapi.json)`,
-    `console      ${api}/console  (sign in with a token: --role admin --sub emp-1)`,
+    `console      ${api}/console  (sign in at Keycloak as admin-1, admin-2 or support-1: README; or with a token)`,
+    `approvals    ${config().ADMIN_APPROVALS === 'single' ? 'one admin acts alone (ADMIN_APPROVALS=single)' : 'four-eyes: one admin proposes, another approves'}`,
     `metrics      http://127.0.0.1:${config().METRICS_PORT}/metrics  (every role's, on a port of its own)`,
     ...(process.env.TEMPORAL_ADDRESS ? [] : [`Temporal UI  ${TEMPORAL_UI_URL}`]),
     'a token      npm run token -- --client c-0   (or --role admin --sub emp-1)',

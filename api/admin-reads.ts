@@ -5,7 +5,7 @@ import { viewOf } from '../rules/progress-view.js';
 import type { ClientProgress } from '../rules/progress.js';
 import { upgradeProgress } from '../rules/progress-upgrade.js';
 import type { Role } from './auth.js';
-import { audit } from './rule-admin-store.js';
+import { audit } from './audit-log.js';
 
 export interface AuditEntry {
   actorId: string;
@@ -15,10 +15,16 @@ export interface AuditEntry {
   reason: string | null;
   /** The second admin who approved what `actorId` proposed (four-eyes); absent for one person's action. */
   approvedBy?: string;
+  /** The proposal an approved action ran for. */
+  proposalId?: string;
 }
 
 /** An entry as the log shows it: when, and the approving admin or null. */
-export type AuditRow = Omit<AuditEntry, 'approvedBy'> & { at: string; approvedBy: string | null };
+export type AuditRow = Omit<AuditEntry, 'approvedBy' | 'proposalId'> & {
+  at: string;
+  approvedBy: string | null;
+  proposalId: string | null;
+};
 
 /** Unlocks per calendar day (bank time zone) of the last `DAYS` days, oldest first, none left out. */
 export type UnlocksPerDay = { day: string; unlocks: number }[];
@@ -130,7 +136,7 @@ export function postgresAdminReads(
     auditLog: async ({ limit, actorId, action, fromMs, toMs }) => {
       const { rows } = await db.query<Omit<AuditRow, 'at'> & { at: Date }>(
         `SELECT at, actor_id AS "actorId", actor_role AS "actorRole", action, target, reason,
-                approved_by AS "approvedBy"
+                approved_by AS "approvedBy", proposal_id::text AS "proposalId"
            FROM audit_log
           WHERE ($2::text IS NULL OR actor_id = $2) AND ($3::text IS NULL OR starts_with(action, $3))
             AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at < $5)

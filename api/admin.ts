@@ -118,6 +118,9 @@ const auditRoute = createRoute({
                   .string()
                   .nullable()
                   .openapi({ description: 'The second admin who approved what actorId proposed' }),
+                proposalId: z.string().nullable().openapi({
+                  description: 'The proposal an approved action ran for (/v1/admin/proposals/{id})',
+                }),
               }),
             ),
           }),

@@ -28,7 +28,7 @@ import { meRoutes, type MeDependencies } from './me.js';
 import { partnerCallbackRoutes, type PartnerCallbackDependencies } from './partner-callbacks.js';
 import { privacyRoutes, type PrivacyDependencies } from './privacy.js';
 import { problem } from './problem.js';
-import { PROPOSAL_KINDS, proposalRoutes } from './proposal-kinds.js';
+import { PROPOSAL_KINDS, actionRoutes } from './proposal-kinds.js';
 import type { ProposalStore } from './proposal-store.js';
 import { dispatchThrough, proposalRoutesOf } from './proposals.js';
 import { identifyRequests, logRequests } from './request-log.js';
@@ -126,7 +126,7 @@ export function createApp(deps: ApiDependencies) {
   app.route('/', meRoutes(deps.me));
   app.use('/v1/admin/*', authenticate(deps.auth));
   for (const kind of PROPOSAL_KINDS) {
-    const { method, route } = proposalRoutes[kind];
+    const { method, route } = actionRoutes[kind];
     app.on(method, route, requireApproval(deps.approvals, kind));
   }
   app.route(

@@ -35,6 +35,11 @@ export interface AuthOptions {
   jwksUrl?: string;
   /** The staff identity provider (OIDC): tokens it issued are verified with its keys alone (`staff.ts`). */
   oidc?: StaffIssuer;
+  /**
+   * Staff only through `oidc` (production): a token of the app path naming a staff role is refused, so no one
+   * holding the app's key can act as an employee, nor as a second one beside their own sign-in.
+   */
+  staffOnlyFromOidc?: boolean;
   maxLifetimeS: number;
   /** How many verified tokens to remember (see `VerifiedTokens`); 50 000 when not given. */
   verifiedTokens?: number;
@@ -120,7 +125,10 @@ function tokenVerifier(options: AuthOptions) {
   const verifyStaff = options.oidc ? staffTokens(options.oidc) : undefined;
   return async (token: string) => {
     if (verifyStaff && claimedIssuer(token) === options.oidc!.issuer) return verifyStaff(token);
-    return clientPrincipalOf((await verifyClient(token)).payload);
+    const client = clientPrincipalOf((await verifyClient(token)).payload);
+    if (options.staffOnlyFromOidc && client.principal.role !== 'client')
+      throw new TokenRefused(`staff sign in at the bank's identity provider (${options.oidc!.issuer})`);
+    return client;
   };
 }
 

@@ -209,6 +209,29 @@ describe('authenticate staff tokens of the OIDC identity provider', () => {
     expect(await support.json()).toMatchObject({ sub: 'support-1', role: 'support' });
   });
 
+  it('refuses staff roles on the app path when staff sign in only at the provider (production), not client tokens', async () => {
+    const strict = new Hono<AuthEnv>()
+      .use(
+        '*',
+        authenticate({
+          secret: TEST_JWT_SECRET,
+          oidc: { issuer, audience: AUDIENCE },
+          staffOnlyFromOidc: true,
+          maxLifetimeS: 300,
+        }),
+      )
+      .get('/who', (c) => c.json(c.get('principal')));
+    const minted = await ask(await token({ role: 'admin', sub: 'admin-2' }), strict);
+    expect(minted.status).toBe(401);
+    expect(await minted.json()).toMatchObject({ detail: expect.stringContaining('identity provider') });
+    expect((await ask(await token({ role: 'client', sub: 'c-1' }), strict)).status).toBe(200);
+    expect(await (await ask(await staffToken(), strict)).json()).toMatchObject({
+      sub: 'admin-1',
+      role: 'admin',
+    });
+    expect((await ask(await token({ role: 'admin', sub: 'admin-2' }))).status).toBe(200);
+  });
+
   it('takes admin over support for a person holding both', async () => {
     const both = await staffToken({ realm_access: { roles: ['support', 'admin'] } });
     expect(await (await ask(both)).json()).toMatchObject({ role: 'admin' });

@@ -6,7 +6,7 @@ import { inTransaction } from '../platform/postgres.js';
 import { lockClient } from '../workflows/ledger.js';
 import { rewardWorkflowId, SEARCH_ATTRIBUTES } from '../workflows/reward-contract.js';
 import type { AuditEntry } from './admin-reads.js';
-import { audit } from './rule-admin-store.js';
+import { audit } from './audit-log.js';
 
 /** What an erasure removed, as the route answers it. */
 export interface Erasure {

@@ -1,8 +1,8 @@
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import { inSnapshot, inTransaction } from '../platform/postgres.js';
-import type { Actor } from './rule-admin-store.js';
-import { audit } from './rule-admin-store.js';
+import type { Actor } from './audit-log.js';
+import { audit } from './audit-log.js';
 
 export type RedriveStatus = 'asked' | 'accepted' | 'refused';
 

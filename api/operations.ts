@@ -3,7 +3,7 @@ import type { RuleProblem } from '../rules/rule-validation.js';
 import { approvalOf } from './approvals.js';
 import { requireRole, type AuthEnv } from './auth.js';
 import { GUARDED_RESPONSES, problem, problemResponse } from './problem.js';
-import type { Actor } from './rule-admin-store.js';
+import type { Actor } from './audit-log.js';
 
 /** What the rule and segment routes share: their security, roles, refusals, and who is asking. */
 export const security = [{ bearer: [] }];
@@ -22,7 +22,13 @@ export const refusals = {
 export function actorOf(c: Context<AuthEnv>): Actor {
   const { sub, role } = c.get('principal');
   const approved = approvalOf(c);
-  if (approved) return { actorId: approved.proposedBy, actorRole: 'admin', approvedBy: approved.approvedBy };
+  if (approved)
+    return {
+      actorId: approved.proposedBy,
+      actorRole: 'admin',
+      approvedBy: approved.approvedBy,
+      proposalId: approved.proposalId,
+    };
   return { actorId: sub, actorRole: role };
 }
 

@@ -38,7 +38,7 @@ const at = (path: string) => encodeURIComponent(path);
  * Where each kind runs, as a route pattern (its guard sits there), and the request that runs one; the
  * proposal's reason is the reason the erasure and the redrive write to the audit log.
  */
-export const proposalRoutes: {
+export const actionRoutes: {
   [K in ProposalKind]: {
     method: ActionRequest['method'];
     route: string;

@@ -38,6 +38,7 @@ export interface ProposalStore {
     ttlMs: number;
   }): Promise<Proposal>;
   attachDryRun(proposalId: string, dryRunId: string): Promise<void>;
+  /** Newest first: those still waiting for a decision (undecided and unexpired), or all. */
   list(filter: { undecidedOnly: boolean; limit: number }): Promise<Proposal[]>;
   one(proposalId: string): Promise<Proposal | undefined>;
   /**
@@ -115,8 +116,10 @@ export function postgresProposals(db: pg.Pool, nowMs = Date.now): ProposalStore 
     },
     list: async ({ undecidedOnly, limit }) => {
       const { rows } = await db.query<Row>(
-        `SELECT * FROM admin_proposals WHERE NOT $1 OR decision IS NULL ORDER BY id DESC LIMIT $2`,
-        [undecidedOnly, limit],
+        `SELECT * FROM admin_proposals
+          WHERE NOT $1 OR (decision IS NULL AND expires_at > $3)
+          ORDER BY id DESC LIMIT $2`,
+        [undecidedOnly, limit, new Date(nowMs())],
       );
       return rows.map((row) => viewOf(row, nowMs()));
     },

@@ -6,7 +6,7 @@ import { inTransaction } from '../platform/postgres.js';
 import type { InputTopics } from '../platform/topics.js';
 import type { BackfillPolicy } from '../rules/backfill-awards.js';
 import { backfillWorkflowId, dryRunWorkflowId } from '../workflows/replay-contract.js';
-import { audit, type Actor } from './rule-admin-store.js';
+import { audit, type Actor } from './audit-log.js';
 
 /** A backfill asked for with an activation (CONTRACT §6): its replay, from when, by which policy, where. */
 export interface BackfillRequest {

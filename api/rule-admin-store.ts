@@ -12,12 +12,9 @@ import {
   type DraftOptions,
   type RuleCheck,
 } from './rule-drafts.js';
-import type { AuditEntry } from './admin-reads.js';
+import { audit, type Actor } from './audit-log.js';
 import { backfillWorkflowId } from '../workflows/replay-contract.js';
 import { backfillRunning, recordBackfill, type BackfillRequest } from './replay-store.js';
-
-/** Who asks for a change, as the audit log records it. */
-export type Actor = Pick<AuditEntry, 'actorId' | 'actorRole' | 'approvedBy'>;
 
 export interface RuleVersionListing {
   version: number;
@@ -76,21 +73,6 @@ export interface RuleAdminStore {
     replace: boolean,
     actor: Actor,
   ): Promise<{ added: number; removed: number; members: number }>;
-}
-
-/** Appends one entry to the audit log, naming both admins of an approved proposal. */
-export async function audit(
-  client: pg.ClientBase | pg.Pool,
-  actor: Actor,
-  action: string,
-  target: string,
-  reason: string | null,
-) {
-  await client.query(
-    `INSERT INTO audit_log (actor_id, actor_role, action, target, reason, approved_by)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [actor.actorId, actor.actorRole, action, target, reason, actor.approvedBy ?? null],
-  );
 }
 
 /** Serializes changes of one rule (numbering, activation) across API instances. */

@@ -23,7 +23,5 @@ CREATE TABLE admin_proposals (
   CHECK (decided_by IS DISTINCT FROM proposed_by)
 );
 
-CREATE INDEX admin_proposals_undecided ON admin_proposals (proposed_at DESC) WHERE decision IS NULL;
-
--- The admin who approved what another proposed; null for an action one person did alone.
-ALTER TABLE audit_log ADD COLUMN approved_by text;
+-- The admin who approved what another proposed, and the proposal; null for an action one person did alone.
+ALTER TABLE audit_log ADD COLUMN approved_by text, ADD COLUMN proposal_id bigint;

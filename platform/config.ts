@@ -344,6 +344,9 @@ export function parseConfig(given: NodeJS.ProcessEnv): Config {
       'the dev-only secret is refused in production; set JWT_JWKS_URL or a secret',
     );
   }
+  if (values.NODE_ENV === 'production' && values.OIDC_ISSUER?.startsWith('http:')) {
+    throw new ConfigError('OIDC_ISSUER', 'in production the identity provider is reached over https');
+  }
   if (values.NODE_ENV === 'production' && values.ADMIN_APPROVALS === 'single') {
     throw new ConfigError(
       'ADMIN_APPROVALS',

@@ -120,6 +120,9 @@ describe('configuration from the environment', () => {
       /ADMIN_APPROVALS.*four-eyes/,
     );
     expect(parseConfig({ ...production, ADMIN_PROPOSAL_TTL: '4h' }).ADMIN_PROPOSAL_TTL).toBe(4 * 3_600_000);
+    expect(() => parseConfig({ ...production, OIDC_ISSUER: 'http://idp.bank/realms/staff' })).toThrow(
+      /OIDC_ISSUER.*https/,
+    );
   });
 
   it('reads loyalty tiers and the public base URL', () => {

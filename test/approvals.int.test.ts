@@ -21,6 +21,7 @@ type AuditRow = {
   target: string;
   reason: string | null;
   approvedBy: string | null;
+  proposalId: string | null;
 };
 
 describe('four-eyes approvals on the whole system (main.ts api with ADMIN_APPROVALS=four-eyes)', () => {
@@ -117,8 +118,8 @@ describe('four-eyes approvals on the whole system (main.ts api with ADMIN_APPROV
     expect((await approver()('POST', `/v1/admin/proposals/${proposalId}/approve`, {})).status).toBe(409);
 
     const activation = (await auditOf('rule.activate')).find((entry) => entry.target.startsWith(ruleId));
-    expect(activation).toMatchObject({ actorId: 'emp-1', approvedBy: 'emp-2' });
-    const decisions = (await auditOf('proposal.')).filter((entry) => entry.target.startsWith(proposalId));
+    expect(activation).toMatchObject({ actorId: 'emp-1', approvedBy: 'emp-2', proposalId });
+    const decisions = (await auditOf('proposal.')).filter((entry) => entry.proposalId === proposalId);
     expect(decisions.map((entry) => [entry.action, entry.actorId])).toEqual([
       ['proposal.approve', 'emp-2'],
       ['proposal.create', 'emp-1'],
@@ -237,6 +238,14 @@ describe('four-eyes approvals on the whole system (main.ts api with ADMIN_APPROV
       result: { status: 202, body: { redriven: [letter!.id] } },
     });
     expect((await letterOf())!.redrive).not.toBeNull();
+    expect(
+      (await auditOf('dead-letter.redrive')).find((entry) => entry.target === String(letter!.id)),
+    ).toMatchObject({
+      actorId: 'emp-1',
+      approvedBy: 'emp-2',
+      reason: 'INC-7 producer clock fixed',
+      proposalId: proposed.body.proposalId,
+    });
   });
 });
 

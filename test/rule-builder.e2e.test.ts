@@ -316,6 +316,7 @@ describe('the rule builder and four-eyes approvals in Chromium', () => {
       .toBe(1);
     expect(await decision.locator('pre.diff').textContent()).toContain('+   "repeat": {');
     expect(await decision.locator('pre.diff del').count()).toBe(0);
+    expect(await decision.textContent()).toContain('Activation with a backfill over history from');
     expect(await decision.locator('table tbody').textContent()).toContain('coffee-december3');
     expect(await accessibilityFindings(approver), 'the approvals page: axe findings').toEqual([]);
     await approver.screenshot({ path: `${SCREENSHOTS}/four-eyes-approve.png`, fullPage: true });

@@ -8,6 +8,7 @@ export interface PlannedField {
   variants?: string[];
 }
 
+export function isObject(value: unknown): value is Record<string, unknown>;
 export function resolve(root: JsonSchema, node: JsonSchema | undefined): JsonSchema;
 export function shapeOf(root: JsonSchema, node: JsonSchema | undefined): string;
 export function variantsOf(root: JsonSchema, node: JsonSchema): { key: string; schema: JsonSchema }[];

@@ -12,6 +12,9 @@
 /** `hours.from` and `hours.to`: a time of day, which a time input writes as the schema wants it. */
 const TIME_OF_DAY = '^([01]\\d|2[0-3]):[0-5]\\d$';
 
+/** Whether a JSON value is an object (not null, not an array): a document's part with fields of its own. */
+export const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** The named schema a `$ref` points at, with what the referring schema adds (its default). */
 export function resolve(root, node) {
   let schema = node ?? {};

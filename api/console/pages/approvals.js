@@ -51,6 +51,26 @@ async function estimateOf(dryRunId) {
   );
 }
 
+/** What approving runs, whole: for an activation, plainly whether it backfills, from when and under what policy. */
+function whatRuns(proposal) {
+  const { action } = proposal;
+  const sentence =
+    proposal.kind !== 'rule.activate'
+      ? null
+      : action.backfillFrom
+        ? t('approvals.backfill', {
+            from: when(action.backfillFrom),
+            notify: t(action.policy?.notify === false ? 'approvals.silently' : 'approvals.notifying'),
+            levels: action.policy?.levels ?? 'all',
+            maxPoints: action.policy?.maxPoints ?? '—',
+          })
+        : t('approvals.noBackfill');
+  return [
+    h('dt', {}, t('approvals.runs')),
+    h('dd', {}, sentence, ' ', h('code', {}, JSON.stringify(action))),
+  ];
+}
+
 /** One proposal waiting for a decision: what it does, why, and the decision when it is the viewer's to take. */
 async function openProposal(proposal, { who, say, report, refresh }) {
   const reason = h('input', { id: `decision-reason-${proposal.proposalId}`, maxlength: 500 });
@@ -90,6 +110,7 @@ async function openProposal(proposal, { who, say, report, refresh }) {
     h(
       'dl',
       {},
+      whatRuns(proposal),
       h('dt', {}, t('approvals.why')),
       h('dd', {}, proposal.reason),
       h('dt', {}, t('approvals.proposedBy')),
