@@ -15,7 +15,10 @@ export interface ApprovalSettings {
   proposalTtlMs: number;
 }
 
-/** The proposal a request runs for: set only by the approval's own dispatch, never from anything sent. */
+/**
+ * The proposal a request runs for: set only by the approval's own dispatch, never from anything sent. The
+ * request is the approving admin's (auth.ts takes it as theirs), its audit entry the proposer's (operations.ts).
+ */
 export interface Approved {
   proposalId: string;
   proposedBy: string;

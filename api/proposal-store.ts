@@ -52,6 +52,11 @@ export interface ProposalStore {
     reason: string | null,
   ): Promise<Proposal | Refusal>;
   recordResult(proposalId: string, result: { status: number; body: unknown }): Promise<Proposal>;
+  /**
+   * Claims the approved proposals whose action has not answered `unansweredMs` after it was sent (the process
+   * sending it died), marking them sent again now: one statement, so two API processes never claim the same.
+   */
+  claimUnanswered(unansweredMs: number): Promise<Proposal[]>;
 }
 
 interface Row {
@@ -127,7 +132,8 @@ export function postgresProposals(db: pg.Pool, nowMs = Date.now): ProposalStore 
     decide: async (proposalId, decision, decidedBy, reason) => {
       const { rows } = await db.query<Row>(
         `UPDATE admin_proposals
-            SET decision = $2, decided_by = $3, decided_at = $4, decision_reason = $5
+            SET decision = $2, decided_by = $3, decided_at = $4, decision_reason = $5,
+                dispatched_at = CASE WHEN $2 = 'approved' THEN $4 END
           WHERE id = $1 AND decision IS NULL AND expires_at > $4 AND proposed_by <> $3
           RETURNING *`,
         [proposalId, decision, decidedBy, new Date(nowMs()), reason],
@@ -138,6 +144,16 @@ export function postgresProposals(db: pg.Pool, nowMs = Date.now): ProposalStore 
       if (proposal.decidedBy !== null) return { refused: 'decided', proposal };
       if (proposal.state === 'expired') return { refused: 'expired', proposal };
       return { refused: 'own' };
+    },
+    claimUnanswered: async (unansweredMs) => {
+      const now = nowMs();
+      const { rows } = await db.query<Row>(
+        `UPDATE admin_proposals SET dispatched_at = $1
+          WHERE decision = 'approved' AND result_status IS NULL AND dispatched_at < $2
+          RETURNING *`,
+        [new Date(now), new Date(now - unansweredMs)],
+      );
+      return rows.map((row) => viewOf(row, now));
     },
     recordResult: async (proposalId, { status, body }) => {
       const { rows } = await db.query<Row>(

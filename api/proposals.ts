@@ -17,12 +17,43 @@ import type { Proposal, ProposalStore, Refusal } from './proposal-store.js';
 import type { RuleAdminStore } from './rule-admin-store.js';
 import { createRouter } from './router.js';
 
-/** Runs a request through the API's own routes, as the caller whose Authorization it carries. */
+/**
+ * Runs a request through the API's own routes in this process: as an approved proposal's (its approver, no
+ * token needed), or as the caller whose Authorization it carries.
+ */
 export type Dispatch = (
   request: ActionRequest,
-  authorization: string,
-  approved?: Approved,
+  as: { approved: Approved } | { authorization: string },
 ) => Promise<{ status: number; body: unknown }>;
+
+/** Runs an approved proposal's action through its own route and keeps what the route answered. */
+export async function runApproved(store: ProposalStore, dispatch: Dispatch, proposal: Proposal) {
+  const request = actionRoutes[proposal.kind].request(proposal.action as never, proposal.reason);
+  const approved = {
+    proposalId: proposal.proposalId,
+    proposedBy: proposal.proposedBy,
+    approvedBy: proposal.decidedBy!,
+  };
+  const result = await dispatch(request, { approved }).catch((error: unknown) => ({
+    status: 503,
+    body: { detail: `the action did not answer: ${String(error)}` },
+  }));
+  return store.recordResult(proposal.proposalId, result);
+}
+
+/** How long an approved proposal's action may go unanswered before it is sent again: well past a request's. */
+export const UNANSWERED_AFTER_MS = 2 * 60_000;
+
+/**
+ * Sends again the actions of approved proposals left unanswered (the API process sending one died between the
+ * decision and the answer). Each action is idempotent (an activation already live, an erasure done, a dead
+ * letter already redriven change nothing more), so one sent twice does no harm.
+ */
+export async function resumeUnanswered(store: ProposalStore, dispatch: Dispatch) {
+  const unanswered = await store.claimUnanswered(UNANSWERED_AFTER_MS);
+  for (const proposal of unanswered) await runApproved(store, dispatch, proposal);
+  return unanswered.length;
+}
 
 export interface ProposalDependencies {
   store: ProposalStore;
@@ -97,7 +128,7 @@ export function proposalRoutesOf(deps: ProposalDependencies, dispatch: Dispatch)
   const estimate = async (c: Context<AuthEnv>, proposalId: string, document: unknown, from: string) => {
     const started = await dispatch(
       { method: 'POST', path: '/v1/admin/dry-runs', body: { rule: document, from } },
-      c.req.header('Authorization')!,
+      { authorization: c.req.header('Authorization')! },
     );
     const dryRunId = (started.body as { dryRunId?: string } | null)?.dryRunId;
     if (started.status === 202 && dryRunId) await deps.store.attachDryRun(proposalId, dryRunId);
@@ -190,16 +221,7 @@ export function proposalRoutesOf(deps: ProposalDependencies, dispatch: Dispatch)
     if ('refused' in decided) return decisionRefused(c, decided);
     const target = `${decided.kind} ${proposalTarget(decided.kind, decided.action)}`;
     await deps.audit({ ...actor, proposalId, action: 'proposal.approve', target, reason: why });
-    const request = actionRoutes[decided.kind].request(decided.action as never, decided.reason);
-    const result = await dispatch(request, c.req.header('Authorization')!, {
-      proposalId,
-      proposedBy: decided.proposedBy,
-      approvedBy: actor.actorId,
-    }).catch((error: unknown) => ({
-      status: 503,
-      body: { detail: `the action did not answer: ${String(error)}` },
-    }));
-    return c.json(await shownOne(await deps.store.recordResult(proposalId, result)), 200);
+    return c.json(await shownOne(await runApproved(deps.store, dispatch, decided)), 200);
   });
   app.openapi(decisionRoute('reject'), async (c) => {
     const { proposalId } = c.req.valid('param');
@@ -218,14 +240,17 @@ export function proposalRoutesOf(deps: ProposalDependencies, dispatch: Dispatch)
 export function dispatchThrough(app: {
   fetch: (request: Request, env?: object) => Response | Promise<Response>;
 }): Dispatch {
-  return async (request, authorization, approved) => {
+  return async (request, as) => {
     const response = await app.fetch(
       new Request(`http://internal${request.path}`, {
         method: request.method,
-        headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+        headers: {
+          'Content-Type': 'application/json',
+          ...('authorization' in as ? { Authorization: as.authorization } : {}),
+        },
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       }),
-      approved ? approvedEnvironment(approved) : {},
+      'approved' in as ? approvedEnvironment(as.approved) : {},
     );
     const text = await response.text();
     try {

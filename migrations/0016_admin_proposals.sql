@@ -17,6 +17,9 @@ CREATE TABLE admin_proposals (
   decided_by      text,
   decided_at      timestamptz,
   decision_reason text,
+  -- When its action was last sent on its way: an approved proposal left unanswered (its API process died) is
+  -- sent again once this is old enough, by whichever API process claims it first.
+  dispatched_at   timestamptz,
   result_status   integer,
   result          jsonb,
   CHECK ((decision IS NULL) = (decided_by IS NULL)),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { postgresAdminReads } from '../api/admin-reads.js';
 import { postgresProposals, type Proposal } from '../api/proposal-store.js';
+import { dispatchThrough, resumeUnanswered } from '../api/proposals.js';
 import { postgresRuleAdmin } from '../api/rule-admin-store.js';
 import { loadCatalog } from '../platform/catalog-files.js';
 import { apiDependencies } from './support/api.js';
@@ -249,7 +250,7 @@ describe('four-eyes approvals on the whole system (main.ts api with ADMIN_APPROV
   });
 });
 
-describe('a proposal past its time', () => {
+describe('proposals and time: expiry, and an approved action left unanswered', () => {
   let db: Awaited<ReturnType<typeof migratedSchema>>;
   beforeAll(async () => {
     db = await migratedSchema();
@@ -290,5 +291,55 @@ describe('a proposal past its time', () => {
     ).toBe(409);
     const read = (await (await approver('GET', `/v1/admin/proposals/${proposalId}`)).json()) as Proposal;
     expect(read).toMatchObject({ state: 'expired', decidedBy: null, result: null });
+  });
+
+  it('sends again an approved action its API process never saw answered, once it is old enough, and only once', async () => {
+    let nowMs = Date.parse('2026-12-01T09:00:00Z');
+    const store = postgresProposals(db.pool, () => nowMs);
+    const rules = postgresRuleAdmin(db.pool, { zone: 'Europe/Kyiv', configuredPartners: () => [] });
+    const admin = postgresAdminReads(db.pool, () => loadCatalog(), 'Europe/Kyiv');
+    const app = createApp(
+      apiDependencies({
+        admin,
+        rules,
+        approvals: { mode: 'four-eyes', proposalTtlMs: 3_600_000 },
+        proposals: store,
+      }),
+    );
+    const ruleId = uniqueName('taxi');
+    const rule = {
+      ...taxiRule,
+      id: ruleId,
+      levels: [{ ...taxiRule.levels[0], achievementId: ruleId }],
+      examples: [],
+    };
+    const actor = { actorId: 'emp-1', actorRole: 'admin' as const };
+    expect(await rules.create(rule, actor)).toMatchObject({ ok: true });
+    expect(await rules.activate(ruleId, 1, actor)).toMatchObject({ outcome: 'activated' });
+    // Approved, then the process died before its action answered: the decision is stored, no result.
+    const { proposalId } = await store.create({
+      kind: 'rule.deactivate',
+      action: { ruleId },
+      reason: 'CHG-104 stop the taxi campaign',
+      proposedBy: 'emp-1',
+      ttlMs: 3_600_000,
+    });
+    expect(await store.decide(proposalId, 'approved', 'emp-2', null)).toMatchObject({ state: 'running' });
+    const dispatch = dispatchThrough(app);
+
+    nowMs += 60_000;
+    expect(await resumeUnanswered(store, dispatch)).toBe(0);
+    nowMs += 2 * 60_000;
+    expect(await resumeUnanswered(store, dispatch)).toBe(1);
+    expect(await store.one(proposalId)).toMatchObject({
+      state: 'done',
+      result: { status: 202, body: { outcome: 'deactivated' } },
+    });
+    const listed = (await rules.list()).find((listing) => listing.ruleId === ruleId);
+    expect(listed?.active).toBeNull();
+    const [entry] = await admin.auditLog({ limit: 1, action: 'rule.deactivate' });
+    expect(entry).toMatchObject({ actorId: 'emp-1', approvedBy: 'emp-2', proposalId });
+    nowMs += 10 * 60_000;
+    expect(await resumeUnanswered(store, dispatch)).toBe(0);
   });
 });

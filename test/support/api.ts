@@ -65,6 +65,7 @@ export function apiDependencies(overrides: Partial<ApiDependencies> = {}): ApiDe
       one: unused('proposals.one'),
       decide: unused('proposals.decide'),
       recordResult: unused('proposals.recordResult'),
+      claimUnanswered: unused('proposals.claimUnanswered'),
     },
     deadLetters: {
       overview: unused('deadLetters.overview'),
