@@ -11,6 +11,7 @@ import {
   signInAs,
   STAFF,
   tokenRequest,
+  authorizationUrl,
   CONSOLE_CLIENT,
   CONSOLE_REDIRECT,
   type SignedIn,
@@ -167,14 +168,7 @@ describe('staff signed in at the identity provider (OIDC code flow with PKCE, Ke
   });
 
   it('lets the console sign in only with the code flow and PKCE: no code without a challenge, no password grant', async () => {
-    const authorize = new URL(`${issuer}/protocol/openid-connect/auth`);
-    authorize.search = new URLSearchParams({
-      client_id: CONSOLE_CLIENT,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: CONSOLE_REDIRECT,
-      state: 'without-pkce',
-    }).toString();
+    const authorize = authorizationUrl(issuer, { state: 'without-pkce' });
     const withoutPkce = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
     expect(withoutPkce.searchParams.get('error')).toBe('invalid_request');
     expect(withoutPkce.searchParams.get('error_description')).toMatch(/code_challenge/);

@@ -41,6 +41,19 @@ class Cookies {
 const htmlDecode = (text: string) =>
   text.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'");
 
+/** The console client's authorization request at `issuer` (code flow), with `extra` parameters (PKCE, state). */
+export function authorizationUrl(issuer: string, extra: Record<string, string>) {
+  const authorize = new URL(`${issuer}/protocol/openid-connect/auth`);
+  authorize.search = new URLSearchParams({
+    client_id: CONSOLE_CLIENT,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: CONSOLE_REDIRECT,
+    ...extra,
+  }).toString();
+  return authorize;
+}
+
 /**
  * What a person does in a browser, done in Node against the real Keycloak: opens the authorization URL (code
  * flow, PKCE S256, state and nonce), submits the login form with `username` and `password` keeping its cookies,
@@ -51,17 +64,12 @@ export async function signInAs(username: string, password: string, issuer = LOCA
   const verifier = base64url(randomBytes(32));
   const state = base64url(randomBytes(16));
   const nonce = base64url(randomBytes(16));
-  const authorize = new URL(`${issuer}/protocol/openid-connect/auth`);
-  authorize.search = new URLSearchParams({
-    client_id: CONSOLE_CLIENT,
-    response_type: 'code',
-    scope: 'openid',
-    redirect_uri: CONSOLE_REDIRECT,
+  const authorize = authorizationUrl(issuer, {
     state,
     nonce,
     code_challenge: base64url(createHash('sha256').update(verifier).digest()),
     code_challenge_method: 'S256',
-  }).toString();
+  });
   const cookies = new Cookies();
   const page = await fetch(authorize, { redirect: 'manual' });
   cookies.take(page);
