@@ -88,6 +88,7 @@ function backfillRun() {
 const starters: Record<Role, () => Promise<StartedRole>> = {
   processor: async () => {
     const { BANK_TIME_ZONE, ACTOR_IDLE_TIMEOUT, DEPENDENCY_RETRY_BUDGET, KAFKA_SESSION_TIMEOUT } = config();
+    const { CHECKPOINT_INTERVAL, CHECKPOINT_EVENTS } = config();
     const db = configuredPool();
     const topics = configuredTopics();
     const rules = await startRuleFeed(db);
@@ -98,6 +99,7 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
       rules,
       zone: BANK_TIME_ZONE,
       actorIdleMs: ACTOR_IDLE_TIMEOUT,
+      checkpoints: { intervalMs: CHECKPOINT_INTERVAL, events: CHECKPOINT_EVENTS },
       groupId: configuredGroups().processors,
       topics: {
         transactions: topics.transactions,

@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { retryLine } from './batch-retry-log.js';
-import { StalePartition } from './progress-store.js';
+import { MergeWaiting, StalePartition } from './progress-store.js';
 
 describe('retryLine', () => {
   it('logs a fence (another owner, or a backfill’s merge, moved the partition) at info, saying so', () => {
     expect(retryLine(new StalePartition('bank.transactions.v1', 4), 250)).toEqual({
       level: 'info',
       message:
-        'partition fenced: bank.transactions.v1:4 moved on since it was read; the run is applied again from where it stands, in 250 ms',
+        'partition fenced: bank.transactions.v1:4 moved on since it was read; it is read again from its checkpoint, in 250 ms',
+    });
+  });
+
+  it('logs a backfill’s merge taking its turn at info, saying so', () => {
+    expect(retryLine(new MergeWaiting('bank.transactions.v1', 4), 250)).toEqual({
+      level: 'info',
+      message:
+        'a backfill waits to merge into bank.transactions.v1:4; its run is applied once the merge is done; again in 250 ms',
     });
   });
 

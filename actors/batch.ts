@@ -1,260 +1,220 @@
 import type { Batch, KafkaMessage } from 'kafkajs';
-import type pg from 'pg';
-import { sendDeadLetters, type DeadLetterSink } from '../platform/dead-letter-sink.js';
-import { deadLetter } from '../platform/dead-letters.js';
-import { describeFailure, isRecordFault } from '../platform/failures.js';
+import type { DeadLetterSink } from '../platform/dead-letter-sink.js';
+import { isRecordFault } from '../platform/failures.js';
 import { logger } from '../platform/logger.js';
-import type { Applied } from './client-actor.js';
-import type { ClientActors } from './client-actors.js';
 import type { RecordKind } from '../rules/decode.js';
-import { loadClients, type StoredProgress } from '../platform/engine-state.js';
-import { commitBatch, StalePartition, storedPosition, type StoredPosition } from './progress-store.js';
-import { unlockIdOf, unlockOutputs, type OutputTopics } from '../platform/unlock-records.js';
+import { MergeWaiting, StalePartition, storedPositions } from './progress-store.js';
+import type { OutputTopics } from '../platform/unlock-records.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
-import type { ProgressNudged } from '../rules/nudges.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
-import type { RedriveOutcomes } from '../platform/redrive-state.js';
-import { decodeInputs, decodeRedrives } from './run-decoding.js';
+import { applyIsolating, sum } from './runs.js';
+import { PartitionLedger, type CheckpointPolicy } from './partition-ledger.js';
+import { checkpoint, segmentsTaken, type CheckpointTarget } from './checkpoints.js';
+import type { SegmentFeed } from './segment-feed.js';
 
-export interface BatchContext {
-  db: pg.Pool;
-  groupId: string;
+export interface BatchContext extends CheckpointTarget {
   rules: RuleFeed;
-  actors: ClientActors;
+  /** The newest segment import; each partition takes it at a checkpoint. */
+  segments: SegmentFeed;
   deadLetters: DeadLetterSink;
   outputs: OutputTopics;
   /** Which schema each input topic follows. */
   recordKinds: ReadonlyMap<string, RecordKind>;
   /** Where operations send dead letters back after a fix (CONTRACT §2); none when not read. */
   redriveTopic?: string;
-  /** Where each `topic:partition` stands in PostgreSQL, read once per assignment and kept by each commit. */
-  positions: Map<string, StoredPosition>;
+  /** What this instance holds of each partition number it processes, read from PostgreSQL on first use. */
+  ledgers: Map<number, PartitionLedger>;
+  /**
+   * Per partition, the clients whose progress its last checkpoint could not store (PostgreSQL refused it): until
+   * one is stored, each run tries theirs as it goes (see `Decisions.probe`).
+   */
+  suspects: Map<number, ReadonlySet<string>>;
+  checkpoints: CheckpointPolicy;
+  /** Has the consumer fetch a topic's partition from `offset` next. */
+  seek: (topic: string, partition: number, offset: string) => void;
 }
 
 export interface BatchOutcome {
   events: number;
   deadLetters: number;
   unlocked: AchievementUnlocked[];
+  /** The batch was not applied: its partition is fetched again from an earlier offset. */
+  sought?: true;
 }
 
-/** A run of one partition's records, the rules in force for them, and the offset to store once applied. */
+const NOTHING: BatchOutcome = { events: 0, deadLetters: 0, unlocked: [] };
+const SOUGHT: BatchOutcome = { ...NOTHING, sought: true };
+
+/** A run of one partition's records, the rules in force for them, and the offset after them. */
 export interface Run {
   topic: string;
   partition: number;
   records: KafkaMessage[];
   nextOffset: string;
   catalog: Catalog;
-  /** The rule change `catalog` is the result of. */
-  ruleSeq: number;
 }
 
 export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
-async function positionOf(ctx: BatchContext, topic: string, partition: number): Promise<StoredPosition> {
-  const key = partitionKey(topic, partition);
-  if (!ctx.positions.has(key))
-    ctx.positions.set(key, await storedPosition(ctx.db, ctx.groupId, topic, partition));
-  return ctx.positions.get(key)!;
+/** Every topic the processor reads: the same partition number of each carries the same clients. */
+const topicsOf = (ctx: BatchContext) => [
+  ...ctx.recordKinds.keys(),
+  ...(ctx.redriveTopic ? [ctx.redriveTopic] : []),
+];
+
+/**
+ * Reads where a partition stands in PostgreSQL and has every topic but `except` fetched from there: whatever
+ * the consumer fetches from is at or past what this instance's actors now hold, and records past the
+ * checkpoint must be applied again.
+ */
+async function acquire(ctx: BatchContext, partition: number, except?: string): Promise<PartitionLedger> {
+  const topics = topicsOf(ctx);
+  const stored = await storedPositions(ctx.db, ctx.groupId, topics, partition);
+  const ledger = PartitionLedger.fromStored(partition, topics, stored, ctx.segments.newest());
+  for (const [topic, position] of stored)
+    if (topic !== except) ctx.seek(topic, partition, position.nextOffset);
+  ctx.ledgers.set(partition, ledger);
+  return ledger;
 }
 
-/** Makes sure every client of the batch has a live actor, loading all missing clients in one query. */
-async function ensureActors(ctx: BatchContext, clientIds: string[], key: string, catalog: Catalog) {
-  // A loop, because an actor may be passivated while the load awaits; spawning and dispatching then happen
-  // in one synchronous stretch, so no actor can be passivated between the two.
-  for (
-    let missing = ctx.actors.missing(clientIds);
-    missing.length > 0;
-    missing = ctx.actors.missing(clientIds)
-  ) {
-    const loaded = await loadClients(ctx.db, missing, catalog);
-    for (const clientId of missing) {
-      const { stored, context } = loaded.get(clientId)!;
-      ctx.actors.spawn(clientId, key, stored, context);
-    }
-  }
+/** Drops what this instance holds of a partition, and has every topic of it fetched again from its checkpoint. */
+export async function rewind(ctx: BatchContext, partition: number) {
+  ctx.ledgers.delete(partition);
+  ctx.actors.releasePartitions((other) => other !== partition);
+  await acquire(ctx, partition);
 }
 
 /**
- * What a run's applied records change, to commit: clients' progress, unlocks (each with where its record sits,
- * for a replay of what follows it) and nudges.
+ * The rules for a topic's next run, and the changes the partition takes before it: any rule change or segment
+ * import newer than what its records are decided under, once no replay could have to decide a record before
+ * this run as live processing did under the older ones; and a topic's first position. Each is taken with a
+ * checkpoint at the run's first offset, where a replay then takes it too.
  */
-function collectEffects(topic: string, accepted: { message: KafkaMessage }[], applied: Applied[]) {
-  const progress = new Map<string, StoredProgress>();
-  const unlocked: AchievementUnlocked[] = [];
-  const nudged: ProgressNudged[] = [];
-  applied.forEach((result, i) => {
-    if (!result.ok) return;
-    const sourceRecord = { topic, offset: accepted[i]!.message.offset };
-    for (const unlock of result.unlocked) unlocked.push({ ...unlock, sourceRecord });
-    nudged.push(...result.nudged);
-    const known = progress.get(result.clientId);
-    if (result.changed && (!known || known.version < result.stored.version))
-      progress.set(result.clientId, result.stored);
-  });
-  return { progress, unlocked, nudged };
-}
-
-type Effects = ReturnType<typeof collectEffects> & { redrives?: RedriveOutcomes };
-
-async function commit(ctx: BatchContext, run: Run, effects: Effects) {
-  const { topic, partition, nextOffset, ruleSeq } = run;
-  const key = partitionKey(topic, partition);
-  await commitBatch(ctx.db, ctx.groupId, {
-    progress: effects.progress,
-    unlocked: effects.unlocked,
-    nudged: effects.nudged,
-    catalog: run.catalog,
-    announce: (unlocked) => unlockOutputs(unlocked, run.catalog, ctx.outputs),
-    ...(effects.redrives ? { redrives: effects.redrives } : {}),
-    position: {
-      topic,
-      partition,
-      nextOffset,
-      fromOffset: run.records[0]!.offset,
-      ruleSeq,
-      found: ctx.positions.get(key)!,
-    },
-  });
-  ctx.positions.set(key, { nextOffset, ruleSeq, epoch: ctx.positions.get(key)!.epoch });
-}
-
-/**
- * A line per committed unlock naming the record that caused it: where a search by the unlock's correlation id
- * starts (or by the bank's event id, which finds the correlation id).
- */
-function logUnlocks(run: Run, accepted: { message: KafkaMessage }[], applied: Applied[]) {
-  const log = logger('processor');
-  applied.forEach((result, i) => {
-    if (!result.ok) return;
-    const record = { topic: run.topic, partition: run.partition, offset: accepted[i]!.message.offset };
-    for (const { clientId, achievementId, ruleVersion, sourceEventId, occurrence } of result.unlocked) {
-      const correlationId = unlockIdOf(clientId, achievementId, occurrence);
-      log.info(
-        { correlationId, achievementId, occurrence, ruleVersion, eventId: sourceEventId, record },
-        'achievement unlocked',
-      );
-    }
-  });
-}
-
-/**
- * Applies a run of records and commits their effects with the run's next offset: bad records go to the DLQ
- * with their reason, the rest to their client actors. If anything fails before the commit, the run's actors
- * are dropped, so a retry starts again from the stored progress.
- */
-async function applyRun(ctx: BatchContext, run: Run, kind: RecordKind | 'redrive'): Promise<BatchOutcome> {
-  const { topic, partition } = run;
-  const { accepted, letters, redrives } =
-    kind === 'redrive' ? await decodeRedrives(ctx, run) : decodeInputs(run, kind);
-  const clientIds = accepted.map(({ event }) => event.clientId);
-  try {
-    await ensureActors(ctx, clientIds, partitionKey(topic, partition), run.catalog);
-    const applied = await ctx.actors.applyAll(
-      accepted.map(({ event }) => event),
-      run.catalog,
-    );
-    applied.forEach((result, i) => {
-      const { message, source } = accepted[i]!;
-      if (result.ok) {
-        if (source) redrives!.accepted.push(source);
-      } else if (source) redrives!.refused.push({ source, error: result.error });
-      else letters.push(deadLetter({ topic, partition, message }, result.error));
-    });
-    await sendDeadLetters(ctx.deadLetters, letters);
-    const effects = collectEffects(topic, accepted, applied);
-    await commit(ctx, run, { ...effects, ...(redrives ? { redrives } : {}) });
-    logUnlocks(run, accepted, applied);
-    return { events: accepted.length, deadLetters: letters.length, unlocked: effects.unlocked };
-  } catch (error) {
-    ctx.actors.discard(clientIds);
-    throw error;
-  }
-}
-
-/** Sends one record PostgreSQL or Kafka refused to the DLQ with the reason, and moves the partition past it. */
-async function setAside(ctx: BatchContext, run: Run, error: unknown): Promise<BatchOutcome> {
-  const { topic, partition } = run;
-  const message = run.records[0]!;
-  const reason = `the engine could not store this record: ${describeFailure(error)}`;
-  logger('batch').warn({ topic, partition, offset: message.offset, reason }, 'record set aside to the DLQ');
-  await sendDeadLetters(ctx.deadLetters, [deadLetter({ topic, partition, message }, reason)]);
-  await commit(ctx, run, { progress: new Map(), unlocked: [], nudged: [] });
-  return { events: 0, deadLetters: 1, unlocked: [] };
-}
-
-/**
- * Applies a run; when a record's content makes the commit fail (a value PostgreSQL refuses, a record the
- * broker will not take), halves the run until that record stands alone and sets it aside, so no record can
- * stop a partition. Other failures (a server down) are thrown for the caller to retry: the records are kept.
- */
-async function applyIsolating(
-  ctx: BatchContext,
-  run: Run,
-  kind: RecordKind | 'redrive',
-): Promise<BatchOutcome> {
-  try {
-    return await applyRun(ctx, run, kind);
-  } catch (error) {
-    if (!isRecordFault(error)) throw error;
-    if (run.records.length === 1) return setAside(ctx, run, error);
-    const half = Math.ceil(run.records.length / 2);
-    const second = run.records.slice(half);
-    const first = await applyIsolating(
-      ctx,
-      { ...run, records: run.records.slice(0, half), nextOffset: second[0]!.offset },
-      kind,
-    );
-    const rest = await applyIsolating(ctx, { ...run, records: second }, kind);
-    return {
-      events: first.events + rest.events,
-      deadLetters: first.deadLetters + rest.deadLetters,
-      unlocked: [...first.unlocked, ...rest.unlocked],
-    };
-  }
-}
-
-/**
- * The rules for a partition's next run: every change the partition already applied, and any newer change this
- * process knows of, which then goes live at the run's first offset (recorded with the run's commit).
- */
-async function rulesFor(ctx: BatchContext, stored: StoredPosition) {
+async function openRun(ctx: BatchContext, ledger: PartitionLedger, topic: string, firstOffset: string) {
+  const position = ledger.position(topic);
   let book = ctx.rules.book();
   // Another instance applied a change here that this one has not read yet: read it before going on.
-  if (book.latestSeq < stored.ruleSeq) book = await ctx.rules.refresh();
-  const ruleSeq = Math.max(book.latestSeq, stored.ruleSeq);
-  return { catalog: book.catalogAt(ruleSeq), ruleSeq };
+  if (book.latestSeq < position.ruleSeq) book = await ctx.rules.refresh();
+  const ruleSeq = ledger.mayTakeRuleChanges(topic)
+    ? Math.max(book.latestSeq, position.ruleSeq)
+    : position.ruleSeq;
+  const segmentSeq = ledger.mayTakeSegmentChanges()
+    ? Math.max(ctx.segments.newest(), ledger.segmentSeq)
+    : ledger.segmentSeq;
+  if (position.stored === undefined || ruleSeq > position.ruleSeq || segmentSeq > ledger.segmentSeq) {
+    const segments =
+      segmentSeq > ledger.segmentSeq
+        ? await segmentsTaken(ctx, ledger.partition, ledger.segmentSeq, segmentSeq)
+        : new Map<string, readonly string[]>();
+    await checkpoint(ctx, ledger, {
+      topic,
+      nextOffset: position.nextOffset ?? firstOffset,
+      ruleSeq,
+      segmentSeq,
+    });
+    for (const [clientId, memberships] of segments) ctx.actors.setSegments(clientId, memberships);
+  }
+  return book.catalogAt(ruleSeq);
 }
 
 /**
- * One partition's batch, exactly once in effect: records below the offset stored in PostgreSQL were already
- * applied and are skipped; the rest are applied and committed with the partition's next offset.
+ * A batch's records as runs, each with the offset after it: one, or two when the topic's records are decided
+ * under the checkpoint's changes up to `heldUntil` and the batch goes past it (the second may take newer ones).
+ */
+function runsOf(records: KafkaMessage[], batch: Batch, heldUntil: string | undefined) {
+  const end = (BigInt(batch.lastOffset()) + 1n).toString();
+  const cut = heldUntil === undefined ? -1 : records.findIndex((m) => BigInt(m.offset) >= BigInt(heldUntil));
+  if (cut <= 0) return records.length > 0 ? [{ records, nextOffset: end }] : [];
+  return [
+    { records: records.slice(0, cut), nextOffset: heldUntil! },
+    { records: records.slice(cut), nextOffset: end },
+  ];
+}
+
+/**
+ * Checkpoints a partition (if `due` says so). A checkpoint PostgreSQL refuses for what a client's progress holds
+ * would be refused every time: the partition is read again from its last checkpoint, its clients then suspect,
+ * so the record that makes a progress unstorable is set aside (see `suspects`) and the next checkpoint goes in.
+ */
+export async function checkpointPartition(
+  ctx: BatchContext,
+  partition: number,
+  due: (ledger: PartitionLedger) => boolean,
+): Promise<'stored' | 'not due' | 'rewound'> {
+  const ledger = ctx.ledgers.get(partition);
+  if (!ledger || !due(ledger)) return 'not due';
+  const suspects = new Set(ctx.actors.unstored(partition).keys());
+  try {
+    await checkpoint(ctx, ledger);
+    ctx.suspects.delete(partition);
+    return 'stored';
+  } catch (error) {
+    if (!isRecordFault(error) && !(error instanceof StalePartition)) throw error;
+    if (isRecordFault(error)) {
+      logger('processor').warn(
+        { partition, err: error },
+        'checkpoint refused; its clients are tried record by record',
+      );
+      // Kept with those of earlier refusals: a record set aside then is applied again by the replay.
+      ctx.suspects.set(partition, new Set([...(ctx.suspects.get(partition) ?? []), ...suspects]));
+    }
+    await rewind(ctx, partition);
+    return 'rewound';
+  }
+}
+
+const dueNow = (ctx: BatchContext) => (ledger: PartitionLedger) => ledger.due(Date.now(), ctx.checkpoints);
+
+/**
+ * One partition's batch, exactly once in effect: records the actors already applied are skipped, the rest are
+ * applied, and the partition is checkpointed when due. A batch starting past where the partition stands (the
+ * consumer fetched from a later offset than the checkpoint) is not applied: the partition is fetched again
+ * from the checkpoint. When another writer moved the partition, what this instance held of it is dropped and
+ * it is fetched again from its checkpoint.
  */
 export async function processBatch(batch: Batch, ctx: BatchContext): Promise<BatchOutcome> {
   const { topic, partition } = batch;
-  const stored = await positionOf(ctx, topic, partition);
-  const records = batch.messages.filter(
-    (message) => stored.nextOffset === undefined || BigInt(message.offset) >= BigInt(stored.nextOffset),
-  );
-  if (records.length === 0) return { events: 0, deadLetters: 0, unlocked: [] };
-  const kind = topic === ctx.redriveTopic ? 'redrive' : ctx.recordKinds.get(topic);
-  if (!kind) throw new Error(`the engine does not read topic ${topic}`);
-  const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
   try {
-    return await applyIsolating(
-      ctx,
-      { topic, partition, records, nextOffset, ...(await rulesFor(ctx, stored)) },
-      kind,
-    );
-  } catch (error) {
-    if (error instanceof StalePartition) {
-      // Whatever this instance holds of the partition's clients may be behind what another owner, or a
-      // backfill's merge, stored: every topic read here carries them, so the actors of each are let go.
-      const topics = [...ctx.recordKinds.keys(), ...(ctx.redriveTopic ? [ctx.redriveTopic] : [])];
-      const stale = new Set(topics.map((input) => partitionKey(input, partition)));
-      for (const stalePartition of stale) ctx.positions.delete(stalePartition);
-      ctx.actors.releasePartitions((other) => !stale.has(other));
+    const ledger = ctx.ledgers.get(partition) ?? (await acquire(ctx, partition, topic));
+    const position = ledger.position(topic);
+    const from = position.nextOffset;
+    if (!position.checked) {
+      position.checked = true;
+      const first = batch.messages[0]?.offset;
+      if (from !== undefined && first !== undefined && BigInt(first) > BigInt(from)) {
+        ctx.seek(topic, partition, from);
+        return SOUGHT;
+      }
     }
-    throw error;
+    const records = batch.messages.filter(
+      (message) => from === undefined || BigInt(message.offset) >= BigInt(from),
+    );
+    const kind = topic === ctx.redriveTopic ? 'redrive' : ctx.recordKinds.get(topic);
+    if (!kind) throw new Error(`the engine does not read topic ${topic}`);
+    let outcome = NOTHING;
+    for (const { records: part, nextOffset } of runsOf(records, batch, ledger.heldUntil(topic))) {
+      const catalog = await openRun(ctx, ledger, topic, part[0]!.offset);
+      outcome = sum(
+        outcome,
+        await applyIsolating(ctx, ledger, { topic, partition, records: part, nextOffset, catalog }, kind),
+      );
+    }
+    if ((await checkpointPartition(ctx, partition, dueNow(ctx))) === 'rewound') return SOUGHT;
+    return outcome;
+  } catch (error) {
+    // A backfill waits for a checkpoint covering every stored unlock: it gets one, and the batch waits its turn.
+    if (error instanceof MergeWaiting) {
+      if ((await checkpointPartition(ctx, partition, (ledger) => ledger.pending)) === 'rewound')
+        return SOUGHT;
+      throw error;
+    }
+    if (!(error instanceof StalePartition)) throw error;
+    logger('processor').info(
+      { topic, partition, reason: error.message },
+      'partition read again from its checkpoint',
+    );
+    await rewind(ctx, partition);
+    return SOUGHT;
   }
 }

@@ -10,7 +10,8 @@ export type Applied =
       ok: true;
       clientId: string;
       changed: boolean;
-      stored: StoredProgress;
+      /** The client's state once the event is applied. */
+      state: ClientState;
       unlocked: AchievementUnlocked[];
       nudged: ProgressNudged[];
     }
@@ -34,13 +35,16 @@ export interface ApplyEvent {
   index: number;
 }
 
-/** The client's segment memberships changed (operations imported a segment). */
-export interface SetSegments {
-  type: 'SetSegments';
-  segments: readonly string[];
+/**
+ * The client's state as the engine now holds it: its segments once its partition took a segment import, or
+ * its state before a run whose effects could not be stored (the run is applied again).
+ */
+export interface SetState {
+  type: 'SetState';
+  state: ClientState;
 }
 
-export type ClientMessage = ApplyEvent | SetSegments;
+export type ClientMessage = ApplyEvent | SetState;
 
 /** What a client actor holds: its stored progress, the segments it belongs to, and when it was erased. */
 export type ClientState = StoredProgress & { segments: readonly string[]; erasedAtMs: number | undefined };
@@ -52,7 +56,7 @@ export type ClientState = StoredProgress & { segments: readonly string[]; erased
  */
 export function clientBehaviour(zone: string) {
   return (state: ClientState, message: ClientMessage): ClientState => {
-    if (message.type === 'SetSegments') return { ...state, segments: message.segments };
+    if (message.type === 'SetState') return message.state;
     const decision = decide(state.progress, message.event, message.catalog, zone, { client: state });
     const changed = decision.progress !== state.progress;
     const next = changed ? { ...state, version: state.version + 1, progress: decision.progress } : state;
@@ -60,7 +64,7 @@ export function clientBehaviour(zone: string) {
       ok: true,
       clientId: message.event.clientId,
       changed,
-      stored: next,
+      state: next,
       unlocked: decision.unlocked,
       nudged: nudgesCrossed(state.progress, decision.progress, message.event, message.catalog, zone),
     });

@@ -2,16 +2,27 @@ import { dispatch, spawn, start, stop, type ActorSystemRef, type Ref } from 'nac
 import type { ClientContext } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { InputEvent } from '../rules/events.js';
-import { clientBehaviour, type Applied, type ClientMessage, type Replies } from './client-actor.js';
+import {
+  clientBehaviour,
+  type Applied,
+  type ClientMessage,
+  type ClientState,
+  type Replies,
+} from './client-actor.js';
 import type { StoredProgress } from '../platform/engine-state.js';
 import { initialProgress } from '../rules/progress.js';
 
 interface LiveActor {
+  clientId: string;
   ref: Ref<ClientMessage>;
-  /** The topic-partition the client's events come from; its actors are released when the partition is revoked. */
-  partitionKey: string;
+  /** The partition number the client's events come from (the same in every input topic). */
+  partition: number;
   lastUsedMs: number;
   inFlight: number;
+  /** The state the actor holds once it has handled every message sent to it. */
+  state: ClientState;
+  /** The version of the client's progress stored in PostgreSQL: the actor is dirty while its state is newer. */
+  storedVersion: number;
 }
 
 /** Collects a run's answers and resolves with them once the last one is in. */
@@ -21,6 +32,7 @@ class RunReplies implements Replies {
 
   constructor(
     private readonly actors: LiveActor[],
+    private readonly changed: (actor: LiveActor) => void,
     private readonly resolve: (applied: Applied[]) => void,
   ) {
     this.applied = new Array<Applied>(actors.length);
@@ -29,7 +41,12 @@ class RunReplies implements Replies {
   }
 
   answer(index: number, applied: Applied) {
-    this.actors[index]!.inFlight--;
+    const actor = this.actors[index]!;
+    actor.inFlight--;
+    if (applied.ok && applied.changed) {
+      actor.state = applied.state;
+      this.changed(actor);
+    }
     this.applied[index] = applied;
     if (--this.waiting === 0) this.resolve(this.applied);
   }
@@ -43,13 +60,15 @@ function actorName(clientId: string): string {
 }
 
 /**
- * The cache of client actors, one per active client, under one nact system. Actors are spawned with progress
- * loaded from PostgreSQL, passivated after `idleMs` without events (their progress is already stored: every
- * batch commits before the next), and released when their partition moves to another instance.
+ * The client actors, one per active client, under one nact system: they hold the clients' progress. An actor is
+ * spawned with the progress its partition's last checkpoint stored, is dirty while it holds progress newer than
+ * that, passivated once clean and idle for `idleMs`, and released when its partition moves to another instance.
  */
 export class ClientActors {
   private readonly system: ActorSystemRef = start();
   private readonly live = new Map<string, LiveActor>();
+  /** Per partition, the clients whose progress changed since it was last stored. */
+  private readonly dirty = new Map<number, Set<string>>();
   private readonly behaviour: ReturnType<typeof clientBehaviour>;
 
   constructor(
@@ -69,16 +88,17 @@ export class ClientActors {
   }
 
   /** Spawns a client's actor with its stored progress (a new client starts from nothing) and context. */
-  spawn(clientId: string, partitionKey: string, stored: StoredProgress | undefined, context: ClientContext) {
+  spawn(clientId: string, partition: number, stored: StoredProgress | undefined, context: ClientContext) {
     if (this.live.has(clientId)) return;
+    // A literal, not a spread: the state keeps a fixed shape with its fields in the object (smaller heap).
+    const state: ClientState = {
+      version: stored?.version ?? 0,
+      progress: stored?.progress ?? initialProgress(),
+      segments: context.segments,
+      erasedAtMs: context.erasedAtMs,
+    };
     const ref = spawn(this.system, this.behaviour, actorName(clientId), {
-      // A literal, not a spread: the state keeps a fixed shape with its fields in the object (smaller heap).
-      initialState: {
-        version: stored?.version ?? 0,
-        progress: stored?.progress ?? initialProgress(),
-        segments: context.segments,
-        erasedAtMs: context.erasedAtMs,
-      },
+      initialState: state,
       // A rule that throws on an event answers the waiting batch (which sets the event aside to the DLQ) and
       // resumes with the progress as it was: the client's other events, and other clients, go on.
       onCrash: (message, error, ctx) => {
@@ -91,7 +111,15 @@ export class ClientActors {
         return ctx.resume;
       },
     });
-    this.live.set(clientId, { ref, partitionKey, lastUsedMs: Date.now(), inFlight: 0 });
+    this.live.set(clientId, {
+      clientId,
+      ref,
+      partition,
+      lastUsedMs: Date.now(),
+      inFlight: 0,
+      state,
+      storedVersion: state.version,
+    });
   }
 
   /**
@@ -103,7 +131,7 @@ export class ClientActors {
     const lost = events.find((_, i) => actors[i] === undefined);
     if (lost) return Promise.reject(new Error(`no live actor for client ${lost.clientId}`));
     return new Promise((resolve) => {
-      const replies = new RunReplies(actors as LiveActor[], resolve);
+      const replies = new RunReplies(actors as LiveActor[], (actor) => this.markDirty(actor), resolve);
       const now = Date.now();
       events.forEach((event, index) => {
         const actor = actors[index]!;
@@ -114,42 +142,92 @@ export class ClientActors {
     });
   }
 
-  /** The cached clients among `clientIds`. */
-  cached(clientIds: Iterable<string>): string[] {
-    return [...clientIds].filter((clientId) => this.live.has(clientId));
+  /** The states of these clients' actors now, to put back with `restore` if what follows cannot be stored. */
+  snapshot(clientIds: Iterable<string>): Map<string, ClientState> {
+    const states = new Map<string, ClientState>();
+    for (const clientId of clientIds) {
+      const actor = this.live.get(clientId);
+      if (actor && !states.has(clientId)) states.set(clientId, actor.state);
+    }
+    return states;
+  }
+
+  /** Puts these clients' actors back in the states a `snapshot` took. */
+  restore(states: ReadonlyMap<string, ClientState>) {
+    for (const [clientId, state] of states) this.setState(clientId, state);
+  }
+
+  /** The cached clients of a partition among `clientIds`. */
+  cachedOf(partition: number, clientIds: Iterable<string>): string[] {
+    return [...new Set(clientIds)].filter((clientId) => this.live.get(clientId)?.partition === partition);
   }
 
   /** Tells a cached client's actor its segments now; its next event is decided with them. */
   setSegments(clientId: string, segments: readonly string[]) {
     const actor = this.live.get(clientId);
-    if (actor) dispatch(actor.ref, { type: 'SetSegments', segments });
+    if (actor) this.setState(clientId, { ...actor.state, segments });
   }
 
-  /** Stops the actors of clients whose partitions this instance no longer owns. */
-  releasePartitions(keep: (partitionKey: string) => boolean): number {
-    return this.stopWhere((actor) => !keep(actor.partitionKey));
+  /** The progress of the partition's clients newer than what PostgreSQL holds, to store at its checkpoint. */
+  unstored(partition: number): Map<string, StoredProgress> {
+    return this.unstoredOf(this.dirty.get(partition) ?? []);
   }
 
-  /** Stops actors idle for longer than `idleMs`, keeping memory bounded by the active clients. */
-  passivateIdle(nowMs = Date.now()): number {
-    return this.stopWhere((actor) => actor.inFlight === 0 && nowMs - actor.lastUsedMs > this.idleMs);
-  }
-
-  /** Drops the actors of these clients (their in-memory progress may be ahead of what was stored). */
-  discard(clientIds: Iterable<string>) {
-    const dropped = new Set(clientIds);
-    for (const clientId of dropped) {
+  /** The progress of these clients, where newer than what PostgreSQL holds. */
+  unstoredOf(clientIds: Iterable<string>): Map<string, StoredProgress> {
+    const rows = new Map<string, StoredProgress>();
+    for (const clientId of clientIds) {
       const actor = this.live.get(clientId);
-      if (!actor) continue;
-      stop(actor.ref);
-      this.live.delete(clientId);
+      if (actor && actor.state.version > actor.storedVersion)
+        rows.set(clientId, { version: actor.state.version, progress: actor.state.progress });
+    }
+    return rows;
+  }
+
+  /** Marks what a checkpoint stored: those clients are clean again (and may be passivated). */
+  stored(partition: number, rows: ReadonlyMap<string, StoredProgress>) {
+    for (const [clientId, { version }] of rows) {
+      const actor = this.live.get(clientId);
+      if (actor) actor.storedVersion = Math.max(actor.storedVersion, version);
+    }
+    const dirty = this.dirty.get(partition);
+    if (!dirty) return;
+    for (const clientId of dirty) {
+      const actor = this.live.get(clientId);
+      if (!actor || actor.state.version <= actor.storedVersion) dirty.delete(clientId);
     }
   }
 
-  private stopWhere(condition: (actor: LiveActor) => boolean): number {
+  /** Stops the actors of the partitions this instance no longer owns (or must read again from their checkpoint). */
+  releasePartitions(keep: (partition: number) => boolean): number {
+    for (const partition of this.dirty.keys()) if (!keep(partition)) this.dirty.delete(partition);
+    return this.stopWhere((actor) => !keep(actor.partition), true);
+  }
+
+  /** Stops actors clean and idle for longer than `idleMs`, keeping memory bounded by the active clients. */
+  passivateIdle(nowMs = Date.now()): number {
+    return this.stopWhere(
+      (actor) => actor.state.version === actor.storedVersion && nowMs - actor.lastUsedMs > this.idleMs,
+    );
+  }
+
+  private markDirty(actor: LiveActor) {
+    let dirty = this.dirty.get(actor.partition);
+    if (!dirty) this.dirty.set(actor.partition, (dirty = new Set()));
+    dirty.add(actor.clientId);
+  }
+
+  private setState(clientId: string, state: ClientState) {
+    const actor = this.live.get(clientId);
+    if (!actor) return;
+    actor.state = state;
+    dispatch(actor.ref, { type: 'SetState', state });
+  }
+
+  private stopWhere(condition: (actor: LiveActor) => boolean, evenInFlight = false): number {
     let stopped = 0;
     for (const [clientId, actor] of this.live) {
-      if (actor.inFlight > 0 || !condition(actor)) continue;
+      if ((actor.inFlight > 0 && !evenInFlight) || !condition(actor)) continue;
       stop(actor.ref);
       this.live.delete(clientId);
       stopped++;
@@ -160,5 +238,6 @@ export class ClientActors {
   stopAll() {
     stop(this.system);
     this.live.clear();
+    this.dirty.clear();
   }
 }

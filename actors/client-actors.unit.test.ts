@@ -15,22 +15,22 @@ afterEach(() => actors.stopAll());
 describe('ClientActors', () => {
   it('applies a client’s events in order and reports the new progress and unlocks', async () => {
     actors = new ClientActors('Europe/Kyiv', 60_000);
-    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
+    actors.spawn('c-1', 0, undefined, NO_CONTEXT);
     const [first, second] = await actors.applyAll([purchase({ time: at }), purchase({ time: at })], catalog);
-    expect(first!).toMatchObject({ ok: true, changed: true, stored: { version: 1 } });
+    expect(first!).toMatchObject({ ok: true, changed: true, state: { version: 1 } });
     expect(first!.ok && first!.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
-    expect(second).toMatchObject({ ok: true, stored: { version: 2 }, unlocked: [] });
+    expect(second).toMatchObject({ ok: true, state: { version: 2 }, unlocked: [] });
   });
 
   it('answers a run of several clients’ events in the events’ order, and refuses one without an actor', async () => {
     actors = new ClientActors('Europe/Kyiv', 60_000);
-    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
-    actors.spawn('c-2', 'tx:0', undefined, NO_CONTEXT);
+    actors.spawn('c-1', 0, undefined, NO_CONTEXT);
+    actors.spawn('c-2', 0, undefined, NO_CONTEXT);
     const events = ['c-2', 'c-1', 'c-2'].map((clientId, i) =>
       purchase({ clientId, id: `tx-${i}`, time: at }),
     );
     const applied = await actors.applyAll(events, catalog);
-    expect(applied.map((a) => a.ok && [a.clientId, a.stored.version])).toEqual([
+    expect(applied.map((a) => a.ok && [a.clientId, a.state.version])).toEqual([
       ['c-2', 1],
       ['c-1', 1],
       ['c-2', 2],
@@ -46,19 +46,53 @@ describe('ClientActors', () => {
       version: 7,
       progress: { ...initialProgress(), unlocked: { 'first-purchase': { at, sourceEventId: 'tx-0' } } },
     };
-    actors.spawn('c-1', 'tx:0', stored, NO_CONTEXT);
+    actors.spawn('c-1', 0, stored, NO_CONTEXT);
     const applied = await applyOne(purchase({ time: at }), catalog);
-    expect(applied).toMatchObject({ ok: true, stored: { version: 8 }, unlocked: [] });
+    expect(applied).toMatchObject({ ok: true, state: { version: 8 }, unlocked: [] });
   });
 
-  it('passivates only actors idle for longer than the idle time', async () => {
+  it('passivates only clean actors idle for longer than the idle time', async () => {
     actors = new ClientActors('Europe/Kyiv', 1_000);
-    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
-    actors.spawn('c-2', 'tx:0', undefined, NO_CONTEXT);
+    actors.spawn('c-1', 0, undefined, NO_CONTEXT);
+    actors.spawn('c-2', 0, undefined, NO_CONTEXT);
     await applyOne(purchase({ clientId: 'c-2', time: at }), catalog);
     expect(actors.passivateIdle(Date.now() + 500)).toBe(0);
-    expect(actors.passivateIdle(Date.now() + 1_500)).toBe(2);
+    // c-2 holds progress no checkpoint stored yet: it stays until one does.
+    expect(actors.passivateIdle(Date.now() + 1_500)).toBe(1);
+    expect(actors.missing(['c-1', 'c-2'])).toEqual(['c-1']);
+    actors.stored(0, actors.unstored(0));
+    expect(actors.passivateIdle(Date.now() + 1_500)).toBe(1);
     expect(actors.missing(['c-1', 'c-2'])).toEqual(['c-1', 'c-2']);
+  });
+
+  it('hands a checkpoint the progress of the partition’s clients newer than stored, once', async () => {
+    actors = new ClientActors('Europe/Kyiv', 60_000);
+    actors.spawn('c-1', 0, { version: 4, progress: initialProgress() }, NO_CONTEXT);
+    actors.spawn('c-2', 0, undefined, NO_CONTEXT);
+    actors.spawn('c-3', 1, undefined, NO_CONTEXT);
+    await actors.applyAll(
+      ['c-1', 'c-1', 'c-3'].map((clientId, i) => purchase({ clientId, id: `tx-${i}`, time: at })),
+      catalog,
+    );
+    const unstored = actors.unstored(0);
+    expect([...unstored].map(([clientId, { version }]) => [clientId, version])).toEqual([['c-1', 6]]);
+    actors.stored(0, unstored);
+    expect(actors.unstored(0).size).toBe(0);
+    expect([...actors.unstored(1).keys()]).toEqual(['c-3']);
+  });
+
+  it('puts a run’s clients back as a snapshot took them, so a retried run counts each event once', async () => {
+    actors = new ClientActors('Europe/Kyiv', 60_000);
+    actors.spawn('c-1', 0, undefined, NO_CONTEXT);
+    const before = actors.snapshot(['c-1']);
+    expect(await applyOne(purchase({ id: 'tx-1', time: at }), catalog)).toMatchObject({
+      state: { version: 1 },
+    });
+    actors.restore(before);
+    expect(actors.unstored(0).size).toBe(0);
+    const again = await applyOne(purchase({ id: 'tx-1', time: at }), catalog);
+    expect(again).toMatchObject({ ok: true, state: { version: 1 } });
+    expect(again.ok && again.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
   });
 
   it('decides a client’s events with the segments it was last told', async () => {
@@ -69,7 +103,7 @@ describe('ClientActors', () => {
         document: { ...ruleDocument('first-purchase'), audience: { segments: ['gold'] } },
       },
     ]);
-    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
+    actors.spawn('c-1', 0, undefined, NO_CONTEXT);
     const outside = await applyOne(purchase({ id: 'tx-1', time: at }), forGold);
     expect(outside).toMatchObject({ ok: true, unlocked: [] });
     actors.setSegments('c-1', ['gold']);
@@ -79,9 +113,9 @@ describe('ClientActors', () => {
 
   it('releases the clients of revoked partitions and keeps the others', () => {
     actors = new ClientActors('Europe/Kyiv', 60_000);
-    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
-    actors.spawn('c-2', 'tx:1', undefined, NO_CONTEXT);
-    expect(actors.releasePartitions((key) => key === 'tx:1')).toBe(1);
+    actors.spawn('c-1', 0, undefined, NO_CONTEXT);
+    actors.spawn('c-2', 1, undefined, NO_CONTEXT);
+    expect(actors.releasePartitions((partition) => partition === 1)).toBe(1);
     expect(actors.missing(['c-1', 'c-2'])).toEqual(['c-1']);
   });
 
@@ -102,16 +136,16 @@ describe('ClientActors', () => {
       ),
     };
     actors = new ClientActors('Europe/Kyiv', 60_000);
-    actors.spawn('c-1', 'tx:0', undefined, NO_CONTEXT);
-    actors.spawn('c-2', 'tx:0', undefined, NO_CONTEXT);
+    actors.spawn('c-1', 0, undefined, NO_CONTEXT);
+    actors.spawn('c-2', 0, undefined, NO_CONTEXT);
     const failed = await applyOne(purchase({ time: at, categoryId: 6666 }), broken);
     expect(failed).toEqual({ ok: false, clientId: 'c-1', error: 'rule evaluation failed: corrupt rule' });
     const other = (
       await actors.applyAll([purchase({ clientId: 'c-2', time: at, categoryId: 5814 })], broken)
     )[0]!;
-    expect(other).toMatchObject({ ok: true, clientId: 'c-2', stored: { version: 1 } });
+    expect(other).toMatchObject({ ok: true, clientId: 'c-2', state: { version: 1 } });
     const same = await applyOne(purchase({ time: at, categoryId: 5814 }), broken);
-    expect(same).toMatchObject({ ok: true, clientId: 'c-1', stored: { version: 1 } });
+    expect(same).toMatchObject({ ok: true, clientId: 'c-1', state: { version: 1 } });
     expect(same.ok && same.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
   });
 });

@@ -4,7 +4,13 @@ import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { retryWithBackoff, RetryBudgetSpent } from '../platform/retry.js';
 import type { ProcessedTopics } from '../platform/topics.js';
-import { partitionKey, processBatch, type BatchContext, type BatchOutcome } from './batch.js';
+import {
+  checkpointPartition,
+  partitionKey,
+  processBatch,
+  type BatchContext,
+  type BatchOutcome,
+} from './batch.js';
 import { retryLine } from './batch-retry-log.js';
 import { ClientActors } from './client-actors.js';
 import { startLagWatch } from './consumer-lag.js';
@@ -13,7 +19,8 @@ import { KeyedLock } from './keyed-lock.js';
 import { startOutboxPublisher } from './outbox.js';
 import type { OutputTopics } from '../platform/unlock-records.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
-import { startSegmentWatch } from './segment-watch.js';
+import { startSegmentFeed } from './segment-feed.js';
+import type { CheckpointPolicy } from './partition-ledger.js';
 
 export interface ProcessorOptions {
   kafka: Kafka;
@@ -21,8 +28,10 @@ export interface ProcessorOptions {
   /** The rule book, kept current; each partition applies its changes at one recorded offset. */
   rules: RuleFeed;
   zone: string;
-  /** How long a client actor may sit idle before it is passivated. */
+  /** How long a clean client actor may sit idle before it is passivated. */
   actorIdleMs: number;
+  /** How often each partition's progress and offsets are checkpointed to PostgreSQL. */
+  checkpoints: CheckpointPolicy;
   groupId: string;
   /** The input topics and the redrive topic (some tests have none). */
   topics: ProcessedTopics;
@@ -59,9 +68,10 @@ export interface RunningProcessor {
 }
 
 /**
- * Joins the consumer group on the input topics and feeds the client actors. Offsets live in PostgreSQL with
- * the progress they produced; Kafka's committed offsets only tell the consumer where to fetch from, and may
- * lag behind (records below the stored offset are skipped).
+ * Joins the consumer group on the input topics and feeds the client actors, which hold the clients' progress.
+ * Unlocks are stored as they are decided; progress and offsets are checkpointed to PostgreSQL per partition (see
+ * README, "Checkpoints"), and Kafka's committed offsets follow the checkpoints: a consumer restarting there
+ * replays onto the checkpoint's progress what came after it, deriving the same state and the same unlocks.
  */
 export async function startProcessor(options: ProcessorOptions): Promise<RunningProcessor> {
   const log = logger('processor');
@@ -71,8 +81,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     groupId,
     // Co-partitioned first; round robin too, which a group still holding members of an earlier build agrees on.
     partitionAssigners: [coPartitionedAssigner, PartitionAssigners.roundRobin],
-    // Smaller fetches than kafkajs's 1 MB keep each batch (and so each commit) short, which bounds the
-    // event → unlock latency; measured: p99 459 → 290 ms for 17 % less peak throughput (BENCHMARKS.md).
+    // Smaller fetches than kafkajs's 1 MB keep each batch short, which bounds the event → unlock latency.
     maxBytesPerPartition: 262_144,
     ...(options.sessionTimeoutMs
       ? { sessionTimeout: options.sessionTimeoutMs, heartbeatInterval: options.sessionTimeoutMs / 5 }
@@ -81,10 +90,12 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   const admin = options.kafka.admin();
   const actors = new ClientActors(options.zone, options.actorIdleMs);
   const outbox = startOutboxPublisher({ db: options.db, producer, admin, deadLetterTopic });
+  const segments = await startSegmentFeed(options.db);
   const ctx: BatchContext = {
     db: options.db,
     groupId,
     rules: options.rules,
+    segments,
     actors,
     deadLetters: { producer, db: options.db, topic: deadLetterTopic },
     outputs: options.outputs,
@@ -93,12 +104,31 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       [topics.clientEvents, 'client-event'],
     ]),
     ...(topics.redrive ? { redriveTopic: topics.redrive } : {}),
-    positions: new Map(),
+    ledgers: new Map(),
+    suspects: new Map(),
+    checkpoints: options.checkpoints,
+    seek: (topic, partition, offset) => consumer.seek({ topic, partition, offset }),
+    commitOffsets: (offsets) => consumer.commitOffsets(offsets),
   };
   // Both input topics (and the redrive topic) are keyed by client id with equal partition counts, so partition
-  // N of each carries the same clients. Their batches take turns: a client's progress is never committed by
-  // one topic's batch while another topic's batch, holding some of its effects, has not committed yet.
+  // N of each carries the same clients, held by the same actors: their batches, and the partition's
+  // checkpoints, take turns.
   const partitionTurns = new KeyedLock<number>();
+
+  /** Checkpoints a partition (when due, or whenever it holds anything unstored if `force`), in its turn. */
+  const checkpointInTurn = (partition: number, force: boolean) =>
+    partitionTurns
+      .run(partition, async () => {
+        await checkpointPartition(ctx, partition, (ledger) =>
+          force ? ledger.pending : ledger.due(Date.now(), ctx.checkpoints),
+        );
+      })
+      .catch((error: unknown) => {
+        metrics.checkpointFailures.inc();
+        log.warn({ err: error, partition }, 'checkpoint not stored; trying again');
+      });
+  const checkpointAll = (force: boolean) =>
+    Promise.all([...ctx.ledgers.keys()].map((partition) => checkpointInTurn(partition, force)));
 
   let assigned: ReadonlySet<string> = new Set();
   for (const left of [consumer.events.STOP, consumer.events.CRASH])
@@ -106,17 +136,26 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) options.onFailure?.(payload.error);
   });
+  // The group is about to hand partitions round: store what this instance holds, so the next owner replays little.
+  consumer.on(consumer.events.REBALANCING, () => void checkpointAll(true));
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = new Set(
       Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((p) => partitionKey(topic, p)),
       ),
     );
-    // Another instance may now own a revoked partition: drop its clients' actors and every cached offset, so
-    // nothing here acts on progress that instance has since moved on.
-    const released = actors.releasePartitions((key) => assigned.has(key));
-    ctx.positions.clear();
-    log.info({ assigned: [...assigned], released }, 'partitions assigned');
+    const owned = new Set(Object.values(payload.memberAssignment).flat());
+    // Another instance now owns a revoked partition: what this one holds of it goes, in the partition's turn
+    // (after a checkpoint under way). A partition kept is kept whole; if someone else wrote it meanwhile, its
+    // next write here is refused and it is read again from its checkpoint.
+    for (const partition of new Set([...ctx.ledgers.keys()]))
+      if (!owned.has(partition))
+        void partitionTurns.run(partition, () => {
+          ctx.ledgers.delete(partition);
+          actors.releasePartitions((other) => other !== partition);
+          return Promise.resolve();
+        });
+    log.info({ assigned: [...assigned] }, 'partitions assigned');
   });
 
   const passivation = setInterval(
@@ -126,7 +165,11 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     },
     Math.max(1_000, options.actorIdleMs / 2),
   );
-  const segments = await startSegmentWatch(options.db, actors);
+  // Partitions whose records stopped coming are checkpointed too, so the app sees their progress in time.
+  const checkpointSweep = setInterval(
+    () => void checkpointAll(false),
+    Math.max(50, Math.min(1_000, options.checkpoints.intervalMs / 20)),
+  );
   const lag = startLagWatch({
     admin,
     groupId,
@@ -141,13 +184,14 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     fromBeginning: true,
   });
   await consumer.run({
-    // Offsets committed to Kafka only tell a restarted consumer where to fetch from; PostgreSQL holds the
-    // ones that count, so committing them every few seconds is enough.
-    autoCommitInterval: 5_000,
+    // Kafka is told where the group stands only once a checkpoint holds it (see `checkpoint`).
+    autoCommit: false,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 6,
     eachBatchAutoResolve: false,
     eachBatch: async (payload) => {
       const { batch } = payload;
+      // A batch fetched before its partition was sought back is dropped: the consumer fetches from there.
+      if (payload.isStale()) return;
       // processBatch sets aside what a record's content breaks, so what it throws is a dependency down (or a
       // deployment fault): the batch is kept and retried here with backoff, and the consumer stays in its group.
       const outcome = await retryWithBackoff(
@@ -159,7 +203,6 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
           onFailure: (error, attempt, waitMs) => {
             const { level, message, err } = retryLine(error, waitMs);
             log[level]({ err, topic: batch.topic, partition: batch.partition, attempt }, message);
-            // A fence is no failure: the metric (and its alert) count the batches a dependency held back.
             if (level === 'error') metrics.batchRetries.inc({ topic: batch.topic });
           },
         },
@@ -169,7 +212,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
         options.onFailure(error);
         return undefined;
       });
-      if (outcome === undefined) return;
+      if (outcome === undefined || outcome.sought) return;
       recordBatch(batch, outcome, actors.size);
       payload.resolveOffset(batch.lastOffset());
       await payload.heartbeat();
@@ -184,8 +227,10 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     assigned: () => assigned,
     stop: async () => {
       clearInterval(passivation);
+      clearInterval(checkpointSweep);
       lag.stop();
       segments.stop();
+      await checkpointAll(true);
       await consumer.disconnect();
       await outbox.stop();
       await admin.disconnect();

@@ -1,5 +1,11 @@
 import type pg from 'pg';
-import { writeProgress, writeUnlocks, type StoredProgress } from '../platform/engine-state.js';
+import {
+  dropProgressAhead,
+  writeProgress,
+  writeProgressAhead,
+  writeUnlocks,
+  type StoredProgress,
+} from '../platform/engine-state.js';
 import { inTransaction } from '../platform/postgres.js';
 import { spendBudgets } from '../platform/budget-store.js';
 import type { BudgetedUnlock, UnlockOutput } from '../platform/unlock-records.js';
@@ -9,118 +15,228 @@ import type { ProgressNudged } from '../rules/nudges.js';
 import { storeNudges } from '../platform/nudge-store.js';
 import { writeRedrives, type RedriveOutcomes } from '../platform/redrive-state.js';
 
-/** Where a partition stands in PostgreSQL: the next offset to process and the rule change it runs under. */
+/** Where a topic's partition stands in PostgreSQL: its last checkpoint, and the unlocks stored past it. */
 export interface StoredPosition {
-  /** Undefined when this group never committed here. */
-  nextOffset: string | undefined;
-  /** The newest rule change applied to this partition; 0 before any. */
-  ruleSeq: number;
-  /** Moved by each backfill merged into the partition's clients: progress read before it is stale. */
-  epoch: number;
-}
-
-/** Where a run of one partition's records leaves it, and where it found it (the fence against another owner). */
-export interface PartitionPosition {
-  topic: string;
-  partition: number;
+  /** The next offset to process once the checkpoint's progress is loaded. */
   nextOffset: string;
-  /** The run's first offset: rule changes this run is the first to apply go live there. */
-  fromOffset: string;
+  /** The newest rule change the partition's records from `nextOffset` on are decided under, until it takes another. */
   ruleSeq: number;
-  /** Where the partition stood when the run was read; the commit refuses if it moved since. */
-  found: StoredPosition;
+  /** Moved by each backfill merged into the partition's clients, and each erasure: progress read before is stale. */
+  epoch: number;
+  /** The offset after the last record whose unlocks are stored; a replay takes no newer change before it. */
+  decidedOffset: string | undefined;
+  /** The newest segment import the partition's clients are decided with. */
+  segmentSeq: number;
 }
 
 /**
- * The partition was committed by someone else since this instance read where it stood (a rebalance handed it
- * over while a batch was in flight): nothing of the run is stored, and it must be read again.
+ * The partition was written by someone else since this instance read where it stood (a rebalance handed it
+ * over, a backfill merged into its clients, a client was erased): nothing of the write is stored, and the
+ * partition is read again from its checkpoint.
  */
 export class StalePartition extends Error {
   constructor(topic: string, partition: number) {
-    super(`${topic}:${partition} moved on since it was read; the run is applied again from where it stands`);
+    super(`${topic}:${partition} moved on since it was read; it is read again from its checkpoint`);
     this.name = 'StalePartition';
   }
 }
 
-/** What one batch changed: the newest progress per client, new unlocks, and where the partition now stands. */
-export interface BatchEffects {
-  progress: Map<string, StoredProgress>;
-  unlocked: AchievementUnlocked[];
-  /** Progress points crossed, for the nudge dispatcher to send. */
-  nudged: ProgressNudged[];
-  /** The catalog the batch ran under: its rules' budgets. */
-  catalog: Catalog;
-  /** The records announcing unlocks, once their budgets have decided what each is given. */
-  announce: (unlocked: BudgetedUnlock[]) => UnlockOutput[];
-  position: PartitionPosition;
-  /** For a run of redrive records: what the engine accepted of them, and refused again. */
-  redrives?: RedriveOutcomes;
-}
-
-/** Where a partition stands for this group. */
-export async function storedPosition(
+/** Where partition `partition` of each of these topics stands for this group (topics never checkpointed absent). */
+export async function storedPositions(
   db: pg.Pool,
   groupId: string,
-  topic: string,
+  topics: readonly string[],
   partition: number,
-): Promise<StoredPosition> {
-  const { rows } = await db.query<{ next_offset: string; rule_seq: string; epoch: string }>(
-    `SELECT next_offset, rule_seq, epoch FROM consumer_offsets
-      WHERE group_id = $1 AND topic = $2 AND partition = $3`,
-    [groupId, topic, partition],
+): Promise<Map<string, StoredPosition>> {
+  const { rows } = await db.query<{
+    topic: string;
+    next_offset: string;
+    rule_seq: string;
+    epoch: string;
+    decided_offset: string | null;
+    segment_seq: string;
+  }>(
+    `SELECT topic, next_offset, rule_seq, epoch, decided_offset, segment_seq FROM consumer_offsets
+      WHERE group_id = $1 AND topic = ANY($2) AND partition = $3`,
+    [groupId, topics, partition],
   );
-  return {
-    nextOffset: rows[0]?.next_offset,
-    ruleSeq: Number(rows[0]?.rule_seq ?? 0),
-    epoch: Number(rows[0]?.epoch ?? 0),
-  };
+  return new Map(
+    rows.map((row) => [
+      row.topic,
+      {
+        nextOffset: row.next_offset,
+        ruleSeq: Number(row.rule_seq),
+        epoch: Number(row.epoch),
+        decidedOffset: row.decided_offset ?? undefined,
+        segmentSeq: Number(row.segment_seq),
+      },
+    ]),
+  );
 }
 
 /**
- * Moves the partition's stored position from where the run found it to where it leaves it, or throws
- * `StalePartition` if another owner moved it meanwhile, or a backfill merged into its clients (the epoch). The
- * row lock it takes also orders concurrent commits, and waits for a backfill's merge holding it.
- * Rule changes first applied by this run are recorded as live from the run's first offset.
+ * A backfill waits to merge into the partition's clients: no unlock is stored until the merge is done, so the
+ * partition is checkpointed and its run tried again later (see workflows/backfill-merge-step.ts).
  */
-async function movePosition(client: pg.PoolClient, groupId: string, position: PartitionPosition) {
-  const { topic, partition, nextOffset, ruleSeq, found } = position;
-  const moved =
-    found.nextOffset === undefined
-      ? await client.query(
-          `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset, rule_seq)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-          [groupId, topic, partition, nextOffset, ruleSeq],
-        )
-      : await client.query(
-          `UPDATE consumer_offsets SET next_offset = $4, rule_seq = $5, updated_at = now()
-            WHERE group_id = $1 AND topic = $2 AND partition = $3 AND next_offset = $6 AND rule_seq = $7
-              AND epoch = $8`,
-          [groupId, topic, partition, nextOffset, ruleSeq, found.nextOffset, found.ruleSeq, found.epoch],
-        );
+export class MergeWaiting extends Error {
+  constructor(topic: string, partition: number) {
+    super(`a backfill waits to merge into ${topic}:${partition}; its run is applied once the merge is done`);
+    this.name = 'MergeWaiting';
+  }
+}
+
+/** The fence every write of a partition passes: the row as this instance last read or wrote it. */
+const FENCE =
+  'group_id = $1 AND topic = $2 AND partition = $3 AND next_offset = $4 AND rule_seq = $5 AND epoch = $6';
+
+const fenceOf = (groupId: string, topic: string, partition: number, found: StoredPosition) => [
+  groupId,
+  topic,
+  partition,
+  found.nextOffset,
+  found.ruleSeq,
+  found.epoch,
+];
+
+/** What a run decided that is stored at once: its unlocks, and what became of the redrives it read. */
+export interface Decisions {
+  topic: string;
+  partition: number;
+  found: StoredPosition;
+  /** The offset after the run's last record. */
+  decidedOffset: string;
+  unlocked: AchievementUnlocked[];
+  /** The unlocking clients' progress now, for the app to show before the checkpoint stores it. */
+  ahead: ReadonlyMap<string, StoredProgress>;
+  /**
+   * Progress of clients a checkpoint could not store, tried here and rolled back: PostgreSQL refusing it makes
+   * the run fail as a record's content does, so the record that makes it unstorable is found and set aside.
+   */
+  probe: ReadonlyMap<string, StoredProgress>;
+  /** The catalog the run ran under: its rules' budgets. */
+  catalog: Catalog;
+  /** The records announcing unlocks, once their budgets have decided what each is given. */
+  announce: (unlocked: BudgetedUnlock[]) => UnlockOutput[];
+  redrives?: RedriveOutcomes;
+}
+
+/**
+ * Stores a run's unlocks (after their rules' budgets) with their outbox records, and its redrive outcomes, in
+ * one transaction that also marks how far the partition's records are decided; throws `StalePartition` if the
+ * partition moved since it was read. The progress that led to them waits for the partition's checkpoint: a
+ * replay from it derives the same unlocks, with the same ids, which are stored once.
+ */
+export async function storeDecisions(
+  db: pg.Pool,
+  groupId: string,
+  decisions: Decisions,
+): Promise<StoredPosition> {
+  const { topic, partition, found, decidedOffset } = decisions;
+  await inTransaction(db, async (client) => {
+    const { rows } = await client.query<{ held: boolean }>(
+      `UPDATE consumer_offsets
+          SET decided_offset = CASE WHEN merge_holds_until > now() THEN decided_offset
+                                    ELSE greatest(decided_offset, $7) END
+        WHERE ${FENCE}
+        RETURNING coalesce(merge_holds_until > now(), false) AS held`,
+      [...fenceOf(groupId, topic, partition, found), decidedOffset],
+    );
+    if (rows.length === 0) throw new StalePartition(topic, partition);
+    if (rows[0]!.held) throw new MergeWaiting(topic, partition);
+    await writeUnlocks(
+      client,
+      decisions.announce(await spendBudgets(client, decisions.unlocked, decisions.catalog)),
+    );
+    await writeProgressAhead(client, decisions.ahead);
+    if (decisions.probe.size > 0) {
+      await client.query('SAVEPOINT probe');
+      await writeProgress(client, decisions.probe);
+      await client.query('ROLLBACK TO SAVEPOINT probe');
+    }
+    if (decisions.redrives) await writeRedrives(client, decisions.redrives);
+  });
+  const decided =
+    found.decidedOffset !== undefined && BigInt(found.decidedOffset) > BigInt(decidedOffset)
+      ? found.decidedOffset
+      : decidedOffset;
+  return { ...found, decidedOffset: decided };
+}
+
+/** Where a checkpoint leaves one topic's partition, and where it found it (absent: never checkpointed). */
+export interface CheckpointPosition {
+  topic: string;
+  found: StoredPosition | undefined;
+  nextOffset: string;
+  ruleSeq: number;
+}
+
+/** A partition's checkpoint: every topic's position, its clients' progress newer than stored, and its nudges. */
+export interface Checkpoint {
+  partition: number;
+  positions: CheckpointPosition[];
+  segmentSeq: number;
+  progress: ReadonlyMap<string, StoredProgress>;
+  nudged: ProgressNudged[];
+  /** Clients whose progress was stored ahead since the last checkpoint, which now stores it. */
+  aheadOf: readonly string[];
+}
+
+/** Moves one topic's row from where it was found; rule changes it takes go live from the offset it moves to. */
+async function movePosition(
+  client: pg.PoolClient,
+  groupId: string,
+  partition: number,
+  at: CheckpointPosition,
+  segmentSeq: number,
+) {
+  const { topic, found, nextOffset, ruleSeq } = at;
+  const moved = found
+    ? await client.query(
+        `UPDATE consumer_offsets SET next_offset = $7, rule_seq = $8, segment_seq = $9, updated_at = now()
+          WHERE ${FENCE}`,
+        [...fenceOf(groupId, topic, partition, found), nextOffset, ruleSeq, segmentSeq],
+      )
+    : await client.query(
+        `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset, rule_seq, segment_seq)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+        [groupId, topic, partition, nextOffset, ruleSeq, segmentSeq],
+      );
   if (moved.rowCount === 0) throw new StalePartition(topic, partition);
-  if (ruleSeq > found.ruleSeq) {
+  const before = found?.ruleSeq ?? 0;
+  if (ruleSeq > before) {
     await client.query(
       `INSERT INTO rule_change_positions (seq, group_id, topic, partition, from_offset)
        SELECT seq, $1, $2, $3, $4 FROM rule_changes WHERE seq > $5 AND seq <= $6`,
-      [groupId, topic, partition, position.fromOffset, found.ruleSeq, ruleSeq],
+      [groupId, topic, partition, nextOffset, before, ruleSeq],
     );
   }
 }
 
 /**
- * Commits one batch: progress, unlocks (after their rules' budgets) with their outbox records, nudges, and the
- * partition's next offset, in one transaction. Either all of it is stored or none, so after a crash the batch is
- * replayed from the stored offset onto the stored progress and nothing is counted, or spent, twice or lost.
+ * Stores a partition's checkpoint in one transaction: where each of its topics stands, the progress its actors
+ * hold of what came before, and the nudges crossed on the way. Either all of it is stored or none, so after a
+ * crash the partition replays from the stored offsets onto the stored progress and nothing counts twice or is
+ * lost. Its commit does not wait for the WAL to reach the disk (`synchronous_commit = off`): a PostgreSQL crash
+ * may lose the last checkpoint, but offsets and progress together, and the partition then replays from the one
+ * before (README: "Checkpoints").
  */
-export async function commitBatch(db: pg.Pool, groupId: string, effects: BatchEffects) {
+export async function storeCheckpoint(
+  db: pg.Pool,
+  groupId: string,
+  checkpoint: Checkpoint,
+): Promise<Map<string, StoredPosition>> {
+  const { partition, segmentSeq } = checkpoint;
   await inTransaction(db, async (client) => {
-    await movePosition(client, groupId, effects.position);
-    await writeProgress(client, effects.progress);
-    await writeUnlocks(
-      client,
-      effects.announce(await spendBudgets(client, effects.unlocked, effects.catalog)),
-    );
-    await storeNudges(client, effects.nudged);
-    if (effects.redrives) await writeRedrives(client, effects.redrives);
+    await client.query('SET LOCAL synchronous_commit = off');
+    for (const at of checkpoint.positions) await movePosition(client, groupId, partition, at, segmentSeq);
+    await writeProgress(client, checkpoint.progress);
+    await dropProgressAhead(client, checkpoint.aheadOf);
+    await storeNudges(client, checkpoint.nudged);
   });
+  return new Map(
+    checkpoint.positions.map(({ topic, found, nextOffset, ruleSeq }) => [
+      topic,
+      { nextOffset, ruleSeq, epoch: found?.epoch ?? 0, decidedOffset: found?.decidedOffset, segmentSeq },
+    ]),
+  );
 }

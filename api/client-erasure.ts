@@ -51,7 +51,9 @@ export async function eraseStored(
       )
     ).rows.map((row) => rewardWorkflowId(clientId, row.achievement_id, row.occurrence));
     const removed = {
-      progress: await deleted('DELETE FROM client_progress WHERE client_id = $1'),
+      progress:
+        (await deleted('DELETE FROM client_progress WHERE client_id = $1')) +
+        (await deleted('DELETE FROM client_progress_ahead WHERE client_id = $1')),
       unlocks: await deleted('DELETE FROM achievement_unlocks WHERE client_id = $1'),
       rewards: await deleted('DELETE FROM rewards WHERE client_id = $1'),
       segments: await deleted('DELETE FROM segment_members WHERE client_id = $1'),
@@ -79,7 +81,10 @@ export async function eraseStored(
     );
     await deleted('DELETE FROM nudges WHERE client_id = $1');
     await deleted(
-      'UPDATE segment_changes SET client_ids = array_remove(client_ids, $1) WHERE $1 = ANY (client_ids)',
+      `UPDATE segment_changes
+          SET client_ids = array_remove(client_ids, $1), added = array_remove(added, $1),
+              removed = array_remove(removed, $1)
+        WHERE $1 = ANY (client_ids)`,
     );
     // Grants keep their achievement (the bank's liability by achievement); keys naming the unlock, and other
     // entries' free-text references, are replaced. An expiry's key names only the grant's row id: it stays, so

@@ -50,7 +50,11 @@ export function postgresReads(
       segments: string[];
       refused: RefusedUnlock[];
     }>(
-      `SELECT (SELECT progress FROM client_progress WHERE client_id = $1) AS progress,
+      // Progress stored ahead with an unlock (migration 0017) while newer than the partition's checkpoint.
+      `SELECT coalesce((SELECT a.progress FROM client_progress_ahead a
+                         WHERE a.client_id = $1
+                           AND a.version > coalesce((SELECT version FROM client_progress WHERE client_id = $1), 0)),
+                       (SELECT progress FROM client_progress WHERE client_id = $1)) AS progress,
               ARRAY(SELECT segment_id FROM segment_members WHERE client_id = $1 ORDER BY segment_id) AS segments,
               (SELECT coalesce(json_agg(json_build_object('achievementId', achievement_id, 'occurrence', occurrence,
                                                           'refusedAt', decided_at)), '[]')

@@ -277,12 +277,13 @@ export function postgresRuleAdmin(db: pg.Pool, options: DraftOptions): RuleAdmin
               [segmentId, clientIds],
             )
           : { rows: [] };
-        const changed = [...added.rows, ...removed.rows].map((row) => row.client_id);
-        if (changed.length > 0)
-          await client.query('INSERT INTO segment_changes (segment_id, client_ids) VALUES ($1, $2)', [
-            segmentId,
-            changed,
-          ]);
+        const ids = (result: { rows: { client_id: string }[] }) => result.rows.map((row) => row.client_id);
+        if (added.rows.length + removed.rows.length > 0)
+          await client.query(
+            `INSERT INTO segment_changes (segment_id, client_ids, added, removed)
+             VALUES ($1, $2::text[] || $3::text[], $2, $3)`,
+            [segmentId, ids(added), ids(removed)],
+          );
         const members = await client.query<{ n: string }>(
           'SELECT count(*) AS n FROM segment_members WHERE segment_id = $1',
           [segmentId],

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { readPartners, type PartnerEndpoint } from './partner-config.js';
+import { duration, flag, name, pem, timeZone } from './config-fields.js';
 
 /** The HS256 key used when JWT_SECRET is unset: for local development only, refused in production. */
 export const DEV_JWT_SECRET = 'dev-only-achievements-secret-do-not-use-in-production';
@@ -23,42 +24,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration like 30s, 15m, 24h or 7d, got "${text}"` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const timeZone = z.string().refine(
-  (zone) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected an IANA time zone such as Europe/Kyiv' },
-);
-
-/** A name of the engine's own in another system (a schema, a group, a queue): no spaces, no quotes. */
-const name = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'expected a letter or "_", then letters, digits, "_" or "-"');
-
-const flag = z.enum(['true', 'false'], 'expected true or false').transform((text) => text === 'true');
-
-/** A PEM certificate or key, usually handed over as a file: `NAME_FILE=/path/to/it.pem`. */
-const pem = z
-  .string()
-  .regex(
-    /-----BEGIN [A-Z0-9 ]+-----/,
-    'expected PEM text (or the path of a PEM file in the variable’s _FILE twin)',
-  );
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -154,8 +119,16 @@ const envSchema = z.object({
   DEPENDENCY_RETRY_BUDGET: duration.default(10 * 60_000),
   /** /health/live fails once the event loop was held up longer than this lately (the orchestrator restarts it). */
   LIVENESS_MAX_LOOP_DELAY: duration.default(10_000),
-  /** How long a client actor may sit idle before it is passivated (its progress is always stored by then). */
+  /** How long a clean client actor may sit idle before it is passivated. */
   ACTOR_IDLE_TIMEOUT: duration.default(10 * 60_000),
+  /**
+   * How long a partition's progress may wait in its actors before it is checkpointed to PostgreSQL with the
+   * offsets (README, "Checkpoints"): the app sees progress at most this late (unlocks at once), and a processor
+   * taking the partition over replays at most this much.
+   */
+  CHECKPOINT_INTERVAL: duration.default(5_000),
+  /** A partition is checkpointed sooner once this many records came since its last checkpoint. */
+  CHECKPOINT_EVENTS: z.coerce.number().int().min(1).default(50_000),
   /** How long granted loyalty points stay valid. */
   POINTS_EXPIRY: duration.default(365 * 86_400_000),
   /** Points earned in the last 12 months a client needs for each tier above bronze. */
@@ -216,71 +189,10 @@ const envSchema = z.object({
   RULE_EVALUATION_BUDGET: duration.default(5_000),
 });
 
-/** How hard the engine may press one partner: requests at once and per second (PARTNER_<ID>_CONCURRENCY, _RATE). */
-export interface PartnerLimits {
-  readonly id: string;
-  readonly concurrency: number;
-  readonly perSecond: number;
-}
-
-export const DEFAULT_PARTNER_LIMITS = { concurrency: 8, perSecond: 20 } as const;
-
-export interface PartnerEndpoint extends PartnerLimits {
-  readonly url: string;
-  readonly secret: string;
-  /** PARTNER_<ID>_PREVIOUS_SECRET while a rotation is under way: callbacks signed with it still verify. */
-  readonly previousSecret?: string;
-}
-
 export type Config = Readonly<Omit<z.output<typeof envSchema>, 'PUBLIC_BASE_URL'>> & {
   readonly PUBLIC_BASE_URL: string;
   readonly partners: ReadonlyMap<string, PartnerEndpoint>;
 };
-
-/** `coffee-house` → `COFFEE_HOUSE`, as CONTRACT §1 names the partner variables. */
-export function partnerEnvName(partnerId: string): string {
-  return partnerId.toUpperCase().replaceAll('-', '_');
-}
-
-function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, integer: boolean): number {
-  const text = env[name];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!(value > 0) || (integer && !Number.isInteger(value))) {
-    throw new ConfigError(name, `expected a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
-  }
-  return value;
-}
-
-function readPartners(env: NodeJS.ProcessEnv): Map<string, PartnerEndpoint> {
-  const partners = new Map<string, PartnerEndpoint>();
-  for (const [name, url] of Object.entries(env)) {
-    const match = /^PARTNER_([A-Z0-9_]+)_URL$/.exec(name);
-    if (!match?.[1] || url === undefined) continue;
-    const id = match[1].toLowerCase().replaceAll('_', '-');
-    const secretName = `PARTNER_${match[1]}_SECRET`;
-    const secret = env[secretName];
-    if (!z.url({ protocol: /^https?$/ }).safeParse(url).success) {
-      throw new ConfigError(name, `expected an http(s) URL, got "${url}"`);
-    }
-    if (!secret) throw new ConfigError(secretName, `required because ${name} is set`);
-    const previousSecret = env[`PARTNER_${match[1]}_PREVIOUS_SECRET`];
-    partners.set(id, {
-      id,
-      url: url.replace(/\/+$/, ''),
-      secret,
-      ...(previousSecret ? { previousSecret } : {}),
-      concurrency: positiveNumber(
-        env,
-        `PARTNER_${match[1]}_CONCURRENCY`,
-        DEFAULT_PARTNER_LIMITS.concurrency,
-        true,
-      ),
-      perSecond: positiveNumber(env, `PARTNER_${match[1]}_RATE`, DEFAULT_PARTNER_LIMITS.perSecond, false),
-    });
-  }
-  return partners;
-}
 
 /** A variable the engine reads (another program's `…_FILE` in the environment is none of its business). */
 const isEngineVariable = (name: string) =>

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_JWT_SECRET, LOCAL_DATABASE_URL, parseConfig, partnerEnvName } from './config.js';
+import { ConfigError, DEV_JWT_SECRET, LOCAL_DATABASE_URL, parseConfig } from './config.js';
+import { partnerEnvName } from './partner-config.js';
 
 describe('configuration from the environment', () => {
   it('gives the CONTRACT §1 local defaults when nothing is set', () => {

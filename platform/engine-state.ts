@@ -76,9 +76,25 @@ export interface StoredClient {
   context: ClientContext;
 }
 
-/** A client's segments and erasure as `loadClients` and `loadContexts` select them. */
-const CONTEXT_COLUMNS = `(SELECT array_agg(segment_id ORDER BY segment_id) FROM segment_members s
-                            WHERE s.client_id = ids.client_id) AS segments,
+/**
+ * A client's segments and erasure as `loadClients` and `loadContexts` select them. The segments are those it
+ * had once the import numbered `$2` was made (today's when null): each segment the client is in today or an
+ * import since changed, decided by the first such import (it removed the client: a member then; it added the
+ * client: not) or else by today's membership. A replay from a checkpoint decides with what live processing had.
+ */
+const CONTEXT_COLUMNS = `(SELECT array_agg(segment_id ORDER BY segment_id)
+                            FROM (SELECT segment_id FROM segment_members m WHERE m.client_id = ids.client_id
+                                  UNION
+                                  SELECT segment_id FROM segment_changes c
+                                   WHERE c.seq > $2 AND ids.client_id = ANY (c.client_ids)) AS touched (segment_id)
+                           WHERE coalesce(
+                                   (SELECT ids.client_id = ANY (c.removed) FROM segment_changes c
+                                     WHERE c.seq > $2 AND c.segment_id = touched.segment_id AND c.removed IS NOT NULL
+                                       AND ids.client_id = ANY (c.client_ids)
+                                     ORDER BY c.seq LIMIT 1),
+                                   EXISTS (SELECT 1 FROM segment_members m
+                                            WHERE m.segment_id = touched.segment_id AND m.client_id = ids.client_id)))
+                           AS segments,
                          (SELECT erased_at FROM erased_clients e WHERE e.client_id = ids.client_id) AS erased_at`;
 
 interface ContextRow {
@@ -95,20 +111,21 @@ const contextOf = (row: ContextRow): ClientContext =>
       };
 
 /**
- * Loads many clients' stored progress, segments and erasure in one query (in a transaction's view, given its
- * client).
+ * Loads many clients' stored progress, segments (as of the segment import `segmentsAsOf`, today's without it)
+ * and erasure in one query (in a transaction's view, given its client).
  */
 export async function loadClients(
   db: pg.Pool | pg.PoolClient,
   clientIds: string[],
   catalog: Catalog,
+  segmentsAsOf?: number,
 ): Promise<Map<string, StoredClient>> {
   const { rows } = await db.query<
     { client_id: string; version: string | null; progress: ClientProgress | null } & ContextRow
   >(
     `SELECT ids.client_id, p.version, p.progress, ${CONTEXT_COLUMNS}
        FROM unnest($1::text[]) AS ids (client_id) LEFT JOIN client_progress p USING (client_id)`,
-    [clientIds],
+    [clientIds, segmentsAsOf ?? null],
   );
   return new Map(
     rows.map((row) => [
@@ -124,14 +141,15 @@ export async function loadClients(
   );
 }
 
-/** Each of these clients' segments and erasure. */
+/** Each of these clients' segments (as of the segment import `segmentsAsOf`, today's without it) and erasure. */
 export async function loadContexts(
   db: pg.Pool | pg.PoolClient,
   clientIds: string[],
+  segmentsAsOf?: number,
 ): Promise<Map<string, ClientContext>> {
   const { rows } = await db.query<{ client_id: string } & ContextRow>(
     `SELECT ids.client_id, ${CONTEXT_COLUMNS} FROM unnest($1::text[]) AS ids (client_id)`,
-    [clientIds],
+    [clientIds, segmentsAsOf ?? null],
   );
   return new Map(rows.map((row) => [row.client_id, contextOf(row)]));
 }
@@ -153,23 +171,56 @@ export const loadContext = async (db: pg.Pool, clientId: string): Promise<Client
  * document: a text array of JSON values would have node-postgres escape every quote of every progress again
  * (4 % of the processor's time, profiled).
  */
-export async function writeProgress(client: pg.PoolClient, progress: Map<string, StoredProgress>) {
-  if (progress.size === 0) return;
-  const rows = [...progress].map(([client_id, { version, progress }]) => ({ client_id, version, progress }));
-  await storeProgressRows(client, JSON.stringify(rows));
+export async function writeProgress(client: pg.PoolClient, progress: ReadonlyMap<string, StoredProgress>) {
+  await upsertProgress(client, 'client_progress', progress);
 }
 
 /** `writeProgress` with its rows already serialized: `[{ "client_id", "version", "progress" }, …]`. */
 export async function storeProgressRows(client: pg.PoolClient, rows: string) {
+  await upsertRows(client, 'client_progress', rows);
+}
+
+/**
+ * Stores the progress of clients whose unlocks are being stored, ahead of their partition's checkpoint, for the
+ * app to show (see migration 0017); a row is replaced only by a newer one.
+ */
+export async function writeProgressAhead(
+  client: pg.PoolClient,
+  progress: ReadonlyMap<string, StoredProgress>,
+) {
+  await upsertProgress(client, 'client_progress_ahead', progress);
+}
+
+async function upsertProgress(
+  client: pg.PoolClient,
+  table: 'client_progress' | 'client_progress_ahead',
+  progress: ReadonlyMap<string, StoredProgress>,
+) {
+  if (progress.size === 0) return;
+  const rows = [...progress].map(([client_id, { version, progress }]) => ({ client_id, version, progress }));
+  await upsertRows(client, table, JSON.stringify(rows));
+}
+
+async function upsertRows(
+  client: pg.PoolClient,
+  table: 'client_progress' | 'client_progress_ahead',
+  rows: string,
+) {
   await client.query(
-    `INSERT INTO client_progress (client_id, version, progress)
+    `INSERT INTO ${table} (client_id, version, progress)
      SELECT client_id, version, progress
        FROM json_to_recordset($1::json) AS r (client_id text, version bigint, progress json)
      ON CONFLICT (client_id) DO UPDATE
        SET version = EXCLUDED.version, progress = EXCLUDED.progress, updated_at = now()
-       WHERE client_progress.version < EXCLUDED.version`,
+       WHERE ${table}.version < EXCLUDED.version`,
     [rows],
   );
+}
+
+/** Forgets the progress ahead of these clients: what client_progress holds of them now is as new. */
+export async function dropProgressAhead(client: pg.PoolClient, clientIds: readonly string[]) {
+  if (clientIds.length === 0) return;
+  await client.query('DELETE FROM client_progress_ahead WHERE client_id = ANY($1)', [clientIds]);
 }
 
 /**

@@ -36,6 +36,22 @@ export const metrics = {
     labelNames: ['topic'] as const,
     registers: [registry],
   }),
+  checkpointSeconds: new Histogram({
+    name: 'achievements_checkpoint_duration_seconds',
+    help: 'How long storing a partition checkpoint (offsets, progress, nudges) took',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  }),
+  checkpointFailures: new Counter({
+    name: 'achievements_checkpoint_failures_total',
+    help: 'Partition checkpoints PostgreSQL did not take; the progress stays in the actors and is tried again',
+    registers: [registry],
+  }),
+  checkpointedClients: new Counter({
+    name: 'achievements_checkpointed_clients_total',
+    help: 'Client progress rows written by partition checkpoints',
+    registers: [registry],
+  }),
   cachedActors: new Gauge({
     name: 'achievements_cached_actors',
     help: 'Client actors held in memory',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { partnerEnvName } from './config.js';
+import { partnerEnvName } from './partner-config.js';
 import { logger } from './logger.js';
 import { readBody, sendSignedCallback } from './partner-side.js';
 import { signatureMatches } from './signature.js';

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PARTNER_LIMITS } from './config.js';
+import { DEFAULT_PARTNER_LIMITS } from './partner-config.js';
 import { readBody } from './partner-side.js';
 import { signatureMatches } from './signature.js';
 import { sendPartnerRequest } from '../workflows/partner-request.js';

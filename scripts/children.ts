@@ -59,12 +59,18 @@ const answersOk = (url: string) =>
 export async function startRole(
   role: Role,
   env: Record<string, string>,
-  options: { onLine?: (line: string) => void; readyWithinMs?: number; ready?: boolean } = {},
+  options: {
+    onLine?: (line: string) => void;
+    readyWithinMs?: number;
+    ready?: boolean;
+    /** Another checkout's main.ts (the benchmark's A/B pairs run an earlier build). */
+    main?: string;
+  } = {},
 ): Promise<Child> {
   const { onLine = (line: string) => process.stdout.write(`${line}\n`), readyWithinMs = 180_000 } = options;
   const started = performance.now();
   const metricsPort = env.METRICS_PORT ?? String(await freePort());
-  const child = spawn(process.execPath, [YOUNG_GENERATION, '--import', 'tsx', MAIN, role], {
+  const child = spawn(process.execPath, [YOUNG_GENERATION, '--import', 'tsx', options.main ?? MAIN, role], {
     env: { ...process.env, LOG_LEVEL: 'fatal', ...env, METRICS_PORT: metricsPort },
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: true,

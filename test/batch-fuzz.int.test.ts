@@ -2,15 +2,14 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOPICS } from '../platform/topics.js';
-import { processBatch, type BatchContext } from '../actors/batch.js';
+import { processBatch } from '../actors/batch.js';
 import { startDefaultRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { ClientActors } from '../actors/client-actors.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
 import { decide } from '../rules/decide.js';
 import { initialProgress, type ClientProgress } from '../rules/progress.js';
-import { catalog, fetchedBatch, readTopic, topicEnds } from './support/engine.js';
+import { batchContext, catalog, fetchedBatch, readTopic, topicEnds } from './support/engine.js';
 import { clientEventRecords, transactionRecords, type FuzzRecord } from './support/record-arbitraries.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { createTopics } from '../platform/topic-creation.js';
@@ -95,19 +94,18 @@ describe('processBatch under random and hostile records (fast-check)', () => {
         const transactions = transactionsOfAnyRun.map((record) => ofRun(record, tag));
         const clientEvents = clientEventsOfAnyRun.map((record) => ofRun(record, tag));
         const topics = { transaction: `fuzz-tx-${tag}`, 'client-event': `fuzz-ev-${tag}` } as const;
-        const ctx: BatchContext = {
+        const ctx = batchContext({
           db: db.pool,
-          groupId: 'fuzz',
+          producer,
           rules,
           actors,
-          deadLetters: { producer, db: db.pool, topic: deadLetterTopic },
-          outputs: TOPICS,
+          groupId: 'fuzz',
+          deadLetterTopic,
           recordKinds: new Map([
             [topics.transaction, 'transaction'],
             [topics['client-event'], 'client-event'],
           ]),
-          positions: new Map(),
-        };
+        });
         const good: InputEvent[] = [];
         for (const [kind, records] of [
           ['transaction', transactions],

@@ -1,153 +1,168 @@
-import { Partitioners, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processBatch, type BatchContext } from '../actors/batch.js';
-import { StalePartition } from '../actors/progress-store.js';
-import { startDefaultRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
-import { ClientActors } from '../actors/client-actors.js';
-import { TOPICS } from '../platform/topics.js';
-import { fetchedBatch, storedProgressOf, valueOf } from './support/engine.js';
+import { describe, expect, it } from 'vitest';
+import { processBatch } from '../actors/batch.js';
+import type { CheckpointPolicy } from '../actors/partition-ledger.js';
+import { batchContext, batchesOf, batchTestStack, storedProgressOf, unlocksOf } from './support/engine.js';
 import { catalog, clientEvent, days, KYIV, purchase } from './support/events.js';
 import { decide } from '../rules/decide.js';
 import { initialProgress } from '../rules/progress.js';
 import type { InputEvent } from '../rules/events.js';
-import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
+import { uniqueName } from './support/stack.js';
 
-describe('processBatch when its commit fails', () => {
-  const kafka = testKafka();
-  let db: Awaited<ReturnType<typeof migratedSchema>>;
-  let producer: Producer;
-  let actors: ClientActors;
-  let rules: RuleFeed;
+describe('processBatch, its unlocks stored at once and its progress at checkpoints', () => {
+  const stack = batchTestStack();
 
-  beforeAll(async () => {
-    db = await migratedSchema();
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    actors = new ClientActors('Europe/Kyiv', 60_000);
-    rules = await startDefaultRuleFeed(db.pool);
-  });
+  const storedOffset = async (groupId: string, topic: string) =>
+    (
+      await stack.db.pool.query<{ next_offset: string; decided_offset: string | null }>(
+        'SELECT next_offset, decided_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2',
+        [groupId, topic],
+      )
+    ).rows[0];
 
-  afterAll(async () => {
-    actors?.stopAll();
-    rules?.stop();
-    await producer?.disconnect();
-    await db?.drop();
-  });
+  /** A context reading `topic` as transactions, checkpointing after every batch unless told otherwise. */
+  const transactionsContext = (topic: string, checkpoints?: CheckpointPolicy) =>
+    batchContext({
+      db: stack.db.pool,
+      producer: stack.producer,
+      rules: stack.rules,
+      recordKinds: new Map([[topic, 'transaction']]),
+      ...(checkpoints ? { checkpoints } : {}),
+    });
 
-  /** A batch context on the test's schema, reading `topic` as transactions, with positions of its own. */
-  const contextFor = (
-    instance: ClientActors,
-    topic: string,
-    groupId = uniqueName('group'),
-  ): BatchContext => ({
-    db: db.pool,
-    groupId,
-    rules,
-    actors: instance,
-    deadLetters: { producer, db: db.pool, topic: TOPICS.deadLetters },
-    outputs: TOPICS,
-    recordKinds: new Map([[topic, 'transaction']]),
-    positions: new Map(),
-  });
-
-  it('drops the batch’s actors, so the retried batch counts each event once from the stored progress', async () => {
+  it('stores unlocks at once and progress with the offsets only at the checkpoint, then tells Kafka', async () => {
+    const { db } = stack;
     const clientId = uniqueName('c');
     const topic = uniqueName('tx');
-    const ctx = contextFor(actors, topic);
+    const ctx = transactionsContext(topic, { intervalMs: 60_000, events: 5 });
+    const coffees = days('2026-11-01', 5).map((time) => purchase({ clientId, categoryId: 5814, time }));
+    const batchOf = batchesOf(topic, coffees, Date.parse('2026-11-06T00:00:00Z'));
+    expect(await processBatch(batchOf(0, 3), ctx)).toMatchObject({ events: 3 });
+    expect(await unlocksOf(db.pool, clientId)).toEqual(['first-purchase']);
+    // The run opened the partition at 0, and marked its unlock decided through its last record.
+    expect(await storedOffset(ctx.groupId, topic)).toEqual({ next_offset: '0', decided_offset: '3' });
+    const now = '2026-11-06T12:00:00+02:00';
+    expect(await storedProgressOf(db.pool, clientId, 'coffee-lover', now)).toEqual({
+      current: 0,
+      target: 10,
+    });
+    expect(ctx.committed.at(-1)).toEqual({ topic, partition: 0, offset: '0' });
+
+    expect(await processBatch(batchOf(3), ctx)).toMatchObject({ events: 2 });
+    expect(await storedOffset(ctx.groupId, topic)).toMatchObject({ next_offset: '5' });
+    expect(await storedProgressOf(db.pool, clientId, 'coffee-lover', now)).toEqual({
+      current: 5,
+      target: 10,
+    });
+    expect(ctx.committed.at(-1)).toEqual({ topic, partition: 0, offset: '5' });
+    ctx.actors.stopAll();
+  });
+
+  it('puts the run’s actors back when its unlocks cannot be stored, so the retried batch counts each event once', async () => {
+    const { db } = stack;
+    const clientId = uniqueName('c');
+    const topic = uniqueName('tx');
+    const ctx = transactionsContext(topic);
     const coffees = days('2026-11-01', 3).map((time) => purchase({ clientId, categoryId: 5814, time }));
-    const batch = fetchedBatch(
-      topic,
-      coffees.map((event) => ({
-        key: Buffer.from(clientId),
-        value: Buffer.from(JSON.stringify(valueOf(event))),
-      })),
-      Date.parse('2026-11-04T00:00:00Z'),
-    );
-    // PostgreSQL not taking the commit, as a server restarting does: the failure is not the records'.
+    const batch = batchesOf(topic, coffees, Date.parse('2026-11-04T00:00:00Z'))(0);
+    // PostgreSQL not taking the unlock, as a server restarting does: the failure is not the records'.
     await db.pool.query(`
       CREATE FUNCTION not_now() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'not now' USING ERRCODE = '57P03'; END $$;
-      CREATE TRIGGER not_now BEFORE INSERT ON consumer_offsets FOR EACH ROW EXECUTE FUNCTION not_now();`);
+      CREATE TRIGGER not_now BEFORE INSERT ON achievement_unlocks FOR EACH ROW EXECUTE FUNCTION not_now();`);
     await expect(processBatch(batch, ctx)).rejects.toThrow('not now');
-    expect(actors.missing([clientId])).toEqual([clientId]);
+    await db.pool.query('DROP TRIGGER not_now ON achievement_unlocks');
 
-    await db.pool.query('DROP TRIGGER not_now ON consumer_offsets');
     expect(await processBatch(batch, ctx)).toMatchObject({ events: 3, deadLetters: 0 });
     expect(await storedProgressOf(db.pool, clientId, 'coffee-lover', '2026-11-04T12:00:00+02:00')).toEqual({
       current: 3,
       target: 10,
     });
+    ctx.actors.stopAll();
   });
 
-  it('refuses to commit over a partition another instance moved on, and applies the batch from where it stands', async () => {
+  it('refuses to write over a partition another instance checkpointed, and fetches it again from there', async () => {
+    const { db, producer, rules } = stack;
     const clientId = uniqueName('c');
     const topic = uniqueName('tx');
     const coffees = days('2026-11-01', 5).map((time) => purchase({ clientId, categoryId: 5814, time }));
-    const records = coffees.map((event) => ({
-      key: Buffer.from(clientId),
-      value: Buffer.from(JSON.stringify(valueOf(event))),
-    }));
-    const writtenAt = Date.parse('2026-11-06T00:00:00Z');
-    const batchOf = (from: number, to: number) => {
-      const batch = fetchedBatch(topic, records.slice(0, to), writtenAt);
-      return { ...batch, messages: batch.messages.slice(from) };
-    };
-    const key = `${topic}:0`;
-    const stale = contextFor(new ClientActors('Europe/Kyiv', 60_000), topic, 'fenced');
-    const owner = contextFor(new ClientActors('Europe/Kyiv', 60_000), topic, 'fenced');
-    // The stale instance read the partition as never started; the owner commits first.
-    stale.positions.set(key, { nextOffset: undefined, ruleSeq: 0, epoch: 0 });
-    expect(await processBatch(batchOf(0, 2), owner)).toMatchObject({ events: 2 });
-    await expect(processBatch(batchOf(0, 3), stale)).rejects.toThrow(StalePartition);
-    expect(stale.positions.has(key)).toBe(false);
-    // Then it read offset 2, and the owner moved on to 3 before it committed.
-    stale.positions.set(key, { nextOffset: '2', ruleSeq: (await rules.refresh()).latestSeq, epoch: 0 });
-    expect(await processBatch(batchOf(2, 3), owner)).toMatchObject({ events: 1 });
-    await expect(processBatch(batchOf(2, 4), stale)).rejects.toThrow(StalePartition);
-    // Retried, it reads where the partition stands and applies only the fourth record.
-    expect(await processBatch(batchOf(2, 4), stale)).toMatchObject({ events: 1 });
+    const batchOf = batchesOf(topic, coffees, Date.parse('2026-11-06T00:00:00Z'));
+    const recordKinds = new Map([[topic, 'transaction' as const]]);
+    const groupId = uniqueName('group');
+    const stale = batchContext({
+      db: db.pool,
+      producer,
+      rules,
+      recordKinds,
+      groupId,
+      checkpoints: { intervalMs: 60_000, events: 2 },
+    });
+    const owner = batchContext({ db: db.pool, producer, rules, recordKinds, groupId });
+    // The stale instance opens the partition and applies a record; the owner, taking it over, applies three.
+    expect(await processBatch(batchOf(0, 1), stale)).toMatchObject({ events: 1 });
+    expect(await processBatch(batchOf(0, 3), owner)).toMatchObject({ events: 3 });
+    // The stale instance's next checkpoint is refused: it drops what it held and is fetched again from 3.
+    expect(await processBatch(batchOf(1, 4), stale)).toMatchObject({ sought: true });
+    expect(stale.sought.at(-1)).toEqual({ topic, partition: 0, offset: '3' });
+    expect(stale.actors.missing([clientId])).toEqual([clientId]);
+    expect(await processBatch(batchOf(3), stale)).toMatchObject({ events: 2 });
     expect(await storedProgressOf(db.pool, clientId, 'coffee-lover', '2026-11-06T12:00:00+02:00')).toEqual({
-      current: 4,
+      current: 5,
       target: 10,
     });
+    expect(await unlocksOf(db.pool, clientId)).toEqual(['first-purchase']);
     stale.actors.stopAll();
     owner.actors.stopAll();
   });
 
-  it('lets go of both input topics’ actors of a partition a backfill merged into, and applies later batches on the merge', async () => {
+  it('has a batch starting past the stored offset fetched again from it, so no record is skipped', async () => {
+    const { db, producer, rules } = stack;
+    const clientId = uniqueName('c');
+    const topic = uniqueName('tx');
+    const recordKinds = new Map([[topic, 'transaction' as const]]);
+    const groupId = uniqueName('group');
+    const coffees = days('2026-11-01', 4).map((time) => purchase({ clientId, categoryId: 5814, time }));
+    const batchOf = batchesOf(topic, coffees, Date.parse('2026-11-05T00:00:00Z'));
+    const first = batchContext({ db: db.pool, producer, rules, recordKinds, groupId });
+    await processBatch(batchOf(0, 1), first);
+    // A consumer fetching from offset 3 (Kafka's committed offset ahead of PostgreSQL's, as after a restore).
+    const next = batchContext({ db: db.pool, producer, rules, recordKinds, groupId });
+    expect(await processBatch(batchOf(3), next)).toMatchObject({ sought: true });
+    expect(next.sought).toEqual([{ topic, partition: 0, offset: '1' }]);
+    expect(await processBatch(batchOf(1), next)).toMatchObject({ events: 3 });
+    expect(await storedProgressOf(db.pool, clientId, 'coffee-lover', '2026-11-05T12:00:00+02:00')).toEqual({
+      current: 4,
+      target: 10,
+    });
+    first.actors.stopAll();
+    next.actors.stopAll();
+  });
+
+  it('lets go of both input topics’ actors of a partition a backfill merged into, and applies the rest on the merge', async () => {
+    const { db, producer, rules } = stack;
     const [tx, events] = [uniqueName('tx'), uniqueName('events')];
-    const ctx = {
-      ...contextFor(actors, tx),
+    const ctx = batchContext({
+      db: db.pool,
+      producer,
+      rules,
       recordKinds: new Map([
         [tx, 'transaction'],
         [events, 'client-event'],
       ] as const),
-    };
+    });
     const clients = [uniqueName('c'), uniqueName('c')];
     const coffeesOf = (clientId: string) =>
       days('2026-11-01', 8).map((time) => purchase({ clientId, categoryId: 5814, time }));
     const [first, second] = clients.map(coffeesOf) as [InputEvent[], InputEvent[]];
     const writtenAt = Date.parse('2026-11-09T00:00:00Z');
-    // Records at offsets from 0; a batch is the records from `from` on.
-    const batchOf = (topic: string, list: InputEvent[], from = 0) => {
-      const batch = fetchedBatch(
-        topic,
-        list.map((event) => ({
-          key: Buffer.from(event.clientId),
-          value: Buffer.from(JSON.stringify(valueOf(event))),
-        })),
-        writtenAt,
-      );
-      return { ...batch, messages: batch.messages.slice(from) };
-    };
     // Both clients' actors come to life on the client-events topic; then each counts two coffees.
     const synced = clients.map((clientId) =>
       clientEvent('contacts.synced', '2026-11-01T09:00:00Z', {}, clientId),
     );
-    await processBatch(batchOf(events, synced), ctx);
-    const txLog = [...first.slice(0, 2), ...second.slice(0, 2)];
-    await processBatch(batchOf(tx, txLog), ctx);
-    // A backfill merges seven coffees into each client, moving the partition's epoch on both topics.
+    await processBatch(batchesOf(events, synced, writtenAt)(0), ctx);
+    const txLog = [...first.slice(0, 2), ...second.slice(0, 2), first[7]!, second[7]!];
+    const txBatch = batchesOf(tx, txLog, writtenAt);
+    await processBatch(txBatch(0, 4), ctx);
+    // A backfill merges seven coffees into each client at the checkpoint, moving the partition's epoch.
     for (const coffees of [first, second]) {
       let merged = initialProgress();
       for (const coffee of coffees.slice(0, 7)) merged = decide(merged, coffee, catalog, KYIV).progress;
@@ -158,17 +173,21 @@ describe('processBatch when its commit fails', () => {
     }
     await db.pool.query('UPDATE consumer_offsets SET epoch = epoch + 1 WHERE group_id = $1', [ctx.groupId]);
 
-    // The first client's eighth coffee meets the fence, then is applied on what the merge stored.
-    txLog.push(first[7]!);
-    await expect(processBatch(batchOf(tx, txLog, 4), ctx)).rejects.toThrow(StalePartition);
-    expect(await processBatch(batchOf(tx, txLog, 4), ctx)).toMatchObject({ events: 1 });
-    // The second client sat cached, untouched by that batch: its stale actor was let go all the same.
-    txLog.push(second[7]!);
-    expect(await processBatch(batchOf(tx, txLog, 5), ctx)).toMatchObject({ events: 1 });
+    // The first client's eighth coffee meets the fence at the checkpoint: both topics are fetched again.
+    expect(await processBatch(txBatch(4, 5), ctx)).toMatchObject({ sought: true });
+    expect(ctx.sought.slice(-2).sort((a, b) => a.topic.localeCompare(b.topic))).toEqual(
+      [
+        { topic: tx, partition: 0, offset: '4' },
+        { topic: events, partition: 0, offset: '2' },
+      ].sort((a, b) => a.topic.localeCompare(b.topic)),
+    );
+    expect(ctx.actors.missing(clients)).toEqual(clients);
+    expect(await processBatch(txBatch(4), ctx)).toMatchObject({ events: 2 });
     for (const clientId of clients)
       expect(await storedProgressOf(db.pool, clientId, 'coffee-lover', '2026-11-09T12:00:00+02:00')).toEqual({
         current: 8,
         target: 10,
       });
+    ctx.actors.stopAll();
   });
 });

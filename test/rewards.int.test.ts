@@ -12,7 +12,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { rewardDelivery } from '../api/reward-delivery.js';
 import { unlockIdOf, unlockedMessage } from '../platform/unlock-records.js';
-import { DEFAULT_PARTNER_LIMITS, type PartnerEndpoint, type PartnerLimits } from '../platform/config.js';
+import {
+  DEFAULT_PARTNER_LIMITS,
+  type PartnerEndpoint,
+  type PartnerLimits,
+} from '../platform/partner-config.js';
 import { metrics } from '../platform/metrics.js';
 import { createActivities } from '../workflows/activities.js';
 import type { BreakerOptions } from '../workflows/circuit-breaker.js';

@@ -1,6 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
-import { loadClients, writeProgress, writeUnlocks, type StoredProgress } from '../platform/engine-state.js';
+import {
+  dropProgressAhead,
+  loadClients,
+  writeProgress,
+  writeUnlocks,
+  type StoredProgress,
+} from '../platform/engine-state.js';
 import { spendBudgets } from '../platform/budget-store.js';
 import { HistoryReader } from '../platform/history-reader.js';
 import { historyEnds } from '../platform/history-span.js';
@@ -43,12 +49,17 @@ const lag = (live: bigint[], at: bigint[]) =>
 async function holdLive(client: pg.PoolClient, deps: MergeDependencies, job: ReplayJob, partition: number) {
   const topics = topicsOf(job);
   const lock = () =>
-    client.query<{ topic: string; next_offset: string }>(
-      `SELECT topic, next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = ANY($2) AND partition = $3
+    client.query<{ topic: string; next_offset: string; decided_offset: string | null }>(
+      `SELECT topic, next_offset, decided_offset FROM consumer_offsets
+        WHERE group_id = $1 AND topic = ANY($2) AND partition = $3
         ORDER BY topic FOR UPDATE`,
       [job.groupId, topics, partition],
     );
   let { rows } = await lock();
+  if (rows.some((row) => row.decided_offset !== null && BigInt(row.decided_offset) > BigInt(row.next_offset)))
+    throw new Error(
+      `live processing stored unlocks past its checkpoint of partition ${partition}; the merge waits`,
+    );
   if (rows.length < topics.length) {
     const ends = (await historyEnds(deps.kafka, topics))[partition]!;
     for (const [i, topic] of topics.entries()) {
@@ -66,6 +77,28 @@ async function holdLive(client: pg.PoolClient, deps: MergeDependencies, job: Rep
     ({ rows } = await lock());
   }
   return topics.map((topic) => BigInt(rows.find((row) => row.topic === topic)!.next_offset));
+}
+
+/** How long a merge's hold on a partition's unlocks lasts unless renewed: a merge that died holds up little. */
+const HOLD_MS = 30_000;
+
+/**
+ * Waits until the partition's checkpoint covers every unlock live processing stored ahead of it, holding further
+ * unlocks back meanwhile (the processor checkpoints and waits): the merge merges into checkpointed progress,
+ * and a replay from that checkpoint onto the merge must find nothing live decided past it.
+ */
+async function awaitCheckpointCovering(deps: MergeDependencies, job: ReplayJob, partition: number) {
+  for (;;) {
+    const { rows } = await deps.db.query<{ covered: boolean }>(
+      `UPDATE consumer_offsets SET merge_holds_until = now() + $4 * interval '1 millisecond'
+        WHERE group_id = $1 AND topic = ANY($2) AND partition = $3
+        RETURNING decided_offset IS NULL OR decided_offset <= next_offset AS covered`,
+      [job.groupId, topicsOf(job), partition, HOLD_MS],
+    );
+    if (rows.every((row) => row.covered)) return;
+    deps.heartbeat({ partition, waitingForCheckpoint: true });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Refuses to merge a version that is no longer what live processing counts into (deactivated, or replaced). */
@@ -166,6 +199,8 @@ async function mergeClients(
       corrected.push(...merged.corrected);
     }
     await writeProgress(client, progress);
+    // What the app was shown ahead of the checkpoint predates the merge; live processing replays onto it.
+    await dropProgressAhead(client, ids);
     // Budgets are shared with live processing: taken here, in the order this merge commits what it found.
     const unlocks: UnlockOutput[] = (await spendBudgets(client, found, catalog)).map((unlock) => ({
       unlock,
@@ -206,6 +241,7 @@ export async function mergePartition(
       if (lag(live, state.positions) <= CLOSE_ENOUGH) break;
       await reader.readUntil(live, apply);
     }
+    await awaitCheckpointCovering(deps, job, partition);
     return await inTransaction(deps.db, async (client) => {
       const live = await holdLive(client, deps, job, partition);
       // Another attempt of this activity (one the server gave up on too early) may have merged meanwhile.
@@ -219,7 +255,8 @@ export async function mergePartition(
       const merged = await mergeClients(client, deps, job, partition, state);
       const outcome: MergeOutcome = { partition, eventsReplayed: state.replay.eventsReplayed, ...merged };
       await client.query(
-        'UPDATE consumer_offsets SET epoch = epoch + 1 WHERE group_id = $1 AND topic = ANY($2) AND partition = $3',
+        `UPDATE consumer_offsets SET epoch = epoch + 1, merge_holds_until = NULL
+          WHERE group_id = $1 AND topic = ANY($2) AND partition = $3`,
         [job.groupId, topicsOf(job), partition],
       );
       await client.query(
@@ -244,6 +281,14 @@ export async function mergePartition(
       return outcome;
     });
   } finally {
+    // A merge that failed lets live processing store unlocks again now, not when its hold runs out.
+    await deps.db
+      .query(
+        `UPDATE consumer_offsets SET merge_holds_until = NULL
+          WHERE group_id = $1 AND topic = ANY($2) AND partition = $3 AND merge_holds_until IS NOT NULL`,
+        [job.groupId, topicsOf(job), partition],
+      )
+      .catch(() => undefined);
     await reader.close();
     deps.states.forget(job.replayId, partition);
   }

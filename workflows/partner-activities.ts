@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { PartnerEndpoint } from '../platform/config.js';
+import type { PartnerEndpoint } from '../platform/partner-config.js';
 import { logger } from '../platform/logger.js';
 import { metrics } from '../platform/metrics.js';
 import { clientRef } from '../platform/signature.js';

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { PartnerEndpoint } from '../platform/config.js';
+import type { PartnerEndpoint } from '../platform/partner-config.js';
 import { sign } from '../platform/signature.js';
 
 export interface PartnerRewardRequest {

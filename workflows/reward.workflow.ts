@@ -71,6 +71,13 @@ async function askPartner(
   await asking;
 }
 
+/**
+ * Marks the histories in which the points and the reward's first status are stored by one local activity, in
+ * one transaction (`grantReward`). A history recorded before has two (`grantPoints`, then `recordReward`), and a
+ * reward still running from then is replayed as it was recorded.
+ */
+const GRANT_WITH_REWARD = 'grant-with-reward';
+
 /** The partner's refusal (a 4xx), or undefined when the request failed otherwise. */
 function refusal(error: ActivityFailure): string | undefined {
   return error.cause instanceof ApplicationFailure && error.cause.nonRetryable
@@ -107,18 +114,23 @@ export async function rewardWorkflow(input: RewardInput): Promise<RewardState> {
     await ledger.recordReward({ ...input, ...state });
   };
 
+  const first: RewardStatus = input.partnerId ? 'requested' : 'granted';
+  const together = patched(GRANT_WITH_REWARD);
+  const erased = together
+    ? await ledger.grantReward({ ...input, ...state, status: first })
+    : await ledger.grantPoints(input);
   // The client's data was erased since the unlock (CONTRACT §7): nothing is granted, asked for or told.
-  if ((await ledger.grantPoints(input)) === true) {
+  if (erased) {
     state.status = 'cancelled';
     state.reason = 'the client’s data was erased';
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.rewardStatus, value: state.status }]);
     return state;
   }
-  if (!input.partnerId) {
-    await settle('granted');
-    return state;
-  }
-  await settle('requested');
+  if (together) {
+    state.status = first;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.rewardStatus, value: first }]);
+  } else await settle(first);
+  if (!input.partnerId) return state;
   const request = { ...input, partnerId: input.partnerId };
   const partner = partnerOf(request);
   const decided = () => callback !== undefined || cancelReason !== undefined;

@@ -1,5 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import type { PartnerLimits } from '../platform/config.js';
+import type { PartnerLimits } from '../platform/partner-config.js';
 import { logger } from '../platform/logger.js';
 import type { RewardActivities } from './activities.js';
 import { workflowSource } from './bundle.js';
@@ -73,6 +73,12 @@ async function rewardWorkers(
     taskQueue,
     ...source,
     activities: options.activities,
+    // Sized for the grant path, whose workflow tasks are short and whose ledger writes are local activities:
+    // the server's round trips, not this worker's CPU, bound a burst of rewards (the SDK's guidance: pollers
+    // about half the task slots), beyond the defaults of 40 slots and 10 pollers.
+    maxConcurrentWorkflowTaskExecutions: 120,
+    maxConcurrentWorkflowTaskPolls: 60,
+    maxConcurrentLocalActivityExecutions: 120,
   });
   const partners = await createPartnerWorkers(
     connection,

@@ -36,12 +36,7 @@ gc();
 const before = process.memoryUsage().heapUsed;
 const actors = new ClientActors(zone, 3_600_000);
 for (const [clientId, json] of rows)
-  actors.spawn(
-    clientId,
-    'bench:0',
-    JSON.parse(json) as { version: number; progress: ClientProgress },
-    NO_CONTEXT,
-  );
+  actors.spawn(clientId, 0, JSON.parse(json) as { version: number; progress: ClientProgress }, NO_CONTEXT);
 gc();
 const after = process.memoryUsage().heapUsed;
 const stateBytes = rows.reduce((sum, [, json]) => sum + json.length, 0) / rows.length;

@@ -6,7 +6,7 @@ import { Partitioners, type Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { loadCatalog } from '../../platform/catalog-files.js';
 import { unlockedMessage } from '../../platform/unlock-records.js';
-import { DEFAULT_PARTNER_LIMITS } from '../../platform/config.js';
+import { DEFAULT_PARTNER_LIMITS } from '../../platform/partner-config.js';
 import { createActivities } from '../../workflows/activities.js';
 import { buildWorkflowBundle } from '../../workflows/bundle.js';
 import { createPartnerActivities } from '../../workflows/partner-activities.js';

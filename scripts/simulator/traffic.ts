@@ -36,6 +36,10 @@ export interface TrafficOptions {
   endMs: number;
   /** How many records the run will produce; spreads them over [startMs, endMs]. */
   total: number;
+  /** Picks a record's client from a uniform draw in [0, 1): a few busy clients and many quiet ones unless given. */
+  clientAt?: (draw: number) => number;
+  /** A record's time by its place `i` in the run, ms: evenly over [startMs, endMs] unless given. */
+  timeAt?: (i: number) => number;
 }
 
 /**
@@ -49,16 +53,17 @@ export function* traffic({
   startMs,
   endMs,
   total,
+  clientAt = (draw) => Math.floor(draw ** 2 * clients),
+  timeAt = (i) => startMs + i * ((endMs - startMs) / Math.max(1, total)),
 }: TrafficOptions): Generator<SimulatedRecord, void> {
   const next = random(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const recent: Transaction[] = [];
-  const step = (endMs - startMs) / Math.max(1, total);
   let sequence = 0;
   for (let i = 0; i < total; i++) {
-    // Squaring skews activity: low client numbers buy far more often than high ones.
-    const clientId = `c-${Math.floor(next() ** 2 * clients)}`;
-    const timeMs = startMs + i * step - Math.floor(next() * 3) * 60_000;
+    // By default squaring skews activity: low client numbers buy far more often than high ones.
+    const clientId = `c-${clientAt(next())}`;
+    const timeMs = timeAt(i) - Math.floor(next() * 3) * 60_000;
     const time = new Date(timeMs).toISOString();
     const roll = next();
     if (roll < 0.01 && recent.length > 0) {

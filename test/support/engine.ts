@@ -1,16 +1,21 @@
-import { Partitioners, type Batch, type Kafka, type KafkaMessage } from 'kafkajs';
+import { Partitioners, type Batch, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import type { BatchContext } from '../../actors/batch.js';
+import { ClientActors } from '../../actors/client-actors.js';
+import type { SegmentFeed } from '../../actors/segment-feed.js';
+import type { RecordKind } from '../../rules/decode.js';
 import type pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { InputEvent } from '../../rules/events.js';
 import { startProcessor } from '../../actors/processor.js';
+import type { CheckpointPolicy } from '../../actors/partition-ledger.js';
 import type { OutputTopics } from '../../platform/unlock-records.js';
 import { TOPICS, type ProcessedTopics } from '../../platform/topics.js';
 import { loadCatalog } from '../../platform/catalog-files.js';
-import { startDefaultRuleFeed } from '../../platform/rule-feed.js';
+import { startDefaultRuleFeed, type RuleFeed } from '../../platform/rule-feed.js';
 import { viewOf } from '../../rules/progress-view.js';
 import { initialProgress, type ClientProgress } from '../../rules/progress.js';
 import { purchase } from './events.js';
-import { testKafka, uniqueName } from './stack.js';
+import { migratedSchema, testKafka, uniqueName } from './stack.js';
 import { createTopics } from '../../platform/topic-creation.js';
 
 export const catalog = loadCatalog();
@@ -98,9 +103,11 @@ export async function startTestProcessor(
   groupId = uniqueName('group'),
   outputs: OutputTopics = TOPICS,
   kafka = testKafka(),
+  checkpoints: CheckpointPolicy = { intervalMs: 250, events: 10_000 },
 ) {
   const rules = await startDefaultRuleFeed(db);
   const processor = await startProcessor({
+    checkpoints,
     outputs,
     deadLetterTopic: TOPICS.deadLetters,
     kafka,
@@ -149,6 +156,89 @@ export function fetchedBatch(
     attributes: 0,
   }));
   return { topic, partition: 0, messages, lastOffset: () => String(messages.length - 1) } as unknown as Batch;
+}
+
+/**
+ * What a test of `processBatch` runs on: a schema of its own, a producer for dead letters and the default rule
+ * feed, made before its tests and dropped after them.
+ */
+export function batchTestStack() {
+  const kafka = testKafka();
+  const stack = {} as { db: Awaited<ReturnType<typeof migratedSchema>>; producer: Producer; rules: RuleFeed };
+  beforeAll(async () => {
+    stack.db = await migratedSchema();
+    stack.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await stack.producer.connect();
+    stack.rules = await startDefaultRuleFeed(stack.db.pool);
+  });
+  afterAll(async () => {
+    stack.rules?.stop();
+    await stack.producer?.disconnect();
+    await stack.db?.drop();
+  });
+  return stack;
+}
+
+/** Where a test's batch context was asked to fetch from again. */
+export interface Sought {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * A batch context on a test's schema with actors of its own, checkpointing each partition after every batch
+ * unless told otherwise; seeks and Kafka commits are recorded, not sent (no consumer runs).
+ */
+export function batchContext(options: {
+  db: pg.Pool;
+  producer: Producer;
+  rules: RuleFeed;
+  recordKinds: ReadonlyMap<string, RecordKind>;
+  groupId?: string;
+  actors?: ClientActors;
+  checkpoints?: CheckpointPolicy;
+  segments?: SegmentFeed;
+  deadLetterTopic?: string;
+}): BatchContext & { sought: Sought[]; committed: Sought[] } {
+  const sought: Sought[] = [];
+  const committed: Sought[] = [];
+  return {
+    db: options.db,
+    groupId: options.groupId ?? uniqueName('group'),
+    rules: options.rules,
+    segments: options.segments ?? { newest: () => 0, stop: () => undefined },
+    actors: options.actors ?? new ClientActors('Europe/Kyiv', 60_000),
+    deadLetters: {
+      producer: options.producer,
+      db: options.db,
+      topic: options.deadLetterTopic ?? TOPICS.deadLetters,
+    },
+    outputs: TOPICS,
+    recordKinds: options.recordKinds,
+    ledgers: new Map(),
+    suspects: new Map(),
+    checkpoints: options.checkpoints ?? { intervalMs: 0, events: 1 },
+    seek: (topic, partition, offset) => sought.push({ topic, partition, offset }),
+    commitOffsets: (offsets) => {
+      committed.push(...offsets);
+      return Promise.resolve();
+    },
+    sought,
+    committed,
+  };
+}
+
+/** Records at offsets from 0 of a topic's partition 0; a batch is those from `from` up to `to`. */
+export function batchesOf(topic: string, events: InputEvent[], writtenAt: number) {
+  const records = events.map((event) => ({
+    key: Buffer.from(event.clientId),
+    value: Buffer.from(JSON.stringify(valueOf(event))),
+  }));
+  return (from: number, to = events.length) => {
+    const batch = fetchedBatch(topic, records.slice(0, to), writtenAt);
+    return { ...batch, messages: batch.messages.slice(from) };
+  };
 }
 
 /** How far a client is towards an achievement at `nowIso`, by the progress the engine stored for them. */

@@ -1,0 +1,150 @@
+import type { ProgressNudged } from '../rules/nudges.js';
+import type { StoredPosition } from './progress-store.js';
+
+/** Where one topic's partition stands: in PostgreSQL, and in this instance's actors. */
+export interface TopicPosition {
+  /** The row as this instance last read or wrote it; absent until the topic's first checkpoint. */
+  stored: StoredPosition | undefined;
+  /** The offset after the last record the actors applied; undefined before the first. */
+  nextOffset: string | undefined;
+  /** The rule change the topic's records are decided under (it changes only at a checkpoint). */
+  ruleSeq: number;
+  /** Whether a batch was compared with `nextOffset` since the position was read (see `processBatch`). */
+  checked: boolean;
+}
+
+/**
+ * When a partition is checkpointed: this long after its first change since the last, after this many events, or
+ * once no record came for a tenth of the interval (a partition with little traffic is stored soon, where it
+ * costs little; the app then sees its progress sooner).
+ */
+export interface CheckpointPolicy {
+  intervalMs: number;
+  events: number;
+}
+
+const atOrPast = (offset: string | undefined, mark: string | undefined) =>
+  mark === undefined || (offset !== undefined && BigInt(offset) >= BigInt(mark));
+
+/**
+ * What this instance holds of one partition number, across the input topics (which carry the same clients):
+ * each topic's position, the segment import its clients are decided with, and what waits for its checkpoint.
+ */
+export class PartitionLedger {
+  private eventsSince = 0;
+  private changedSinceMs: number | undefined;
+  private lastAppliedMs = 0;
+  private nudged: ProgressNudged[] = [];
+  private ahead = new Set<string>();
+
+  constructor(
+    readonly partition: number,
+    readonly topics: ReadonlyMap<string, TopicPosition>,
+    public segmentSeq: number,
+  ) {}
+
+  /**
+   * A partition as PostgreSQL holds it. One never checkpointed takes the newest segment import at once, as
+   * nothing of it was decided yet.
+   */
+  static fromStored(
+    partition: number,
+    topics: readonly string[],
+    stored: ReadonlyMap<string, StoredPosition>,
+    newestSegmentSeq: number,
+  ): PartitionLedger {
+    const positions = new Map<string, TopicPosition>(
+      topics.map((topic) => {
+        const found = stored.get(topic);
+        return [
+          topic,
+          { stored: found, nextOffset: found?.nextOffset, ruleSeq: found?.ruleSeq ?? 0, checked: false },
+        ];
+      }),
+    );
+    const segmentSeqs = [...stored.values()].map((position) => position.segmentSeq);
+    return new PartitionLedger(
+      partition,
+      positions,
+      segmentSeqs.length > 0 ? Math.max(...segmentSeqs) : newestSegmentSeq,
+    );
+  }
+
+  position(topic: string): TopicPosition {
+    const position = this.topics.get(topic);
+    if (!position) throw new Error(`the engine does not read topic ${topic}`);
+    return position;
+  }
+
+  /**
+   * Whether the topic's records may now be decided under a newer rule change: every record whose unlocks were
+   * stored before the checkpoint's progress (a replay decides those as live processing did) is behind.
+   */
+  mayTakeRuleChanges(topic: string): boolean {
+    const { nextOffset, stored } = this.position(topic);
+    return atOrPast(nextOffset, stored?.decidedOffset);
+  }
+
+  /** The offset before which the topic's records are decided under the checkpoint's changes, while ahead. */
+  heldUntil(topic: string): string | undefined {
+    return this.mayTakeRuleChanges(topic) ? undefined : this.position(topic).stored?.decidedOffset;
+  }
+
+  /** The same for a segment import, which every topic's records are decided with. */
+  mayTakeSegmentChanges(): boolean {
+    return [...this.topics.keys()].every((topic) => this.mayTakeRuleChanges(topic));
+  }
+
+  /** Records what a run of `topic` applied: where the topic now stands, and the nudges it crossed. */
+  applied(topic: string, nextOffset: string, events: number, nudged: ProgressNudged[], nowMs: number) {
+    this.position(topic).nextOffset = nextOffset;
+    this.eventsSince += events;
+    this.changedSinceMs ??= nowMs;
+    this.lastAppliedMs = nowMs;
+    this.nudged.push(...nudged);
+  }
+
+  /** Clients whose progress was stored ahead of the checkpoint (with an unlock of theirs). */
+  storedAhead(clientIds: Iterable<string>) {
+    for (const clientId of clientIds) this.ahead.add(clientId);
+  }
+
+  get aheadOf(): string[] {
+    return [...this.ahead];
+  }
+
+  /** Whether the partition holds anything its last checkpoint does not. */
+  get pending(): boolean {
+    return this.changedSinceMs !== undefined;
+  }
+
+  /** Whether the partition's checkpoint is due. */
+  due(nowMs: number, policy: CheckpointPolicy): boolean {
+    if (this.changedSinceMs === undefined) return false;
+    return (
+      this.eventsSince >= policy.events ||
+      nowMs - this.changedSinceMs >= policy.intervalMs ||
+      nowMs - this.lastAppliedMs >= policy.intervalMs / 10
+    );
+  }
+
+  /** The nudges waiting for the checkpoint. */
+  get pendingNudges(): ProgressNudged[] {
+    return this.nudged;
+  }
+
+  /** A checkpoint of the partition was stored: each topic now stands where it says. */
+  checkpointed(stored: ReadonlyMap<string, StoredPosition>, segmentSeq: number) {
+    for (const [topic, position] of stored) {
+      const at = this.position(topic);
+      at.stored = position;
+      at.nextOffset = position.nextOffset;
+      at.ruleSeq = position.ruleSeq;
+    }
+    this.segmentSeq = segmentSeq;
+    this.eventsSince = 0;
+    this.changedSinceMs = undefined;
+    this.nudged = [];
+    this.ahead = new Set();
+  }
+}
