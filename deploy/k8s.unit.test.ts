@@ -244,6 +244,11 @@ describe('the Kubernetes manifests (deploy/k8s)', () => {
     expect(temporalSecurity(config).tls?.clientCertPair).toBeDefined();
     expect(new URL(config.DATABASE_URL).searchParams.get('sslmode')).toBe('verify-full');
     expect(config.partners.get('coffee-house')?.url).toBe(data.PARTNER_COFFEE_HOUSE_URL);
+    // Staff sign in at the bank's provider over https, and two admins decide what changes clients' points.
+    expect(config).toMatchObject({
+      OIDC_ISSUER: expect.stringMatching(/^https:/),
+      ADMIN_APPROVALS: 'four-eyes',
+    });
   });
 
   it('serve every role’s metrics on METRICS_PORT to a Service of their own, not through the API’s', () => {
