@@ -58,7 +58,8 @@ export async function startBackupRole(onFailure: (error: Error) => void) {
   let gaveUp: Error | undefined;
   void wal.ended.then((byItself) => {
     if (!byItself) return;
-    gaveUp = new Error('pg_receivewal ended by itself (its log lines say why)');
+    const said = wal.lastWords().join(' | ') || 'it wrote nothing';
+    gaveUp = new Error(`pg_receivewal ended by itself: ${said}`);
     onFailure(gaveUp);
   });
   const probes: Record<string, HealthProbe> = {

@@ -115,6 +115,9 @@ export interface WalStreamOptions extends ArchiveTarget {
   onStored?: (entry: ArchivedFile) => void;
 }
 
+/** How many of pg_receivewal's last lines are kept to say why it ended. */
+const LAST_WORDS = 5;
+
 /**
  * Streams the WAL into the store until stopped: `pg_receivewal` receives into the spool, and every complete
  * segment is sealed and stored within `pollMs`. A segment completes when it is full or when the server closes
@@ -137,7 +140,13 @@ export async function streamWal(options: WalStreamOptions) {
   );
   receiver.child.stdin.end();
   receiver.child.stdout.resume();
-  createInterface({ input: receiver.child.stderr }).on('line', (line) => log.warn({ line }, 'pg_receivewal'));
+  // Its last words say why it ended: kept for the error a role fails with, which is logged at any level.
+  const lastWords: string[] = [];
+  createInterface({ input: receiver.child.stderr }).on('line', (line) => {
+    log.warn({ line }, 'pg_receivewal');
+    lastWords.push(line);
+    if (lastWords.length > LAST_WORDS) lastWords.shift();
+  });
   let stopping = false;
   const receiving = receiver.done.then(
     () => !stopping,
@@ -175,6 +184,8 @@ export async function streamWal(options: WalStreamOptions) {
     },
     /** Settles when pg_receivewal ends: true when it ended by itself rather than by `stop`. */
     ended: receiving,
+    /** The last lines pg_receivewal wrote to its standard error, oldest first. */
+    lastWords: () => [...lastWords],
   };
 }
 
