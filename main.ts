@@ -195,6 +195,7 @@ const starters: Record<Role, () => Promise<StartedRole>> = {
           catalogs: () => ({ live: rules.book().active(), everLive: everLive() }),
           zone: BANK_TIME_ZONE,
           reads: cached.reads,
+          keptAnswers: config().API_CACHED_CLIENTS,
           budgetsClosed: budgetClosures(pool, () => rules.book().active()),
         },
         rules: postgresRuleAdmin(pool, {

@@ -127,8 +127,13 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
         metrics.checkpointFailures.inc();
         log.warn({ err: error, partition }, 'checkpoint not stored; trying again');
       });
+  // Only partitions that look due wait for their turn: a sweep does not queue behind every long batch.
   const checkpointAll = (force: boolean) =>
-    Promise.all([...ctx.ledgers.keys()].map((partition) => checkpointInTurn(partition, force)));
+    Promise.all(
+      [...ctx.ledgers]
+        .filter(([, ledger]) => (force ? ledger.pending : ledger.due(Date.now(), ctx.checkpoints)))
+        .map(([partition]) => checkpointInTurn(partition, force)),
+    );
 
   let assigned: ReadonlySet<string> = new Set();
   for (const left of [consumer.events.STOP, consumer.events.CRASH])
@@ -152,6 +157,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       if (!owned.has(partition))
         void partitionTurns.run(partition, () => {
           ctx.ledgers.delete(partition);
+          ctx.suspects.delete(partition);
           actors.releasePartitions((other) => other !== partition);
           return Promise.resolve();
         });

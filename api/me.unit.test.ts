@@ -145,6 +145,52 @@ describe('GET /v1/me/achievements', () => {
   });
 });
 
+describe('GET /v1/me/achievements answered from what it kept', () => {
+  /** The app over a client whose read and clock the test sets, as the client cache hands reads over. */
+  function kept(at: {
+    nowMs: number;
+    read: { progress: ReturnType<typeof initialProgress>; segments: string[] };
+  }) {
+    const base = apiDependencies();
+    const app = createApp({
+      ...base,
+      me: {
+        ...base.me,
+        nowMs: () => at.nowMs,
+        reads: { achievementsOf: () => Promise.resolve(at.read), loyaltyOf: () => Promise.resolve(loyalty) },
+      },
+    });
+    const coffees = async () => {
+      const response = await get(app, '/v1/me/achievements', await token());
+      const body = (await response.json()) as { achievements: { id: string; progress: object }[] };
+      return body.achievements.find((a) => a.id === 'coffee-lover')!.progress;
+    };
+    return coffees;
+  }
+
+  it('makes the answer again once the client’s read is another (PostgreSQL announced a change)', async () => {
+    const at = { nowMs: NOW, read: { progress, segments: [] as string[] } };
+    const coffees = kept(at);
+    expect(await coffees()).toEqual({ current: 3, target: 10 });
+    const more = days('2026-11-01', 5).map((time) => purchase({ clientId: 'c-1', categoryId: 5814, time }));
+    at.read = { progress: given(more).progress, segments: [] };
+    expect(await coffees()).toEqual({ current: 5, target: 10 });
+  });
+
+  it('makes the answer again once its view changes with time: a month ends at midnight in the bank’s zone', async () => {
+    const at = {
+      nowMs: Date.parse('2026-11-30T23:50:00+02:00'),
+      read: { progress, segments: [] as string[] },
+    };
+    const coffees = kept(at);
+    expect(await coffees()).toEqual({ current: 3, target: 10 });
+    at.nowMs = Date.parse('2026-11-30T23:59:00+02:00');
+    expect(await coffees()).toEqual({ current: 3, target: 10 });
+    at.nowMs = Date.parse('2026-12-01T00:01:00+02:00');
+    expect(await coffees()).toEqual({ current: 0, target: 10 });
+  });
+});
+
 describe('GET /v1/me/loyalty', () => {
   it('returns points, tier and rewards with their statuses', async () => {
     const { app } = setup();

@@ -110,7 +110,10 @@ const envSchema = z.object({
   PARTNER_CALLBACK_TIMEOUT: duration.default(24 * 3_600_000),
   /** How long a partner that does not answer is asked again before its reward is `failed`. */
   PARTNER_RETRY_WINDOW: duration.default(6 * 3_600_000),
-  /** Clients whose achievements an API replica keeps in memory (api/client-cache.ts); about 2 KB each. */
+  /**
+   * Clients whose achievements an API replica keeps in memory (api/client-cache.ts), and answers it keeps made
+   * (api/me.ts, one per client and language); about 2 KB each of either.
+   */
   API_CACHED_CLIENTS: z.coerce.number().int().min(1).default(20_000),
   /**
    * How long a processor's batch may go on failing on a dependency (PostgreSQL, Kafka) before the process ends

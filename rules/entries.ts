@@ -1,6 +1,6 @@
 /** Reading and writing a rule's flat entries `[key, timeMs, amount, value, …]`, kept in rising time. */
 
-const STRIDE = 4;
+export const STRIDE = 4;
 
 /** One counted event of a rule, with what refunds have left of its amount. */
 export interface Entry {

@@ -9,6 +9,7 @@ import type { Mismatch } from './filters.js';
 import { initialProgress, keyOf, LATENESS_MS, type ClientProgress } from './progress.js';
 import { startedBy, startOf } from './follow-ups.js';
 import { windowKind } from './windows.js';
+import { isComposite } from './composites.js';
 
 export interface ExplainedEvent {
   id: string;
@@ -220,17 +221,31 @@ export function explain(
   return { events: explained, eventsBeforeErasure: events.length - kept.length };
 }
 
+const DAY_MS = 86_400_000;
+
 /**
  * The Kafka time from which a client's records can explain an achievement: those of the window that unlocked it
  * (or, while locked, of the window now), and the week before it whose records decide what arrived too late.
- * Records are written to Kafka at most a day before their event time (see decode.ts). Undefined for windows
- * without bound (lifetime, streaks): all of the history.
+ * Records are written to Kafka at most a day before their event time (see decode.ts). A lifetime window or a
+ * streak has no such bound, and reading a year of a bank's partition for one client would take minutes: a first
+ * time is explained from around its unlock, a streak from the run that unlocked it, and one still locked from
+ * the first event its progress still keeps (or, keeping none, from the week before now). Undefined, all of the
+ * history, only for what can rest on records anywhere in it: an unlocked lifetime count, sum or distinct, a
+ * composite, a follow-up (whose start is the record that unlocked its prerequisite).
  */
 export function historySince(achievement: Achievement, progress: ClientProgress, nowMs: number) {
-  const spanMs = windowKind(achievement.rule).spanMs;
-  // A follow-up's start is the record that unlocked its prerequisite, which may lie anywhere in history.
-  if (spanMs === undefined || achievement.rule.after) return undefined;
-  const unlock = progress.unlocked[achievement.level.achievementId];
-  const referenceMs = unlock ? Date.parse(unlock.at) : nowMs;
-  return referenceMs - spanMs - LATENESS_MS - MAX_AHEAD_MS;
+  const { rule, level } = achievement;
+  if (rule.after || isComposite(rule)) return undefined;
+  const margin = LATENESS_MS + MAX_AHEAD_MS;
+  const unlock = progress.unlocked[level.achievementId];
+  const spanMs = windowKind(rule).spanMs;
+  if (spanMs !== undefined) return (unlock ? Date.parse(unlock.at) : nowMs) - spanMs - margin;
+  if (unlock) {
+    if (rule.measure.type === 'first') return Date.parse(unlock.at) - margin;
+    if (rule.measure.type === 'streak') return Date.parse(unlock.at) - (level.target - 1) * DAY_MS - margin;
+    return undefined;
+  }
+  // Entries are kept in time order, four numbers each: the second is the earliest kept event's time.
+  const kept = progress.rules[rule.progressKey]?.entries ?? [];
+  return (kept.length > 0 ? kept[1]! : nowMs) - margin;
 }

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, clientEvent, days, given, KYIV, purchase, refund } from '../test/support/events.js';
+import {
+  catalog,
+  clientEvent,
+  days,
+  given,
+  KYIV,
+  purchase,
+  refund,
+  ruleDocument,
+} from '../test/support/events.js';
+import { wideCatalog } from '../test/support/wide-catalog.js';
+import { buildCatalog } from './catalog.js';
 import { NO_CONTEXT } from './audience.js';
 import { explain, historySince } from './explain.js';
 
@@ -96,8 +107,54 @@ describe('historySince: the Kafka time from which a client’s records can expla
     );
   });
 
-  it('for a lifetime window or a streak, reads all of the history', () => {
+  it('for a first time or a streak still locked, reads from the first event its progress keeps, or the week before now', () => {
     for (const id of ['first-purchase', 'week-streak'])
-      expect(historySince(catalog.achievements.get(id)!, given([]).progress, nowMs)).toBeUndefined();
+      expect(historySince(catalog.achievements.get(id)!, given([]).progress, nowMs)).toBe(nowMs - 8 * DAY);
+    const { progress } = given(days('2026-12-15', 3).map((time) => purchase({ categoryId: 5814, time })));
+    expect(historySince(catalog.achievements.get('week-streak')!, progress, nowMs)).toBe(
+      Date.parse('2026-12-15T12:00:00+02:00') - 8 * DAY,
+    );
+  });
+
+  it('for a first time unlocked, reads from around its unlock; for a streak, from the run that unlocked it', () => {
+    const { progress } = given(days('2026-12-01', 7).map((time) => purchase({ categoryId: 5814, time })));
+    expect(historySince(catalog.achievements.get('first-purchase')!, progress, nowMs)).toBe(
+      Date.parse('2026-12-01T12:00:00+02:00') - 8 * DAY,
+    );
+    expect(historySince(catalog.achievements.get('week-streak')!, progress, nowMs)).toBe(
+      Date.parse('2026-12-07T12:00:00+02:00') - 6 * DAY - 8 * DAY,
+    );
+  });
+
+  it('for an unlocked lifetime count, a composite or a follow-up, reads all of the history', () => {
+    const forever = buildCatalog([
+      {
+        source: 'coffee-forever.yaml',
+        document: {
+          ...ruleDocument('coffee-lover'),
+          examples: undefined,
+          id: 'coffee-forever',
+          window: { type: 'lifetime' },
+          levels: [
+            {
+              ...catalog.achievements.get('coffee-lover')!.level,
+              achievementId: 'coffee-forever',
+              target: 2,
+            },
+          ],
+        },
+      },
+    ]);
+    const { progress } = given(
+      days('2026-12-01', 2).map((time) => purchase({ categoryId: 5814, time })),
+      undefined,
+      forever,
+    );
+    expect(historySince(forever.achievements.get('coffee-forever')!, progress, nowMs)).toBeUndefined();
+    const wide = wideCatalog();
+    for (const rule of wide.rules.filter((rule) => rule.after || rule.trigger.on === 'achievements'))
+      expect(
+        historySince(wide.achievements.get(rule.levels[0]!.achievementId)!, progress, nowMs),
+      ).toBeUndefined();
   });
 });

@@ -1,10 +1,16 @@
 import type pg from 'pg';
 
-/** Sum of the next offsets the engine has committed with its progress, over all partitions. */
+/**
+ * Sum of the next offsets the engine has checkpointed with its progress, over all partitions; 0 while its
+ * schema has no tables yet (an earlier build's role migrates its own as it starts).
+ */
 export async function committedRecords(db: pg.Pool): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(
-    'SELECT coalesce(sum(next_offset), 0) AS n FROM consumer_offsets',
-  );
+  const { rows } = await db
+    .query<{ n: string }>('SELECT coalesce(sum(next_offset), 0) AS n FROM consumer_offsets')
+    .catch((error: unknown) => {
+      if ((error as { code?: string }).code === '42P01') return { rows: [{ n: '0' }] };
+      throw error;
+    });
   return Number(rows[0]!.n);
 }
 
