@@ -144,7 +144,6 @@ export async function checkpointPartition(
 ): Promise<'stored' | 'not due' | 'rewound'> {
   const ledger = ctx.ledgers.get(partition);
   if (!ledger || !due(ledger)) return 'not due';
-  const suspects = new Set(ctx.actors.unstored(partition).keys());
   try {
     await checkpoint(ctx, ledger);
     ctx.suspects.delete(partition);
@@ -156,7 +155,9 @@ export async function checkpointPartition(
         { partition, err: error },
         'checkpoint refused; its clients are tried record by record',
       );
-      // Kept with those of earlier refusals: a record set aside then is applied again by the replay.
+      // A refused checkpoint marked no one stored: its clients are still those unstored. Kept with those of
+      // earlier refusals, as a record set aside then is applied again by the replay.
+      const suspects = ctx.actors.unstored(partition).keys();
       ctx.suspects.set(partition, new Set([...(ctx.suspects.get(partition) ?? []), ...suspects]));
     }
     await rewind(ctx, partition);
