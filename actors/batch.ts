@@ -10,7 +10,15 @@ import type { AchievementUnlocked } from '../rules/decide.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
 import { applyIsolating, sum } from './runs.js';
 import { PartitionLedger, type CheckpointPolicy } from './partition-ledger.js';
-import { checkpoint, segmentsTaken, type CheckpointTarget } from './checkpoints.js';
+import {
+  checkpoint,
+  checkpointBehind,
+  checkpointStored,
+  segmentsTaken,
+  type CheckpointTarget,
+} from './checkpoints.js';
+import type { KeyedLock } from './keyed-lock.js';
+import { metrics } from '../platform/metrics.js';
 import type { SegmentFeed } from './segment-feed.js';
 
 export interface BatchContext extends CheckpointTarget {
@@ -31,6 +39,11 @@ export interface BatchContext extends CheckpointTarget {
    */
   suspects: Map<number, ReadonlySet<string>>;
   checkpoints: CheckpointPolicy;
+  /**
+   * Per partition number, its turns: its batches (of every topic), and a checkpoint's snapshot, run one at a time.
+   * A checkpoint is stored outside its turn (see `checkpointBehind`).
+   */
+  turns: KeyedLock<number>;
   /** Has the consumer fetch a topic's partition from `offset` next. */
   seek: (topic: string, partition: number, offset: string) => void;
 }
@@ -80,6 +93,8 @@ async function acquire(ctx: BatchContext, partition: number, except?: string): P
 
 /** Drops what this instance holds of a partition, and has every topic of it fetched again from its checkpoint. */
 export async function rewind(ctx: BatchContext, partition: number) {
+  const held = ctx.ledgers.get(partition);
+  if (held) await checkpointStored(held);
   ctx.ledgers.delete(partition);
   ctx.actors.releasePartitions((other) => other !== partition);
   await acquire(ctx, partition);
@@ -133,9 +148,29 @@ function runsOf(records: KafkaMessage[], batch: Batch, heldUntil: string | undef
 }
 
 /**
- * Checkpoints a partition (if `due` says so). A checkpoint PostgreSQL refuses for what a client's progress holds
- * would be refused every time: the partition is read again from its last checkpoint, its clients then suspect,
- * so the record that makes a progress unstorable is set aside (see `suspects`) and the next checkpoint goes in.
+ * What becomes of a partition whose checkpoint PostgreSQL refused. Refused for what a client's progress holds, it
+ * would be refused every time: the partition is read again from its last checkpoint, its clients then suspect, so
+ * the record that makes a progress unstorable is set aside (see `suspects`) and the next checkpoint goes in.
+ * Written meanwhile by someone else, it is read again from its checkpoint. Anything else is thrown.
+ */
+async function refused(ctx: BatchContext, partition: number, error: unknown) {
+  if (!isRecordFault(error) && !(error instanceof StalePartition)) throw error;
+  if (isRecordFault(error)) {
+    logger('processor').warn(
+      { partition, err: error },
+      'checkpoint refused; its clients are tried record by record',
+    );
+    // A refused checkpoint marked no one stored: its clients are still those unstored. Kept with those of
+    // earlier refusals, as a record set aside then is applied again by the replay.
+    const suspects = ctx.actors.unstored(partition).keys();
+    ctx.suspects.set(partition, new Set([...(ctx.suspects.get(partition) ?? []), ...suspects]));
+  }
+  await rewind(ctx, partition);
+}
+
+/**
+ * Checkpoints a partition now (if `due` says so, once the checkpoint being stored is), and waits for it to be
+ * stored; the caller holds its turn.
  */
 export async function checkpointPartition(
   ctx: BatchContext,
@@ -143,26 +178,41 @@ export async function checkpointPartition(
   due: (ledger: PartitionLedger) => boolean,
 ): Promise<'stored' | 'not due' | 'rewound'> {
   const ledger = ctx.ledgers.get(partition);
-  if (!ledger || !due(ledger)) return 'not due';
+  if (!ledger) return 'not due';
+  await checkpointStored(ledger);
+  if (!due(ledger)) return 'not due';
   try {
     await checkpoint(ctx, ledger);
     ctx.suspects.delete(partition);
     return 'stored';
   } catch (error) {
-    if (!isRecordFault(error) && !(error instanceof StalePartition)) throw error;
-    if (isRecordFault(error)) {
-      logger('processor').warn(
-        { partition, err: error },
-        'checkpoint refused; its clients are tried record by record',
-      );
-      // A refused checkpoint marked no one stored: its clients are still those unstored. Kept with those of
-      // earlier refusals, as a record set aside then is applied again by the replay.
-      const suspects = ctx.actors.unstored(partition).keys();
-      ctx.suspects.set(partition, new Set([...(ctx.suspects.get(partition) ?? []), ...suspects]));
-    }
-    await rewind(ctx, partition);
+    await refused(ctx, partition, error);
     return 'rewound';
   }
+}
+
+/**
+ * Starts a partition's checkpoint if due, stored while its batches go on; the caller holds its turn. A failure is
+ * handled in a later turn, unless the partition was read again meanwhile.
+ */
+export function checkpointIfDue(ctx: BatchContext, partition: number) {
+  const ledger = ctx.ledgers.get(partition);
+  if (!ledger?.due(Date.now(), ctx.checkpoints)) return;
+  checkpointBehind(ctx, ledger)?.then(
+    () => {
+      if (ctx.ledgers.get(partition) === ledger) ctx.suspects.delete(partition);
+    },
+    (error: unknown) => {
+      metrics.checkpointFailures.inc();
+      void ctx.turns
+        .run(partition, async () => {
+          if (ctx.ledgers.get(partition) === ledger) await refused(ctx, partition, error);
+        })
+        .catch((failure: unknown) =>
+          logger('processor').warn({ err: failure, partition }, 'checkpoint not stored; trying again'),
+        );
+    },
+  );
 }
 
 const dueNow = (ctx: BatchContext) => (ledger: PartitionLedger) => ledger.due(Date.now(), ctx.checkpoints);
@@ -201,7 +251,11 @@ export async function processBatch(batch: Batch, ctx: BatchContext): Promise<Bat
         await applyIsolating(ctx, ledger, { topic, partition, records: part, nextOffset, catalog }, kind),
       );
     }
-    if ((await checkpointPartition(ctx, partition, dueNow(ctx))) === 'rewound') return SOUGHT;
+    ledger.behindBy(topic, Number(batch.offsetLag()));
+    // Each run's unlock write tries a suspect's progress on client_progress (see `suspects`): a checkpoint stored
+    // beside it would hold those rows, so while there are suspects the partition waits for its checkpoints.
+    if (!ctx.suspects.has(partition)) checkpointIfDue(ctx, partition);
+    else if ((await checkpointPartition(ctx, partition, dueNow(ctx))) === 'rewound') return SOUGHT;
     return outcome;
   } catch (error) {
     // A backfill waits for a checkpoint covering every stored unlock: it gets one, and the batch waits its turn.

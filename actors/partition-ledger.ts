@@ -14,13 +14,26 @@ export interface TopicPosition {
 }
 
 /**
- * When a partition is checkpointed: this long after its first change since the last, after this many events, or
- * once no record came for a tenth of the interval (a partition with little traffic is stored soon, where it
- * costs little; the app then sees its progress sooner).
+ * When a partition is checkpointed: after this many events, or, while it is live, this long after its first
+ * change since the last, or once no record came for a tenth of the interval (a partition with little traffic is
+ * stored soon, where it costs little; the app then sees its progress sooner). A partition catching up (more than
+ * a tenth of `events` records behind the end of a topic) is checkpointed by events alone: the app sees it behind
+ * by its lag whatever the interval, and each client's progress is written once for many of its records, not once
+ * per interval. `events` also bounds what a replay after a crash goes through.
  */
 export interface CheckpointPolicy {
   intervalMs: number;
   events: number;
+}
+
+/**
+ * What a checkpoint takes of the ledger when it snapshots the partition: the events and nudges it stores. Given
+ * back if the checkpoint is not stored, so the next one stores them.
+ */
+export interface Taken {
+  events: number;
+  changedSinceMs: number | undefined;
+  nudged: ProgressNudged[];
 }
 
 const atOrPast = (offset: string | undefined, mark: string | undefined) =>
@@ -35,7 +48,10 @@ export class PartitionLedger {
   private changedSinceMs: number | undefined;
   private lastAppliedMs = 0;
   private nudged: ProgressNudged[] = [];
-  private ahead = new Set<string>();
+  /** Per topic, the records Kafka held past its last batch when that was fetched. */
+  private readonly lag = new Map<string, number>();
+  /** The checkpoint being stored while the partition goes on, if one is. */
+  writing: Promise<void> | undefined;
 
   constructor(
     readonly partition: number,
@@ -104,47 +120,58 @@ export class PartitionLedger {
     this.nudged.push(...nudged);
   }
 
-  /** Clients whose progress was stored ahead of the checkpoint (with an unlock of theirs). */
-  storedAhead(clientIds: Iterable<string>) {
-    for (const clientId of clientIds) this.ahead.add(clientId);
-  }
-
-  get aheadOf(): string[] {
-    return [...this.ahead];
-  }
-
   /** Whether the partition holds anything its last checkpoint does not. */
   get pending(): boolean {
     return this.changedSinceMs !== undefined;
   }
 
+  /** Notes how many records Kafka held past a topic's batch (kafkajs's `offsetLag`). */
+  behindBy(topic: string, records: number) {
+    this.lag.set(topic, records);
+  }
+
   /** Whether the partition's checkpoint is due. */
   due(nowMs: number, policy: CheckpointPolicy): boolean {
     if (this.changedSinceMs === undefined) return false;
+    if (this.eventsSince >= policy.events) return true;
+    if ([...this.lag.values()].some((records) => records > policy.events / 10)) return false;
     return (
-      this.eventsSince >= policy.events ||
-      nowMs - this.changedSinceMs >= policy.intervalMs ||
-      nowMs - this.lastAppliedMs >= policy.intervalMs / 10
+      nowMs - this.changedSinceMs >= policy.intervalMs || nowMs - this.lastAppliedMs >= policy.intervalMs / 10
     );
   }
 
-  /** The nudges waiting for the checkpoint. */
-  get pendingNudges(): ProgressNudged[] {
-    return this.nudged;
+  /** Hands what waits for a checkpoint to one being taken; the ledger holds only what comes after it. */
+  take(): Taken {
+    const taken = {
+      events: this.eventsSince,
+      changedSinceMs: this.changedSinceMs,
+      nudged: this.nudged,
+    };
+    this.eventsSince = 0;
+    this.changedSinceMs = undefined;
+    this.nudged = [];
+    return taken;
   }
 
-  /** A checkpoint of the partition was stored: each topic now stands where it says. */
+  /** Takes back what a checkpoint not stored had taken: it waits for the next one, with what came since. */
+  putBack(taken: Taken) {
+    this.eventsSince += taken.events;
+    if (taken.changedSinceMs !== undefined)
+      this.changedSinceMs = Math.min(taken.changedSinceMs, this.changedSinceMs ?? Infinity);
+    this.nudged = [...taken.nudged, ...this.nudged];
+  }
+
+  /**
+   * A checkpoint of the partition was stored: each topic's row is now as it says. The actors may be further on
+   * (it was taken while they went on); a topic's first position is where its first run starts.
+   */
   checkpointed(stored: ReadonlyMap<string, StoredPosition>, segmentSeq: number) {
     for (const [topic, position] of stored) {
       const at = this.position(topic);
       at.stored = position;
-      at.nextOffset = position.nextOffset;
+      at.nextOffset ??= position.nextOffset;
       at.ruleSeq = position.ruleSeq;
     }
     this.segmentSeq = segmentSeq;
-    this.eventsSince = 0;
-    this.changedSinceMs = undefined;
-    this.nudged = [];
-    this.ahead = new Set();
   }
 }

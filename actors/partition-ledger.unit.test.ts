@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionLedger } from './partition-ledger.js';
 import type { StoredPosition } from './progress-store.js';
+import type { ProgressNudged } from '../rules/nudges.js';
 
 const stored = (fields: Partial<StoredPosition>): StoredPosition => ({
   nextOffset: '10',
@@ -57,12 +58,49 @@ describe('PartitionLedger', () => {
     const busy = PartitionLedger.fromStored(0, ['tx'], new Map([['tx', stored({})]]), 5);
     busy.applied('tx', '110', 100, [], 0);
     expect(busy.due(1, policy)).toBe(true);
-    ledger.storedAhead(['c-1']);
-    ledger.checkpointed(new Map([['tx', stored({ nextOffset: '110', ruleSeq: 4 })]]), 6);
+    ledger.take();
     expect(ledger.pending).toBe(false);
     expect(ledger.due(60_000, policy)).toBe(false);
-    expect(ledger.position('tx')).toMatchObject({ nextOffset: '110', ruleSeq: 4 });
+  });
+
+  it('is due by events alone while catching up, and by time again once live', () => {
+    const ledger = PartitionLedger.fromStored(0, ['tx', 'ev'], new Map([['tx', stored({})]]), 5);
+    ledger.applied('tx', '60', 50, [], 1_000);
+    ledger.behindBy('tx', 11);
+    ledger.behindBy('ev', 0);
+    expect(ledger.due(60_000, policy)).toBe(false);
+    ledger.applied('tx', '110', 50, [], 61_000);
+    expect(ledger.due(61_000, policy)).toBe(true);
+    ledger.take();
+    ledger.applied('tx', '111', 1, [], 62_000);
+    ledger.behindBy('tx', 10);
+    expect(ledger.due(67_000, policy)).toBe(true);
+  });
+
+  it('hands what waits to a checkpoint, takes it back if that is not stored, and moves the rows it stored', () => {
+    const ledger = PartitionLedger.fromStored(0, ['tx', 'ev'], new Map([['tx', stored({})]]), 5);
+    const nudge = { clientId: 'c-1' } as ProgressNudged;
+    ledger.applied('tx', '12', 2, [nudge], 1_000);
+    const taken = ledger.take();
+    expect(taken).toEqual({ events: 2, changedSinceMs: 1_000, nudged: [nudge] });
+    // The partition went on while the checkpoint was being stored, which then failed.
+    ledger.applied('tx', '13', 1, [], 2_000);
+    ledger.putBack(taken);
+    expect(ledger.take()).toEqual({ events: 3, changedSinceMs: 1_000, nudged: [nudge] });
+    // Stored at 12 while the actors are at 13; the other topic's first position is where its run starts.
+    ledger.checkpointed(
+      new Map([
+        ['tx', stored({ nextOffset: '12', ruleSeq: 4 })],
+        ['ev', stored({ nextOffset: '0' })],
+      ]),
+      6,
+    );
+    expect(ledger.position('tx')).toMatchObject({
+      nextOffset: '13',
+      ruleSeq: 4,
+      stored: { nextOffset: '12' },
+    });
+    expect(ledger.position('ev')).toMatchObject({ nextOffset: '0', stored: { nextOffset: '0' } });
     expect(ledger.segmentSeq).toBe(6);
-    expect(ledger.aheadOf).toEqual([]);
   });
 });

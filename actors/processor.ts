@@ -5,6 +5,7 @@ import { metrics } from '../platform/metrics.js';
 import { retryWithBackoff, RetryBudgetSpent } from '../platform/retry.js';
 import type { ProcessedTopics } from '../platform/topics.js';
 import {
+  checkpointIfDue,
   checkpointPartition,
   partitionKey,
   processBatch,
@@ -20,6 +21,8 @@ import { startOutboxPublisher } from './outbox.js';
 import type { OutputTopics } from '../platform/unlock-records.js';
 import type { RuleFeed } from '../platform/rule-feed.js';
 import { startSegmentFeed } from './segment-feed.js';
+import { checkpointStored } from './checkpoints.js';
+import { mayCompressWal } from '../platform/wal-compression.js';
 import type { CheckpointPolicy } from './partition-ledger.js';
 
 export interface ProcessorOptions {
@@ -91,6 +94,11 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   const actors = new ClientActors(options.zone, options.actorIdleMs);
   const outbox = startOutboxPublisher({ db: options.db, producer, admin, deadLetterTopic });
   const segments = await startSegmentFeed(options.db);
+  const compressWal = await mayCompressWal(options.db);
+  if (!compressWal)
+    log.info(
+      'the database role may not set wal_compression: checkpoints log whole pages as the server is configured',
+    );
   const ctx: BatchContext = {
     db: options.db,
     groupId,
@@ -107,21 +115,26 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     ledgers: new Map(),
     suspects: new Map(),
     checkpoints: options.checkpoints,
+    // Both input topics (and the redrive topic) are keyed by client id with equal partition counts, so partition
+    // N of each carries the same clients, held by the same actors: their batches take turns.
+    turns: new KeyedLock<number>(),
+    positionWrites: new KeyedLock<number>(),
+    compressWal,
+    storingBehind: new Set(),
     seek: (topic, partition, offset) => consumer.seek({ topic, partition, offset }),
     commitOffsets: (offsets) => consumer.commitOffsets(offsets),
   };
-  // Both input topics (and the redrive topic) are keyed by client id with equal partition counts, so partition
-  // N of each carries the same clients, held by the same actors: their batches, and the partition's
-  // checkpoints, take turns.
-  const partitionTurns = new KeyedLock<number>();
+  const partitionTurns = ctx.turns;
 
-  /** Checkpoints a partition (when due, or whenever it holds anything unstored if `force`), in its turn. */
+  /**
+   * Checkpoints a partition in its turn. `force`: whatever it holds that is not stored, waiting until it is (a
+   * rebalance, shutdown); else only when due, stored while the partition goes on.
+   */
   const checkpointInTurn = (partition: number, force: boolean) =>
     partitionTurns
       .run(partition, async () => {
-        await checkpointPartition(ctx, partition, (ledger) =>
-          force ? ledger.pending : ledger.due(Date.now(), ctx.checkpoints),
-        );
+        if (!force) return checkpointIfDue(ctx, partition);
+        await checkpointPartition(ctx, partition, (ledger) => ledger.pending);
       })
       .catch((error: unknown) => {
         metrics.checkpointFailures.inc();
@@ -131,7 +144,9 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
   const checkpointAll = (force: boolean) =>
     Promise.all(
       [...ctx.ledgers]
-        .filter(([, ledger]) => (force ? ledger.pending : ledger.due(Date.now(), ctx.checkpoints)))
+        .filter(([, ledger]) =>
+          force ? ledger.pending || ledger.writing !== undefined : ledger.due(Date.now(), ctx.checkpoints),
+        )
         .map(([partition]) => checkpointInTurn(partition, force)),
     );
 
@@ -155,11 +170,12 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     // next write here is refused and it is read again from its checkpoint.
     for (const partition of new Set([...ctx.ledgers.keys()]))
       if (!owned.has(partition))
-        void partitionTurns.run(partition, () => {
+        void partitionTurns.run(partition, async () => {
+          const ledger = ctx.ledgers.get(partition);
+          if (ledger) await checkpointStored(ledger);
           ctx.ledgers.delete(partition);
           ctx.suspects.delete(partition);
           actors.releasePartitions((other) => other !== partition);
-          return Promise.resolve();
         });
     log.info({ assigned: [...assigned] }, 'partitions assigned');
   });

@@ -1,12 +1,7 @@
 import type pg from 'pg';
-import {
-  dropProgressAhead,
-  writeProgress,
-  writeProgressAhead,
-  writeUnlocks,
-  type StoredProgress,
-} from '../platform/engine-state.js';
-import { inTransaction } from '../platform/postgres.js';
+import { writeProgress, writeUnlocks, type StoredProgress } from '../platform/engine-state.js';
+import { transactionOn } from '../platform/postgres.js';
+import { COMPRESS_WAL } from '../platform/wal-compression.js';
 import { spendBudgets } from '../platform/budget-store.js';
 import type { BudgetedUnlock, UnlockOutput } from '../platform/unlock-records.js';
 import type { Catalog } from '../rules/catalog.js';
@@ -106,8 +101,6 @@ export interface Decisions {
   /** The offset after the run's last record. */
   decidedOffset: string;
   unlocked: AchievementUnlocked[];
-  /** The unlocking clients' progress now, for the app to show before the checkpoint stores it. */
-  ahead: ReadonlyMap<string, StoredProgress>;
   /**
    * Progress of clients a checkpoint could not store, tried here and rolled back: PostgreSQL refusing it makes
    * the run fail as a record's content does, so the record that makes it unstorable is found and set aside.
@@ -127,34 +120,39 @@ export interface Decisions {
  * replay from it derives the same unlocks, with the same ids, which are stored once.
  */
 export async function storeDecisions(
-  db: pg.Pool,
+  connection: pg.PoolClient,
   groupId: string,
   decisions: Decisions,
+  compressWal: boolean,
 ): Promise<StoredPosition> {
   const { topic, partition, found, decidedOffset } = decisions;
-  await inTransaction(db, async (client) => {
-    const { rows } = await client.query<{ held: boolean }>(
-      `UPDATE consumer_offsets
+  const begin = compressWal ? `BEGIN; ${COMPRESS_WAL}` : 'BEGIN';
+  await transactionOn(
+    connection,
+    async (client) => {
+      const { rows } = await client.query<{ held: boolean }>(
+        `UPDATE consumer_offsets
           SET decided_offset = CASE WHEN merge_holds_until > now() THEN decided_offset
                                     ELSE greatest(decided_offset, $7) END
         WHERE ${FENCE}
         RETURNING coalesce(merge_holds_until > now(), false) AS held`,
-      [...fenceOf(groupId, topic, partition, found), decidedOffset],
-    );
-    if (rows.length === 0) throw new StalePartition(topic, partition);
-    if (rows[0]!.held) throw new MergeWaiting(topic, partition);
-    await writeUnlocks(
-      client,
-      decisions.announce(await spendBudgets(client, decisions.unlocked, decisions.catalog)),
-    );
-    await writeProgressAhead(client, decisions.ahead);
-    if (decisions.probe.size > 0) {
-      await client.query('SAVEPOINT probe');
-      await writeProgress(client, decisions.probe);
-      await client.query('ROLLBACK TO SAVEPOINT probe');
-    }
-    if (decisions.redrives) await writeRedrives(client, decisions.redrives);
-  });
+        [...fenceOf(groupId, topic, partition, found), decidedOffset],
+      );
+      if (rows.length === 0) throw new StalePartition(topic, partition);
+      if (rows[0]!.held) throw new MergeWaiting(topic, partition);
+      await writeUnlocks(
+        client,
+        decisions.announce(await spendBudgets(client, decisions.unlocked, decisions.catalog)),
+      );
+      if (decisions.probe.size > 0) {
+        await client.query('SAVEPOINT probe');
+        await writeProgress(client, decisions.probe);
+        await client.query('ROLLBACK TO SAVEPOINT probe');
+      }
+      if (decisions.redrives) await writeRedrives(client, decisions.redrives);
+    },
+    begin,
+  );
   const decided =
     found.decidedOffset !== undefined && BigInt(found.decidedOffset) > BigInt(decidedOffset)
       ? found.decidedOffset
@@ -170,15 +168,10 @@ export interface CheckpointPosition {
   ruleSeq: number;
 }
 
-/** A partition's checkpoint: every topic's position, its clients' progress newer than stored, and its nudges. */
-export interface Checkpoint {
-  partition: number;
-  positions: CheckpointPosition[];
-  segmentSeq: number;
+/** What a partition's checkpoint stores beside its positions: its clients' progress newer than stored, its nudges. */
+export interface CheckpointRows {
   progress: ReadonlyMap<string, StoredProgress>;
   nudged: ProgressNudged[];
-  /** Clients whose progress was stored ahead since the last checkpoint, which now stores it. */
-  aheadOf: readonly string[];
 }
 
 /** Moves one topic's row from where it was found; rule changes it takes go live from the offset it moves to. */
@@ -213,28 +206,32 @@ async function movePosition(
 }
 
 /**
- * Stores a partition's checkpoint in one transaction: where each of its topics stands, the progress its actors
- * hold of what came before, and the nudges crossed on the way. Either all of it is stored or none, so after a
- * crash the partition replays from the stored offsets onto the stored progress and nothing counts twice or is
- * lost. Its commit does not wait for the WAL to reach the disk (`synchronous_commit = off`): a PostgreSQL crash
- * may lose the last checkpoint, but offsets and progress together, and the partition then replays from the one
- * before (README: "Checkpoints").
+ * Writes a checkpoint's progress and nudges in its transaction (which does not wait for the WAL to reach the
+ * disk: a PostgreSQL crash may lose the last checkpoint, but offsets and progress together, and the partition then
+ * replays from the one before; README, "Checkpoints"). The positions go last (`movePositions`), so the
+ * partition's row is locked only for the moment before the commit.
  */
-export async function storeCheckpoint(
-  db: pg.Pool,
+export async function writeCheckpointRows(client: pg.PoolClient, rows: CheckpointRows, compressWal: boolean) {
+  await client.query(`SET LOCAL synchronous_commit = off${compressWal ? `; ${COMPRESS_WAL}` : ''}`);
+  await writeProgress(client, rows.progress);
+  await storeNudges(client, rows.nudged);
+}
+
+/**
+ * Moves each topic's row of the partition from where it was found, fenced; answers where each now stands.
+ * Either all of a checkpoint is stored or none, so after a crash the partition replays from the stored offsets
+ * onto the stored progress and nothing counts twice or is lost.
+ */
+export async function movePositions(
+  client: pg.PoolClient,
   groupId: string,
-  checkpoint: Checkpoint,
+  partition: number,
+  positions: readonly CheckpointPosition[],
+  segmentSeq: number,
 ): Promise<Map<string, StoredPosition>> {
-  const { partition, segmentSeq } = checkpoint;
-  await inTransaction(db, async (client) => {
-    await client.query('SET LOCAL synchronous_commit = off');
-    for (const at of checkpoint.positions) await movePosition(client, groupId, partition, at, segmentSeq);
-    await writeProgress(client, checkpoint.progress);
-    await dropProgressAhead(client, checkpoint.aheadOf);
-    await storeNudges(client, checkpoint.nudged);
-  });
+  for (const at of positions) await movePosition(client, groupId, partition, at, segmentSeq);
   return new Map(
-    checkpoint.positions.map(({ topic, found, nextOffset, ruleSeq }) => [
+    positions.map(({ topic, found, nextOffset, ruleSeq }) => [
       topic,
       { nextOffset, ruleSeq, epoch: found?.epoch ?? 0, decidedOffset: found?.decidedOffset, segmentSeq },
     ]),

@@ -4,7 +4,7 @@ import { deadLetter } from '../platform/dead-letters.js';
 import { describeFailure, isRecordFault } from '../platform/failures.js';
 import { logger } from '../platform/logger.js';
 import { loadClients } from '../platform/engine-state.js';
-import { unlockIdOf, unlockOutputs } from '../platform/unlock-records.js';
+import { unlockIdOf, unlockOutputs, type BudgetedUnlock } from '../platform/unlock-records.js';
 import type { RecordKind } from '../rules/decode.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { AchievementUnlocked } from '../rules/decide.js';
@@ -13,6 +13,7 @@ import type { BatchContext, BatchOutcome, Run } from './batch.js';
 import type { Applied } from './client-actor.js';
 import type { PartitionLedger } from './partition-ledger.js';
 import { storeDecisions } from './progress-store.js';
+import { withClient } from '../platform/postgres.js';
 import { decodeInputs, decodeRedrives } from './run-decoding.js';
 
 /**
@@ -115,22 +116,26 @@ async function applyRun(
     const decided = position.stored?.decidedOffset;
     const storedBefore = decided !== undefined && BigInt(run.nextOffset) <= BigInt(decided);
     if (((unlocked.length > 0 || redrives) && !storedBefore) || probe.size > 0) {
-      const ahead = ctx.actors.unstoredOf(unlocked.map((unlock) => unlock.clientId));
-      position.stored = await storeDecisions(ctx.db, ctx.groupId, {
+      // Fenced by the row as it is when its turn among the partition's position writes comes (a checkpoint
+      // being stored may move it first). The connection is taken before the turn: a checkpoint waiting for its
+      // turn holds one, and the write it waits for must not wait for a connection in turn.
+      const decisions = {
         topic,
         partition,
-        found: position.stored!,
         decidedOffset: run.nextOffset,
         unlocked,
-        ahead,
         probe,
         catalog: run.catalog,
-        announce: (budgeted) => unlockOutputs(budgeted, run.catalog, ctx.outputs),
+        announce: (budgeted: BudgetedUnlock[]) => unlockOutputs(budgeted, run.catalog, ctx.outputs),
         ...(redrives ? { redrives } : {}),
-      });
+      };
+      position.stored = await withClient(ctx.db, (connection) =>
+        ctx.positionWrites.run(partition, () =>
+          storeDecisions(connection, ctx.groupId, { ...decisions, found: position.stored! }, ctx.compressWal),
+        ),
+      );
     }
     ledger.applied(topic, run.nextOffset, run.records.length, nudged, Date.now());
-    ledger.storedAhead(unlocked.map((unlock) => unlock.clientId));
     logUnlocks(run, accepted, applied);
     return { events: accepted.length, deadLetters: letters.length, unlocked };
   } catch (error) {

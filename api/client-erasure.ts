@@ -51,9 +51,7 @@ export async function eraseStored(
       )
     ).rows.map((row) => rewardWorkflowId(clientId, row.achievement_id, row.occurrence));
     const removed = {
-      progress:
-        (await deleted('DELETE FROM client_progress WHERE client_id = $1')) +
-        (await deleted('DELETE FROM client_progress_ahead WHERE client_id = $1')),
+      progress: await deleted('DELETE FROM client_progress WHERE client_id = $1'),
       unlocks: await deleted('DELETE FROM achievement_unlocks WHERE client_id = $1'),
       rewards: await deleted('DELETE FROM rewards WHERE client_id = $1'),
       segments: await deleted('DELETE FROM segment_members WHERE client_id = $1'),

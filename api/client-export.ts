@@ -47,13 +47,7 @@ export async function exportClient(
   return inSnapshot(db, async (client) => {
     const all = (sql: string) => client.query<Record<string, unknown>>(sql, [clientId]).then((r) => r.rows);
     const erased = await all('SELECT erased_at FROM erased_clients WHERE client_id = $1');
-    // The newer of the checkpoint's progress and that stored ahead with an unlock, as the app shows it.
-    const stored = await all(
-      `SELECT version, progress FROM (SELECT version, progress FROM client_progress WHERE client_id = $1
-                                      UNION ALL
-                                      SELECT version, progress FROM client_progress_ahead WHERE client_id = $1) AS kept
-        ORDER BY version DESC LIMIT 1`,
-    );
+    const stored = await all('SELECT version, progress FROM client_progress WHERE client_id = $1');
     const progress = stored[0]
       ? {
           version: Number(stored[0].version),

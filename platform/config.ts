@@ -131,7 +131,7 @@ const envSchema = z.object({
    */
   CHECKPOINT_INTERVAL: duration.default(5_000),
   /** A partition is checkpointed sooner once this many records came since its last checkpoint. */
-  CHECKPOINT_EVENTS: z.coerce.number().int().min(1).default(50_000),
+  CHECKPOINT_EVENTS: z.coerce.number().int().min(1).default(100_000),
   /** How long granted loyalty points stay valid. */
   POINTS_EXPIRY: duration.default(365 * 86_400_000),
   /** Points earned in the last 12 months a client needs for each tier above bronze. */

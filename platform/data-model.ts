@@ -1,7 +1,7 @@
 /**
  * The tables the migrations leave, read from their SQL, as a Mermaid entity-relationship diagram for
  * docs/data-model.md. A reader of our own forward-only migrations, not of SQL at large: CREATE TABLE, ALTER
- * TABLE … ADD COLUMN, primary keys, unique constraints and foreign keys.
+ * TABLE … ADD COLUMN, DROP TABLE, primary keys, unique constraints and foreign keys.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -95,9 +95,10 @@ export function tablesOf(migrations: string[]): Table[] {
   const tables = new Map<string, Table>();
   for (const sql of migrations.map(withoutComments)) {
     for (const match of sql.matchAll(
-      /CREATE TABLE\s+(?:IF NOT EXISTS\s+)?(\w+)\s*\(|ALTER TABLE\s+(\w+)\s+ADD COLUMN\s+([^;]+);/gi,
+      /CREATE TABLE\s+(?:IF NOT EXISTS\s+)?(\w+)\s*\(|ALTER TABLE\s+(\w+)\s+ADD COLUMN\s+([^;]+);|DROP TABLE\s+(\w+)/gi,
     )) {
-      if (match[1]) {
+      if (match[4]) tables.delete(match[4]);
+      else if (match[1]) {
         const table: Table = { name: match[1], columns: [], references: [] };
         tables.set(table.name, table);
         const parts = topLevelParts(parenthesized(sql, match.index + match[0].length));

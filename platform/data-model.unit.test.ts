@@ -7,13 +7,14 @@ describe('docs/data-model.md', () => {
     expect(readFileSync(DATA_MODEL_PAGE, 'utf8')).toBe(dataModelPage(migrationTexts()));
   });
 
-  it('reads tables, later columns, keys and foreign keys from migration SQL', () => {
+  it('reads tables, later columns, keys, foreign keys and dropped tables from migration SQL', () => {
     const tables = tablesOf([
       `-- a comment, (with, commas)
        CREATE TABLE runs (id uuid PRIMARY KEY, name text NOT NULL CHECK (length(name) > 0), UNIQUE (name));
        CREATE TABLE steps (run_id uuid NOT NULL REFERENCES runs ON DELETE CASCADE, n integer,
                            tags text[], PRIMARY KEY (run_id, n));`,
       'ALTER TABLE runs ADD COLUMN started_at timestamptz NOT NULL DEFAULT now();',
+      'CREATE TABLE scratch (id uuid PRIMARY KEY); DROP TABLE scratch;',
     ]);
     expect(erDiagram(tables)).toBe(
       [

@@ -172,55 +172,36 @@ export const loadContext = async (db: pg.Pool, clientId: string): Promise<Client
  * (4 % of the processor's time, profiled).
  */
 export async function writeProgress(client: pg.PoolClient, progress: ReadonlyMap<string, StoredProgress>) {
-  await upsertProgress(client, 'client_progress', progress);
+  await upsertProgress(client, progress);
 }
 
 /** `writeProgress` with its rows already serialized: `[{ "client_id", "version", "progress" }, …]`. */
 export async function storeProgressRows(client: pg.PoolClient, rows: string) {
-  await upsertRows(client, 'client_progress', rows);
+  await upsertRows(client, rows);
 }
 
 /**
- * Stores the progress of clients whose unlocks are being stored, ahead of their partition's checkpoint, for the
- * app to show (see migration 0017); a row is replaced only by a newer one.
+ * Rows per statement: a checkpoint of a busy partition holds tens of thousands, and serializing them at once
+ * would hold the processor's event loop (and every other partition's batches) for tens of milliseconds.
  */
-export async function writeProgressAhead(
-  client: pg.PoolClient,
-  progress: ReadonlyMap<string, StoredProgress>,
-) {
-  await upsertProgress(client, 'client_progress_ahead', progress);
-}
+const ROWS_PER_STATEMENT = 2_000;
 
-async function upsertProgress(
-  client: pg.PoolClient,
-  table: 'client_progress' | 'client_progress_ahead',
-  progress: ReadonlyMap<string, StoredProgress>,
-) {
-  if (progress.size === 0) return;
+async function upsertProgress(client: pg.PoolClient, progress: ReadonlyMap<string, StoredProgress>) {
   const rows = [...progress].map(([client_id, { version, progress }]) => ({ client_id, version, progress }));
-  await upsertRows(client, table, JSON.stringify(rows));
+  for (let from = 0; from < rows.length; from += ROWS_PER_STATEMENT)
+    await upsertRows(client, JSON.stringify(rows.slice(from, from + ROWS_PER_STATEMENT)));
 }
 
-async function upsertRows(
-  client: pg.PoolClient,
-  table: 'client_progress' | 'client_progress_ahead',
-  rows: string,
-) {
+async function upsertRows(client: pg.PoolClient, rows: string) {
   await client.query(
-    `INSERT INTO ${table} (client_id, version, progress)
+    `INSERT INTO client_progress (client_id, version, progress)
      SELECT client_id, version, progress
        FROM json_to_recordset($1::json) AS r (client_id text, version bigint, progress json)
      ON CONFLICT (client_id) DO UPDATE
        SET version = EXCLUDED.version, progress = EXCLUDED.progress, updated_at = now()
-       WHERE ${table}.version < EXCLUDED.version`,
+       WHERE client_progress.version < EXCLUDED.version`,
     [rows],
   );
-}
-
-/** Forgets the progress ahead of these clients: what client_progress holds of them now is as new. */
-export async function dropProgressAhead(client: pg.PoolClient, clientIds: readonly string[]) {
-  if (clientIds.length === 0) return;
-  await client.query('DELETE FROM client_progress_ahead WHERE client_id = ANY($1)', [clientIds]);
 }
 
 /**

@@ -80,7 +80,6 @@ export async function resetForRebuild(options: RebuildOptions): Promise<RebuildR
     await client.query('DELETE FROM rule_change_positions WHERE group_id = $1', [groupId]);
     await client.query('DELETE FROM consumer_offsets WHERE group_id = $1', [groupId]);
     await client.query('DELETE FROM client_progress');
-    await client.query('DELETE FROM client_progress_ahead');
     // The same layout `initialProgress` gives, with the client's unlocks as `decide` records them.
     const seeded = await client.query<{ clients: string; unlocks: string }>(
       `WITH seeded AS (

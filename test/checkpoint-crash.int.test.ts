@@ -77,7 +77,12 @@ describe('kill -9 between an unlock stored at once and the checkpoint after it',
       published.map((m) => (JSON.parse(m.value!.toString()) as { achievementId: string }).achievementId),
     ).toEqual(['first-purchase', 'contacts-synced']);
 
-    // The app shows both: the purchase's unlock from the replayed progress, stored ahead with the second unlock.
+    // The app shows both at once: contacts-synced from its unlock, as no checkpoint stored the progress after it.
+    const { rows: stored } = await system.db.pool.query<{ holds: boolean | null }>(
+      `SELECT (progress::jsonb -> 'unlocked') ? 'contacts-synced' AS holds FROM client_progress WHERE client_id = $1`,
+      [clientId],
+    );
+    expect(stored.every((row) => row.holds === false)).toBe(true);
     const client = requestsAs(system.app, { role: 'client', sub: clientId });
     const mine = (await (await client('GET', '/v1/me/achievements')).json()) as {
       achievements: { id: string; unlocked: boolean }[];

@@ -1,12 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
-import {
-  dropProgressAhead,
-  loadClients,
-  writeProgress,
-  writeUnlocks,
-  type StoredProgress,
-} from '../platform/engine-state.js';
+import { loadClients, writeProgress, writeUnlocks, type StoredProgress } from '../platform/engine-state.js';
 import { spendBudgets } from '../platform/budget-store.js';
 import { HistoryReader } from '../platform/history-reader.js';
 import { historyEnds } from '../platform/history-span.js';
@@ -199,8 +193,6 @@ async function mergeClients(
       corrected.push(...merged.corrected);
     }
     await writeProgress(client, progress);
-    // What the app was shown ahead of the checkpoint predates the merge; live processing replays onto it.
-    await dropProgressAhead(client, ids);
     // Budgets are shared with live processing: taken here, in the order this merge commits what it found.
     const unlocks: UnlockOutput[] = (await spendBudgets(client, found, catalog)).map((unlock) => ({
       unlock,

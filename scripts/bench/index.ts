@@ -1,11 +1,11 @@
 /**
- * `npm run bench [-- --quick] [-- --only rewards|replays|backups|api|explain|day]`: the achievement engine's benchmark on
+ * `npm run bench [-- --quick] [-- --only rewards|replays|backups|api|explain|day|latency]`: the achievement engine's benchmark on
  * the local stack, printing a table and writing BENCHMARKS.md. Default workload 1M records over 100k clients;
  * `--quick` is 100k over 10k; `--only rewards` measures the reward workflows alone, `--only replays` the drain,
  * the engine and the replays, `--only backups` the streaming backups and a restore, `--only api` the engine and
  * the HTTP API over what it stored, `--only explain` the explains of lifetime achievements, and each replaces
- * its section; `--only day` runs (p), the production-shaped
- * day, and prints it without writing.
+ * its section; `--only day` runs (p), the production-shaped day, and `--only latency` the engine and (d), the
+ * time from an event to its unlock, each printed without writing.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -264,6 +264,25 @@ if (values.only === 'replays') {
   process.exit(0);
 }
 
+/** The time until an unlock is published, at half the rate (b) measured: (d) alone, printed and not written. */
+async function measureLatencyAtHalf() {
+  // In steady state: (b)'s unlocks (hundreds of thousands of outbox rows) are published first.
+  while (Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n) > 0)
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  return measureLatency(kafka, workload.topics, size.clients, engineRate / 2, size.latencySeconds, runId);
+}
+
+if (values.only === 'latency') {
+  step(
+    `(b) ${rate(engineRate)}, ${(progressRows / size.records).toFixed(2)} progress rows per event; (d) at half of it for ${size.latencySeconds} s`,
+  );
+  console.log(JSON.stringify(await measureLatencyAtHalf()));
+  killGroup(engine, 'SIGTERM');
+  await db.query(`DROP SCHEMA ${schema} CASCADE`);
+  await db.end();
+  process.exit(0);
+}
+
 const apiSection = await measureApiSection({ db, databaseUrl, schema, seconds: size.apiSeconds, step });
 
 step('(c) SQL-per-event design on the same events');
@@ -274,14 +293,7 @@ const sqlRate = await measureSqlBaseline(sqlDb, workload.records.slice(0, size.s
 await sqlDb.end();
 
 step(`(d) latency at half the engine's rate for ${size.latencySeconds} s`);
-const latency = await measureLatency(
-  kafka,
-  workload.topics,
-  size.clients,
-  engineRate / 2,
-  size.latencySeconds,
-  runId,
-);
+const latency = await measureLatencyAtHalf();
 
 step('(e) heap per cached client actor');
 const memoryScript = fileURLToPath(new URL('./actor-memory.ts', import.meta.url));

@@ -78,6 +78,8 @@ async function ensureDatabase() {
     if (role.rowCount === 0) await admin.query('CREATE ROLE achievements LOGIN');
     // Streaming backups read the WAL and take base backups over the replication protocol.
     await admin.query('ALTER ROLE achievements REPLICATION');
+    // The processor compresses the full-page images its writes log (README, "Checkpoints"), as a DBA lets it.
+    await admin.query('GRANT SET ON PARAMETER wal_compression TO achievements');
     for (const database of ['achievements', 'achievements_restore']) {
       const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       if (db.rowCount === 0) await admin.query(`CREATE DATABASE ${database} OWNER achievements`);

@@ -1,6 +1,8 @@
 import { Partitioners, type Batch, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
-import type { BatchContext } from '../../actors/batch.js';
+import { processBatch, type BatchContext, type BatchOutcome } from '../../actors/batch.js';
+import { checkpointStored } from '../../actors/checkpoints.js';
 import { ClientActors } from '../../actors/client-actors.js';
+import { KeyedLock } from '../../actors/keyed-lock.js';
 import type { SegmentFeed } from '../../actors/segment-feed.js';
 import type { RecordKind } from '../../rules/decode.js';
 import type pg from 'pg';
@@ -155,7 +157,9 @@ export function fetchedBatch(
     timestamp: String(writtenAtMs),
     attributes: 0,
   }));
-  return { topic, partition: 0, messages, lastOffset: () => String(messages.length - 1) } as unknown as Batch;
+  const lastOffset = () => String(messages.length - 1);
+  // Fetched at the end of the partition: nothing more is waiting in Kafka.
+  return { topic, partition: 0, messages, lastOffset, offsetLag: () => '0' } as unknown as Batch;
 }
 
 /**
@@ -200,6 +204,7 @@ export function batchContext(options: {
   checkpoints?: CheckpointPolicy;
   segments?: SegmentFeed;
   deadLetterTopic?: string;
+  compressWal?: boolean;
 }): BatchContext & { sought: Sought[]; committed: Sought[] } {
   const sought: Sought[] = [];
   const committed: Sought[] = [];
@@ -219,6 +224,10 @@ export function batchContext(options: {
     ledgers: new Map(),
     suspects: new Map(),
     checkpoints: options.checkpoints ?? { intervalMs: 0, events: 1 },
+    turns: new KeyedLock<number>(),
+    positionWrites: new KeyedLock<number>(),
+    compressWal: options.compressWal ?? false,
+    storingBehind: new Set(),
     seek: (topic, partition, offset) => sought.push({ topic, partition, offset }),
     commitOffsets: (offsets) => {
       committed.push(...offsets);
@@ -227,6 +236,18 @@ export function batchContext(options: {
     sought,
     committed,
   };
+}
+
+/**
+ * A batch through `processBatch` as the processor runs it, in its partition's turn; resolved once the checkpoint it
+ * started (stored behind the batches) is stored or refused, and what a refusal sets off in the turns is done.
+ */
+export async function processed(batch: Batch, ctx: BatchContext): Promise<BatchOutcome> {
+  const outcome = await ctx.turns.run(batch.partition, () => processBatch(batch, ctx));
+  const ledger = ctx.ledgers.get(batch.partition);
+  if (ledger) await checkpointStored(ledger);
+  await ctx.turns.run(batch.partition, () => Promise.resolve());
+  return outcome;
 }
 
 /** Records at offsets from 0 of a topic's partition 0; a batch is those from `from` up to `to`. */
