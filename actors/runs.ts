@@ -117,8 +117,9 @@ async function applyRun(
     const storedBefore = decided !== undefined && BigInt(run.nextOffset) <= BigInt(decided);
     if (((unlocked.length > 0 || redrives) && !storedBefore) || probe.size > 0) {
       // Fenced by the row as it is when its turn among the partition's position writes comes (a checkpoint
-      // being stored may move it first). The connection is taken before the turn: a checkpoint waiting for its
-      // turn holds one, and the write it waits for must not wait for a connection in turn.
+      // being stored may move it first), and noted in the ledger within that turn, before a checkpoint's last
+      // step reads it. The connection is taken before the turn: a checkpoint waiting for its turn holds one, and
+      // the write it waits for must not wait for a connection in turn.
       const decisions = {
         topic,
         partition,
@@ -129,10 +130,16 @@ async function applyRun(
         announce: (budgeted: BudgetedUnlock[]) => unlockOutputs(budgeted, run.catalog, ctx.outputs),
         ...(redrives ? { redrives } : {}),
       };
-      position.stored = await withClient(ctx.db, (connection) =>
-        ctx.positionWrites.run(partition, () =>
-          storeDecisions(connection, ctx.groupId, { ...decisions, found: position.stored! }, ctx.compressWal),
-        ),
+      await withClient(ctx.db, (connection) =>
+        ctx.positionWrites.run(partition, async () => {
+          const found = position.stored!;
+          position.stored = await storeDecisions(
+            connection,
+            ctx.groupId,
+            { ...decisions, found },
+            ctx.compressWal,
+          );
+        }),
       );
     }
     ledger.applied(topic, run.nextOffset, run.records.length, nudged, Date.now());
