@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processBatch } from '../actors/batch.js';
 import { startDefaultRuleFeed, type RuleFeed } from '../platform/rule-feed.js';
 import { ClientActors } from '../actors/client-actors.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import type { InputEvent } from '../rules/events.js';
 import { decide } from '../rules/decide.js';
 import { initialProgress, type ClientProgress } from '../rules/progress.js';
-import { batchContext, catalog, fetchedBatch, readTopic, topicEnds } from './support/engine.js';
+import { batchContext, catalog, fetchedBatch, processed, readTopic, topicEnds } from './support/engine.js';
 import { clientEventRecords, transactionRecords, type FuzzRecord } from './support/record-arbitraries.js';
 import { migratedSchema, testKafka, uniqueName } from './support/stack.js';
 import { createTopics } from '../platform/topic-creation.js';
@@ -111,7 +110,7 @@ describe('processBatch under random and hostile records (fast-check)', () => {
           ['transaction', transactions],
           ['client-event', clientEvents],
         ] as const) {
-          const outcome = await processBatch(fetchedBatch(topics[kind], records, WRITTEN_AT), ctx);
+          const outcome = await processed(fetchedBatch(topics[kind], records, WRITTEN_AT), ctx);
           records.forEach((record, offset) => {
             labels.set(record.label, (labels.get(record.label) ?? 0) + 1);
             if (record.valid) good.push(decoded(kind, record));

@@ -4,9 +4,11 @@
  * package kubernetes-validate, no download at run time), kube-score, and scripts/pod-security (the upstream
  * pod-security-admission evaluator, as a namespace enforcing "restricted" runs it).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR, REPO_ROOT } from './paths.js';
+import { goBuild } from './go-build.js';
 import { runQuietly } from './processes.js';
 
 const KUBECONFORM_VERSION = 'v0.8.0';
@@ -19,7 +21,13 @@ const SCHEMAS = join(SCHEMAS_HOME, 'kubeconform');
 
 export const KUBECONFORM = join(BIN, 'kubeconform');
 export const KUBE_SCORE = join(BIN, 'kube-score');
-export const POD_SECURITY = join(BIN, 'pod-security');
+const POD_SECURITY_SOURCE = join(REPO_ROOT, 'scripts', 'pod-security');
+/** Built again whenever its source changes: the cached binary is named after the source's hash. */
+export const POD_SECURITY = join(
+  CACHE_DIR,
+  `pod-security-${sourceHash(POD_SECURITY_SOURCE)}`,
+  'pod-security',
+);
 /** The Kubernetes version the manifests are checked against, as kubeconform names it. */
 export const KUBERNETES_VERSION = SCHEMAS_VERSION;
 /** kubeconform's `-schema-location` over the cached schemas (`…-local-strict/deployment-apps-v1.json`). */
@@ -57,27 +65,33 @@ function forKubeconform(version: string) {
   renameSync(partial, SCHEMAS);
 }
 
+function sourceHash(directory: string) {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(directory).sort())
+    hash.update(file).update(readFileSync(join(directory, file)));
+  return hash.digest('hex').slice(0, 16);
+}
+
 const quietly = (command: string, args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }) =>
   runQuietly('kube-tools', command, args, options);
 
-/** Builds or finds the three tools and the schemas; scripts/pod-security is rebuilt each time (Go's cache makes that quick). */
+/** Builds or finds the three tools and the schemas. */
 export async function ensureKubeTools(): Promise<void> {
-  const goEnv = { ...process.env, GOBIN: BIN, GOFLAGS: '-mod=mod' };
   if (!existsSync(KUBECONFORM) || !existsSync(KUBE_SCORE)) {
     console.log(
       `kube-tools: building kubeconform ${KUBECONFORM_VERSION} and kube-score ${KUBE_SCORE_VERSION}`,
     );
-    await quietly('go', ['install', `github.com/yannh/kubeconform/cmd/kubeconform@${KUBECONFORM_VERSION}`], {
-      env: goEnv,
-    });
-    await quietly('go', ['install', `github.com/zegl/kube-score/cmd/kube-score@${KUBE_SCORE_VERSION}`], {
-      env: goEnv,
-    });
+    // Two installs: `go install` takes packages of one module at a time.
+    for (const tool of [
+      `github.com/yannh/kubeconform/cmd/kubeconform@${KUBECONFORM_VERSION}`,
+      `github.com/zegl/kube-score/cmd/kube-score@${KUBE_SCORE_VERSION}`,
+    ])
+      await goBuild('kube-tools', ['install', tool], { gobin: BIN });
   }
-  await quietly('go', ['build', '-o', POD_SECURITY, '.'], {
-    cwd: join(REPO_ROOT, 'scripts', 'pod-security'),
-    env: { ...process.env, GOFLAGS: '-mod=mod' },
-  });
+  if (!existsSync(POD_SECURITY)) {
+    console.log('kube-tools: building scripts/pod-security');
+    await goBuild('kube-tools', ['build', '-o', POD_SECURITY, '.'], { cwd: POD_SECURITY_SOURCE });
+  }
   if (!existsSync(SCHEMAS)) {
     console.log(`kube-tools: the Kubernetes ${SCHEMAS_VERSION} schemas from PyPI (kubernetes-validate)`);
     mkdirSync(SCHEMAS_HOME, { recursive: true });

@@ -16,7 +16,8 @@ import {
   stopCluster,
 } from '../../platform/pg-cluster.js';
 import { DATA_DIR } from './paths.js';
-import { StackError, runQuietly, waitUntilReady } from './processes.js';
+import { aptInstall } from './apt.js';
+import { StackError, waitUntilReady } from './processes.js';
 
 const PORT = 55432;
 const ADMIN_URL = `postgres://postgres@127.0.0.1:${PORT}/postgres`;
@@ -25,10 +26,7 @@ async function serverBinaries(): Promise<string> {
   if (!installedBinaries()) {
     if (!isRoot()) throw new StackError('postgres', 'not installed; run: sudo apt-get install -y postgresql');
     console.log("postgres: installing PostgreSQL from Debian's packages");
-    await runQuietly('postgres', 'apt-get', ['update', '-q']);
-    await runQuietly('postgres', 'apt-get', ['install', '-y', '-q', 'postgresql'], {
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
+    await aptInstall('postgres', ['postgresql']);
   }
   const bin = installedBinaries();
   if (!bin) throw new StackError('postgres', 'apt-get finished but no initdb was found');

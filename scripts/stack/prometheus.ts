@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR } from './paths.js';
-import { runQuietly } from './processes.js';
+import { goBuild } from './go-build.js';
 
 const VERSION = 'v0.316.0';
 const BIN = join(CACHE_DIR, `prometheus-${VERSION}`, 'bin');
@@ -19,15 +19,14 @@ export async function ensurePrometheus(): Promise<void> {
   if (existsSync(PROMETHEUS) && existsSync(PROMTOOL)) return;
   console.log(`prometheus: building prometheus and promtool ${VERSION} from the Go module proxy into ${BIN}`);
   const started = Date.now();
-  await runQuietly(
+  await goBuild(
     'prometheus',
-    'go',
     [
       'install',
       `github.com/prometheus/prometheus/cmd/prometheus@${VERSION}`,
       `github.com/prometheus/prometheus/cmd/promtool@${VERSION}`,
     ],
-    { env: { ...process.env, GOBIN: BIN, GOFLAGS: '-mod=mod' } },
+    { gobin: BIN },
   );
   console.log(`prometheus: built in ${Math.round((Date.now() - started) / 1000)} s`);
 }

@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR } from './paths.js';
-import { runQuietly, spawnDetached, stopProcess, waitUntilReady } from './processes.js';
+import { goBuild } from './go-build.js';
+import { spawnDetached, stopProcess, waitUntilReady } from './processes.js';
 
 const VERSION = 'v1.8.0';
 const BIN = join(CACHE_DIR, `versitygw-${VERSION}`, 'bin');
@@ -17,9 +18,7 @@ async function ensureVersitygw() {
   if (existsSync(VERSITYGW)) return;
   console.log(`s3: building versitygw ${VERSION} from the Go module proxy into ${BIN}`);
   const started = Date.now();
-  await runQuietly('s3', 'go', ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSION}`], {
-    env: { ...process.env, GOBIN: BIN, GOFLAGS: '-mod=mod' },
-  });
+  await goBuild('s3', ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSION}`], { gobin: BIN });
   console.log(`s3: built in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 

@@ -238,11 +238,12 @@ describe('faults under steady load: nothing lost, nothing twice', () => {
     const rule = { ...coffeeFanRule, id: uniqueName('coffee-fan') };
     const fan = buildCatalog([{ source: rule.id, document: { version: 1, ...rule } }]);
     const from = await nextWrittenAt();
-    // A history of its own for the backfill to replay, long enough to be killed in the middle of.
+    // A history of its own for the backfill to replay, long enough to be killed in the middle of: with 3,000
+    // records a replay chunk could end between seeing it started and the kill.
     const burst = uniqueName('burst');
-    const history = Array.from({ length: 3_000 }, (_, n) =>
+    const history = Array.from({ length: 30_000 }, (_, n) =>
       purchase({
-        clientId: `${burst}-c${n % 30}`,
+        clientId: `${burst}-c${n % 300}`,
         categoryId: 5814,
         amount: 1_000,
         time: `2026-10-${String(1 + (Math.floor(n / 30) % 28)).padStart(2, '0')}T08:00:00+03:00`,

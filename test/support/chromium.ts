@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { runQuietly } from '../../scripts/stack/processes.js';
+import { aptInstall } from '../../scripts/stack/apt.js';
 
 /** Debian's Chromium, where its package puts it (CHROMIUM_PATH names another). */
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
@@ -14,9 +14,7 @@ export async function chromiumPath(): Promise<string> {
   if (process.env.CHROMIUM_PATH || process.getuid?.() !== 0)
     throw new Error(`no Chromium at ${path}; run: sudo apt-get install -y chromium (or set CHROMIUM_PATH)`);
   console.log("chromium: installing Chromium from Debian's packages");
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await runQuietly('chromium', 'apt-get', ['update', '-q'], { env });
-  await runQuietly('chromium', 'apt-get', ['install', '-y', '-q', 'chromium'], { env });
+  await aptInstall('chromium', ['chromium']);
   if (!existsSync(path)) throw new Error(`apt-get installed chromium, but not at ${path}`);
   return path;
 }

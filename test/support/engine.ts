@@ -86,12 +86,16 @@ export async function produceEvents(
       }));
   const transactions = toMessages('TransactionReceived');
   const clientEvents = toMessages('ClientEventReceived');
-  await producer.sendBatch({
-    topicMessages: [
-      { topic: topics.transactions, messages: transactions },
-      { topic: topics.clientEvents, messages: clientEvents },
-    ].filter((t) => t.messages.length > 0),
-  });
+  // In requests the broker takes (message.max.bytes), one after another so each partition keeps the order.
+  const CHUNK = 5_000;
+  for (let from = 0; from < Math.max(transactions.length, clientEvents.length); from += CHUNK) {
+    await producer.sendBatch({
+      topicMessages: [
+        { topic: topics.transactions, messages: transactions.slice(from, from + CHUNK) },
+        { topic: topics.clientEvents, messages: clientEvents.slice(from, from + CHUNK) },
+      ].filter((t) => t.messages.length > 0),
+    });
+  }
   await producer.disconnect();
 }
 
