@@ -38,7 +38,11 @@ export function hasKey(flat: number[], key: number): boolean {
 export function insertEntry(flat: number[], entry: Omit<Entry, 'remaining'>): number[] {
   let at = flat.length;
   while (at > 0 && flat[at - STRIDE + 1]! > entry.timeMs) at -= STRIDE;
-  return [...flat.slice(0, at), entry.key, entry.timeMs, entry.amount, entry.value, ...flat.slice(at)];
+  // Pushed, not spread: most entries arrive newest, so this is a copy with four numbers appended.
+  const copy = flat.slice(0, at);
+  copy.push(entry.key, entry.timeMs, entry.amount, entry.value);
+  for (let i = at; i < flat.length; i++) copy.push(flat[i]!);
+  return copy;
 }
 
 /** The entries from the first one `keeps` accepts on (entries are in time order, so the rest are kept too). */

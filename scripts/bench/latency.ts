@@ -1,4 +1,5 @@
 import { Partitioners, type Kafka } from 'kafkajs';
+import type pg from 'pg';
 import { traffic } from '../simulator/traffic.js';
 
 /** One record in this many is a probe: the first purchase of a new client, which unlocks first-purchase. */
@@ -9,6 +10,8 @@ export interface LatencyResult {
   received: number;
   p50: number;
   p99: number;
+  /** Up to the unlock's transaction in PostgreSQL (its `recorded_at`): the rest is its commit and the outbox. */
+  stored: { p50: number; p99: number };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -20,10 +23,12 @@ function percentile(sorted: number[], p: number): number {
  * benchmark's clients, so their progress is loaded or cached as in production). Every PROBE_EVERY-th record
  * is the first purchase of a new client, which unlocks `first-purchase`; its latency runs from the input
  * record's send to the unlock record on the benchmark's unlock topic (outbox included), both stamped by this
- * machine's clock.
+ * machine's clock. Where the time goes is split at the unlock's transaction in PostgreSQL (`recorded_at`, when
+ * it began): before it, fetching and deciding; after it, the commit and the outbox.
  */
 export async function measureLatency(
   kafka: Kafka,
+  db: pg.Pool,
   topics: { transactions: string; clientEvents: string; unlocked: string },
   clients: number,
   rate: number,
@@ -107,10 +112,19 @@ export async function measureLatency(
     await new Promise((resolve) => setTimeout(resolve, 100));
   await reader.disconnect();
   const sorted = [...latencies].sort((a, b) => a - b);
+  const { rows } = await db.query<{ client_id: string; recorded_ms: string }>(
+    `SELECT client_id, (extract(epoch FROM recorded_at) * 1000)::bigint AS recorded_ms
+       FROM achievement_unlocks WHERE starts_with(client_id, $1)`,
+    [prefix],
+  );
+  const stored = rows
+    .map((row) => Number(row.recorded_ms) - sentAt.get(row.client_id)!)
+    .sort((a, b) => a - b);
   return {
     sent: probes,
     received: latencies.length,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
+    stored: { p50: percentile(stored, 50), p99: percentile(stored, 99) },
   };
 }

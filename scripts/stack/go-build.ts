@@ -1,9 +1,9 @@
 /**
  * The Go tools the tests run (versitygw, Prometheus, kubeconform, kube-score, scripts/pod-security), built from the
  * Go module proxy into the stack cache. Each build gets a workspace of its own (modules, build cache, temporary
- * files), removed once its binaries are in place: kept in Go's default places, the five builds left about 7 GB of
- * modules and build cache on a CI machine's disk for some 300 MB of binaries, and a fresh CI machine ran out of
- * space while the tests ran.
+ * files), removed once its binaries are in place, and builds run one at a time: kept in Go's default places, the
+ * five builds left about 7 GB of modules and build cache on a CI machine's disk for some 300 MB of binaries, and a
+ * fresh CI machine ran out of space while the tests ran.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,8 @@ export async function goBuild(
   const tmp = join(workspace, 'tmp');
   mkdirSync(tmp);
   try {
-    await runQuietly(service, 'go', args, {
+    // One build at a time, across the test processes too: each workspace holds a few GB while it builds.
+    await runQuietly(service, 'flock', [join(CACHE_DIR, 'go-build.lock'), 'go', ...args], {
       cwd: options.cwd,
       env: {
         ...process.env,
