@@ -135,10 +135,7 @@ function countTowardsRules(
   // Read only once a rule takes the event: most events match no rule.
   let refunded: Map<number, number> | undefined;
   let remaining = 0;
-  // Copied once, on the first rule that takes the event, and written in place after: copying the client's rules
-  // for every rule that took it was a large share of decide()'s time and garbage. The copy is this call's own.
   let rules = progress.rules;
-  const ownRules = () => (rules === progress.rules ? (rules = { ...rules }) : rules);
   const held: Earned = { unlocked: progress.unlocked, repeats: progress.repeats };
   let earned = held;
   const unlocked: AchievementUnlocked[] = [];
@@ -188,13 +185,16 @@ function countTowardsRules(
       rule: rule.id,
       outcome: startMs === undefined ? 'waiting' : remaining > 0 ? 'counted' : 'refunded',
     });
-    ownRules()[rule.progressKey] = { entries };
+    // Copied once, on the first rule that takes the event, and written in place after: copying the client's
+    // rules for every rule that took it was a large share of decide()'s time and garbage. The copy is this call's.
+    if (rules === progress.rules) rules = { ...rules };
+    rules[rule.progressKey] = { entries };
     if (remaining <= 0 || startMs === undefined) continue;
     // A started follow-up's entries are those dated from its start: `keepsFor` dropped the others.
     const read = readEntries(entries, refunded);
     earned = earnLevels(rule, earned, { read, event, horizonMs, window, zone }, unlocked);
     if (!rule.repeat && rule.levels.every((level) => Object.hasOwn(earned.unlocked, level.achievementId)))
-      delete ownRules()[rule.progressKey];
+      delete rules[rule.progressKey];
   }
   // What rules outside the catalog earned on this record comes as theirs would have: after the counting.
   if (brought) earned = withHoldings(earned, brought);

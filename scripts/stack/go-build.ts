@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR } from './paths.js';
-import { runQuietly } from './processes.js';
+import { runQuietlyInTurn } from './processes.js';
 
 /** Runs `go <args>` (an install or a build) in a throwaway workspace; `gobin` is where `go install` puts binaries. */
 export async function goBuild(
@@ -22,7 +22,7 @@ export async function goBuild(
   mkdirSync(tmp);
   try {
     // One build at a time, across the test processes too: each workspace holds a few GB while it builds.
-    await runQuietly(service, 'flock', [join(CACHE_DIR, 'go-build.lock'), 'go', ...args], {
+    await runQuietlyInTurn(service, join(CACHE_DIR, 'go-build.lock'), 'go', args, {
       cwd: options.cwd,
       env: {
         ...process.env,

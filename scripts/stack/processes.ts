@@ -114,3 +114,18 @@ export async function runQuietly(
     },
   );
 }
+
+/**
+ * `runQuietly` once no other process holds `lock` (a file, flock from util-linux): test files run in parallel
+ * processes, and some installs must not run beside each other.
+ */
+export async function runQuietlyInTurn(
+  service: string,
+  lock: string,
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<void> {
+  mkdirSync(dirname(lock), { recursive: true });
+  await runQuietly(service, 'flock', [lock, command, ...args], options);
+}
