@@ -168,6 +168,11 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** How many partitions of a dry run or backfill one worker replays at once. */
   REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * How many threads replay those partitions (see workflows/replay-threads.ts); 0 replays on the role's own
+   * thread. Unset: one per partition replayed at once, at most one per core the process may use.
+   */
+  REPLAY_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   /** How long a backfill's replay activity works between checkpoints (and reports to the Temporal UI). */
   BACKFILL_CHUNK: duration.default(30_000),
   /** At most this many records per chunk besides (unset: the time alone bounds a chunk). */

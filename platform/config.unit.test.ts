@@ -36,6 +36,7 @@ describe('configuration from the environment', () => {
     ['PARTNER_CALLBACK_TIMEOUT', 'tomorrow', /PARTNER_CALLBACK_TIMEOUT.*duration/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL/],
     ['JWT_SECRET', 'short', /JWT_SECRET.*32/],
+    ['REPLAY_THREADS', '-1', /REPLAY_THREADS/],
   ])('fails fast naming %s when it is "%s"', (variable, value, message) => {
     expect(() => parseConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [variable]: value })).toThrow(message);

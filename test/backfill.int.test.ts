@@ -193,6 +193,10 @@ describe('a backfill of a new rule over history, while live traffic goes on (CON
     expect(status).toMatchObject({ phase: 'done', cancelReason: null });
     expect(status.unlocksFound).toBeGreaterThan(0);
     expect(status.partitions.every((p) => p.status === 'merged')).toBe(true);
+    // The restarted worker counts the records its replay threads went on with, besides the unlocks it awarded.
+    const workerMetrics = await (await fetch(`${worker.metricsUrl}/metrics`)).text();
+    const progressed = /^achievements_backfill_progress_total (\d+)/m.exec(workerMetrics)?.[1];
+    expect(Number(progressed)).toBeGreaterThan(status.unlocksFound);
     // The replay went on from its checkpoints after the kill: some activity ran again.
     const { events } = await handle.fetchHistory();
     expect(events!.some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1)).toBe(true);

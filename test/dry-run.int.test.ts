@@ -18,7 +18,10 @@ import { requestsAs } from './support/tokens.js';
 
 const fan = buildCatalog([{ source: 'coffee-fan', document: { version: 1, ...coffeeFanRule } }]);
 
-describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
+describe.each([
+  ['on the activity’s thread', undefined],
+  ['on two replay threads (workflows/replay-threads.ts)', 2],
+])('dry runs over the input topics’ history (CONTRACT §6), %s', (_, threadCount) => {
   const kafka = testKafka();
   const taskQueue = uniqueName('replays');
   let db: Awaited<ReturnType<typeof migratedSchema>>;
@@ -33,7 +36,10 @@ describe('dry runs over the input topics’ history (CONTRACT §6)', () => {
     topics = await ownInputTopics(kafka, 3);
     temporal = await temporalClient();
     rules = await startRuleFeed(db.pool);
-    worker = await startReplayWorker(db.pool, rules, temporal.client, { taskQueue });
+    worker = await startReplayWorker(db.pool, rules, temporal.client, {
+      taskQueue,
+      ...(threadCount ? { threads: { count: threadCount, schema: db.schema } } : {}),
+    });
     app = createApp(
       apiDependencies({
         replays: replayDependencies(db.pool, temporal.client, { taskQueue, topics }),

@@ -12,6 +12,8 @@ import { replayChunk, targetOf, type ChunkDependencies } from './replay-chunk.js
 import type { BackfillPhase, PartitionProgress } from './replay-contract.js';
 import { loadJob, loadPartitions, progressOf, topicsOf, writePlan, type ReplayJob } from './replay-jobs.js';
 import { ReplayStates } from './replay-states.js';
+import type { ReplayThreads, ThreadWork } from './replay-threads.js';
+import { metrics } from '../platform/metrics.js';
 import type { RewardStart } from './reward-starter.js';
 
 export interface ReplayActivityDependencies {
@@ -24,6 +26,8 @@ export interface ReplayActivityDependencies {
   rewards: RewardStart;
   outputs: OutputTopics;
   awardsPerSecond: number;
+  /** Where partitions are replayed and merged; on the activity's own thread when absent. */
+  threads?: ReplayThreads;
 }
 
 async function setPhase(db: pg.Pool, replayId: string, phase: BackfillPhase) {
@@ -85,8 +89,11 @@ export function createReplayActivities(deps: ReplayActivityDependencies) {
   const states = new ReplayStates(deps.db, deps.zone);
   const cancelled = () => Context.current().cancellationSignal.aborted;
   const jobOf = (replayId: string) => loadJob(deps.db, replayId, deps.rules.book().everLive());
+  const replayed = (records: number) => metrics.backfillProgress.inc(records);
   const withParts = <T>(work: (parts: ChunkDependencies) => Promise<T>) =>
-    alive((heartbeat) => work({ db: deps.db, kafka: deps.kafka, states, heartbeat, cancelled }));
+    alive((heartbeat) => work({ db: deps.db, kafka: deps.kafka, states, heartbeat, cancelled, replayed }));
+  const onThread = <T extends PartitionProgress | MergeOutcome>(threads: ReplayThreads, work: ThreadWork) =>
+    alive((heartbeat) => threads.run<T>(work, heartbeat, Context.current().cancellationSignal));
   return {
     /** Plans a replay: where each partition's history from the replay's time begins, and a dry run's end. */
     async planReplay({ replayId }: { replayId: string }): Promise<PartitionProgress[]> {
@@ -117,13 +124,16 @@ export function createReplayActivities(deps: ReplayActivityDependencies) {
       partition: number;
       chunk?: { ms?: number; records?: number };
     }): Promise<PartitionProgress> {
+      const chunk = input.chunk ?? {};
+      if (deps.threads) return onThread<PartitionProgress>(deps.threads, { kind: 'chunk', ...input, chunk });
       const job = await jobOf(input.replayId);
-      return withParts((parts) => replayChunk(parts, job, input.partition, input.chunk ?? {}));
+      return withParts((parts) => replayChunk(parts, job, input.partition, chunk));
     },
 
     /** Merges a caught-up partition of a backfill into live state: see `mergePartition`. */
     async mergePartition(input: { replayId: string; partition: number }): Promise<MergeOutcome> {
       await setPhase(deps.db, input.replayId, 'merging');
+      if (deps.threads) return onThread<MergeOutcome>(deps.threads, { kind: 'merge', ...input });
       const job = await jobOf(input.replayId);
       return withParts((parts) => mergePartition({ ...parts, rules: deps.rules }, job, input.partition));
     },

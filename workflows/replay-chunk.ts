@@ -1,7 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { HistoryReader, type HistoryRecords } from '../platform/history-reader.js';
-import { metrics } from '../platform/metrics.js';
 import { decodeRecord, type RecordKind } from '../rules/decode.js';
 import { achievementsReadBy } from '../rules/replay.js';
 import type { PartitionProgress } from './replay-contract.js';
@@ -22,6 +21,8 @@ export interface ChunkDependencies {
   heartbeat: (details: unknown) => void;
   /** True once the workflow cancelled the activity (a cancelled or paused replay): it stops at a checkpoint. */
   cancelled: () => boolean;
+  /** Counts a backfill's records replayed (`achievements_backfill_progress_total`), in the process that serves it. */
+  replayed: (records: number) => void;
 }
 
 /** Where a live consumer group stands on each topic of a partition (0 where it has not committed yet). */
@@ -39,7 +40,7 @@ export async function livePositions(db: pg.Pool, job: ReplayJob, partition: numb
  * the state's positions past it, only once all of it is applied.
  */
 export async function applyRecords(
-  deps: Pick<ChunkDependencies, 'states'>,
+  deps: Pick<ChunkDependencies, 'states' | 'replayed'>,
   job: ReplayJob,
   state: PartitionState,
   reader: HistoryReader,
@@ -64,7 +65,7 @@ export async function applyRecords(
     });
   });
   state.positions = reader.positions();
-  if (job.kind === 'backfill') metrics.backfillProgress.inc(records.length);
+  if (job.kind === 'backfill') deps.replayed(records.length);
 }
 
 /** The holdings brought on a record, taken from those waiting: each is brought once. */

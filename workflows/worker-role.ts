@@ -18,8 +18,10 @@ import type { RewardInput } from './reward-contract.js';
 import { reconcileReward } from './reward-reconcile.js';
 import { startRewardStarter } from './reward-starter.js';
 import { startWorker } from './worker.js';
+import { replayThreadCount, ReplayThreads } from './replay-threads.js';
+import { availableParallelism } from 'node:os';
 import { startNudgeDispatcher } from '../platform/nudge-store.js';
-import type { TemporalSecurity } from '../platform/connection-security.js';
+import { kafkaSecurity, type TemporalSecurity } from '../platform/connection-security.js';
 import { postgresProbe, temporalProbe, type HealthProbe } from '../platform/health.js';
 
 export interface TemporalTarget {
@@ -36,6 +38,20 @@ export interface TemporalTarget {
 function partnersToServe(config: Config, catalog: Catalog): PartnerLimits[] {
   const ids = new Set([...partnersOf(catalog), ...config.partners.keys()]);
   return [...ids].map((id) => config.partners.get(id) ?? { id, ...DEFAULT_PARTNER_LIMITS });
+}
+
+/** The threads replays run on, as configured (`REPLAY_THREADS`); none when replays stay on the role's thread. */
+function replayThreadsOf(config: Config): ReplayThreads | undefined {
+  const count = replayThreadCount(config.REPLAY_THREADS, config.REPLAY_CONCURRENCY, availableParallelism());
+  if (count === 0) return undefined;
+  const setup = {
+    databaseUrl: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    brokers: config.KAFKA_BROKERS,
+    kafkaSecurity: kafkaSecurity(config),
+    zone: config.BANK_TIME_ZONE,
+  };
+  return new ReplayThreads(setup, count, (records) => metrics.backfillProgress.inc(records));
 }
 
 /**
@@ -69,6 +85,7 @@ export async function startWorkerRole(
   const topics = topicsOf(config.KAFKA_TOPIC_PREFIX);
   const db = createPool(config.DATABASE_URL, config.DATABASE_SCHEMA);
   const kafka = createKafka('achievements-worker');
+  const threads = replayThreadsOf(config);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const activities = createActivities({
@@ -117,6 +134,7 @@ export async function startWorkerRole(
         rewards: { ...rewardStart, taskQueue: temporal.backfillRewardTaskQueue },
         outputs: topics,
         awardsPerSecond: config.BACKFILL_REWARD_RATE,
+        ...(threads ? { threads } : {}),
       }),
     },
   });
@@ -144,6 +162,7 @@ export async function startWorkerRole(
       await stopNudges();
       await stopStarter();
       await stopWorker();
+      await threads?.close();
       await connection.close();
       await producer.disconnect();
       await db.end();

@@ -32,10 +32,17 @@ export async function waitForCommitted(
  * Records per second an engine committed from its first commit until `target` records: its rate once running,
  * leaving out the process's own start (loading the code, joining the group, being assigned partitions).
  */
-export async function committedRate(db: pg.Pool, target: number): Promise<number> {
+export async function committedRate(
+  db: pg.Pool,
+  target: number,
+  /** Told at the first commit and at the target, with the records committed then. */
+  at?: (moment: 'first' | 'done', committed: number) => void,
+): Promise<number> {
   let first: number;
   while ((first = await committedRecords(db)) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
   const firstAt = performance.now();
+  at?.('first', first);
   const doneAt = await waitForCommitted(db, target);
+  at?.('done', target);
   return ((target - first) / (doneAt - firstAt)) * 1000;
 }

@@ -8,6 +8,7 @@
  * time from an event to its unlock, each printed without writing.
  */
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LOCAL_DATABASE_URL } from '../../platform/config.js';
@@ -20,6 +21,7 @@ import { consumerGroupsOf } from '../../platform/topics.js';
 import { measureDrain } from './drain.js';
 import { killGroup, startRole } from '../children.js';
 import { committedRate } from './committed.js';
+import { cpuPerEvent, cpuSeconds, type CpuReading } from './cpu-time.js';
 import { measureLatency } from './latency.js';
 import { table, updateSection, writeBenchmarks, type Row, type Section } from './report.js';
 import { measureApiSection } from './api-section.js';
@@ -173,7 +175,16 @@ const roleEnv = {
   TEMPORAL_TASK_QUEUE_PREFIX: `bench-${runId}`,
 };
 const engine = await startRole('processor', roleEnv, { ready: false });
-const engineRate = await committedRate(db, size.records);
+const cpuAt = new Map<'first' | 'done', CpuReading>();
+const engineRate = await committedRate(db, size.records, (moment, committed) =>
+  cpuAt.set(moment, { used: cpuSeconds(engine.process.pid!), committed }),
+);
+const engineCpu = cpuPerEvent(cpuAt.get('first')!, cpuAt.get('done')!);
+const cores = availableParallelism();
+/** What the machine's cores could carry if every part of (b) used them all at (b)'s cost per event. */
+const cpuCeiling = (cores * 1e6) / engineCpu.total;
+const micros = (value: number) => `${value.toFixed(1)} µs`;
+const cpuText = `processor ${micros(engineCpu.processor)}, PostgreSQL ${micros(engineCpu.postgres)}, Kafka ${micros(engineCpu.kafka)}: ${micros(engineCpu.total)}`;
 const progressRows = await progressRowsWritten(db, schema);
 const clientsStored = Number(
   (await db.query<{ n: string }>('SELECT count(*) AS n FROM client_progress')).rows[0]!.n,
@@ -254,7 +265,7 @@ async function measureReplaysSection(): Promise<Section> {
 if (values.only === 'replays') {
   killGroup(engine, 'SIGTERM');
   step(
-    `(a) ${rate(drain)}; (b) ${rate(engineRate)} (${(engineRate / drain).toFixed(2)} × a), ${(progressRows / size.records).toFixed(2)} progress rows per event; (b′) ${rate(pairRate)}; (b″) ${Math.round(ceilingRate)} rows/s`,
+    `(a) ${rate(drain)}; (b) ${rate(engineRate)} (${(engineRate / drain).toFixed(2)} × a), ${(progressRows / size.records).toFixed(2)} progress rows per event; (b⁗) ${cpuText}, ceiling ${rate(cpuCeiling)}; (b′) ${rate(pairRate)}; (b″) ${Math.round(ceilingRate)} rows/s`,
   );
   const section = await measureReplaysSection();
   console.log(`\n${table(section.rows)}\n`);
@@ -274,7 +285,7 @@ async function measureLatencyAtHalf() {
 
 if (values.only === 'latency') {
   step(
-    `(b) ${rate(engineRate)}, ${(progressRows / size.records).toFixed(2)} progress rows per event; (d) at half of it for ${size.latencySeconds} s`,
+    `(b) ${rate(engineRate)}, ${(progressRows / size.records).toFixed(2)} progress rows per event; (b⁗) ${cpuText}; (d) at half of it for ${size.latencySeconds} s`,
   );
   console.log(JSON.stringify(await measureLatencyAtHalf()));
   killGroup(engine, 'SIGTERM');
@@ -338,6 +349,13 @@ const rows: Row[] = [
     verdict: progressRows / size.records <= 0.3 ? 'met' : 'missed',
   },
   {
+    measure:
+      '(b⁗) CPU per event in (b) on this machine: the processor, PostgreSQL, the Kafka broker (from /proc)',
+    value: `${cpuText}; at that cost the machine's ${cores} cores carry at most ${rate(cpuCeiling)} (${(cpuCeiling / drain).toFixed(2)} × a)`,
+    target: '—',
+    verdict: '—',
+  },
+  {
     measure: '(b′) the same with two processors in one consumer group, one per core',
     value: `${rate(pairRate)} (${(pairRate / drain).toFixed(2)} × a; ${(pairRate / engineRate).toFixed(2)} × b)`,
     target: '—',
@@ -395,6 +413,7 @@ writeBenchmarks(workloadText, [
     notes: [
       'The engine runs as deployed, `main.ts processor` in its own process; Kafka, Temporal and PostgreSQL are the local stack on the same machine. (b) and (b′) count from the first commit to the last, leaving out the process start and the group join (until 2026-12-06 they counted from the child process saying it was ready).',
       '(b″) bounded (b) while the engine stored a progress row for nearly every event; with checkpoints (README, "Checkpoints") it stores one per client changed in an interval, (b‴).',
+      "(b⁗) reads each process's CPU time from /proc at (b)'s first commit and at its last: the processor's own, every PostgreSQL server process's, and the Kafka broker's. Divided by the records committed between, it is what an event costs the machine. The cores divided by that cost is what the machine could carry if every part used all of them.",
       `(f): a burst of ${burst.toLocaleString('en')} records (one 5 s checkpoint interval at (b)'s rate) is applied and the processor killed before its checkpoint; the time includes the new process start, the group handing over the killed member's partitions (session timeout 6 s), and the replay since the checkpoint, until the unlock of a purchase sent after the restart is stored. Progress is loaded lazily per client, so recovery does not grow with the stored state.`,
     ],
   },

@@ -12,6 +12,7 @@ import type { OutputTopics } from '../../platform/unlock-records.js';
 import { WORKFLOWS_PATH } from '../../workflows/bundle.js';
 import { createReplayActivities } from '../../workflows/replay-activities.js';
 import { installTemporalRuntime } from '../../workflows/runtime.js';
+import { ReplayThreads } from '../../workflows/replay-threads.js';
 import type { Kafka } from 'kafkajs';
 import { apiDependencies } from './api.js';
 import { bankHistory } from './bank-history.js';
@@ -54,9 +55,15 @@ export async function startReplayWorker(
   db: pg.Pool,
   rules: RuleFeed,
   client: Client,
-  options: { taskQueue: string; outputs?: OutputTopics },
+  options: {
+    taskQueue: string;
+    outputs?: OutputTopics;
+    /** Replays on this many threads (see workflows/replay-threads.ts) over the test's schema. */
+    threads?: { count: number; schema: string };
+  },
 ) {
   installTemporalRuntime();
+  const threads = options.threads && replayThreads(options.threads.schema, options.threads.count);
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const worker = await Worker.create({
     connection,
@@ -76,6 +83,7 @@ export async function startReplayWorker(
       },
       outputs: options.outputs ?? { unlocked: uniqueName('unused'), notifications: uniqueName('unused') },
       awardsPerSecond: 100,
+      ...(threads ? { threads } : {}),
     }),
   });
   const running = worker.run();
@@ -83,10 +91,25 @@ export async function startReplayWorker(
     stop: async () => {
       worker.shutdown();
       await running;
+      await threads?.close();
       await connection.close();
     },
   };
 }
+
+/** Replay threads over the test's schema and the test stack's broker. */
+export const replayThreads = (schema: string, count: number) =>
+  new ReplayThreads(
+    {
+      databaseUrl: inject('databaseUrl'),
+      schema,
+      brokers: inject('kafkaBrokers'),
+      kafkaSecurity: {},
+      zone: 'Europe/Kyiv',
+    },
+    count,
+    () => undefined,
+  );
 
 /**
  * Input topics (one partition) whose oldest records were deleted, as retention deletes them, and a time from
