@@ -103,6 +103,9 @@ describe('four-eyes approvals on the whole system (main.ts api with ADMIN_APPROV
           `/v1/admin/dry-runs/${proposed.body.dryRunId!}`,
         ),
       ({ body }) => body.status !== 'running',
+      60_000,
+      // Within the API's 60 requests a minute per caller, which the approval below needs too.
+      2_000,
     );
     expect(estimate.body.status).toBe('done');
 
@@ -215,7 +218,9 @@ describe('four-eyes approvals on the whole system (main.ts api with ADMIN_APPROV
       (await approver()<Letters>('GET', '/v1/admin/dead-letters?days=1')).body.letters.find(
         (l) => l.reason === 'impossible-time',
       );
-    const letter = await eventually(letterOf, (found) => found !== undefined);
+    // Looked for every 2 s: within the API's 60 requests a minute per caller, which the approval below needs too
+    // (polled every 100 ms, a dead letter slow to come on a loaded machine left it 429).
+    const letter = await eventually(letterOf, (found) => found !== undefined, 60_000, 2_000);
 
     expect(
       (

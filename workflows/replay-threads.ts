@@ -9,10 +9,9 @@ import type { PartitionProgress } from './replay-contract.js';
  * Replays on threads of their own. Deciding a replay's records is CPU work (decoding and `decide()`, about 8 µs
  * a record), which one Node thread does on one core. On the benchmark machine's two vCPUs, two threads replayed
  * about a fifth faster than one (BENCHMARKS.md); a worker with two free cores should do better (not measured).
- * Each thread has its own connections, rule feed and partition states. A partition's work goes back to the
- * thread that holds its state when that thread is free, so its consecutive chunks and its merge find the state
- * in memory; else it goes to the least busy thread, which reads the state back from the partition's checkpoint,
- * as another worker would.
+ * Each thread has its own connections, rule feed and partition states. A partition's work all goes to the thread
+ * that took its first piece, so its consecutive chunks and its merge find its state in memory there, as they
+ * would in one process, and each state is held once.
  */
 
 /** How a thread reaches PostgreSQL and Kafka, and the bank's time zone: what the worker role was configured with. */
@@ -40,6 +39,7 @@ export type ToThread = { type: 'work'; id: number; work: ThreadWork } | { type: 
 
 export type FromThread =
   | { type: 'heartbeat'; id: number; details: unknown }
+  | { type: 'tick' }
   | { type: 'replayed'; records: number }
   | { type: 'done'; id: number; result: PartitionProgress | MergeOutcome }
   | { type: 'failed'; id: number; error: ThreadFailure };
@@ -86,14 +86,28 @@ export function rethrownFrom(failure: ThreadFailure): Error {
 
 const THREAD_FILE = new URL('./replay-thread.ts', import.meta.url);
 
+/** How often a thread ticks (its event loop turns). */
+export const TICK_MS = 1_000;
+
+/** How a worker's threads are run: what each starts from, and how long one may go without a tick while it works. */
+export interface ThreadOptions {
+  threadFile: URL;
+  stuckMs: number;
+}
+
+const DEFAULT_OPTIONS: ThreadOptions = { threadFile: THREAD_FILE, stuckMs: 60_000 };
+
 /** One thread, started when first needed and again after it exits; what it was running fails with it. */
 class ReplayThread {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
+  /** When the thread last said its event loop turns. */
+  private lastTickMs = 0;
 
   constructor(
     private readonly setup: ReplayThreadSetup,
     private readonly replayed: (records: number) => void,
+    private readonly options: ThreadOptions,
   ) {}
 
   /** How many pieces of work it is running. */
@@ -103,11 +117,22 @@ class ReplayThread {
 
   run(id: number, work: ThreadWork, pending: Pending, signal: AbortSignal) {
     const worker = this.started();
-    this.pending.set(id, pending);
     const cancel = () => worker.postMessage({ type: 'cancel', id } satisfies ToThread);
+    const settled = () => signal.removeEventListener('abort', cancel);
+    this.pending.set(id, {
+      heartbeat: pending.heartbeat,
+      resolve: (result) => (settled(), pending.resolve(result)),
+      reject: (error) => (settled(), pending.reject(error)),
+    });
+    // The work first: the thread heeds a cancel only for work it is running.
+    worker.postMessage({ type: 'work', id, work } satisfies ToThread);
     if (signal.aborted) cancel();
     else signal.addEventListener('abort', cancel, { once: true });
-    worker.postMessage({ type: 'work', id, work } satisfies ToThread);
+  }
+
+  /** Starts the thread now, so the first work does not wait for its modules to load. */
+  start() {
+    this.started();
   }
 
   async close() {
@@ -119,7 +144,14 @@ class ReplayThread {
   private started(): Worker {
     if (this.worker) return this.worker;
     // The role runs TypeScript through tsx (`node --import tsx`); a thread is given the same loader.
-    const worker = new Worker(THREAD_FILE, { workerData: this.setup, execArgv: ['--import', 'tsx'] });
+    const worker = new Worker(this.options.threadFile, {
+      workerData: this.setup,
+      execArgv: ['--import', 'tsx'],
+    });
+    this.lastTickMs = Date.now();
+    const watch = setInterval(() => this.watch(worker), TICK_MS);
+    watch.unref();
+    worker.on('exit', () => clearInterval(watch));
     worker.on('message', (message: FromThread) => this.answer(message));
     worker.on('error', (error) => logger('replays').error({ err: error }, 'replay thread failed'));
     worker.on('exit', (code) => {
@@ -132,7 +164,21 @@ class ReplayThread {
     return worker;
   }
 
+  /**
+   * Ends a thread that stopped ticking while it has work: its activities would heartbeat from the role's thread
+   * while nothing moves. They fail with it and are retried, on a thread started anew.
+   */
+  private watch(worker: Worker) {
+    if (this.busy === 0 || Date.now() - this.lastTickMs < this.options.stuckMs) return;
+    logger('replays').error({ silentMs: Date.now() - this.lastTickMs }, 'replay thread stuck; ending it');
+    void worker.terminate();
+  }
+
   private answer(message: FromThread) {
+    if (message.type === 'tick') {
+      this.lastTickMs = Date.now();
+      return;
+    }
     if (message.type === 'replayed') return this.replayed(message.records);
     const pending = this.pending.get(message.id);
     if (!pending) return;
@@ -143,11 +189,12 @@ class ReplayThread {
   }
 }
 
-/** The thread holding a partition's state (`holder`) if it is free, else the least busy one (the first of equals). */
+/**
+ * The thread holding a partition's state (`holder`), so its state is in memory once; a partition new to the
+ * worker goes to the least busy thread (the first of equals).
+ */
 export const threadFor = <T extends { busy: number }>(threads: readonly T[], holder: T | undefined): T =>
-  holder && holder.busy === 0
-    ? holder
-    : threads.reduce((least, other) => (other.busy < least.busy ? other : least));
+  holder ?? threads.reduce((least, other) => (other.busy < least.busy ? other : least));
 
 /** How many partitions' holders are remembered: a worker's partitions of the replays running at once, and more. */
 const HOLDERS_KEPT = 1_000;
@@ -155,18 +202,25 @@ const HOLDERS_KEPT = 1_000;
 /** The worker role's replay threads. */
 export class ReplayThreads {
   private readonly threads: ReplayThread[];
-  /** Which thread last ran each replay's partition, and so holds its state. */
+  /** Which thread runs each replay's partition, and so holds its state. */
   private readonly holders = new Map<string, ReplayThread>();
   private nextId = 0;
 
-  constructor(setup: ReplayThreadSetup, count: number, replayed: (records: number) => void) {
-    this.threads = Array.from({ length: count }, () => new ReplayThread(setup, replayed));
+  constructor(
+    setup: ReplayThreadSetup,
+    count: number,
+    replayed: (records: number) => void,
+    options: Partial<ThreadOptions> = {},
+  ) {
+    const chosen = { ...DEFAULT_OPTIONS, ...options };
+    this.threads = Array.from({ length: count }, () => new ReplayThread(setup, replayed, chosen));
   }
 
   private threadOf(work: ThreadWork): ReplayThread {
     const key = `${work.replayId}:${work.partition}`;
     const thread = threadFor(this.threads, this.holders.get(key));
-    // Newest last: past its bound, the partition longest unused is forgotten (its thread dropped its state too).
+    // Newest last: past its bound, the partition longest unused is forgotten here (its thread drops its state once
+    // it has gone unused for 10 minutes, see ReplayStates).
     this.holders.delete(key);
     this.holders.set(key, thread);
     if (this.holders.size > HOLDERS_KEPT) this.holders.delete(this.holders.keys().next().value!);
@@ -182,6 +236,11 @@ export class ReplayThreads {
     return new Promise<T>((resolve, reject) =>
       thread.run(this.nextId++, work, { heartbeat, resolve: resolve as Pending['resolve'], reject }, signal),
     );
+  }
+
+  /** Starts every thread now: loading a thread's modules takes seconds, which a replay should not wait for. */
+  start() {
+    for (const thread of this.threads) thread.start();
   }
 
   async close() {

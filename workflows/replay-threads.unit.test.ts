@@ -14,12 +14,12 @@ describe('how many threads a worker replays on', () => {
 describe('which thread takes a partition’s work', () => {
   const threads = [{ busy: 1 }, { busy: 0 }, { busy: 0 }];
 
-  it('is the one holding its state while that one is free', () => {
+  it('is the one holding its state, busy or not: a state is held once', () => {
     expect(threadFor(threads, threads[2])).toBe(threads[2]);
+    expect(threadFor(threads, threads[0])).toBe(threads[0]);
   });
 
-  it('is the least busy one when the holder is busy or there is none (the first of equals)', () => {
-    expect(threadFor(threads, threads[0])).toBe(threads[1]);
+  it('is the least busy one for a partition new to the worker (the first of equals)', () => {
     expect(threadFor(threads, undefined)).toBe(threads[1]);
     expect(threadFor([{ busy: 2 }, { busy: 1 }], undefined)).toEqual({ busy: 1 });
   });

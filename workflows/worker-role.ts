@@ -51,7 +51,9 @@ function replayThreadsOf(config: Config): ReplayThreads | undefined {
     kafkaSecurity: kafkaSecurity(config),
     zone: config.BANK_TIME_ZONE,
   };
-  return new ReplayThreads(setup, count, (records) => metrics.backfillProgress.inc(records));
+  const threads = new ReplayThreads(setup, count, (records) => metrics.backfillProgress.inc(records));
+  threads.start();
+  return threads;
 }
 
 /**

@@ -9,15 +9,22 @@ export interface CpuSeconds {
   kafka: number;
 }
 
-/** CPU seconds (user and system) the process has used so far, from /proc; 0 once it is gone. */
-function cpuOf(pid: string): number {
+/** A process's fields from /proc after its command name (which may hold spaces and parentheses); none once gone. */
+function statOf(pid: string): string[] | undefined {
   try {
-    // The command name (in parentheses) may hold spaces: the fields are counted after it.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** Seconds of CPU from the fields of `statOf`: its own (utime, stime), and with `reaped` its reaped children's. */
+function cpuOf(fields: string[] | undefined, reaped = false): number {
+  if (!fields) return 0;
+  const ticks =
+    Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
+  return ticks / TICKS_PER_SECOND;
 }
 
 function commandOf(pid: string): string {
@@ -29,17 +36,22 @@ function commandOf(pid: string): string {
 }
 
 /**
- * The CPU time used so far by the processor benchmarked, by PostgreSQL (every server process) and by the
- * Kafka broker, all on this machine: the difference of two readings is what a stretch of work cost each.
+ * The CPU time used so far by the processor benchmarked, by the PostgreSQL server listening on `postgresPort`
+ * (its postmaster with what it reaped of the processes it forked, and those still running) and by the Kafka
+ * broker, all on this machine: the difference of two readings is what a stretch of work cost each.
  */
-export function cpuSeconds(processorPid: number): CpuSeconds {
-  const used: CpuSeconds = { processor: cpuOf(String(processorPid)), postgres: 0, kafka: 0 };
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const command = commandOf(pid);
-    // The server's own process, and each it forks (which rename themselves "postgres: …").
-    if (/^(\S*\/)?postgres[\0:]/.test(command)) used.postgres += cpuOf(pid);
-    else if (command.includes('kafka.Kafka')) used.kafka += cpuOf(pid);
+export function cpuSeconds(processorPid: number, postgresPort: string): CpuSeconds {
+  const used: CpuSeconds = { processor: cpuOf(statOf(String(processorPid))), postgres: 0, kafka: 0 };
+  const pids = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid));
+  const listening = (command: string) =>
+    /(^|\/)postgres\0/.test(command) && command.includes(`\0-p\0${postgresPort}\0`);
+  const postmaster = pids.find((pid) => listening(commandOf(pid)));
+  for (const pid of pids) {
+    const fields = statOf(pid);
+    // The parent's pid is the second field after the name.
+    if (pid === postmaster) used.postgres += cpuOf(fields, true);
+    else if (postmaster !== undefined && fields?.[1] === postmaster) used.postgres += cpuOf(fields);
+    else if (commandOf(pid).includes('kafka.Kafka')) used.kafka += cpuOf(fields);
   }
   return used;
 }

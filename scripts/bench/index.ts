@@ -177,7 +177,10 @@ const roleEnv = {
 const engine = await startRole('processor', roleEnv, { ready: false });
 const cpuAt = new Map<'first' | 'done', CpuReading>();
 const engineRate = await committedRate(db, size.records, (moment, committed) =>
-  cpuAt.set(moment, { used: cpuSeconds(engine.process.pid!), committed }),
+  cpuAt.set(moment, {
+    used: cpuSeconds(engine.process.pid!, new URL(databaseUrl).port || '5432'),
+    committed,
+  }),
 );
 const engineCpu = cpuPerEvent(cpuAt.get('first')!, cpuAt.get('done')!);
 const cores = availableParallelism();
