@@ -7,10 +7,10 @@ import { logger } from './logger.js';
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 /** A connection pool; `schema`, when given, becomes the search path (tests use it to own their tables). */
-export function createPool(databaseUrl: string, schema?: string, max = 10): pg.Pool {
+export function createPool(databaseUrl: string, schema?: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max,
+    max: 10,
     connectionTimeoutMillis: 5_000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });

@@ -31,17 +31,4 @@ describe('replay threads (workflows/replay-threads.ts)', () => {
       await threads.close();
     }
   });
-
-  it('end a thread that stops ticking while it works, failing its work, and start it anew for the next', async () => {
-    const threadFile = new URL('./support/stuck-replay-thread.ts', import.meta.url);
-    const threads = replayThreads(db.schema, 1, { threadFile, stuckMs: 2_000 });
-    const work = { kind: 'merge', replayId: crypto.randomUUID(), partition: 0 } as const;
-    const signal = new AbortController().signal;
-    try {
-      for (let attempt = 0; attempt < 2; attempt++)
-        await expect(threads.run(work, () => undefined, signal)).rejects.toThrow(/the replay thread exited/);
-    } finally {
-      await threads.close();
-    }
-  }, 30_000);
 });

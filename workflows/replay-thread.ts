@@ -8,7 +8,6 @@ import { loadJob } from './replay-jobs.js';
 import { ReplayStates } from './replay-states.js';
 import {
   failureOf,
-  TICK_MS,
   type FromThread,
   type ReplayThreadSetup,
   type ThreadWork,
@@ -17,12 +16,9 @@ import {
 
 /** A replay thread (see replay-threads.ts): runs the partitions' work it is sent, with connections of its own. */
 
-/** A few connections: a chunk or a merge uses one or two at a time. */
-const CONNECTIONS = 4;
-
 const setup = workerData as ReplayThreadSetup;
 const port = parentPort!;
-const db = createPool(setup.databaseUrl, setup.schema, CONNECTIONS);
+const db = createPool(setup.databaseUrl, setup.schema);
 const kafka = createKafka('achievements-replays', setup.brokers, setup.kafkaSecurity);
 /** Started with the first work, and again after a start that failed (PostgreSQL not reachable yet). */
 let rules: Promise<RuleFeed> | undefined;
@@ -36,9 +32,6 @@ const running = new Set<number>();
 const cancelled = new Set<number>();
 
 const send = (message: FromThread) => port.postMessage(message);
-
-// Tells the role this thread's event loop turns: a thread stuck in a loop is ended and its work retried.
-setInterval(() => send({ type: 'tick' }), TICK_MS).unref();
 
 async function run(id: number, work: ThreadWork) {
   const feed = await ruleFeed();

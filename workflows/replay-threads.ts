@@ -39,7 +39,6 @@ export type ToThread = { type: 'work'; id: number; work: ThreadWork } | { type: 
 
 export type FromThread =
   | { type: 'heartbeat'; id: number; details: unknown }
-  | { type: 'tick' }
   | { type: 'replayed'; records: number }
   | { type: 'done'; id: number; result: PartitionProgress | MergeOutcome }
   | { type: 'failed'; id: number; error: ThreadFailure };
@@ -86,28 +85,14 @@ export function rethrownFrom(failure: ThreadFailure): Error {
 
 const THREAD_FILE = new URL('./replay-thread.ts', import.meta.url);
 
-/** How often a thread ticks (its event loop turns). */
-export const TICK_MS = 1_000;
-
-/** How a worker's threads are run: what each starts from, and how long one may go without a tick while it works. */
-export interface ThreadOptions {
-  threadFile: URL;
-  stuckMs: number;
-}
-
-const DEFAULT_OPTIONS: ThreadOptions = { threadFile: THREAD_FILE, stuckMs: 60_000 };
-
 /** One thread, started when first needed and again after it exits; what it was running fails with it. */
 class ReplayThread {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
-  /** When the thread last said its event loop turns. */
-  private lastTickMs = 0;
 
   constructor(
     private readonly setup: ReplayThreadSetup,
     private readonly replayed: (records: number) => void,
-    private readonly options: ThreadOptions,
   ) {}
 
   /** How many pieces of work it is running. */
@@ -130,11 +115,6 @@ class ReplayThread {
     else signal.addEventListener('abort', cancel, { once: true });
   }
 
-  /** Starts the thread now, so the first work does not wait for its modules to load. */
-  start() {
-    this.started();
-  }
-
   async close() {
     const worker = this.worker;
     this.worker = undefined;
@@ -144,14 +124,7 @@ class ReplayThread {
   private started(): Worker {
     if (this.worker) return this.worker;
     // The role runs TypeScript through tsx (`node --import tsx`); a thread is given the same loader.
-    const worker = new Worker(this.options.threadFile, {
-      workerData: this.setup,
-      execArgv: ['--import', 'tsx'],
-    });
-    this.lastTickMs = Date.now();
-    const watch = setInterval(() => this.watch(worker), TICK_MS);
-    watch.unref();
-    worker.on('exit', () => clearInterval(watch));
+    const worker = new Worker(THREAD_FILE, { workerData: this.setup, execArgv: ['--import', 'tsx'] });
     worker.on('message', (message: FromThread) => this.answer(message));
     worker.on('error', (error) => logger('replays').error({ err: error }, 'replay thread failed'));
     worker.on('exit', (code) => {
@@ -164,21 +137,7 @@ class ReplayThread {
     return worker;
   }
 
-  /**
-   * Ends a thread that stopped ticking while it has work: its activities would heartbeat from the role's thread
-   * while nothing moves. They fail with it and are retried, on a thread started anew.
-   */
-  private watch(worker: Worker) {
-    if (this.busy === 0 || Date.now() - this.lastTickMs < this.options.stuckMs) return;
-    logger('replays').error({ silentMs: Date.now() - this.lastTickMs }, 'replay thread stuck; ending it');
-    void worker.terminate();
-  }
-
   private answer(message: FromThread) {
-    if (message.type === 'tick') {
-      this.lastTickMs = Date.now();
-      return;
-    }
     if (message.type === 'replayed') return this.replayed(message.records);
     const pending = this.pending.get(message.id);
     if (!pending) return;
@@ -206,14 +165,8 @@ export class ReplayThreads {
   private readonly holders = new Map<string, ReplayThread>();
   private nextId = 0;
 
-  constructor(
-    setup: ReplayThreadSetup,
-    count: number,
-    replayed: (records: number) => void,
-    options: Partial<ThreadOptions> = {},
-  ) {
-    const chosen = { ...DEFAULT_OPTIONS, ...options };
-    this.threads = Array.from({ length: count }, () => new ReplayThread(setup, replayed, chosen));
+  constructor(setup: ReplayThreadSetup, count: number, replayed: (records: number) => void) {
+    this.threads = Array.from({ length: count }, () => new ReplayThread(setup, replayed));
   }
 
   private threadOf(work: ThreadWork): ReplayThread {
@@ -236,11 +189,6 @@ export class ReplayThreads {
     return new Promise<T>((resolve, reject) =>
       thread.run(this.nextId++, work, { heartbeat, resolve: resolve as Pending['resolve'], reject }, signal),
     );
-  }
-
-  /** Starts every thread now: loading a thread's modules takes seconds, which a replay should not wait for. */
-  start() {
-    for (const thread of this.threads) thread.start();
   }
 
   async close() {

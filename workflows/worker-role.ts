@@ -51,9 +51,7 @@ function replayThreadsOf(config: Config): ReplayThreads | undefined {
     kafkaSecurity: kafkaSecurity(config),
     zone: config.BANK_TIME_ZONE,
   };
-  const threads = new ReplayThreads(setup, count, (records) => metrics.backfillProgress.inc(records));
-  threads.start();
-  return threads;
+  return new ReplayThreads(setup, count, (records) => metrics.backfillProgress.inc(records));
 }
 
 /**

@@ -12,7 +12,7 @@ import type { OutputTopics } from '../../platform/unlock-records.js';
 import { WORKFLOWS_PATH } from '../../workflows/bundle.js';
 import { createReplayActivities } from '../../workflows/replay-activities.js';
 import { installTemporalRuntime } from '../../workflows/runtime.js';
-import { ReplayThreads, type ThreadOptions } from '../../workflows/replay-threads.js';
+import { ReplayThreads } from '../../workflows/replay-threads.js';
 import type { Kafka } from 'kafkajs';
 import { apiDependencies } from './api.js';
 import { bankHistory } from './bank-history.js';
@@ -98,7 +98,7 @@ export async function startReplayWorker(
 }
 
 /** Replay threads over the test's schema and the test stack's broker. */
-export const replayThreads = (schema: string, count: number, options: Partial<ThreadOptions> = {}) =>
+export const replayThreads = (schema: string, count: number) =>
   new ReplayThreads(
     {
       databaseUrl: inject('databaseUrl'),
@@ -109,7 +109,6 @@ export const replayThreads = (schema: string, count: number, options: Partial<Th
     },
     count,
     () => undefined,
-    options,
   );
 
 /**
