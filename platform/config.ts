@@ -169,10 +169,11 @@ const envSchema = z.object({
   /** How many partitions of a dry run or backfill one worker replays at once. */
   REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /**
-   * How many threads replay those partitions (see workflows/replay-threads.ts); 0 replays on the role's own
-   * thread. Unset: one per partition replayed at once, at most one per core the process may use.
+   * How many threads replay those partitions (see workflows/replay-threads.ts); 0, the default, replays on the
+   * role's own thread (with threads, the whole-system backfill test timed out in three of four CI runs: not yet
+   * understood).
    */
-  REPLAY_THREADS: z.coerce.number().int().min(0).max(64).optional(),
+  REPLAY_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   /** How long a backfill's replay activity works between checkpoints (and reports to the Temporal UI). */
   BACKFILL_CHUNK: duration.default(30_000),
   /** At most this many records per chunk besides (unset: the time alone bounds a chunk). */

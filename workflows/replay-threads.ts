@@ -23,13 +23,6 @@ export interface ReplayThreadSetup {
   zone: string;
 }
 
-/**
- * How many replay threads a worker runs: as configured (`REPLAY_THREADS`; 0 keeps replays on the role's thread),
- * else one per partition it replays at once, at most one per core it may use.
- */
-export const replayThreadCount = (configured: number | undefined, concurrency: number, cores: number) =>
-  configured ?? Math.min(concurrency, cores);
-
 /** A partition's work a thread runs: a chunk of its replay, or its merge into live state. */
 export type ThreadWork =
   | { kind: 'chunk'; replayId: string; partition: number; chunk: { ms?: number; records?: number } }

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
-import { failureOf, replayThreadCount, rethrownFrom, threadFor } from './replay-threads.js';
-
-describe('how many threads a worker replays on', () => {
-  it('is one per partition replayed at once, at most one per core, unless configured', () => {
-    expect(replayThreadCount(undefined, 2, 8)).toBe(2);
-    expect(replayThreadCount(undefined, 4, 2)).toBe(2);
-    expect(replayThreadCount(0, 2, 8)).toBe(0);
-    expect(replayThreadCount(3, 2, 1)).toBe(3);
-  });
-});
+import { failureOf, rethrownFrom, threadFor } from './replay-threads.js';
 
 describe('which thread takes a partition’s work', () => {
   const threads = [{ busy: 1 }, { busy: 0 }, { busy: 0 }];

@@ -18,8 +18,7 @@ import type { RewardInput } from './reward-contract.js';
 import { reconcileReward } from './reward-reconcile.js';
 import { startRewardStarter } from './reward-starter.js';
 import { startWorker } from './worker.js';
-import { replayThreadCount, ReplayThreads } from './replay-threads.js';
-import { availableParallelism } from 'node:os';
+import { ReplayThreads } from './replay-threads.js';
 import { startNudgeDispatcher } from '../platform/nudge-store.js';
 import { kafkaSecurity, type TemporalSecurity } from '../platform/connection-security.js';
 import { postgresProbe, temporalProbe, type HealthProbe } from '../platform/health.js';
@@ -42,7 +41,7 @@ function partnersToServe(config: Config, catalog: Catalog): PartnerLimits[] {
 
 /** The threads replays run on, as configured (`REPLAY_THREADS`); none when replays stay on the role's thread. */
 function replayThreadsOf(config: Config): ReplayThreads | undefined {
-  const count = replayThreadCount(config.REPLAY_THREADS, config.REPLAY_CONCURRENCY, availableParallelism());
+  const count = config.REPLAY_THREADS;
   if (count === 0) return undefined;
   const setup = {
     databaseUrl: config.DATABASE_URL,
