@@ -54,7 +54,16 @@ export async function startBackupRole(onFailure: (error: Error) => void) {
     );
   const bases = (await target.store.list('manifest')).filter((name) => name.startsWith('manifest/base.'));
   if (bases.length === 0) await takeBase();
-  const schedule = setInterval(() => void takeBase(), every);
+  // The next one is counted from the end of the last, never from a timer that fires while one still runs: base
+  // backups slower than their interval (a big cluster, a busy machine) would otherwise pile up until they took
+  // every WAL sender the server has, pg_receivewal's among them.
+  let schedule: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const scheduleNext = () => {
+    if (stopped) return;
+    schedule = setTimeout(() => void takeBase().then(scheduleNext), every);
+  };
+  scheduleNext();
   let gaveUp: Error | undefined;
   void wal.ended.then((byItself) => {
     if (!byItself) return;
@@ -67,7 +76,8 @@ export async function startBackupRole(onFailure: (error: Error) => void) {
   };
   return {
     stop: async () => {
-      clearInterval(schedule);
+      stopped = true;
+      clearTimeout(schedule);
       await wal.stop();
     },
     probes,

@@ -19,6 +19,12 @@ import { testKafka } from './support/stack.js';
 import { eventually } from './support/engine.js';
 import { walStoredUpToNow } from './support/wal-stored.js';
 
+type BaseFile = Extract<ArchivedFile, { kind: 'base' }>;
+
+/** How many base backups a backup role's metrics say it stored. */
+const storedBases = (metrics: string) =>
+  Number(/achievements_backup_files_stored_total\{kind="base"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+
 /**
  * Streaming backups as an operator runs them (`npm run backup -- --stream`, `--base`, `npm run restore`) on a
  * cluster of the test's own: rows committed one by one around a time T, restored to T and to the latest with
@@ -122,7 +128,7 @@ describe('streaming encrypted backups restored to a point in time', () => {
     expect(latest.rows).toEqual([1, 2, 3, 4, 5, 6]);
   }, 120_000);
 
-  it('takes a base backup every BACKUP_BASE_INTERVAL while it streams, and says so in its metrics', async () => {
+  it('takes a base backup BACKUP_BASE_INTERVAL after the last one while it streams, and says so in its metrics', async () => {
     const store = join(work, 'scheduled');
     const archiver = await startRole('backup', {
       ...env,
@@ -131,17 +137,27 @@ describe('streaming encrypted backups restored to a point in time', () => {
       BACKUP_SLOT: 'scheduled',
       BACKUP_BASE_INTERVAL: '1s',
     });
-    await eventually(
-      () => readManifest(localStore(store)),
-      (entries) => entries.filter((entry) => entry.kind === 'base').length >= 3,
-      60_000,
-      250,
-    );
-    const metrics = await (await fetch(`${archiver.metricsUrl}/metrics`)).text();
-    const stored = Number(/achievements_backup_files_stored_total\{kind="base"\} (\d+)/.exec(metrics)?.[1]);
-    expect(stored).toBeGreaterThanOrEqual(3);
+    let metrics: string;
+    try {
+      // The metrics count a base once its manifest entry is written: read first, they are never ahead of it.
+      metrics = await eventually(
+        async () => (await fetch(`${archiver.metricsUrl}/metrics`)).text(),
+        (text) => storedBases(text) >= 3,
+        60_000,
+        250,
+      );
+    } finally {
+      // Stopped whatever happened: one left taking bases would hold WAL senders the next tests need.
+      expect(await stopRole(archiver)).toBe(0);
+    }
     expect(metrics).toMatch(/achievements_backup_last_stored_timestamp_seconds\{kind="base"\} \d+/);
-    expect(await stopRole(archiver)).toBe(0);
+    const bases = (await readManifest(localStore(store)))
+      .filter((entry): entry is BaseFile => entry.kind === 'base')
+      .toSorted((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+    expect(bases.length).toBeGreaterThanOrEqual(3);
+    // Never two at once: each starts an interval after the one before it was stored.
+    for (const [i, base] of bases.slice(1).entries())
+      expect(Date.parse(base.startedAt) - Date.parse(bases[i]!.archivedAt)).toBeGreaterThanOrEqual(1_000);
   });
 
   it('ends 1, saying why, when pg_receivewal loses its connection: its supervisor restarts it', async () => {
