@@ -91,6 +91,15 @@ async function acquire(ctx: BatchContext, partition: number, except?: string): P
   return ledger;
 }
 
+/**
+ * Has a partition this instance was just assigned fetched from where PostgreSQL says it stands, before any of
+ * its records arrive. The consumer starts from Kafka's committed offsets, which run ahead of PostgreSQL once the
+ * database was restored to an earlier time: a partition with no records past them would never be read again.
+ */
+export async function takeAssigned(ctx: BatchContext, partition: number) {
+  if (!ctx.ledgers.has(partition)) await acquire(ctx, partition);
+}
+
 /** Drops what this instance holds of a partition, and has every topic of it fetched again from its checkpoint. */
 export async function rewind(ctx: BatchContext, partition: number) {
   const held = ctx.ledgers.get(partition);

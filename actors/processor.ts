@@ -9,6 +9,7 @@ import {
   checkpointPartition,
   partitionKey,
   processBatch,
+  takeAssigned,
   type BatchContext,
   type BatchOutcome,
 } from './batch.js';
@@ -151,8 +152,12 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     );
 
   let assigned: ReadonlySet<string> = new Set();
+  let ownedPartitions: ReadonlySet<number> = new Set();
   for (const left of [consumer.events.STOP, consumer.events.CRASH])
-    consumer.on(left, () => (assigned = new Set()));
+    consumer.on(left, () => {
+      assigned = new Set();
+      ownedPartitions = new Set();
+    });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) options.onFailure?.(payload.error);
   });
@@ -165,6 +170,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       ),
     );
     const owned = new Set(Object.values(payload.memberAssignment).flat());
+    ownedPartitions = owned;
     // Another instance now owns a revoked partition: what this one holds of it goes, in the partition's turn
     // (after a checkpoint under way). A partition kept is kept whole; if someone else wrote it meanwhile, its
     // next write here is refused and it is read again from its checkpoint.
@@ -177,6 +183,12 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
           ctx.suspects.delete(partition);
           actors.releasePartitions((other) => other !== partition);
         });
+    for (const partition of owned)
+      void retryWithBackoff(() => partitionTurns.run(partition, () => takeAssigned(ctx, partition)), {
+        shouldStop: () => !ownedPartitions.has(partition),
+        onFailure: (error, attempt) =>
+          log.warn({ err: error, partition, attempt }, 'stored position not read yet; trying again'),
+      });
     log.info({ assigned: [...assigned] }, 'partitions assigned');
   });
 
