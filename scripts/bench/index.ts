@@ -19,7 +19,7 @@ import { localServices, upStack } from '../stack/stack.js';
 import { LOCAL_TEMPORAL } from '../stack/temporal.js';
 import { consumerGroupsOf } from '../../platform/topics.js';
 import { measureDrain } from './drain.js';
-import { killGroup, startRole } from '../children.js';
+import { killGroup, startRole, stopRole } from '../children.js';
 import { committedRate } from './committed.js';
 import { cpuPerEvent, cpuSeconds, type CpuReading } from './cpu-time.js';
 import { everyNthClient, measureDesignFloor } from './design-floor.js';
@@ -300,7 +300,7 @@ if (values.only === 'latency') {
     `(b) ${rate(engineRate)}, ${(progressRows / size.records).toFixed(2)} progress rows per event; (b⁗) ${cpuText}; (b⁗′) ${floorText}; (d) at half of it for ${size.latencySeconds} s`,
   );
   console.log(JSON.stringify(await measureLatencyAtHalf()));
-  killGroup(engine, 'SIGTERM');
+  await stopRole(engine);
   await db.query(`DROP SCHEMA ${schema} CASCADE`);
   await db.end();
   process.exit(0);

@@ -1,5 +1,5 @@
 import { createPool, migrate } from '../../platform/postgres.js';
-import { killGroup, startRole } from '../children.js';
+import { startRole, stopRole } from '../children.js';
 import { committedRate } from './committed.js';
 
 export interface PairOptions {
@@ -26,7 +26,8 @@ export async function measurePair({ databaseUrl, roleEnv, records, runId }: Pair
   try {
     return await committedRate(db, records);
   } finally {
-    for (const child of pair) killGroup(child, 'SIGTERM');
+    // Gone before their schema is: a processor still stopping would write into tables no longer there.
+    await Promise.all(pair.map((child) => stopRole(child)));
     await db.query(`DROP SCHEMA ${schema} CASCADE`);
     await db.end();
   }
