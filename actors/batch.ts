@@ -92,12 +92,24 @@ async function acquire(ctx: BatchContext, partition: number, except?: string): P
 }
 
 /**
- * Has a partition this instance was just assigned fetched from where PostgreSQL says it stands, before any of
- * its records arrive. The consumer starts from Kafka's committed offsets, which run ahead of PostgreSQL once the
- * database was restored to an earlier time: a partition with no records past them would never be read again.
+ * Has a partition this instance was just assigned fetched from where it stands: where its actors are when this
+ * instance holds it (kept across a rebalance, or past a consumer restart), else where PostgreSQL stored it.
+ * kafkajs starts every assignment from Kafka's committed offsets, which can be ahead of both: after the
+ * database was restored to an earlier time, or a PostgreSQL crash lost its last checkpoints. A partition quiet
+ * past them would never be read again, and one with records would skip those before. A batch fetched before
+ * the seek is still compared with the position first (`checked`).
  */
 export async function takeAssigned(ctx: BatchContext, partition: number) {
-  if (!ctx.ledgers.has(partition)) await acquire(ctx, partition);
+  const held = ctx.ledgers.get(partition);
+  if (!held) {
+    await acquire(ctx, partition);
+    return;
+  }
+  for (const topic of topicsOf(ctx)) {
+    const position = held.position(topic);
+    position.checked = false;
+    if (position.nextOffset !== undefined) ctx.seek(topic, partition, position.nextOffset);
+  }
 }
 
 /** Drops what this instance holds of a partition, and has every topic of it fetched again from its checkpoint. */

@@ -183,12 +183,20 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
           ctx.suspects.delete(partition);
           actors.releasePartitions((other) => other !== partition);
         });
+    // Each partition owned is fetched from where it stands, not from Kafka's committed offsets (`takeAssigned`);
+    // in its turn, if this instance still owns it by then.
     for (const partition of owned)
-      void retryWithBackoff(() => partitionTurns.run(partition, () => takeAssigned(ctx, partition)), {
-        shouldStop: () => !ownedPartitions.has(partition),
-        onFailure: (error, attempt) =>
-          log.warn({ err: error, partition, attempt }, 'stored position not read yet; trying again'),
-      });
+      void retryWithBackoff(
+        () =>
+          partitionTurns.run(partition, async () => {
+            if (ownedPartitions.has(partition)) await takeAssigned(ctx, partition);
+          }),
+        {
+          shouldStop: () => !ownedPartitions.has(partition),
+          onFailure: (error, attempt) =>
+            log.warn({ err: error, partition, attempt }, 'stored position not read yet; trying again'),
+        },
+      );
     log.info({ assigned: [...assigned] }, 'partitions assigned');
   });
 

@@ -54,14 +54,14 @@ export async function startBackupRole(onFailure: (error: Error) => void) {
     );
   const bases = (await target.store.list('manifest')).filter((name) => name.startsWith('manifest/base.'));
   if (bases.length === 0) await takeBase();
-  // The next one is counted from the end of the last, never from a timer that fires while one still runs: base
-  // backups slower than their interval (a big cluster, a busy machine) would otherwise pile up until they took
-  // every WAL sender the server has, pg_receivewal's among them.
+  // The next one is counted from the end of the last this process took (from its start for the first), never
+  // from a timer that fires while one still runs: base backups slower than their interval (a big cluster, a busy
+  // machine) would otherwise pile up until they took every WAL sender the server has, pg_receivewal's among them.
   let schedule: NodeJS.Timeout | undefined;
   let stopped = false;
   const scheduleNext = () => {
     if (stopped) return;
-    schedule = setTimeout(() => void takeBase().then(scheduleNext), every);
+    schedule = setTimeout(() => void takeBase().finally(scheduleNext), every);
   };
   scheduleNext();
   let gaveUp: Error | undefined;

@@ -54,12 +54,18 @@ describe('a processor over a database behind Kafka’s committed offsets', () =>
     expect(await stopRole(first)).toBe(0);
 
     // The restore: the positions and progress as they were then.
-    for (const row of restoredTo.rows as { topic: string; next_offset: string }[])
-      await db.pool.query('UPDATE consumer_offsets SET next_offset = $2 WHERE topic = $1', [
-        row.topic,
-        row.next_offset,
-      ]);
-    await db.pool.query('DELETE FROM client_progress WHERE client_id = $1', [after]);
+    for (const row of restoredTo.rows as {
+      group_id: string;
+      topic: string;
+      partition: number;
+      next_offset: string;
+    }[])
+      await db.pool.query(
+        'UPDATE consumer_offsets SET next_offset = $4 WHERE group_id = $1 AND topic = $2 AND partition = $3',
+        [row.group_id, row.topic, row.partition, row.next_offset],
+      );
+    const { rowCount } = await db.pool.query('DELETE FROM client_progress WHERE client_id = $1', [after]);
+    expect(rowCount).toBe(1);
 
     children.push(await startRole('processor', engine.env));
     await processedToEnds(db.pool, kafka, engine.inputs, 30_000);

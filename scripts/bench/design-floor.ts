@@ -39,7 +39,7 @@ async function dispatchAll(clientIds: readonly string[]) {
   const system = start();
   const actors = new Map<string, ReturnType<typeof spawn>>();
   let waiting = 0;
-  let runAnswered = () => undefined as void;
+  let runAnswered: () => void = () => undefined;
   const behaviour = (state: number) => {
     if (--waiting === 0) runAnswered();
     return state + 1;

@@ -19,7 +19,7 @@ import { localServices, upStack } from '../stack/stack.js';
 import { LOCAL_TEMPORAL } from '../stack/temporal.js';
 import { consumerGroupsOf } from '../../platform/topics.js';
 import { measureDrain } from './drain.js';
-import { killGroup, startRole, stopRole } from '../children.js';
+import { startRole, stopRole } from '../children.js';
 import { committedRate } from './committed.js';
 import { cpuPerEvent, cpuSeconds, type CpuReading } from './cpu-time.js';
 import { everyNthClient, measureDesignFloor } from './design-floor.js';
@@ -164,6 +164,18 @@ step('(a) kafkajs drain');
 const inputTopics = [workload.topics.transactions, workload.topics.clientEvents];
 const drain = await measureDrain(kafka, inputTopics, size.records, `bench-drain-${runId}`);
 
+const cores = availableParallelism();
+const micros = (value: number) => `${value.toFixed(1)} µs`;
+/** (b⁗′) runs over every record of one client in this many: each with its whole history, as in (b). */
+const FLOOR_SAMPLE = 5;
+
+// Before the engine starts: nothing else then uses the cores.
+step('(b⁗′) what the fixed design costs per event before any I/O');
+const floor = await measureDesignFloor(everyNthClient(workload.records, FLOOR_SAMPLE));
+/** What the machine's cores could carry if the processor did nothing but decode, decide and dispatch. */
+const floorCeiling = (cores * 1e6) / floor.total;
+const floorText = `decode ${micros(floor.decode)}, decide() ${micros(floor.decide)}, nact ${micros(floor.dispatch)}: ${micros(floor.total)}`;
+
 step('(b) engine end to end');
 const schema = `bench_${runId}`;
 await migrate(databaseUrl, schema);
@@ -184,19 +196,9 @@ const engineRate = await committedRate(db, size.records, (moment, committed) =>
   }),
 );
 const engineCpu = cpuPerEvent(cpuAt.get('first')!, cpuAt.get('done')!);
-const cores = availableParallelism();
 /** What the machine's cores could carry if every part of (b) used them all at (b)'s cost per event. */
 const cpuCeiling = (cores * 1e6) / engineCpu.total;
-const micros = (value: number) => `${value.toFixed(1)} µs`;
 const cpuText = `processor ${micros(engineCpu.processor)}, PostgreSQL ${micros(engineCpu.postgres)}, Kafka ${micros(engineCpu.kafka)}: ${micros(engineCpu.total)}`;
-/** (b⁗′) runs over every record of one client in this many: each with its whole history, as in (b). */
-const FLOOR_SAMPLE = 5;
-
-step('(b⁗′) what the fixed design costs per event before any I/O');
-const floor = await measureDesignFloor(everyNthClient(workload.records, FLOOR_SAMPLE));
-/** What the machine's cores could carry if the processor did nothing but decode, decide and dispatch. */
-const floorCeiling = (cores * 1e6) / floor.total;
-const floorText = `decode ${micros(floor.decode)}, decide() ${micros(floor.decide)}, nact ${micros(floor.dispatch)}: ${micros(floor.total)}`;
 const progressRows = await progressRowsWritten(db, schema);
 const clientsStored = Number(
   (await db.query<{ n: string }>('SELECT count(*) AS n FROM client_progress')).rows[0]!.n,
@@ -204,7 +206,7 @@ const clientsStored = Number(
 
 /** (i) alone, over the progress (b) stored: the HTTP API section is measured and replaced. */
 if (values.only === 'api') {
-  killGroup(engine, 'SIGTERM');
+  await stopRole(engine);
   const section = await measureApiSection({ db, databaseUrl, schema, seconds: size.apiSeconds, step });
   console.log(`\n${table(section.rows)}\n`);
   updateSection(section);
@@ -268,6 +270,7 @@ async function measureReplaysSection(): Promise<Section> {
       },
     ],
     notes: [
+      `(a) in the same run: ${rate(drain)}; the ratios above are to it.`,
       `One worker process (${replays.workers} partitions at once) on the same 2 cores as the broker and PostgreSQL; the rule is new (six pharmacy purchases, MCC 5912, in a calendar month) and replays from the first record; the backfill merges into the state the engine stored in (b), with the engine stopped.`,
       '(o) assumes at least as many partitions as workers (a partition replays on one worker at a time) and a broker serving every worker at this rate; workers on machines of their own would each replay faster than this shared one.',
     ],
@@ -275,7 +278,7 @@ async function measureReplaysSection(): Promise<Section> {
 }
 
 if (values.only === 'replays') {
-  killGroup(engine, 'SIGTERM');
+  await stopRole(engine);
   step(
     `(a) ${rate(drain)}; (b) ${rate(engineRate)} (${(engineRate / drain).toFixed(2)} × a), ${(progressRows / size.records).toFixed(2)} progress rows per event; (b⁗) ${cpuText}, ceiling ${rate(cpuCeiling)}; (b⁗′) ${floorText}, ceiling ${rate(floorCeiling)} (${(floorCeiling / drain).toFixed(2)} × a); (b′) ${rate(pairRate)}; (b″) ${Math.round(ceilingRate)} rows/s`,
   );
