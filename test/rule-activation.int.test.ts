@@ -62,6 +62,13 @@ describe('a rule activated while two processors run and the group rebalances', (
     running.push(await startTestProcessor(db.pool, topics, groupId));
     running.push(await startTestProcessor(db.pool, topics, groupId));
     expect(await store.create(taxiRule, admin)).toMatchObject({ ok: true, version: 1 });
+    const latestRuleChange = async () =>
+      Number((await db.pool.query<{ seq: string }>('SELECT max(seq) AS seq FROM rule_changes')).rows[0]!.seq);
+    const bothLiveOwnersRead = async (seq: number) => {
+      const live = [running[0]!, running[2]!];
+      while (!live.every((p) => p.rules.book().latestSeq >= seq))
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    };
     for (let n = 0; n < WAVES; n++) {
       if (n === 3) {
         expect(await store.activate('taxi-rider', 1, admin)).toMatchObject({ outcome: 'activated' });
@@ -69,6 +76,10 @@ describe('a rule activated while two processors run and the group rebalances', (
         void running[1]!.stop();
       }
       if (n === 4) running.push(await startTestProcessor(db.pool, topics, groupId));
+      // Each partition records the version where its owner first decides a record under it, and an owner reads
+      // the rule book every second: the last wave waits until both owners have, or a partition whose earlier
+      // rides all came before its owner read it would record no offset (seen on a loaded machine).
+      if (n === WAVES - 1) await bothLiveOwnersRead(await latestRuleChange());
       await wave(n);
       // Quick waves after the activation: some partitions meet it before their next batch, some after.
       await new Promise((resolve) => setTimeout(resolve, n < 3 ? 500 : 150));
