@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { readPartners, type PartnerEndpoint } from './partner-config.js';
 import { duration, flag, name, pem, timeZone } from './config-fields.js';
+import { replayFields } from './config-replays.js';
 
 /** The HS256 key used when JWT_SECRET is unset: for local development only, refused in production. */
 export const DEV_JWT_SECRET = 'dev-only-achievements-secret-do-not-use-in-production';
@@ -166,24 +167,9 @@ const envSchema = z.object({
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** The API's address as partners reach it, for the callback URL sent with each request. */
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  /** How many partitions of a dry run or backfill one worker replays at once. */
-  REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
-  /**
-   * How many threads replay those partitions (see workflows/replay-threads.ts); 0, the default, replays on the
-   * role's own thread (with threads, the whole-system backfill test timed out in three of four CI runs: not yet
-   * understood).
-   */
-  REPLAY_THREADS: z.coerce.number().int().min(0).max(64).default(0),
-  /** How long a backfill's replay activity works between checkpoints (and reports to the Temporal UI). */
-  BACKFILL_CHUNK: duration.default(30_000),
-  /** At most this many records per chunk besides (unset: the time alone bounds a chunk). */
-  BACKFILL_CHUNK_RECORDS: z.coerce.number().int().min(1).optional(),
-  /** How long Temporal waits for a silent replay activity before retrying it elsewhere (a worker gone). */
-  BACKFILL_HEARTBEAT_TIMEOUT: duration.default(30_000),
+  ...replayFields,
   /** How long `npm start`'s sandbox partners take to call back (local use only). */
   PARTNER_SANDBOX_DELAY: duration.default(3_000),
-  /** How many rewards per second a backfill starts at most, on its own task queue. */
-  BACKFILL_REWARD_RATE: z.coerce.number().positive().max(10_000).default(50),
   /**
    * Threads of the API that run rule simulations, checks and examples off its event loop. One by default: an
    * API replica mostly waits on I/O, and on two cores one thread still leaves the event loop a core of its own.
