@@ -92,6 +92,11 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       : {}),
   });
   const admin = options.kafka.admin();
+  // The lag watch has an admin client of its own: kafkajs keeps one topic metadata per client, and the outbox's
+  // read of the unlock topic's metadata (every pass) replaces it with that topic's alone. A lag read it landed in
+  // found no partitions and failed ("Cannot destructure property 'partitions'", kafkajs #461), every measure
+  // while unlocks flowed.
+  const lagAdmin = options.kafka.admin();
   const actors = new ClientActors(options.zone, options.actorIdleMs);
   const outbox = startOutboxPublisher({ db: options.db, producer, admin, deadLetterTopic });
   const segments = await startSegmentFeed(options.db);
@@ -213,13 +218,14 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
     Math.max(50, Math.min(1_000, options.checkpoints.intervalMs / 20)),
   );
   const lag = startLagWatch({
-    admin,
+    admin: lagAdmin,
     groupId,
     assigned: () => assigned,
     intervalMs: options.lagIntervalMs ?? 10_000,
   });
   await producer.connect();
   await admin.connect();
+  await lagAdmin.connect();
   await consumer.connect();
   await consumer.subscribe({
     topics: [topics.transactions, topics.clientEvents, ...(topics.redrive ? [topics.redrive] : [])],
@@ -276,6 +282,7 @@ export async function startProcessor(options: ProcessorOptions): Promise<Running
       await consumer.disconnect();
       await outbox.stop();
       await admin.disconnect();
+      await lagAdmin.disconnect();
       await producer.disconnect();
       actors.stopAll();
     },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startProcessor } from '../actors/processor.js';
+import { logTo } from '../platform/logger.js';
 import { registry } from '../platform/metrics.js';
 import { createPool } from '../platform/postgres.js';
 import { RetryBudgetSpent } from '../platform/retry.js';
@@ -141,6 +142,55 @@ describe('a processor watched: its lag from the broker, and giving up past its r
     expect(failure).toBeInstanceOf(RetryBudgetSpent);
     expect((failure as RetryBudgetSpent).failingForMs).toBeGreaterThan(2_000);
   });
+
+  it('measures its lag while its outbox publishes unlocks, whose passes read the unlock topic', async () => {
+    const said: string[] = [];
+    logTo({ write: (line: string) => void said.push((JSON.parse(line) as { msg: string }).msg) }, 'warn');
+    const engine = await ownEngine(kafka, db.schema, 4);
+    const rules = await startDefaultRuleFeed(db.pool);
+    const processor = await startProcessor({
+      kafka,
+      db: db.pool,
+      rules,
+      zone: 'Europe/Kyiv',
+      actorIdleMs: 60_000,
+      checkpoints: { intervalMs: 250, events: 10_000 },
+      groupId: engine.groups.processors,
+      topics: engine.inputs,
+      outputs: engine.outputs,
+      deadLetterTopic: engine.topics.deadLetters,
+      lagIntervalMs: 20,
+    });
+    stops.push(async () => {
+      rules.stop();
+      await processor.stop();
+    });
+    // Each new client's first purchase unlocks first-purchase: the outbox publishes while the lag is measured.
+    const clientIds: string[] = [];
+    for (let wave = 0; wave < 20; wave++) {
+      const wanted = Array.from({ length: 20 }, () => uniqueName('lag'));
+      clientIds.push(...wanted);
+      await produceEvents(
+        kafka,
+        engine.inputs,
+        wanted.map((clientId) => purchase({ clientId, time: '2026-11-02T10:00:00+02:00' })),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await eventually(
+      async () => {
+        const published = await db.pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM achievement_unlocks
+            WHERE client_id = ANY($1) AND NOT EXISTS (SELECT 1 FROM outbox WHERE key = ANY($1))`,
+          [clientIds],
+        );
+        return Number(published.rows[0]!.n);
+      },
+      (published) => published === clientIds.length,
+      60_000,
+    );
+    expect(said.filter((msg) => msg === 'consumer lag not measured')).toEqual([]);
+  }, 120_000);
 });
 
 describe('main.ts processor past its retry budget', () => {
