@@ -40,18 +40,23 @@ export async function startBackupRole(onFailure: (error: Error) => void) {
     },
   });
   log.info({ store: target.store.where }, 'streaming the WAL');
+  // Stopping the role stops a base backup under way: pg_basebackup would otherwise run on after the role.
+  const stopping = new AbortController();
+  let taking: Promise<void> | undefined;
   // One base at once when the store holds none (the WAL alone restores nothing), then one every interval; a
   // restore replays the WAL from the newest one before its target.
   const takeBase = () =>
-    baseBackup(databaseUrl, target).then(
+    (taking = baseBackup(databaseUrl, target, stopping.signal).then(
       (entry) => {
         metrics.backupFilesStored.inc({ kind: 'base' });
         metrics.backupLastStored.set({ kind: 'base' }, Date.parse(entry.archivedAt) / 1000);
         log.info({ name: entry.name, bytes: entry.bytes }, 'base backup stored');
       },
       (error: unknown) =>
-        log.error({ err: error }, 'base backup failed; the next one is at the next interval'),
-    );
+        stopping.signal.aborted
+          ? log.info('base backup stopped with the role; nothing of it stored')
+          : log.error({ err: error }, 'base backup failed; the next one is at the next interval'),
+    ));
   const bases = (await target.store.list('manifest')).filter((name) => name.startsWith('manifest/base.'));
   if (bases.length === 0) await takeBase();
   // The next one is counted from the end of the last this process took (from its start for the first), never
@@ -78,6 +83,8 @@ export async function startBackupRole(onFailure: (error: Error) => void) {
     stop: async () => {
       stopped = true;
       clearTimeout(schedule);
+      stopping.abort();
+      await taking;
       await wal.stop();
     },
     probes,

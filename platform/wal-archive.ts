@@ -36,12 +36,21 @@ type Described = {
 }[ArchivedFile['kind']];
 type StoredPart = Pick<ArchivedFile, 'name' | 'bytes' | 'sha256' | 'recipient' | 'archivedAt'>;
 
-/** Seals `source` into the store under `name`; answers what its manifest entry says of the stored file. */
-async function storeSealed(target: ArchiveTarget, source: Readable, name: string): Promise<StoredPart> {
+/**
+ * Seals `source` into the store under `name`, once `complete` says the source ended whole (a stream that
+ * stopped early is never stored); answers what its manifest entry says of the stored file.
+ */
+async function storeSealed(
+  target: ArchiveTarget,
+  source: Readable,
+  name: string,
+  complete?: Promise<unknown>,
+): Promise<StoredPart> {
   const dir = await mkdtemp(join(tmpdir(), 'archive-'));
   try {
     const file = join(dir, 'sealed');
     const { bytes, sha256 } = await sealToFile(target.recipient, compressed(source), file);
+    await complete;
     await target.store.put(name, file);
     const archivedAt = new Date().toISOString();
     return { name, bytes, sha256, recipient: target.recipient, archivedAt };
@@ -193,10 +202,11 @@ const WAL_POINT = /write-ahead log (start|end) point: ([0-9A-F]+\/[0-9A-F]+)(?: 
 
 /**
  * A base backup of the whole cluster (`pg_basebackup`, tar, with the WAL it needs), sealed as it streams into a
- * temporary file (a store takes a file of known length), then stored; answers its manifest entry. Taken while
- * the engine runs: PostgreSQL makes it consistent.
+ * temporary file (a store takes a file of known length), then stored once pg_basebackup ended well; answers its
+ * manifest entry. Taken while the engine runs: PostgreSQL makes it consistent. `signal` stops it (the backup
+ * role stopping): pg_basebackup is ended, and nothing is stored.
  */
-export async function baseBackup(databaseUrl: string, target: ArchiveTarget) {
+export async function baseBackup(databaseUrl: string, target: ArchiveTarget, signal?: AbortSignal) {
   const startedAt = new Date().toISOString();
   const tool = postgresTool(
     'pg_basebackup',
@@ -204,16 +214,26 @@ export async function baseBackup(databaseUrl: string, target: ArchiveTarget) {
     databaseUrl,
   );
   tool.child.stdin.end();
+  // Read below once the sealed copy is written; a failure to seal is thrown first, its exit then ignored.
+  tool.done.catch(() => undefined);
+  const stop = () => tool.child.kill();
+  signal?.addEventListener('abort', stop, { once: true });
   let stored: StoredPart;
   let said: string;
   try {
-    [stored, said] = await Promise.all([
-      storeSealed(target, tool.child.stdout, `base/${startedAt.replace(/[:.]/g, '-')}.tar.zst.age`),
+    // Stored only once pg_basebackup ended well: a base it left unfinished (it failed, or was stopped) is not.
+    stored = await storeSealed(
+      target,
+      tool.child.stdout,
+      `base/${startedAt.replace(/[:.]/g, '-')}.tar.zst.age`,
       tool.done,
-    ]);
+    );
+    said = await tool.done;
   } catch (error) {
     tool.child.kill();
-    throw error;
+    throw signal?.aborted ? new Error('base backup stopped before it ended', { cause: error }) : error;
+  } finally {
+    signal?.removeEventListener('abort', stop);
   }
   const points = new Map([...said.matchAll(WAL_POINT)].map((match) => [match[1], match]));
   const start = points.get('start');
