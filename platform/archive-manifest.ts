@@ -76,16 +76,29 @@ function namedAsItIs(entry: ArchivedFile) {
  */
 export async function readManifest(store: BackupStore): Promise<ArchivedFile[]> {
   const entries: ArchivedFile[] = [];
-  for (const name of await store.list('manifest')) {
-    const parsed = archivedFile.safeParse(parsedJson(await text(await store.get(name))));
-    if (!parsed.success)
-      throw new StoreRefused(`${name} is not a manifest entry: ${z.prettifyError(parsed.error)}`);
-    const described = parsed.data.name;
-    if (!isStoreName(described) || entryName(described) !== name)
-      throw new StoreRefused(`${name} describes "${described}", outside the store or another entry's file`);
-    if (!namedAsItIs(parsed.data))
-      throw new StoreRefused(`${name} describes ${described} as another file than its name says`);
-    entries.push(parsed.data);
-  }
+  for (const name of await store.list('manifest')) entries.push(await readEntry(store, name));
   return entries;
+}
+
+/** One manifest entry, checked as `readManifest` checks each. */
+async function readEntry(store: BackupStore, name: string): Promise<ArchivedFile> {
+  const parsed = archivedFile.safeParse(parsedJson(await text(await store.get(name))));
+  if (!parsed.success)
+    throw new StoreRefused(`${name} is not a manifest entry: ${z.prettifyError(parsed.error)}`);
+  const described = parsed.data.name;
+  if (!isStoreName(described) || entryName(described) !== name)
+    throw new StoreRefused(`${name} describes "${described}", outside the store or another entry's file`);
+  if (!namedAsItIs(parsed.data))
+    throw new StoreRefused(`${name} describes ${described} as another file than its name says`);
+  return parsed.data;
+}
+
+/**
+ * The entry of the newest base backup in the store (bases are named by when they started), or undefined when
+ * it holds none; read alone, not with the whole manifest (a year of WAL segments).
+ */
+export async function newestBase(store: BackupStore): Promise<ArchivedFile | undefined> {
+  const bases = (await store.list('manifest')).filter((name) => name.startsWith('manifest/base.')).sort();
+  const newest = bases.at(-1);
+  return newest === undefined ? undefined : readEntry(store, newest);
 }

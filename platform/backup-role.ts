@@ -1,3 +1,4 @@
+import { newestBase } from './archive-manifest.js';
 import { configuredRecipient, configuredStore, SettingMissing } from './backup-settings.js';
 import { config, withFileVariables } from './config.js';
 import { parseDuration } from './duration.js';
@@ -57,18 +58,19 @@ export async function startBackupRole(onFailure: (error: Error) => void) {
           ? log.info('base backup stopped with the role; nothing of it stored')
           : log.error({ err: error }, 'base backup failed; the next one is at the next interval'),
     ));
-  const bases = (await target.store.list('manifest')).filter((name) => name.startsWith('manifest/base.'));
-  if (bases.length === 0) await takeBase();
-  // The next one is counted from the end of the last this process took (from its start for the first), never
-  // from a timer that fires while one still runs: base backups slower than their interval (a big cluster, a busy
-  // machine) would otherwise pile up until they took every WAL sender the server has, pg_receivewal's among them.
+  const newest = await newestBase(target.store);
+  if (!newest) await takeBase();
+  // The next one is counted from when the newest in the store was stored, so a role restarted more often than
+  // the interval still takes them; then from the end of the last this process took, never from a timer that fires
+  // while one still runs: base backups slower than their interval (a big cluster, a busy machine) would otherwise
+  // pile up until they took every WAL sender the server has, pg_receivewal's among them.
   let schedule: NodeJS.Timeout | undefined;
   let stopped = false;
-  const scheduleNext = () => {
+  const scheduleNext = (afterMs = every) => {
     if (stopped) return;
-    schedule = setTimeout(() => void takeBase().finally(scheduleNext), every);
+    schedule = setTimeout(() => void takeBase().finally(scheduleNext), afterMs);
   };
-  scheduleNext();
+  scheduleNext(newest ? Math.max(0, Date.parse(newest.archivedAt) + every - Date.now()) : every);
   let gaveUp: Error | undefined;
   void wal.ended.then((byItself) => {
     if (!byItself) return;

@@ -5,11 +5,12 @@ import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest, type ArchivedFile } from '../platform/archive-manifest.js';
+import { readManifest, recordEntry, type ArchivedFile } from '../platform/archive-manifest.js';
 import { localStore } from '../platform/backup-store.js';
 import { splitNewKey } from '../platform/key-shares.js';
 import { compressed, sealToFile } from '../platform/sealed-files.js';
 import { giveToOwner } from '../platform/pg-cluster.js';
+import { baseBackup } from '../platform/wal-archive.js';
 import { migrate } from '../platform/postgres.js';
 import { freePort, startRole, stopRole } from '../scripts/children.js';
 import { scratchCluster } from '../scripts/stack/scratch-cluster.js';
@@ -160,6 +161,37 @@ describe('streaming encrypted backups restored to a point in time', () => {
     // Never two at once: each starts an interval after the one before it was stored.
     for (const [i, base] of bases.slice(1).entries())
       expect(Date.parse(base.startedAt) - Date.parse(bases[i]!.archivedAt)).toBeGreaterThanOrEqual(1_000);
+  }, 120_000);
+
+  it('takes a base backup at its start when the store’s newest is older than BACKUP_BASE_INTERVAL', async () => {
+    // A store whose newest base was stored two hours ago: a role restarted now, with an hourly interval, owes one.
+    const source = localStore(join(work, 'due-source'));
+    const taken = await baseBackup(cluster.url, { store: source, recipient: env.BACKUP_RECIPIENT! });
+    const store = localStore(join(work, 'due'));
+    const longAgo = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const name = `base/${longAgo.replace(/[:.]/g, '-')}.tar.zst.age`;
+    await store.put(name, join(source.where, taken.name));
+    await recordEntry(store, { ...taken, name, startedAt: longAgo, archivedAt: longAgo });
+    const archiver = await startRole('backup', {
+      ...env,
+      BACKUP_STORE: store.where,
+      BACKUP_SPOOL: join(work, 'due-spool'),
+      BACKUP_SLOT: 'due',
+      BACKUP_BASE_INTERVAL: '1h',
+    });
+    let exitCode: number | null;
+    try {
+      await eventually(
+        async () => (await fetch(`${archiver.metricsUrl}/metrics`)).text(),
+        (text) => storedBases(text) === 1,
+        60_000,
+        250,
+      );
+    } finally {
+      exitCode = await stopRole(archiver);
+    }
+    expect(exitCode).toBe(0);
+    expect(await store.list('base')).toHaveLength(2);
   }, 120_000);
 
   it('ends 1, saying why, when pg_receivewal loses its connection: its supervisor restarts it', async () => {
