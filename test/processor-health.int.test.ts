@@ -40,6 +40,33 @@ describe('a processor watched: its lag from the broker, and giving up past its r
     await db?.drop();
   });
 
+  /** A processor of `engine`'s group in this process, measuring its lag every `lagIntervalMs`; stopped after all. */
+  async function startWatched(
+    engine: Awaited<ReturnType<typeof ownEngine>>,
+    topics: Parameters<typeof startProcessor>[0]['topics'],
+    lagIntervalMs: number,
+  ) {
+    const rules = await startDefaultRuleFeed(db.pool);
+    const processor = await startProcessor({
+      kafka,
+      db: db.pool,
+      rules,
+      zone: 'Europe/Kyiv',
+      actorIdleMs: 60_000,
+      checkpoints: { intervalMs: 250, events: 10_000 },
+      groupId: engine.groups.processors,
+      topics,
+      outputs: engine.outputs,
+      deadLetterTopic: engine.topics.deadLetters,
+      lagIntervalMs,
+    });
+    stops.push(async () => {
+      rules.stop();
+      await processor.stop();
+    });
+    return processor;
+  }
+
   it('reports the lag of each partition assigned to it, measured while no batch comes, and none it lost', async () => {
     // The engine a second processor, `main.ts processor` in a process of its own, joins below.
     const engine = await ownEngine(kafka, db.schema, 4);
@@ -56,24 +83,7 @@ describe('a processor watched: its lag from the broker, and giving up past its r
         purchase({ clientId: `c-${i}`, time: '2026-11-02T10:00:00+02:00' }),
       ),
     );
-    const rules = await startDefaultRuleFeed(db.pool);
-    const processor = await startProcessor({
-      kafka,
-      db: db.pool,
-      rules,
-      zone: 'Europe/Kyiv',
-      actorIdleMs: 60_000,
-      checkpoints: { intervalMs: 250, events: 10_000 },
-      groupId: engine.groups.processors,
-      topics,
-      outputs: engine.outputs,
-      deadLetterTopic: engine.topics.deadLetters,
-      lagIntervalMs: 300,
-    });
-    stops.push(async () => {
-      rules.stop();
-      await processor.stop();
-    });
+    const processor = await startWatched(engine, topics, 300);
     const all = await eventually(
       () => reportedLag(names),
       (lag) => lag.size === 8,
@@ -147,24 +157,7 @@ describe('a processor watched: its lag from the broker, and giving up past its r
     const said: string[] = [];
     logTo({ write: (line: string) => void said.push((JSON.parse(line) as { msg: string }).msg) }, 'warn');
     const engine = await ownEngine(kafka, db.schema, 4);
-    const rules = await startDefaultRuleFeed(db.pool);
-    const processor = await startProcessor({
-      kafka,
-      db: db.pool,
-      rules,
-      zone: 'Europe/Kyiv',
-      actorIdleMs: 60_000,
-      checkpoints: { intervalMs: 250, events: 10_000 },
-      groupId: engine.groups.processors,
-      topics: engine.inputs,
-      outputs: engine.outputs,
-      deadLetterTopic: engine.topics.deadLetters,
-      lagIntervalMs: 20,
-    });
-    stops.push(async () => {
-      rules.stop();
-      await processor.stop();
-    });
+    await startWatched(engine, engine.inputs, 20);
     // Each new client's first purchase unlocks first-purchase: the outbox publishes while the lag is measured.
     const clientIds: string[] = [];
     for (let wave = 0; wave < 20; wave++) {
