@@ -1,6 +1,6 @@
 import { Partitioners, type Kafka } from 'kafkajs';
 import type pg from 'pg';
-import { killGroup, startRole, type Child } from '../children.js';
+import { killGroup, startRole, stopRole, type Child } from '../children.js';
 import { traffic } from '../simulator/traffic.js';
 
 export interface RecoveryResult {
@@ -96,6 +96,6 @@ export async function measureRecovery(
     };
   } finally {
     await producer.disconnect();
-    killGroup(engine, 'SIGTERM');
+    await stopRole(engine);
   }
 }
