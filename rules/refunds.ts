@@ -56,21 +56,27 @@ export function withRefund(progress: ClientProgress, refund: RefundReceived): Cl
   return { ...progress, refunds: kept };
 }
 
+/** Whether the refund at `i` is of `purchaseKey` and dated before `floor`: too old to take from it. */
+const isForgotten = (refunds: number[], i: number, purchaseKey: number, floor: number) =>
+  refunds[i + 1] === purchaseKey && refunds[i + 3]! < floor;
+
 /**
  * The progress as a purchase arrives: refunds that came before it but are dated too long ago are forgotten,
  * so they take nothing from it (a forgotten refund delivered again later is a new one). A purchase some rule
  * already holds is a repeat: its refunds stay as they are.
  */
 export function withPurchaseArrived(progress: ClientProgress, purchaseKey: number): ClientProgress {
-  if (progress.refunds.length === 0 || heldByAnyRule(progress, purchaseKey)) return progress;
   const floor = progress.transactionsHorizonMs - LATENESS_MS;
   const { refunds } = progress;
+  // Most purchases have no such refund: that is asked first, since whether a rule holds the purchase reads
+  // every rule's entries.
+  let any = false;
+  for (let i = 0; i < refunds.length && !any; i += STRIDE) any = isForgotten(refunds, i, purchaseKey, floor);
+  if (!any || heldByAnyRule(progress, purchaseKey)) return progress;
   const kept: number[] = [];
-  for (let i = 0; i < refunds.length; i += STRIDE) {
-    const forgotten = refunds[i + 1] === purchaseKey && refunds[i + 3]! < floor;
-    if (!forgotten) kept.push(...refunds.slice(i, i + STRIDE));
-  }
-  return kept.length === refunds.length ? progress : { ...progress, refunds: kept };
+  for (let i = 0; i < refunds.length; i += STRIDE)
+    if (!isForgotten(refunds, i, purchaseKey, floor)) kept.push(...refunds.slice(i, i + STRIDE));
+  return { ...progress, refunds: kept };
 }
 
 /** Both lists' refunds, a refund both hold (the same refund key) kept once. */

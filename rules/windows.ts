@@ -43,14 +43,35 @@ const LONGEST_PERIOD_MS = {
   year: 366 * DAY_MS,
 } as const;
 
-/** The time of the entry with which the measure of `entries` (in time order) first reaches `target`. */
-function crossing(entries: Entry[], measure: MeasureKind, target: number): number | undefined {
+/**
+ * The time of the entry with which the measure of `entries[from, to)` (in time order) first reaches `target`.
+ * A range, not a slice: asked per event and level on the hot path.
+ */
+function crossing(
+  entries: Entry[],
+  measure: MeasureKind,
+  target: number,
+  from = 0,
+  to = entries.length,
+): number | undefined {
   const running = measure.running();
-  for (const entry of entries) {
-    running.add(entry);
-    if (running.value() >= target) return entry.timeMs;
+  for (let i = from; i < to; i++) {
+    running.add(entries[i]!);
+    if (running.value() >= target) return entries[i]!.timeMs;
   }
   return undefined;
+}
+
+/** The first index in `[from, entries.length)` whose entry `isAtOrAfter` accepts (it accepts a suffix). */
+function firstAtOrAfter(entries: Entry[], isAtOrAfter: (entry: Entry) => boolean, from = 0): number {
+  let low = from;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (isAtOrAfter(entries[middle]!)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
 
 function total(entries: Entry[], measure: MeasureKind): number {
@@ -68,9 +89,13 @@ const lifetime: WindowKind = {
 };
 
 function calendar(unit: CalendarUnit): WindowKind {
-  const inPeriodOf = (entries: Entry[], atMs: number, zone: string) => {
+  // Periods only grow with time, so a period's entries are one run of the time-ordered entries: found by two
+  // binary searches, not by reading the period of every entry (asked per event and level on the hot path).
+  const runOfPeriod = (entries: Entry[], atMs: number, zone: string): [number, number] => {
     const period = calendarPeriod(atMs, unit, zone);
-    return entries.filter((entry) => calendarPeriod(entry.timeMs, unit, zone) === period);
+    const from = firstAtOrAfter(entries, (entry) => calendarPeriod(entry.timeMs, unit, zone) >= period);
+    const to = firstAtOrAfter(entries, (entry) => calendarPeriod(entry.timeMs, unit, zone) > period, from);
+    return [from, to];
   };
   return {
     spanMs: LONGEST_PERIOD_MS[unit],
@@ -79,20 +104,23 @@ function calendar(unit: CalendarUnit): WindowKind {
       return (timeMs) => calendarPeriod(timeMs, unit, zone) >= oldest;
     },
     reachedAt: (entries, atMs, target, measure, zone) =>
-      crossing(inPeriodOf(entries, atMs, zone), measure, target),
+      crossing(entries, measure, target, ...runOfPeriod(entries, atMs, zone)),
     firstReached: (entries, target, measure, zone) => {
       // Periods in time order: the first whose entries reach the target reached it first.
       for (let from = 0; from < entries.length;) {
         const period = calendarPeriod(entries[from]!.timeMs, unit, zone);
         let to = from;
         while (to < entries.length && calendarPeriod(entries[to]!.timeMs, unit, zone) === period) to++;
-        const reached = crossing(entries.slice(from, to), measure, target);
+        const reached = crossing(entries, measure, target, from, to);
         if (reached !== undefined) return reached;
         from = to;
       }
       return undefined;
     },
-    now: (entries, nowMs, measure, zone) => total(inPeriodOf(entries, nowMs, zone), measure),
+    now: (entries, nowMs, measure, zone) => {
+      const [from, to] = runOfPeriod(entries, nowMs, zone);
+      return total(entries.slice(from, to), measure);
+    },
   };
 }
 
@@ -107,8 +135,9 @@ function slide(
   measure: MeasureKind,
 ): number | undefined {
   const running = measure.running();
-  let start = 0;
-  let end = 0;
+  // Entries older than the first window's start would be added only to be removed at once: they are skipped.
+  let start = firstAtOrAfter(entries, (entry) => entry.timeMs >= span.fromMs - span.duration);
+  let end = start;
   while (end < entries.length && entries[end]!.timeMs < span.fromMs) running.add(entries[end++]!);
   while (end < entries.length && entries[end]!.timeMs <= span.untilMs) {
     const at = entries[end]!.timeMs;
