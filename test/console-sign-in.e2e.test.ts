@@ -6,6 +6,7 @@ import { freePort, killGroup, startRole, type Child } from '../scripts/children.
 import { accessibilityFindings } from './support/axe.js';
 import { chromiumPath } from './support/chromium.js';
 import { realmEvents, registerConsole, STAFF, tokenRequest, CONSOLE_CLIENT } from './support/keycloak.js';
+import { signInAtProvider } from './support/provider-sign-in.js';
 import { ownEngine } from './support/roles.js';
 import { migratedSchema, testKafka } from './support/stack.js';
 import { token } from './support/tokens.js';
@@ -70,16 +71,7 @@ describe('the console signing staff in at the identity provider, in Chromium', (
       TOKENS,
     ) as Promise<KeptTokens | null>;
 
-  async function signIn(page: Page, who: keyof typeof STAFF) {
-    await page.goto(`${apiUrl}/console`);
-    await page.getByRole('button', { name: 'Continue with the bank’s identity provider' }).click();
-    await page.waitForURL((url) => url.href.startsWith(issuer));
-    await page.fill('#username', who);
-    await page.fill('#password', STAFF[who]);
-    await page.click('#kc-login');
-    await page.waitForURL(`${apiUrl}/console#/achievements`);
-    await page.waitForSelector('#who button');
-  }
+  const signIn = (page: Page, who: keyof typeof STAFF) => signInAtProvider(page, { apiUrl, issuer }, who);
 
   it('signs admin-1 in with the code flow and PKCE, keeping the tokens in this tab alone', async () => {
     const page = await freshPage();

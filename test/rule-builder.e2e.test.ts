@@ -6,7 +6,8 @@ import { accessibilityFindings } from './support/axe.js';
 import { chromiumPath } from './support/chromium.js';
 import { processedToEnds, produceEvents } from './support/engine.js';
 import { purchase } from './support/events.js';
-import { registerConsole, STAFF } from './support/keycloak.js';
+import { registerConsole, type STAFF } from './support/keycloak.js';
+import { signInAtProvider } from './support/provider-sign-in.js';
 import { uniqueName } from './support/stack.js';
 import { requestsAs } from './support/tokens.js';
 import { startWholeSystem, type WholeSystem } from './support/whole-system.js';
@@ -55,14 +56,7 @@ describe('the rule builder and four-eyes approvals in Chromium', () => {
       if (message.type() === 'error') problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${system.apiUrl}/console`);
-    await page.getByRole('button', { name: 'Continue with the bank’s identity provider' }).click();
-    await page.waitForURL((url) => url.href.startsWith(issuer));
-    await page.fill('#username', who);
-    await page.fill('#password', STAFF[who]);
-    await page.click('#kc-login');
-    await page.waitForURL(`${system.apiUrl}/console#/achievements`);
-    await page.waitForSelector('#who button');
+    await signInAtProvider(page, { apiUrl: system.apiUrl, issuer }, who);
     return page;
   }
 
