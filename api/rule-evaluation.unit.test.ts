@@ -139,10 +139,11 @@ describe('rule evaluation off the event loop', () => {
     delay.disable();
     expect(answered).toEqual(['catalog 200', 'simulation 200', 'simulation 200', 'simulation 200']);
     const longestMs = delay.max / 1e6;
-    console.log(
+    // The figures compared are said with a failure, not printed with every run.
+    expect(
+      longestMs,
       `in-process simulation ${inProcessMs.toFixed(0)} ms; longest event-loop delay ${longestMs.toFixed(1)} ms`,
-    );
-    expect(longestMs).toBeLessThan(inProcessMs / 2);
+    ).toBeLessThan(inProcessMs / 2);
   });
 
   it.each([
