@@ -1,4 +1,5 @@
 import { dispatch, spawn, start, stop, type ActorSystemRef, type Ref } from 'nact';
+import './nact-immediates.js';
 import type { ClientContext } from '../rules/audience.js';
 import type { Catalog } from '../rules/catalog.js';
 import type { InputEvent } from '../rules/events.js';

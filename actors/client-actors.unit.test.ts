@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { NO_CONTEXT } from '../rules/audience.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalog, purchase, ruleDocument } from '../test/support/events.js';
@@ -147,5 +149,42 @@ describe('ClientActors', () => {
     const same = await applyOne(purchase({ time: at, categoryId: 5814 }), broken);
     expect(same).toMatchObject({ ok: true, clientId: 'c-1', state: { version: 1 } });
     expect(same.ok && same.unlocked.map((u) => u.achievementId)).toEqual(['first-purchase']);
+  });
+});
+
+/** A full garbage collection, in a test run without --expose-gc. */
+function collectGarbage() {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('ClientActors’ memory', () => {
+  it('keeps no Immediate of a handled message alive (nact keeps the last one, and it keeps the rest of its pass)', async () => {
+    actors = new ClientActors('Europe/Kyiv', 60_000);
+    const clientIds = Array.from({ length: 200 }, (_, i) => `c-${i}`);
+    for (const clientId of clientIds) actors.spawn(clientId, 0, undefined, NO_CONTEXT);
+    const made: WeakRef<object>[] = [];
+    const original = globalThis.setImmediate;
+    globalThis.setImmediate = ((...args: Parameters<typeof setImmediate>) => {
+      const immediate = original(...args);
+      made.push(new WeakRef(immediate));
+      return immediate;
+    }) as typeof setImmediate;
+    try {
+      await actors.applyAll(
+        clientIds.map((clientId, i) => purchase({ clientId, id: `tx-${i}`, time: at })),
+        catalog,
+      );
+    } finally {
+      globalThis.setImmediate = original;
+    }
+    await nextTurn();
+    collectGarbage();
+    await nextTurn();
+    expect(made.length).toBeGreaterThanOrEqual(clientIds.length);
+    expect(made.filter((immediate) => immediate.deref() !== undefined)).toHaveLength(0);
+    expect(actors.size).toBe(clientIds.length);
   });
 });
