@@ -34,15 +34,17 @@ export function hasKey(flat: number[], key: number): boolean {
   return false;
 }
 
-/** A copy with the entry inserted after every entry of the same or an earlier time. */
+/**
+ * A copy with the entry inserted after every entry of the same or an earlier time. Made by `concat`, which
+ * allocates the copy at its exact length: a copy grown by `push` carries up to half again its length unused,
+ * and each client's entries are kept (and copied by the garbage collector) until its next event.
+ */
 export function insertEntry(flat: number[], entry: Omit<Entry, 'remaining'>): number[] {
   let at = flat.length;
   while (at > 0 && flat[at - STRIDE + 1]! > entry.timeMs) at -= STRIDE;
-  // Pushed, not spread: most entries arrive newest, so this is a copy with four numbers appended.
-  const copy = flat.slice(0, at);
-  copy.push(entry.key, entry.timeMs, entry.amount, entry.value);
-  for (let i = at; i < flat.length; i++) copy.push(flat[i]!);
-  return copy;
+  const inserted = [entry.key, entry.timeMs, entry.amount, entry.value];
+  // Most entries arrive newest: a copy with four numbers appended.
+  return at === flat.length ? flat.concat(inserted) : flat.slice(0, at).concat(inserted, flat.slice(at));
 }
 
 /** The entries from the first one `keeps` accepts on (entries are in time order, so the rest are kept too). */

@@ -22,15 +22,20 @@ export function wasSeen(seen: readonly number[] | undefined, key: number, horizo
   return false;
 }
 
-/** The ids remembered once a record with `key` arrived and the topic's horizon became `horizonMs`. */
+/**
+ * The ids remembered once a record with `key` arrived and the topic's horizon became `horizonMs`. Made by
+ * `concat`, at its exact length (see `insertEntry`): the client keeps it until its next record.
+ */
 export function withSeen(seen: readonly number[] | undefined, key: number, horizonMs: number): number[] {
   const floor = horizonMs - LATENESS_MS;
+  const arrived = [key, horizonMs];
+  if (seen === undefined) return arrived;
+  let forgotten = 0;
+  for (let i = 0; i < seen.length; i += STRIDE) if (seen[i + 1]! < floor) forgotten++;
+  if (forgotten === 0) return seen.concat(arrived);
   const kept: number[] = [];
-  if (seen !== undefined) {
-    for (let i = 0; i < seen.length; i += STRIDE) {
-      if (seen[i + 1]! >= floor) kept.push(seen[i]!, seen[i + 1]!);
-    }
+  for (let i = 0; i < seen.length; i += STRIDE) {
+    if (seen[i + 1]! >= floor) kept.push(seen[i]!, seen[i + 1]!);
   }
-  kept.push(key, horizonMs);
-  return kept;
+  return kept.concat(arrived);
 }
