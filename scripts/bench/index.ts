@@ -334,6 +334,7 @@ const memoryOut = execFileSync(
 const memory = JSON.parse(memoryOut.toString()) as {
   actors: number;
   bytesPerActor: number;
+  bytesPerLiveActor: number;
   storedJsonBytes: number;
 };
 
@@ -402,10 +403,11 @@ const rows: Row[] = [
     verdict: latency.p99 <= 250 && latency.received === latency.sent ? 'met' : 'missed',
   },
   {
-    measure: '(e) heap per cached client actor (actor + progress)',
-    value: `${Math.round(memory.bytesPerActor)} B (${memory.actors.toLocaleString('en')} actors; stored JSON ${Math.round(memory.storedJsonBytes)} B)`,
+    measure:
+      '(e) heap per cached client actor (actor + progress): loaded from its stored JSON; and after the workload’s events were applied through the actors, as the processor holds them',
+    value: `${Math.round(memory.bytesPerActor)} B loaded, ${Math.round(memory.bytesPerLiveActor)} B applied (${memory.actors.toLocaleString('en')} actors; stored JSON ${Math.round(memory.storedJsonBytes)} B)`,
     target: '≤ 2 KB',
-    verdict: memory.bytesPerActor <= 2048 ? 'met' : 'missed',
+    verdict: Math.max(memory.bytesPerActor, memory.bytesPerLiveActor) <= 2048 ? 'met' : 'missed',
   },
   {
     measure: `(f) recovery after kill -9 with ${clientsStored.toLocaleString('en')} clients' state`,
