@@ -6,9 +6,8 @@ import { createRequire } from 'node:module';
  * (`processImmediate` in lib/internal/timers.js), so that one reference keeps alive every later Immediate of
  * the same pass. With a message per event and most actors idle between their client's events, the processor's
  * heap held about one Immediate per event applied (after the benchmark's million records: 580 MB live, 460 MB
- * without them). nact calls
- * `afterMessage` (empty in its Actor class) once a message is handled: dropping the reference there leaves only
- * a pending Immediate referenced, which is all `stop` needs.
+ * without them). nact calls `afterMessage` (empty in its Actor class) once a message is handled: dropping the
+ * reference there leaves only a pending Immediate referenced, which is all `stop` needs.
  */
 interface NactActorClass {
   prototype: { afterMessage(this: { immediate: unknown }): void };
